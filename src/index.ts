@@ -1,0 +1,55 @@
+import { serve } from '@hono/node-server';
+import { ConfigError, loadConfig } from './config.js';
+import { buildApp } from './http/app.js';
+import { InstanceLifecycle } from './instances/lifecycle.js';
+import { jsonLogger } from './log.js';
+import { builtinProvisioner } from './provisioning/builtin-provisioner.js';
+import { forwardingProvisioner } from './provisioning/forwarding-provisioner.js';
+import { sqlNonceRegistry } from './security/nonce-registry.js';
+import { openStore } from './store/connect.js';
+import { SqlInstanceRepository } from './store/instances.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  process.stderr.write(`kgkit: ${error instanceof ConfigError ? error.message : String(error)}\n`);
+  process.exit(2);
+}
+
+const logger = jsonLogger(config.logLevel);
+const store = await openStore(config.database);
+const provisioner =
+  config.provisioner.kind === 'forward'
+    ? forwardingProvisioner({ url: config.provisioner.url, secret: config.provisioner.secret, timeoutMs: config.provisioner.timeoutMs })
+    : builtinProvisioner(config.provisioner);
+const lifecycle = new InstanceLifecycle({
+  repository: new SqlInstanceRepository(store.db),
+  provisioner,
+  budgetMs: config.provisionBudgetMs,
+  onBackgroundError: (error, instanceId) => logger.error('background provisioning failed', { instanceId, error: (error as Error).message }),
+});
+const nonces = sqlNonceRegistry(store.db);
+const stopPruning = nonces.startPruning();
+const app = buildApp({ config, db: store.db, lifecycle, nonces, logger });
+
+const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  logger.info('listening', {
+    address: `http://${info.address}:${info.port}`,
+    saasPath: config.saasPath,
+    database: config.database.dialect,
+    provisioner: config.provisioner.kind,
+  });
+});
+
+async function shutdown(signal: string): Promise<void> {
+  logger.info('stopping', { signal });
+  stopPruning();
+  server.close();
+  // Provisioning that outlived its marketplace call gets a short grace period to record its result.
+  await Promise.race([lifecycle.settle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+  await store.close();
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,89 @@
+import type { EncryptType } from '../crypto/aes-credentials.js';
+import { encryptCredential } from '../crypto/aes-credentials.js';
+import type { AppAccess, Instance } from '../instances/instance.js';
+import type { InstanceLifecycle } from '../instances/lifecycle.js';
+import type { SaasProductionHandlers } from '../../generated/saas-v2/server.js';
+import { messageFor } from './result-messages.js';
+
+export interface SaasV2HandlerOptions {
+  lifecycle: InstanceLifecycle;
+  /** Encrypt userName/password in queryInstance answers (saas-v2.md §1.5); V2.0 sends them in clear by default. */
+  credentialEncryption?: { accessKey: string; encryptType: EncryptType };
+}
+
+const answer = <B>(body: B) => ({ status: 200 as const, body });
+
+/** Maps each activity to the instance lifecycle and its outcome back to the contract. */
+export function saasV2Handlers({ lifecycle, credentialEncryption }: SaasV2HandlerOptions): SaasProductionHandlers {
+  const test = (request: { testFlag?: string }) => request.testFlag === '1';
+  const appInfoOf = (access: AppAccess): AppAccess => {
+    if (!credentialEncryption) return access;
+    const { accessKey, encryptType } = credentialEncryption;
+    const seal = (value: string | undefined) => (value === undefined ? undefined : encryptCredential(accessKey, encryptType, value));
+    return withoutUndefined({ ...access, userName: seal(access.userName), password: seal(access.password) });
+  };
+  const infoOf = (instance: Instance) => (instance.appInfo ? { instanceId: instance.instanceId, appInfo: appInfoOf(instance.appInfo) } : { instanceId: instance.instanceId });
+
+  return {
+    async newInstance(request) {
+      const outcome = await lifecycle.create({ orderId: request.orderId, orderLineId: request.orderLineId, businessId: request.businessId, test: test(request) });
+      if ('instanceId' in outcome) {
+        return answer({ resultCode: outcome.code, resultMsg: messageFor(outcome.code), instanceId: outcome.instanceId });
+      }
+      return answer({ resultCode: outcome.code, resultMsg: outcome.message });
+    },
+
+    async queryInstance(request) {
+      const outcome = await lifecycle.query(request.instanceId.split(','));
+      if (outcome.code === '000003') return answer({ resultCode: outcome.code, resultMsg: messageFor(outcome.code) });
+      return answer({
+        resultCode: outcome.code,
+        resultMsg: messageFor(outcome.code),
+        ...(credentialEncryption ? { encryptType: credentialEncryption.encryptType } : {}),
+        info: outcome.instances.map(infoOf),
+      });
+    },
+
+    async refreshInstance(request) {
+      const outcome = await lifecycle.refresh({
+        instanceId: request.instanceId,
+        orderId: request.orderId,
+        orderLineId: request.orderLineId,
+        scene: request.scene,
+        expireTime: request.expireTime,
+        ...(request.productId !== undefined ? { productId: request.productId } : {}),
+        test: test(request),
+      });
+      return answer({ resultCode: outcome.code, resultMsg: 'message' in outcome ? outcome.message : messageFor(outcome.code) });
+    },
+
+    async updateInstanceStatus(request) {
+      const outcome = await lifecycle.setFrozen({ instanceId: request.instanceId, frozen: request.status === 'FREEZE', test: test(request) });
+      return answer({ resultCode: outcome.code, resultMsg: 'message' in outcome ? outcome.message : messageFor(outcome.code) });
+    },
+
+    async releaseInstance(request) {
+      const outcome = await lifecycle.release({
+        instanceId: request.instanceId,
+        ...(request.orderId !== undefined ? { orderId: request.orderId } : {}),
+        ...(request.orderLineId !== undefined ? { orderLineId: request.orderLineId } : {}),
+        test: test(request),
+      });
+      return answer({ resultCode: outcome.code, resultMsg: 'message' in outcome ? outcome.message : messageFor(outcome.code) });
+    },
+
+    async upgradeInstance(request) {
+      const outcome = await lifecycle.upgrade({ instanceId: request.instanceId, orderId: request.orderId, orderLineId: request.orderLineId, test: test(request) });
+      return answer({ resultCode: outcome.code, resultMsg: 'message' in outcome ? outcome.message : messageFor(outcome.code) });
+    },
+
+    async changeInstanceCheck(request) {
+      const outcome = await lifecycle.checkChange({ instanceId: request.instanceId, productInfo: request.productInfo, test: test(request) });
+      return answer({ resultCode: outcome.code, resultMsg: 'message' in outcome ? outcome.message : messageFor(outcome.code) });
+    },
+  };
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,84 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrateToLatest } from './migrations.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export interface StoreLocation {
+  dialect: Dialect;
+  /** SQLite file path, or the PostgreSQL connection string. */
+  target: string;
+}
+
+/** `undefined` → SQLite under ./data; `file:/x.sqlite` → that file; `postgres://…` → PostgreSQL. */
+export function parseDatabaseUrl(url: string | undefined): StoreLocation {
+  if (url === undefined || url === '') return { dialect: 'sqlite', target: 'data/kgkit.sqlite' };
+  if (url.startsWith('file:')) {
+    const path = url.slice('file:'.length);
+    if (path === '') throw new Error('DATABASE_URL: file: needs a path, e.g. file:./data/kgkit.sqlite');
+    return { dialect: 'sqlite', target: path };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) return { dialect: 'postgres', target: url };
+  throw new Error('DATABASE_URL must be empty, file:<path> or postgres://… (got a value of another form)');
+}
+
+export interface OpenOptions {
+  /** PostgreSQL only: the schema to work in (created if missing); tests use one per suite. */
+  schema?: string;
+  poolSize?: number;
+}
+
+export async function openStore(location: StoreLocation, options: OpenOptions = {}): Promise<Store> {
+  const store = location.dialect === 'sqlite' ? openSqlite(location.target) : openPostgres(location.target, options);
+  try {
+    if (options.schema !== undefined && location.dialect === 'postgres') {
+      await store.db.schema.createSchema(options.schema).ifNotExists().execute();
+    }
+    await migrateToLatest(store.db as Kysely<unknown>, store.dialect);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+function openSqlite(path: string): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new SQLite(path);
+  // WAL lets readers run beside the writer; busy_timeout makes a second process wait instead of failing.
+  database.pragma('journal_mode = WAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+// int8 columns (epoch ms, counters) come back from pg as strings by default; they fit a JS number.
+const INT8_OID = 20;
+function parseTypes(oid: number, format?: string): (value: string) => unknown {
+  if (oid === INT8_OID) return Number;
+  return pg.types.getTypeParser(oid, format as 'text');
+}
+
+function openPostgres(url: string, options: OpenOptions): Store {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    types: { getTypeParser: parseTypes } as pg.CustomTypesConfig,
+    ...(options.schema !== undefined ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  // An idle client's error (e.g. the server restarting) must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}

@@ -1,0 +1,177 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { AppAccess, AppliedOrder, Instance, InstanceRepository, NewInstanceRow, OrderKind } from '../instances/instance.js';
+import type { Database, InstancesTable } from './schema.js';
+
+function toInstance(row: Selectable<InstancesTable>): Instance {
+  return {
+    instanceId: row.instance_id,
+    orderId: row.order_id,
+    orderLineId: row.order_line_id,
+    businessId: row.business_id,
+    status: row.status,
+    frozen: row.frozen === 1,
+    test: row.test_flag === 1,
+    appInfo: row.app_info === null ? null : (JSON.parse(row.app_info) as AppAccess),
+    productId: row.product_id,
+    expiresAt: row.expires_at,
+    provisionLeaseUntil: row.provision_lease_until,
+    provisionAttempts: row.provision_attempts,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export class SqlInstanceRepository implements InstanceRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertProvisioning(row: NewInstanceRow): Promise<Instance | undefined> {
+    const inserted = await this.db
+      .insertInto('instances')
+      .values({
+        instance_id: row.instanceId,
+        order_id: row.orderId,
+        order_line_id: row.orderLineId,
+        business_id: row.businessId,
+        status: 'PROVISIONING',
+        frozen: 0,
+        test_flag: row.test ? 1 : 0,
+        app_info: null,
+        product_id: null,
+        expires_at: null,
+        provision_lease_until: row.leaseUntil,
+        provision_attempts: 1,
+        last_error: null,
+        created_at: row.now,
+        updated_at: row.now,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    return inserted === undefined ? undefined : toInstance(inserted);
+  }
+
+  async findById(instanceId: string): Promise<Instance | undefined> {
+    const row = await this.db.selectFrom('instances').selectAll().where('instance_id', '=', instanceId).executeTakeFirst();
+    return row === undefined ? undefined : toInstance(row);
+  }
+
+  async findByOrderLine(orderId: string, orderLineId: string): Promise<Instance | undefined> {
+    const row = await this.db
+      .selectFrom('instances')
+      .selectAll()
+      .where('order_id', '=', orderId)
+      .where('order_line_id', '=', orderLineId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toInstance(row);
+  }
+
+  async findMany(instanceIds: readonly string[]): Promise<Instance[]> {
+    if (instanceIds.length === 0) return [];
+    const rows = await this.db.selectFrom('instances').selectAll().where('instance_id', 'in', instanceIds).execute();
+    return rows.map(toInstance);
+  }
+
+  async claimProvisioning(instanceId: string, now: number, leaseUntil: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('instances')
+      .set({
+        status: 'PROVISIONING',
+        provision_lease_until: leaseUntil,
+        provision_attempts: sql<number>`provision_attempts + 1`,
+        updated_at: now,
+      })
+      .where('instance_id', '=', instanceId)
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'FAILED'),
+          eb.and([eb('status', '=', 'PROVISIONING'), eb.or([eb('provision_lease_until', 'is', null), eb('provision_lease_until', '<', now)])]),
+          eb.and([eb('status', '=', 'RELEASED'), eb('test_flag', '=', 1)]),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async completeProvisioning(instanceId: string, appInfo: AppAccess, now: number): Promise<void> {
+    await this.db
+      .updateTable('instances')
+      .set({ status: 'ACTIVE', app_info: JSON.stringify(appInfo), frozen: 0, provision_lease_until: null, last_error: null, updated_at: now })
+      .where('instance_id', '=', instanceId)
+      .where('status', '=', 'PROVISIONING')
+      .execute();
+  }
+
+  async deferProvisioning(instanceId: string, leaseUntil: number, now: number): Promise<void> {
+    await this.db
+      .updateTable('instances')
+      .set({ provision_lease_until: leaseUntil, updated_at: now })
+      .where('instance_id', '=', instanceId)
+      .where('status', '=', 'PROVISIONING')
+      .execute();
+  }
+
+  async failProvisioning(instanceId: string, error: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('instances')
+      .set({ status: 'FAILED', provision_lease_until: null, last_error: error.slice(0, 1000), updated_at: now })
+      .where('instance_id', '=', instanceId)
+      .where('status', '=', 'PROVISIONING')
+      .execute();
+  }
+
+  async setFrozen(instanceId: string, frozen: boolean, now: number): Promise<void> {
+    await this.db.updateTable('instances').set({ frozen: frozen ? 1 : 0, updated_at: now }).where('instance_id', '=', instanceId).execute();
+  }
+
+  async markReleased(instanceId: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('instances')
+      .set({ status: 'RELEASED', provision_lease_until: null, updated_at: now })
+      .where('instance_id', '=', instanceId)
+      .where('status', '!=', 'RELEASED')
+      .execute();
+  }
+
+  async hasOrder(instanceId: string, orderId: string, kind: OrderKind, scene: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('instance_orders')
+      .select('applied_at')
+      .where('instance_id', '=', instanceId)
+      .where('order_id', '=', orderId)
+      .where('kind', '=', kind)
+      .where('scene', '=', scene)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async applyOrder(order: AppliedOrder): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('instance_orders')
+        .values({
+          instance_id: order.instanceId,
+          order_id: order.orderId,
+          kind: order.kind,
+          scene: order.scene,
+          order_line_id: order.orderLineId,
+          expires_at: order.expiresAt,
+          product_id: order.productId,
+          applied_at: order.appliedAt,
+        })
+        .onConflict((oc) => oc.columns(['instance_id', 'order_id', 'kind', 'scene']).doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
+      await trx
+        .updateTable('instances')
+        .set((eb) => ({
+          expires_at: order.expiresAt ?? eb.ref('expires_at'),
+          product_id: order.productId ?? eb.ref('product_id'),
+          updated_at: order.appliedAt,
+        }))
+        .where('instance_id', '=', order.instanceId)
+        .execute();
+      return true;
+    });
+  }
+}

@@ -1,0 +1,84 @@
+import type { Hono } from 'hono';
+import { basicSignature, canonicalPayload } from '../../src/crypto/basic-signature.js';
+import { type AppConfig, buildApp } from '../../src/http/app.js';
+import { InstanceLifecycle, type LifecycleOptions } from '../../src/instances/lifecycle.js';
+import { silentLogger } from '../../src/log.js';
+import { builtinProvisioner } from '../../src/provisioning/builtin-provisioner.js';
+import { sqlNonceRegistry } from '../../src/security/nonce-registry.js';
+import { SqlInstanceRepository } from '../../src/store/instances.js';
+import type { TestStore } from './stores.js';
+import { assertConforms } from './contract.js';
+
+export const ACCESS_KEY = 'test-access-key-0123456789';
+
+export const TEST_CONFIG: AppConfig = {
+  accessKey: ACCESS_KEY,
+  saasPath: '/saas',
+  signatureToleranceMs: 60_000,
+  maxBodyBytes: 64 * 1024,
+  bodySign: true,
+  credentialEncryption: 'none',
+};
+
+export interface TestServer {
+  app: Hono;
+  lifecycle: InstanceLifecycle;
+  clock: { now: number };
+  /** Sends a signed POST to the production path; validates the answer against the contract; returns the JSON. */
+  call(body: object, options?: { activity?: string }): Promise<{ response: Response; json: Record<string, unknown> }>;
+  /** Sends raw bytes with the given query string, unvalidated. */
+  raw(body: string | Uint8Array, query: string, headers?: Record<string, string>): Promise<Response>;
+}
+
+let nonceCounter = 0;
+export function freshNonce(): string {
+  nonceCounter += 1;
+  return `N${Date.now().toString(16)}${nonceCounter.toString(16).padStart(8, '0')}`.toUpperCase();
+}
+
+export function signedQuery(rawBody: string, options: { key?: string; timestamp?: number; nonce?: string; canonical?: boolean } = {}): string {
+  const key = options.key ?? ACCESS_KEY;
+  const timestamp = String(options.timestamp ?? Date.now());
+  const nonce = options.nonce ?? freshNonce();
+  const payload = options.canonical === false ? rawBody : canonicalPayload(JSON.parse(rawBody) as Record<string, unknown>);
+  const signature = basicSignature(key, nonce, timestamp, payload);
+  return `signature=${signature}&timestamp=${timestamp}&nonce=${nonce}`;
+}
+
+export function startTestServer(
+  store: TestStore,
+  options: { config?: Partial<AppConfig>; lifecycle?: Partial<LifecycleOptions>; now?: number } = {},
+): TestServer {
+  const clock = { now: options.now ?? Date.now() };
+  const now = () => clock.now;
+  const lifecycle = new InstanceLifecycle({
+    repository: new SqlInstanceRepository(store.db),
+    provisioner: builtinProvisioner({ frontEndUrl: 'https://app.example.com/t/{instanceId}', adminUrl: 'https://admin.example.com/t/{instanceId}' }),
+    now,
+    ...options.lifecycle,
+  });
+  const app = buildApp({
+    config: { ...TEST_CONFIG, ...options.config },
+    db: store.db,
+    lifecycle,
+    nonces: sqlNonceRegistry(store.db, now),
+    logger: silentLogger,
+    now,
+  });
+  const path = options.config?.saasPath ?? TEST_CONFIG.saasPath;
+  const raw = async (body: string | Uint8Array, query: string, headers: Record<string, string> = {}) =>
+    app.request(`${path}?${query}`, { method: 'POST', body, headers: { 'content-type': 'application/json;charset=utf8', ...headers } });
+  return {
+    app,
+    lifecycle,
+    clock,
+    raw,
+    async call(body, callOptions = {}) {
+      const text = JSON.stringify(body);
+      const response = await raw(text, signedQuery(text, { timestamp: clock.now, key: options.config?.accessKey ?? ACCESS_KEY }));
+      const json = (await response.clone().json()) as Record<string, unknown>;
+      assertConforms(callOptions.activity ?? (body as { activity?: string }).activity, json, response);
+      return { response, json };
+    },
+  };
+}
