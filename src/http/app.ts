@@ -47,9 +47,9 @@ export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now
   });
 
   // Order matters: Body-Sign wraps every answer on the path, refusals included.
-  if (config.bodySign) app.use(path, bodySign({ accessKey: config.accessKey }));
-  app.use(path, bodyLimit({ maxSize: config.maxBodyBytes, onError: (c) => refuse(c, '000002', `body is larger than ${config.maxBodyBytes} bytes`) }));
-  app.use(path, basicSignatureCheck({ accessKey: config.accessKey, nonces, scope: 'basic', toleranceMs: config.signatureToleranceMs, now, refuse }));
+  if (config.bodySign) app.on('POST', path, bodySign({ accessKey: config.accessKey }));
+  app.on('POST', path, bodyLimit({ maxSize: config.maxBodyBytes, onError: (c) => refuse(c, '000002', `body is larger than ${config.maxBodyBytes} bytes`) }));
+  app.on('POST', path, basicSignatureCheck({ accessKey: config.accessKey, nonces, scope: 'basic', toleranceMs: config.signatureToleranceMs, now, refuse }));
 
   mountSaasProduction(app, {
     path,
@@ -72,8 +72,8 @@ export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now
         durationMs: record.duration_ms,
         ...(call.rejected !== undefined ? { rejected: call.rejected } : {}),
       });
-      // Rejected requests are logged, never stored: bad input leaves the store as it was.
-      if (call.rejected !== undefined) return;
+      // Only calls that passed the signature check get here: the audit trail holds what the marketplace really
+      // asked, malformed requests included, while forged ones (refused above) never reach the store.
       try {
         await appendEvent(db, record);
       } catch (error) {

@@ -25,7 +25,8 @@ const TIMESTAMP = /^\d{1,16}$/;
 
 /**
  * Checks the `signature`/`timestamp`/`nonce` query parameters of the basic interfaces (saas-v2.md §1.1,
- * DECISIONS 1–5) and hands the parsed body on as `c.var.signedBody` (undefined when it is not JSON).
+ * DECISIONS 1–5) and hands the parsed body on as `c.var.signedBody` (undefined when it is not a JSON object: the
+ * signature may cover raw bytes, so a signed body that is not JSON is the handler's 000002, not a forgery).
  * Order: freshness first (cheap), then the signature, then the nonce, so an unsigned request can neither burn a
  * nonce nor learn whether one was used.
  */
@@ -38,7 +39,6 @@ export function basicSignatureCheck({ accessKey, nonces, scope, toleranceMs = 60
   return async function basicSignatureCheckMiddleware(c, next) {
     const rawBody = new Uint8Array(await c.req.arrayBuffer());
     const body = parseJsonObject(rawBody);
-    if (body === undefined) return refuse(c, '000002', 'body is not a JSON object');
 
     const timestamp = c.req.query('timestamp');
     const nonce = c.req.query('nonce');
@@ -48,7 +48,9 @@ export function basicSignatureCheck({ accessKey, nonces, scope, toleranceMs = 60
     if (Math.abs(now() - Number(timestamp)) > toleranceMs) return refuse(c, '000002', 'timestamp is outside the allowed window');
     if (!nonce) return refuse(c, '000002', 'nonce is missing');
     if (!signature) return refuse(c, '000001', 'signature is missing');
-    if (!verifyBasicSignature({ accessKey, nonce, timestamp, signature, rawBody, body })) return refuse(c, '000001', 'signature does not match');
+    if (!verifyBasicSignature({ accessKey, nonce, timestamp, signature, rawBody, ...(body ? { body } : {}) })) {
+      return refuse(c, '000001', 'signature does not match');
+    }
     // Kept for twice the window, so a nonce cannot come back while its timestamp is still acceptable (DECISIONS 4).
     if (!(await nonces.remember(scope, nonce, now() + 2 * toleranceMs))) return refuse(c, '000001', 'nonce was already used');
 

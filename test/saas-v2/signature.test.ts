@@ -73,6 +73,7 @@ describe.each(DIALECTS)('request signature on %s', (dialect) => {
     const now = Date.UTC(2026, 10, 21, 9, 0, 0);
     const cases: [string, '000001' | '000002', () => { body: string; query: string }][] = [
       ['one byte of the body changed after signing', '000001', () => ({ body: body.replace('refused-1', 'refused-2'), query: signedQuery(body, { timestamp: now }) })],
+      ['a body that is not JSON, with the signature of another body', '000001', () => ({ body: '{"activity":', query: signedQuery(body, { timestamp: now }) })],
       ['signed with another key', '000001', () => ({ body, query: signedQuery(body, { timestamp: now, key: 'another-key-123456' }) })],
       ['signature missing', '000001', () => ({ body, query: signedQuery(body, { timestamp: now }).replace(/signature=[^&]*&/, '') })],
       ['signature not hex', '000001', () => ({ body, query: signedQuery(body, { timestamp: now }).replace(/signature=[^&]*/, 'signature=zz') })],

@@ -40,6 +40,7 @@ export function signedQuery(rawBody: string, options: { key?: string; timestamp?
   const key = options.key ?? ACCESS_KEY;
   const timestamp = String(options.timestamp ?? Date.now());
   const nonce = options.nonce ?? freshNonce();
+  // Signs the canonical (key-sorted) payload, as the marketplace's sample does; `canonical: false` signs the raw bytes.
   const payload = options.canonical === false ? rawBody : canonicalPayload(JSON.parse(rawBody) as Record<string, unknown>);
   const signature = basicSignature(key, nonce, timestamp, payload);
   return `signature=${signature}&timestamp=${timestamp}&nonce=${nonce}`;
