@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const KEY = { KOOGALLERY_ACCESS_KEY: 'a-real-key-123' };
+
+describe('configuration', () => {
+  it('has working defaults: SQLite under ./data, port 8080, /saas, builtin provisioner', () => {
+    expect(loadConfig(KEY)).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      database: { dialect: 'sqlite', target: 'data/kgkit.sqlite' },
+      saasPath: '/saas',
+      signatureToleranceMs: 60_000,
+      bodySign: true,
+      credentialEncryption: 'none',
+      provisioner: { kind: 'builtin' },
+    });
+  });
+
+  it('reads every setting', () => {
+    const config = loadConfig({
+      ...KEY,
+      PORT: '9000',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'postgres://u@db/kg',
+      SAAS_PATH: '/api/koogallery',
+      SIGNATURE_TOLERANCE_MS: '30000',
+      MAX_BODY_BYTES: '2048',
+      BODY_SIGN: 'false',
+      CREDENTIAL_ENCRYPTION: '2',
+      PROVISION_BUDGET_MS: '3000',
+      PROVISIONER: 'forward',
+      PROVISIONER_URL: 'https://app.internal/kgkit',
+      PROVISIONER_SECRET: '0123456789abcdef',
+      LOG_LEVEL: 'warn',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      database: { dialect: 'postgres' },
+      saasPath: '/api/koogallery',
+      bodySign: false,
+      credentialEncryption: '2',
+      provisioner: { kind: 'forward', url: 'https://app.internal/kgkit', timeoutMs: 30_000 },
+    });
+  });
+
+  it.each([
+    [{}, /KOOGALLERY_ACCESS_KEY/],
+    [{ KOOGALLERY_ACCESS_KEY: 'short' }, /KOOGALLERY_ACCESS_KEY/],
+    [{ ...KEY, PORT: 'http' }, /PORT must be an integer/],
+    [{ ...KEY, PORT: '70000' }, /PORT/],
+    [{ ...KEY, DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
+    [{ ...KEY, SAAS_PATH: 'saas' }, /SAAS_PATH/],
+    [{ ...KEY, SAAS_PATH: '/saas/' }, /SAAS_PATH/],
+    [{ ...KEY, BODY_SIGN: 'yes' }, /BODY_SIGN must be one of true, false/],
+    [{ ...KEY, CREDENTIAL_ENCRYPTION: 'aes' }, /CREDENTIAL_ENCRYPTION/],
+    [{ ...KEY, PROVISION_BUDGET_MS: '6000' }, /PROVISION_BUDGET_MS/],
+    [{ ...KEY, PROVISIONER: 'forward' }, /PROVISIONER_URL[\s\S]*PROVISIONER_SECRET/],
+    [{ ...KEY, PROVISIONER: 'kubernetes' }, /PROVISIONER must be one of/],
+    [{ ...KEY, APP_FRONTEND_URL: 'app.example.com' }, /APP_FRONTEND_URL/],
+  ])('refuses %o with a clear message', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      loadConfig({ PORT: 'x', BODY_SIGN: 'maybe' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).problems).toHaveLength(3);
+    }
+  });
+});
