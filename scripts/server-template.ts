@@ -156,6 +156,7 @@ export type ${pascal(v.value)}Result = { status: 200; body: Schemas['${v.respons
     )
     .join('\n');
   const handlerLines = op.variants.map((v) => `  ${v.value}(request: ${v.request}): Promise<${pascal(v.value)}Result>;`).join('\n');
+  const constructors = op.variants.map((v) => `  ${v.value}: (body: Schemas['${v.response}']): ${pascal(v.value)}Result => ({ status: 200, body }),`).join('\n');
   const requestMap = op.variants.map((v) => `  ${v.value}: '${v.request}',`).join('\n');
   const responseMap = op.variants.map((v) => `  ${v.value}: '${v.response}',`).join('\n');
 
@@ -171,6 +172,14 @@ export type ${N}Rejection = { status: 200; body: Schemas['${op.rejection}'] };
 export interface ${N}Handlers {
 ${handlerLines}
 }
+
+/**
+ * Builds each activity's result. Prefer it to an object literal: TypeScript checks an argument for fields the
+ * contract does not declare, but not the literal an async function returns.
+ */
+export const ${camel(N)}Result = {
+${constructors}
+} as const;
 
 /** Request and response schema of each \`${d}\`, by component name in openapi.json (contract tests use them). */
 export const ${constName(N)}_SCHEMAS = {

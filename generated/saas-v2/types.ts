@@ -837,6 +837,10 @@ export interface components {
          *     - Failure is answered with HTTP 200 and a `resultCode` (DECISIONS 5, 6): missing or wrong `signature`, or a
          *       replayed `nonce` → `000001`; missing or stale `timestamp`, missing `nonce` → `000002`. `required: true`
          *       here describes what KooGallery always sends; kgkit never answers a missing parameter with HTTP 4xx.
+         *     - Order of the checks: body size (`000002`) → `timestamp` and `nonce` present and fresh (`000002`) →
+         *       `signature` (`000001`) → `nonce` not seen before (`000001`) → body is a JSON object matching its
+         *       `activity` (`000002`). A body that is not JSON therefore gets `000002` only when it is correctly signed
+         *       (over its raw bytes); unsigned, it is a forgery (`000001`). Nothing a refused call sends is stored.
          *
          *     CONFLICT (sort order): the intl EN page says "from Z to A … a parameter whose name starts with a is placed
          *     after b", the CN V2.0 page says ascending; the official sample uses a `TreeMap` → ascending.
@@ -926,6 +930,10 @@ export interface operations {
                  *     - Failure is answered with HTTP 200 and a `resultCode` (DECISIONS 5, 6): missing or wrong `signature`, or a
                  *       replayed `nonce` → `000001`; missing or stale `timestamp`, missing `nonce` → `000002`. `required: true`
                  *       here describes what KooGallery always sends; kgkit never answers a missing parameter with HTTP 4xx.
+                 *     - Order of the checks: body size (`000002`) → `timestamp` and `nonce` present and fresh (`000002`) →
+                 *       `signature` (`000001`) → `nonce` not seen before (`000001`) → body is a JSON object matching its
+                 *       `activity` (`000002`). A body that is not JSON therefore gets `000002` only when it is correctly signed
+                 *       (over its raw bytes); unsigned, it is a forgery (`000001`). Nothing a refused call sends is stored.
                  *
                  *     CONFLICT (sort order): the intl EN page says "from Z to A … a parameter whose name starts with a is placed
                  *     after b", the CN V2.0 page says ascending; the official sample uses a `TreeMap` → ascending.

@@ -2,16 +2,14 @@ import type { EncryptType } from '../crypto/aes-credentials.js';
 import { encryptCredential } from '../crypto/aes-credentials.js';
 import type { AppAccess, Instance } from '../instances/instance.js';
 import type { InstanceLifecycle } from '../instances/lifecycle.js';
-import type { SaasProductionHandlers } from '../../generated/saas-v2/server.js';
-import { messageFor } from './result-messages.js';
+import { type SaasProductionHandlers, saasProductionResult as result } from '../../generated/saas-v2/server.js';
+import { messageFor, messageOf } from './result-messages.js';
 
 export interface SaasV2HandlerOptions {
   lifecycle: InstanceLifecycle;
   /** Encrypt userName/password in queryInstance answers (saas-v2.md §1.5); V2.0 sends them in clear by default. */
   credentialEncryption?: { accessKey: string; encryptType: EncryptType };
 }
-
-const answer = <B>(body: B) => ({ status: 200 as const, body });
 
 /** Maps each activity to the instance lifecycle and its outcome back to the contract. */
 export function saasV2Handlers({ lifecycle, credentialEncryption }: SaasV2HandlerOptions): SaasProductionHandlers {
@@ -28,15 +26,15 @@ export function saasV2Handlers({ lifecycle, credentialEncryption }: SaasV2Handle
     async newInstance(request) {
       const outcome = await lifecycle.create({ orderId: request.orderId, orderLineId: request.orderLineId, businessId: request.businessId, test: test(request) });
       if ('instanceId' in outcome) {
-        return answer({ resultCode: outcome.code, resultMsg: messageFor(outcome.code), instanceId: outcome.instanceId });
+        return result.newInstance({ resultCode: outcome.code, resultMsg: messageFor(outcome.code), instanceId: outcome.instanceId });
       }
-      return answer({ resultCode: outcome.code, resultMsg: outcome.message });
+      return result.newInstance({ resultCode: outcome.code, resultMsg: outcome.message });
     },
 
     async queryInstance(request) {
       const outcome = await lifecycle.query(request.instanceId.split(','));
-      if (outcome.code === '000003') return answer({ resultCode: outcome.code, resultMsg: messageFor(outcome.code) });
-      return answer({
+      if (outcome.code === '000003') return result.queryInstance({ resultCode: outcome.code, resultMsg: messageFor(outcome.code) });
+      return result.queryInstance({
         resultCode: outcome.code,
         resultMsg: messageFor(outcome.code),
         ...(credentialEncryption ? { encryptType: credentialEncryption.encryptType } : {}),
@@ -54,12 +52,12 @@ export function saasV2Handlers({ lifecycle, credentialEncryption }: SaasV2Handle
         ...(request.productId !== undefined ? { productId: request.productId } : {}),
         test: test(request),
       });
-      return answer({ resultCode: outcome.code, resultMsg: 'message' in outcome ? outcome.message : messageFor(outcome.code) });
+      return result.refreshInstance({ resultCode: outcome.code, resultMsg: messageOf(outcome) });
     },
 
     async updateInstanceStatus(request) {
       const outcome = await lifecycle.setFrozen({ instanceId: request.instanceId, frozen: request.status === 'FREEZE', test: test(request) });
-      return answer({ resultCode: outcome.code, resultMsg: 'message' in outcome ? outcome.message : messageFor(outcome.code) });
+      return result.updateInstanceStatus({ resultCode: outcome.code, resultMsg: messageOf(outcome) });
     },
 
     async releaseInstance(request) {
@@ -69,17 +67,17 @@ export function saasV2Handlers({ lifecycle, credentialEncryption }: SaasV2Handle
         ...(request.orderLineId !== undefined ? { orderLineId: request.orderLineId } : {}),
         test: test(request),
       });
-      return answer({ resultCode: outcome.code, resultMsg: 'message' in outcome ? outcome.message : messageFor(outcome.code) });
+      return result.releaseInstance({ resultCode: outcome.code, resultMsg: messageOf(outcome) });
     },
 
     async upgradeInstance(request) {
       const outcome = await lifecycle.upgrade({ instanceId: request.instanceId, orderId: request.orderId, orderLineId: request.orderLineId, test: test(request) });
-      return answer({ resultCode: outcome.code, resultMsg: 'message' in outcome ? outcome.message : messageFor(outcome.code) });
+      return result.upgradeInstance({ resultCode: outcome.code, resultMsg: messageOf(outcome) });
     },
 
     async changeInstanceCheck(request) {
       const outcome = await lifecycle.checkChange({ instanceId: request.instanceId, productInfo: request.productInfo, test: test(request) });
-      return answer({ resultCode: outcome.code, resultMsg: 'message' in outcome ? outcome.message : messageFor(outcome.code) });
+      return result.changeInstanceCheck({ resultCode: outcome.code, resultMsg: messageOf(outcome) });
     },
   };
 }

@@ -11,3 +11,8 @@ const MESSAGES: Record<string, string> = {
 export function messageFor(code: string): string {
   return MESSAGES[code] ?? 'see resultCode';
 }
+
+/** The outcome's own message when the domain gave one, else the default for its code. */
+export function messageOf(outcome: { code: string } | { code: string; message: string }): string {
+  return 'message' in outcome ? outcome.message : messageFor(outcome.code);
+}
