@@ -11,11 +11,12 @@ import { type IncomingMessage, type ServerResponse, createServer, request } from
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundle, createConfig } from '@redocly/openapi-core';
+import { ROOT, bundleContract } from './contract.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const CONTRACT = 'openapi/saas-v2/openapi.yaml';
+const FAMILY = 'saas-v2';
+const CONTRACT = `openapi/${FAMILY}/openapi.yaml`;
 const PRISM_START_TIMEOUT_MS = 60_000;
+const MAX_HEADER = 8 * 1024 - 100;
 
 export interface MockOptions {
   /** Where clients connect. */
@@ -55,7 +56,12 @@ export async function startMock({ port, prismPort, verbose = false, onPrismExit 
   }
 
   const proxy = createServer((req, res) => void forward(req, res, prismPort, examples));
-  await new Promise<void>((resolve, reject) => proxy.once('error', reject).listen(port, resolve));
+  try {
+    await new Promise<void>((resolve, reject) => proxy.once('error', reject).listen(port, resolve));
+  } catch (error) {
+    await stop(prism, exited);
+    throw error;
+  }
 
   let closing = false;
   void exited.then((code) => {
@@ -67,18 +73,18 @@ export async function startMock({ port, prismPort, verbose = false, onPrismExit 
   return {
     async close() {
       closing = true;
+      const proxyClosed = new Promise((resolve) => proxy.close(resolve));
       proxy.closeAllConnections();
-      await Promise.all([new Promise((resolve) => proxy.close(resolve)), stop(prism, exited)]);
+      await Promise.all([proxyClosed, stop(prism, exited)]);
     },
   };
 }
 
 /** The names of the contract's response examples: the activities with a success example, and a few failures. */
 async function responseExampleNames(): Promise<Set<string>> {
-  const { bundle: bundled } = await bundle({ ref: join(ROOT, CONTRACT), config: await createConfig({}) });
   type Document = { paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { examples?: object }> }> }>> };
   const names = new Set<string>();
-  for (const pathItem of Object.values((bundled.parsed as Document).paths ?? {}))
+  for (const pathItem of Object.values(((await bundleContract(FAMILY)) as Document).paths ?? {}))
     for (const operation of Object.values(pathItem))
       for (const response of Object.values(operation?.responses ?? {}))
         for (const media of Object.values(response?.content ?? {})) for (const name of Object.keys(media?.examples ?? {})) names.add(name);
@@ -103,10 +109,7 @@ async function waitUntilAnswering(port: number, exited: Promise<number | null>):
 }
 
 async function forward(req: IncomingMessage, res: ServerResponse, prismPort: number, examples: Set<string>): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks);
-
+  const body = await readAll(req);
   const headers = { ...req.headers };
   const activity = headers.prefer === undefined ? activityOf(body) : undefined;
   if (activity !== undefined && examples.has(activity)) headers.prefer = `example=${activity}`;
@@ -117,7 +120,7 @@ async function forward(req: IncomingMessage, res: ServerResponse, prismPort: num
       // Prism reports request violations in `sl-violations` only when it mocks a declared response. This contract
       // declares no 4xx (every answer is HTTP 200), so Prism answers its own 422 problem with the violations in the
       // body; copy them into the header, in Prism's format, so clients have one place to look.
-      const text = await readAll(answer);
+      const text = (await readAll(answer)).toString('utf8');
       const violations = violationsOf(text);
       res.writeHead(status, { ...answer.headers, ...(violations ? { 'sl-violations': violations } : {}) });
       res.end(text);
@@ -146,16 +149,18 @@ function violationsOf(problemJson: string): string | undefined {
   try {
     const { validation } = JSON.parse(problemJson) as { validation?: { location: string[] }[] };
     if (!Array.isArray(validation) || validation.length === 0) return undefined;
-    return JSON.stringify(validation.map((v) => ({ ...v, location: ['request', ...v.location] })));
+    const value = JSON.stringify(validation.map((v) => ({ ...v, location: ['request', ...v.location] })));
+    // Prism's own cap, which keeps the header under common 8 KiB limits.
+    return value.length > MAX_HEADER ? `Too many violations! ${value.slice(0, MAX_HEADER)}` : value;
   } catch {
     return undefined;
   }
 }
 
-async function readAll(stream: IncomingMessage): Promise<string> {
+async function readAll(stream: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 async function stop(prism: ChildProcess, exited: Promise<number | null>): Promise<void> {

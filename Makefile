@@ -1,0 +1,32 @@
+# kgkit: every command a contributor or CI needs. `npm ci` is the only install step.
+.DEFAULT_GOAL := help
+.PHONY: help gen gen-check lint serve mock test
+
+# The binaries npm ci installed, called directly: npx would not pass SIGTERM on to the server.
+BIN := node_modules/.bin
+
+# Extra flags for vitest, e.g. `make test VITEST_FLAGS=--reporter=verbose` (.ci/run adds a JSON report).
+VITEST_FLAGS ?=
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+gen: ## Write generated/<family>/ from openapi/<family>/
+	$(BIN)/tsx scripts/gen.ts
+
+gen-check: ## Fail when generated/ differs from what `make gen` would write
+	$(BIN)/tsx scripts/gen.ts --check
+
+lint: ## Lint the contracts (redocly), type-check, then the rules across contract files (scripts/lint.ts)
+	$(BIN)/redocly lint
+	$(BIN)/tsc --noEmit
+	$(BIN)/tsx scripts/lint.ts
+
+serve: ## Run the production-interface server (configured by environment; see README)
+	$(BIN)/tsx src/index.ts
+
+mock: ## Serve the SaaS V2.0 contract with Prism on MOCK_PORT (default 4010)
+	$(BIN)/tsx scripts/mock.ts
+
+test: ## Run every test (PostgreSQL too when DATABASE_URL=postgres://…)
+	$(BIN)/vitest run $(VITEST_FLAGS)

@@ -1,0 +1,61 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { signedQuery } from './support/server.js';
+
+// `make serve` end to end: the real entry point, a real port, a SQLite file, then a clean stop.
+const TSX = new URL('../node_modules/.bin/tsx', import.meta.url).pathname;
+const ENTRY = new URL('../src/index.ts', import.meta.url).pathname;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function run(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  let output = '';
+  const child = spawn(TSX, [ENTRY], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+describe('the server process', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kgkit-serve-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses bad configuration with every problem and exit code 2', async () => {
+    const server = run({ PORT: 'x' });
+    expect(await server.exited).toBe(2);
+    expect(server.output()).toMatch(/invalid configuration[\s\S]*KOOGALLERY_ACCESS_KEY[\s\S]*PORT must be an integer/);
+  });
+
+  it('serves signed calls on SQLite, logs JSON without secrets, and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const key = 'serve-test-access-key';
+    const server = run({ KOOGALLERY_ACCESS_KEY: key, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `file:${join(dir, 'kgkit.sqlite')}` });
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100 && !server.output().includes('"listening"'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+
+    const body = JSON.stringify({ activity: 'newInstance', orderId: 'CSSERVE0001', orderLineId: 'CSSERVE0001-000001', businessId: 'serve-1' });
+    const response = await fetch(`${base}/saas?${signedQuery(body, { key })}`, { method: 'POST', body, headers: { 'content-type': 'application/json;charset=utf8' } });
+    expect(await response.json()).toEqual({ resultCode: '000000', resultMsg: 'success', instanceId: 'serve-1' });
+    const query = JSON.stringify({ activity: 'queryInstance', instanceId: 'serve-1' });
+    const answer = (await (await fetch(`${base}/saas?${signedQuery(query, { key })}`, { method: 'POST', body: query })).json()) as { info: { appInfo: { password: string } }[] };
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    const lines = server.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.find((l) => l.msg === 'call' && l.activity === 'newInstance')).toMatchObject({ orderId: 'CSSERVE0001', instanceId: 'serve-1', resultCode: '000000' });
+    expect(server.output()).not.toContain(key);
+    expect(server.output()).not.toContain(answer.info[0]!.appInfo.password);
+  });
+});
