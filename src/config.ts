@@ -28,6 +28,15 @@ export class ConfigError extends Error {
   }
 }
 
+/** Where the store is, for tools that need no key (`make events`). */
+export function loadStoreLocation(env: Env = process.env): StoreLocation {
+  try {
+    return parseDatabaseUrl(env.DATABASE_URL);
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
+  }
+}
+
 /** Reads the environment once, at start-up; collects every problem so one run shows them all. */
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];

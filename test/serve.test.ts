@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -57,5 +57,15 @@ describe('the server process', () => {
     expect(lines.find((l) => l.msg === 'call' && l.activity === 'newInstance')).toMatchObject({ orderId: 'CSSERVE0001', instanceId: 'serve-1', resultCode: '000000' });
     expect(server.output()).not.toContain(key);
     expect(server.output()).not.toContain(answer.info[0]!.appInfo.password);
+
+    // `make events` reads the same database: the audit trail of that instance, newest first.
+    const events = execFileSync(TSX, [new URL('../src/cli/events.ts', import.meta.url).pathname, '--instance', 'serve-1'], {
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: `file:${join(dir, 'kgkit.sqlite')}` },
+      encoding: 'utf8',
+    });
+    expect(events.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)).toMatchObject([
+      { activity: 'queryInstance', result_code: '000000', request: { instanceId: 'serve-1' } },
+      { activity: 'newInstance', result_code: '000000', order_id: 'CSSERVE0001' },
+    ]);
   });
 });
