@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../support/ports.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type Mock, startMock } from '../../scripts/mock.js';
@@ -22,14 +22,6 @@ function example(examples: Examples, name: string): unknown {
 }
 const requestExample = (name: string) => example(operation.requestBody.content['application/json'].examples, name) as Record<string, unknown>;
 const responseExample = (name: string) => example(operation.responses['200'].content['application/json'].examples, name);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const signedShapedQuery = () =>
   `signature=${randomBytes(32).toString('hex').toUpperCase()}&timestamp=${Date.now()}&nonce=${randomBytes(32).toString('hex').toUpperCase()}`;
