@@ -1,15 +1,15 @@
 import { serve } from '@hono/node-server';
-import { ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 import { buildApp } from './http/app.js';
 import { InstanceLifecycle } from './instances/lifecycle.js';
 import { jsonLogger } from './log.js';
 import { builtinProvisioner } from './provisioning/builtin-provisioner.js';
 import { forwardingProvisioner } from './provisioning/forwarding-provisioner.js';
 import { sqlNonceRegistry } from './security/nonce-registry.js';
-import { openStore } from './store/connect.js';
+import { type Store, openStore } from './store/connect.js';
 import { SqlInstanceRepository } from './store/instances.js';
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
@@ -18,7 +18,13 @@ try {
 }
 
 const logger = jsonLogger(config.logLevel);
-const store = await openStore(config.database);
+let store: Store;
+try {
+  store = await openStore(config.database);
+} catch (error) {
+  logger.error('cannot open the database', { database: config.database.dialect, error: (error as Error).message });
+  process.exit(1);
+}
 const provisioner =
   config.provisioner.kind === 'forward'
     ? forwardingProvisioner({ url: config.provisioner.url, secret: config.provisioner.secret, timeoutMs: config.provisioner.timeoutMs })

@@ -60,7 +60,7 @@ export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now
     readBody: (c) => c.get('signedBody'),
     serialize: asciiJson,
     observe: async (call) => {
-      const record = auditRecord('saas-v2', call, now());
+      const record = auditRecord('saas-v2', call, now() - Math.round(call.durationMs));
       logger.info('call', {
         family: record.family,
         activity: record.activity,
