@@ -512,6 +512,10 @@ export interface components {
          *     CONFLICT: the current V2.0 tables list no `encryptType` and describe plain-text credentials, while a 2025-02
          *     fragment of a V2.0 query response example begins with `"encryptType"` → optional in V2.0. Whether
          *     KooGallery decrypts V2.0 credentials is UNCONFIRMED.
+         *     Key derivation, as checked against OpenJDK 17's own `KeyGenerator` (test/fixtures/crypto): SHA1PRNG's
+         *     state update adds *signed* Java bytes (carry −1, 0 or +1), so it is not the plain 160-bit addition that
+         *     saas-v2.md §1.5 describes; the 128-bit key (`SHA1(SHA1(accessKey))[0:16]`) is the same either way, the
+         *     256-bit key differs.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649428.html
          * @example 1
          * @enum {string}
