@@ -15,7 +15,8 @@ export interface Config {
   provisionBudgetMs: number;
   provisioner:
     | { kind: 'builtin'; frontEndUrl: string; adminUrl?: string; memo?: string }
-    | { kind: 'forward'; url: string; secret: string; timeoutMs: number };
+    | { kind: 'forward'; url: string; secret: string; timeoutMs: number }
+    | { kind: 'module'; path: string };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -78,9 +79,13 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`SAAS_PATH must be an absolute path without a trailing slash, e.g. /saas (got "${saasPath}")`);
   }
 
-  const provisionerKind = oneOf('PROVISIONER', ['builtin', 'forward'] as const, 'builtin');
+  const provisionerKind = oneOf('PROVISIONER', ['builtin', 'forward', 'module'] as const, 'builtin');
   let provisioner: Config['provisioner'];
-  if (provisionerKind === 'forward') {
+  if (provisionerKind === 'module') {
+    const path = get('PROVISIONER_MODULE');
+    if (!path) problems.push('PROVISIONER_MODULE must name the module that exports `provisioner` when PROVISIONER=module');
+    provisioner = { kind: 'module', path: path ?? '' };
+  } else if (provisionerKind === 'forward') {
     const url = get('PROVISIONER_URL');
     const secret = get('PROVISIONER_SECRET');
     if (!url || !/^https?:\/\//.test(url)) problems.push('PROVISIONER_URL must be an http(s) URL when PROVISIONER=forward');

@@ -4,7 +4,9 @@ import { buildApp } from './http/app.js';
 import { InstanceLifecycle } from './instances/lifecycle.js';
 import { jsonLogger } from './log.js';
 import { builtinProvisioner } from './provisioning/builtin-provisioner.js';
-import { forwardingProvisioner } from './provisioning/forwarding-provisioner.js';
+import { forwardingChangePolicy, forwardingProvisioner } from './provisioning/forwarding-provisioner.js';
+import { loadProvisionerModule } from './provisioning/module-provisioner.js';
+import type { ChangePolicy, Provisioner } from './provisioning/provisioner.js';
 import { sqlNonceRegistry } from './security/nonce-registry.js';
 import { type Store, openStore } from './store/connect.js';
 import { SqlInstanceRepository } from './store/instances.js';
@@ -18,6 +20,13 @@ try {
 }
 
 const logger = jsonLogger(config.logLevel);
+let product: { provisioner: Provisioner; changePolicy?: ChangePolicy };
+try {
+  product = await productFrom(config.provisioner);
+} catch (error) {
+  process.stderr.write(`kgkit: ${(error as Error).message}\n`);
+  process.exit(2);
+}
 let store: Store;
 try {
   store = await openStore(config.database);
@@ -25,13 +34,9 @@ try {
   logger.error('cannot open the database', { database: config.database.dialect, error: (error as Error).message });
   process.exit(1);
 }
-const provisioner =
-  config.provisioner.kind === 'forward'
-    ? forwardingProvisioner({ url: config.provisioner.url, secret: config.provisioner.secret, timeoutMs: config.provisioner.timeoutMs })
-    : builtinProvisioner(config.provisioner);
 const lifecycle = new InstanceLifecycle({
   repository: new SqlInstanceRepository(store.db),
-  provisioner,
+  ...product,
   budgetMs: config.provisionBudgetMs,
   onBackgroundError: (error, instanceId) => logger.error('background provisioning failed', { instanceId, error: (error as Error).message }),
 });
@@ -59,3 +64,15 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 process.once('SIGINT', () => void shutdown('SIGINT'));
+
+/** The seller's product behind kgkit, as configured (PROVISIONER). */
+async function productFrom(settings: Config['provisioner']): Promise<{ provisioner: Provisioner; changePolicy?: ChangePolicy }> {
+  switch (settings.kind) {
+    case 'module':
+      return loadProvisionerModule(settings.path);
+    case 'forward':
+      return { provisioner: forwardingProvisioner(settings), changePolicy: forwardingChangePolicy(settings) };
+    case 'builtin':
+      return { provisioner: builtinProvisioner(settings) };
+  }
+}

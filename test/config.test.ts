@@ -57,6 +57,7 @@ describe('configuration', () => {
     [{ ...KEY, PROVISION_BUDGET_MS: '6000' }, /PROVISION_BUDGET_MS/],
     [{ ...KEY, PROVISIONER: 'forward' }, /PROVISIONER_URL[\s\S]*PROVISIONER_SECRET/],
     [{ ...KEY, PROVISIONER: 'kubernetes' }, /PROVISIONER must be one of/],
+    [{ ...KEY, PROVISIONER: 'module' }, /PROVISIONER_MODULE/],
     [{ ...KEY, APP_FRONTEND_URL: 'app.example.com' }, /APP_FRONTEND_URL/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

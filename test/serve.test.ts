@@ -19,6 +19,12 @@ function run(env: Record<string, string>): { child: ChildProcess; output: () => 
   return { child, output: () => output, exited };
 }
 
+const fixture = (name: string) => new URL(`./fixtures/provisioners/${name}`, import.meta.url).pathname;
+
+async function listening(server: { output: () => string }): Promise<void> {
+  for (let i = 0; i < 100 && !server.output().includes('"listening"'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 describe('the server process', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kgkit-serve-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,12 +35,34 @@ describe('the server process', () => {
     expect(server.output()).toMatch(/invalid configuration[\s\S]*KOOGALLERY_ACCESS_KEY[\s\S]*PORT must be an integer/);
   });
 
+  it('refuses a provisioner module that lacks hooks, naming them', async () => {
+    const server = run({ KOOGALLERY_ACCESS_KEY: 'serve-test-access-key', PROVISIONER: 'module', PROVISIONER_MODULE: fixture('incomplete-provisioner.ts'), DATABASE_URL: `file:${join(dir, 'x.sqlite')}` });
+    expect(await server.exited).toBe(2);
+    expect(server.output()).toContain('must export `provisioner` with refresh, setFrozen, release, upgrade');
+  });
+
+  it("runs the seller's own provisioner module (PROVISIONER=module) with its change policy", async () => {
+    const port = await freePort();
+    const key = 'serve-test-access-key';
+    const server = run({ KOOGALLERY_ACCESS_KEY: key, PORT: String(port), HOST: '127.0.0.1', PROVISIONER: 'module', PROVISIONER_MODULE: fixture('example-provisioner.ts'), DATABASE_URL: `file:${join(dir, 'module.sqlite')}` });
+    await listening(server);
+    const post = async (body: object) => {
+      const text = JSON.stringify(body);
+      return (await fetch(`http://127.0.0.1:${port}/saas?${signedQuery(text, { key })}`, { method: 'POST', body: text })).json();
+    };
+    await post({ activity: 'newInstance', orderId: 'CSMOD0001', orderLineId: 'CSMOD0001-000001', businessId: 'mod-1' });
+    expect(await post({ activity: 'queryInstance', instanceId: 'mod-1' })).toMatchObject({ info: [{ appInfo: { frontEndUrl: 'https://tenants.example.org/mod-1', password: 'from-the-module-1' } }] });
+    expect(await post({ activity: 'changeInstanceCheck', instanceId: 'mod-1', productInfo: { skuCode: 'too-small' } })).toEqual({ resultCode: '000100', resultMsg: 'usage exceeds the smaller quota' });
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
   it('serves signed calls on SQLite, logs JSON without secrets, and stops on SIGTERM', async () => {
     const port = await freePort();
     const key = 'serve-test-access-key';
     const server = run({ KOOGALLERY_ACCESS_KEY: key, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `file:${join(dir, 'kgkit.sqlite')}` });
     const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100 && !server.output().includes('"listening"'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    await listening(server);
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
 
     const body = JSON.stringify({ activity: 'newInstance', orderId: 'CSSERVE0001', orderLineId: 'CSSERVE0001-000001', businessId: 'serve-1' });

@@ -173,8 +173,12 @@ export class InstanceLifecycle {
   async checkChange(request: { instanceId: string; productInfo: Record<string, unknown>; test: boolean }): Promise<CheckOutcome> {
     const instance = await this.repo.findById(request.instanceId);
     if (!instance || isGone(instance) || instance.status === 'FAILED') return { code: '000003' };
-    const verdict = await this.changePolicy({ instanceId: instance.instanceId, productInfo: request.productInfo, test: request.test });
-    return verdict.allowed ? { code: '000000' } : { code: '000100', message: verdict.reason };
+    const asked = this.changePolicy({ instanceId: instance.instanceId, productInfo: request.productInfo, test: request.test });
+    // The contract has no "being processed" answer for a check: a policy that cannot decide in time is a failure.
+    const raced = await this.withinBudget(asked.catch((error: unknown) => new Error(describe(error))));
+    if (!raced.done) return { code: '000005', message: 'the product did not answer the change check in time' };
+    if (raced.value instanceof Error) return { code: '000005', message: 'the product could not check the change' };
+    return raced.value.allowed ? { code: '000000' } : { code: '000100', message: raced.value.reason };
   }
 
   /** Resolves when every provisioner call still running in the background has finished (tests, shutdown). */

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { AppAccess } from '../instances/instance.js';
 import {
+  type ChangePolicy,
   type InstanceEvent,
   type ProvisionResult,
   type Provisioner,
@@ -18,7 +19,7 @@ export interface ForwardingOptions {
   fetch?: typeof fetch;
 }
 
-export type ForwardedEventName = 'create' | 'refresh' | 'freeze' | 'unfreeze' | 'release' | 'upgrade';
+export type ForwardedEventName = 'create' | 'refresh' | 'freeze' | 'unfreeze' | 'release' | 'upgrade' | 'changeCheck';
 
 const REFUSALS = new Set<string>(['000100', '000101', '000102', '000103', '000104', '000105', '000106', '000107']);
 
@@ -27,10 +28,53 @@ const REFUSALS = new Set<string>(['000100', '000101', '000102', '000103', '00010
  * - 200 (create: with `{"appInfo": {...}}`) → done; 202 → still working (create only: kgkit asks again later);
  * - 4xx with `{"resultCode": "0001xx", "resultMsg": "..."}` → that refusal is passed on to the marketplace;
  * - anything else → a failure (000005), and the marketplace retries.
+ * The renewal-change check goes the same way: see forwardingChangePolicy.
  * Signed so the application can tell kgkit from anyone else: `x-kgkit-signature` = hex HMAC-SHA256(secret,
  * `${x-kgkit-timestamp}.${body}`).
  */
-export function forwardingProvisioner({ url, secret, timeoutMs = 30_000, fetch: fetchImpl = fetch }: ForwardingOptions): Provisioner {
+export function forwardingProvisioner(options: ForwardingOptions): Provisioner {
+  const send = sender(options);
+  return {
+    async create(event, signal): Promise<ProvisionResult> {
+      const body = await send('create', eventPayload(event), signal);
+      if (body === PENDING) return { state: 'pending' };
+      return { state: 'ready', appInfo: parseAppInfo(body) };
+    },
+    async refresh(event, signal) {
+      await send('refresh', { ...eventPayload(event), scene: event.scene, expiresAt: new Date(event.expiresAt).toISOString(), productId: event.productId }, signal);
+    },
+    async setFrozen(event, signal) {
+      await send(event.frozen ? 'freeze' : 'unfreeze', eventPayload(event), signal);
+    },
+    async release(event, signal) {
+      await send('release', eventPayload(event), signal);
+    },
+    async upgrade(event, signal) {
+      await send('upgrade', eventPayload(event), signal);
+    },
+  };
+}
+
+/**
+ * Asks the application whether a renewal change is allowed (`changeCheck` event with the `productInfo`):
+ * 200 → allowed; 4xx with `{"resultCode": "000100", "resultMsg": "..."}` → refused with that reason.
+ */
+export function forwardingChangePolicy(options: ForwardingOptions): ChangePolicy {
+  const send = sender(options);
+  return async ({ instanceId, productInfo, test }) => {
+    try {
+      await send('changeCheck', { instanceId, productInfo, test }, AbortSignal.timeout(options.timeoutMs ?? 30_000));
+      return { allowed: true };
+    } catch (error) {
+      if (error instanceof ProvisioningRefusal && error.resultCode === '000100') return { allowed: false, reason: error.message };
+      throw error;
+    }
+  };
+}
+
+type Send = (name: ForwardedEventName, payload: object, signal: AbortSignal) => Promise<unknown>;
+
+function sender({ url, secret, timeoutMs = 30_000, fetch: fetchImpl = fetch }: ForwardingOptions): Send {
   if (!/^https?:\/\//.test(url)) throw new Error('forwarding provisioner: url must be http(s)://…');
   if (secret.length < 16) throw new Error('forwarding provisioner: secret must be at least 16 characters');
 
@@ -54,32 +98,12 @@ export function forwardingProvisioner({ url, secret, timeoutMs = 30_000, fetch: 
     return { status: response.status, body: parsed };
   }
 
-  async function send(name: ForwardedEventName, payload: object, signal: AbortSignal): Promise<unknown> {
+  return async function send(name, payload, signal) {
     const { status, body } = await post(name, payload, signal);
     if (status >= 200 && status < 300) return status === 202 ? PENDING : body;
     const refusal = refusalOf(body);
     if (status >= 400 && status < 500 && refusal) throw refusal;
     throw new Error(`application answered HTTP ${status} to ${name}`);
-  }
-
-  return {
-    async create(event, signal): Promise<ProvisionResult> {
-      const body = await send('create', eventPayload(event), signal);
-      if (body === PENDING) return { state: 'pending' };
-      return { state: 'ready', appInfo: parseAppInfo(body) };
-    },
-    async refresh(event, signal) {
-      await send('refresh', { ...eventPayload(event), scene: event.scene, expiresAt: new Date(event.expiresAt).toISOString(), productId: event.productId }, signal);
-    },
-    async setFrozen(event, signal) {
-      await send(event.frozen ? 'freeze' : 'unfreeze', eventPayload(event), signal);
-    },
-    async release(event, signal) {
-      await send('release', eventPayload(event), signal);
-    },
-    async upgrade(event, signal) {
-      await send('upgrade', eventPayload(event), signal);
-    },
   };
 }
 

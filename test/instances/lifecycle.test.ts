@@ -231,6 +231,14 @@ describe('instance lifecycle', () => {
       expect(await strict.checkChange({ instanceId: 'biz-1', productInfo: { skuCode: 'small' }, test: false })).toEqual({ code: '000100', message: 'usage exceeds the smaller quota' });
       expect(await strict.checkChange({ instanceId: 'nope', productInfo: {}, test: false })).toEqual({ code: '000003' });
     });
+
+    it('answers 000005 when the policy fails or cannot decide within the budget (the check has no 000004)', async () => {
+      await create('biz-1');
+      const failing = new InstanceLifecycle({ repository: repo, provisioner: fake.provisioner, budgetMs: 100, changePolicy: async () => Promise.reject(new Error('down')) });
+      expect(await failing.checkChange({ instanceId: 'biz-1', productInfo: {}, test: false })).toMatchObject({ code: '000005' });
+      const slow = new InstanceLifecycle({ repository: repo, provisioner: fake.provisioner, budgetMs: 100, changePolicy: after(300, () => ({ allowed: true as const })) });
+      expect(await slow.checkChange({ instanceId: 'biz-1', productInfo: {}, test: false })).toEqual({ code: '000005', message: 'the product did not answer the change check in time' });
+    });
   });
 
   describe('debug calls (testFlag "1") replayed by probing', () => {

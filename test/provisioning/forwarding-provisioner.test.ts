@@ -3,7 +3,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InstanceLifecycle } from '../../src/instances/lifecycle.js';
-import { forwardingProvisioner } from '../../src/provisioning/forwarding-provisioner.js';
+import { forwardingChangePolicy, forwardingProvisioner } from '../../src/provisioning/forwarding-provisioner.js';
 import { ProvisioningRefusal } from '../../src/provisioning/provisioner.js';
 import { SqlInstanceRepository } from '../../src/store/instances.js';
 import { openTestStore, type TestStore } from '../support/stores.js';
@@ -80,6 +80,18 @@ describe('forwarding provisioner', () => {
     expect(received.map((r) => r.body.event)).toEqual(['refresh', 'freeze', 'unfreeze', 'upgrade', 'release']);
     expect(received[0]!.body).toMatchObject({ scene: 'RENEWAL', expiresAt: '2027-01-01T00:00:00.000Z', productId: 'P2' });
     expect(received.every((r) => r.signatureValid)).toBe(true);
+  });
+
+  it('asks the application about a renewal change: 200 allows, a 000100 refusal refuses, anything else fails', async () => {
+    const policy = forwardingChangePolicy({ url, secret: SECRET, timeoutMs: 2_000 });
+    const check = { instanceId: 'i-1', productInfo: { skuCode: 'small', linearValue: '5' }, test: false };
+    reply = (_b, res) => res.writeHead(200).end('{}');
+    expect(await policy(check)).toEqual({ allowed: true });
+    expect(received[0]).toEqual({ body: { event: 'changeCheck', ...check }, signatureValid: true });
+    reply = (_b, res) => res.writeHead(422).end(JSON.stringify({ resultCode: '000100', resultMsg: 'too many users for that size' }));
+    expect(await policy(check)).toEqual({ allowed: false, reason: 'too many users for that size' });
+    reply = (_b, res) => res.writeHead(503).end();
+    await expect(policy(check)).rejects.toThrow(/HTTP 503/);
   });
 
   it.each([
