@@ -1,79 +1,39 @@
+import { readdirSync } from 'node:fs';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Dialect } from './connect.js';
 
-// Migrations are code, versioned by name, applied in order at start-up. Never edit one that has shipped: add the next.
-function migrations(dialect: Dialect): Record<string, Migration> {
-  const autoId = dialect === 'postgres' ? 'bigserial' : 'integer';
-  return {
-    '0001-instances-events-nonces': {
-      async up(db: Kysely<unknown>) {
-        await db.schema
-          .createTable('instances')
-          .addColumn('instance_id', 'text', (c) => c.primaryKey())
-          .addColumn('order_id', 'text', (c) => c.notNull())
-          .addColumn('order_line_id', 'text', (c) => c.notNull())
-          .addColumn('business_id', 'text', (c) => c.notNull())
-          .addColumn('status', 'text', (c) => c.notNull())
-          .addColumn('frozen', 'integer', (c) => c.notNull().defaultTo(0))
-          .addColumn('test_flag', 'integer', (c) => c.notNull().defaultTo(0))
-          .addColumn('app_info', 'text')
-          .addColumn('product_id', 'text')
-          .addColumn('expires_at', 'bigint')
-          .addColumn('provision_lease_until', 'bigint')
-          .addColumn('provision_attempts', 'integer', (c) => c.notNull().defaultTo(0))
-          .addColumn('last_error', 'text')
-          .addColumn('created_at', 'bigint', (c) => c.notNull())
-          .addColumn('updated_at', 'bigint', (c) => c.notNull())
-          .addUniqueConstraint('instances_order_line_unique', ['order_id', 'order_line_id'])
-          .execute();
+// Each file of migrations/ is one migration, named NNNN-what.ts and applied in name order at start-up. Never edit one
+// that has shipped: add the next. A family adds its tables with a file of its own.
+const FOLDER = new URL('./migrations/', import.meta.url);
+const NAME = /^(\d{4}-[a-z0-9-]+)\.(ts|js)$/;
 
-        await db.schema
-          .createTable('instance_orders')
-          .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.instance_id'))
-          .addColumn('order_id', 'text', (c) => c.notNull())
-          .addColumn('kind', 'text', (c) => c.notNull())
-          .addColumn('scene', 'text', (c) => c.notNull())
-          .addColumn('order_line_id', 'text', (c) => c.notNull())
-          .addColumn('expires_at', 'bigint')
-          .addColumn('product_id', 'text')
-          .addColumn('applied_at', 'bigint', (c) => c.notNull())
-          .addPrimaryKeyConstraint('instance_orders_pk', ['instance_id', 'order_id', 'kind', 'scene'])
-          .execute();
+interface MigrationModule {
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+}
 
-        await db.schema
-          .createTable('events')
-          .addColumn('id', sql.raw(autoId), (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
-          .addColumn('received_at', 'bigint', (c) => c.notNull())
-          .addColumn('family', 'text', (c) => c.notNull())
-          .addColumn('activity', 'text', (c) => c.notNull())
-          .addColumn('order_id', 'text')
-          .addColumn('order_line_id', 'text')
-          .addColumn('instance_id', 'text')
-          .addColumn('test_flag', 'integer', (c) => c.notNull().defaultTo(0))
-          .addColumn('request', 'text', (c) => c.notNull())
-          .addColumn('result_code', 'text', (c) => c.notNull())
-          .addColumn('result_msg', 'text')
-          .addColumn('duration_ms', 'integer', (c) => c.notNull())
-          .execute();
-        await db.schema.createIndex('events_instance_idx').on('events').columns(['instance_id', 'received_at']).execute();
-        await db.schema.createIndex('events_order_idx').on('events').columns(['order_id', 'received_at']).execute();
-
-        await db.schema
-          .createTable('nonces')
-          .addColumn('scope', 'text', (c) => c.notNull())
-          .addColumn('nonce', 'text', (c) => c.notNull())
-          .addColumn('expires_at', 'bigint', (c) => c.notNull())
-          .addPrimaryKeyConstraint('nonces_pk', ['scope', 'nonce'])
-          .execute();
-        await db.schema.createIndex('nonces_expiry_idx').on('nonces').column('expires_at').execute();
-      },
-    },
-  };
+async function migrations(dialect: Dialect): Promise<Record<string, Migration>> {
+  const found: Record<string, Migration> = {};
+  for (const file of readdirSync(FOLDER).sort()) {
+    const match = NAME.exec(file);
+    if (!match) continue;
+    const module = (await import(new URL(file, FOLDER).href)) as MigrationModule;
+    found[match[1]!] = { up: (db) => module.up(db, dialect) };
+  }
+  return found;
 }
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
-  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
-  const migrator = new Migrator({ db, provider, migrationTableName: 'kgkit_migrations', migrationLockTableName: 'kgkit_migrations_lock' });
+  const provider: MigrationProvider = { getMigrations: () => migrations(dialect) };
+  // Kysely looks for its own tables in every schema unless told which: name the one this connection works in, or a
+  // kgkit schema beside it would make it skip creating them here.
+  const schema = dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'kgkit_migrations',
+    migrationLockTableName: 'kgkit_migrations_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

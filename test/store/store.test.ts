@@ -33,6 +33,15 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(await migrateToLatest(store.db as Kysely<unknown>, dialect)).toEqual([]);
   });
 
+  it.runIf(dialect === 'postgres')('migrates its own schema while another schema of the database already holds kgkit', async () => {
+    const second = await openTestStore('postgres');
+    try {
+      expect(await rememberNonce(second.db, 'basic', 'SECOND', now)).toBe(true);
+    } finally {
+      await second.dispose();
+    }
+  });
+
   it('remembers a nonce once per scope and prunes it after expiry', async () => {
     expect(await rememberNonce(store.db, 'basic', 'N1', now + 120_000)).toBe(true);
     expect(await rememberNonce(store.db, 'basic', 'N1', now + 120_000)).toBe(false);
