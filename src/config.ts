@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type StoreLocation, parseDatabaseUrl } from './store/connect.js';
 
 export type CredentialEncryption = 'none' | '1' | '2';
@@ -13,6 +14,16 @@ export interface Config {
   bodySign: boolean;
   credentialEncryption: CredentialEncryption;
   provisionBudgetMs: number;
+  /** Joint-operation Kit V1/V2, below the SaaS path (`<saasPath>/produceAPI/…`). */
+  kit: { accessKey: string; rsaPrivateKeyPem?: string };
+  /** SaaS V1.0 (deprecated, GET); may equal saasPath, since V2.0 is POST. */
+  saasV1Path: string;
+  licenseCode: { path: string; accessKey: string };
+  onlineLicense: { path: string; accessKey: string; signingKeyPem?: string };
+  orderNotify: { path: string; accessKey: string };
+  sso: { path: string; callbackUrl?: string; sessionTtlMs: number };
+  /** Encrypts secrets kept in the store (Kit clientSecret); derived from the basic key unless set. */
+  dataKey: string;
   provisioner:
     | { kind: 'builtin'; frontEndUrl: string; adminUrl?: string; memo?: string }
     | { kind: 'forward'; url: string; secret: string; timeoutMs: number }
@@ -74,10 +85,30 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('KOOGALLERY_ACCESS_KEY must be set to the key bound to the basic interfaces (Seller Console → 应用工具 → 密钥管理), at least 8 characters');
   }
 
-  const saasPath = get('SAAS_PATH') ?? '/saas';
-  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(saasPath) || saasPath.endsWith('/') && saasPath !== '/') {
-    problems.push(`SAAS_PATH must be an absolute path without a trailing slash, e.g. /saas (got "${saasPath}")`);
-  }
+  const path = (name: string, fallback: string): string => {
+    const value = get(name) ?? fallback;
+    if (!/^\/[A-Za-z0-9._~\/-]*$/.test(value) || (value.endsWith('/') && value !== '/')) {
+      problems.push(`${name} must be an absolute path without a trailing slash, e.g. ${fallback} (got "${value}")`);
+    }
+    return value;
+  };
+  // Each interface type is bound to its own key in Seller Console; one not configured falls back to the basic key.
+  const key = (name: string): string => {
+    const value = get(name);
+    if (value !== undefined && value.length < 8) problems.push(`${name} must be at least 8 characters`);
+    return value ?? accessKey;
+  };
+  const pem = (name: string): string | undefined => {
+    const file = get(name);
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      problems.push(`${name}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+  };
+  const saasPath = path('SAAS_PATH', '/saas');
 
   const provisionerKind = oneOf('PROVISIONER', ['builtin', 'forward', 'module'] as const, 'builtin');
   let provisioner: Config['provisioner'];
@@ -101,12 +132,31 @@ export function loadConfig(env: Env = process.env): Config {
     if (memo !== undefined) provisioner.memo = memo;
   }
 
+  const kitRsaKey = pem('KIT_RSA_PRIVATE_KEY_FILE');
+  const licenseSigningKey = pem('LICENSE_SIGNING_KEY_FILE');
+  const callbackUrl = get('SSO_CALLBACK_URL');
+  if (callbackUrl !== undefined && !/^https?:\/\//.test(callbackUrl)) problems.push('SSO_CALLBACK_URL must be an http(s) URL');
+  const dataKey = get('KGKIT_DATA_KEY');
+  if (dataKey !== undefined && dataKey.length < 32) problems.push('KGKIT_DATA_KEY must be at least 32 characters');
+
+  const postPaths = [saasPath, get('LICENSE_CODE_PATH') ?? '/license-code', get('ONLINE_LICENSE_PATH') ?? '/license', get('ORDER_NOTIFY_PATH') ?? '/order-notify'];
+  if (new Set(postPaths).size !== postPaths.length) {
+    problems.push('SAAS_PATH, LICENSE_CODE_PATH, ONLINE_LICENSE_PATH and ORDER_NOTIFY_PATH must differ: each family has its own production URL');
+  }
+
   const config: Config = {
     port: int('PORT', 8080, 0, 65_535),
     host: get('HOST') ?? '0.0.0.0',
     database,
     accessKey,
     saasPath,
+    kit: { accessKey: key('KOOGALLERY_KIT_ACCESS_KEY'), ...(kitRsaKey ? { rsaPrivateKeyPem: kitRsaKey } : {}) },
+    saasV1Path: path('SAAS_V1_PATH', '/saas-v1'),
+    licenseCode: { path: path('LICENSE_CODE_PATH', '/license-code'), accessKey: key('KOOGALLERY_LICENSE_CODE_ACCESS_KEY') },
+    onlineLicense: { path: path('ONLINE_LICENSE_PATH', '/license'), accessKey: accessKey, ...(licenseSigningKey ? { signingKeyPem: licenseSigningKey } : {}) },
+    orderNotify: { path: path('ORDER_NOTIFY_PATH', '/order-notify'), accessKey: key('KOOGALLERY_ORDER_NOTIFY_ACCESS_KEY') },
+    sso: { path: path('SSO_PATH', '/sso'), ...(callbackUrl ? { callbackUrl } : {}), sessionTtlMs: int('SSO_SESSION_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000) },
+    dataKey: dataKey ?? `derived:${accessKey}`,
     signatureToleranceMs: int('SIGNATURE_TOLERANCE_MS', 60_000, 1_000, 900_000),
     maxBodyBytes: int('MAX_BODY_BYTES', 64 * 1024, 1_024, 10 * 1024 * 1024),
     bodySign: oneOf('BODY_SIGN', ['true', 'false'] as const, 'true') === 'true',

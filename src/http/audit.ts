@@ -1,7 +1,45 @@
-import type { EventRecord } from '../store/events.js';
+import type { Kysely } from 'kysely';
+import type { Logger } from '../log.js';
+import { appendEvent, type EventRecord } from '../store/events.js';
+import type { Database } from '../store/schema.js';
+
+interface ObservedCall {
+  activity: string | undefined;
+  request: unknown;
+  result: { body: unknown };
+  rejected?: string;
+  durationMs: number;
+}
+
+/**
+ * Reports each call a generated mount observed: one JSON log line, and a row of the audit trail. Only calls that
+ * passed the signature check get here, so the trail holds what the marketplace really asked, malformed requests
+ * included, while forged ones never reach the store.
+ */
+export function auditObserver({ family, db, logger, now }: { family: string; db: Kysely<Database>; logger: Logger; now: () => number }) {
+  return async (call: ObservedCall): Promise<void> => {
+    const record = auditRecord(family, call, now() - Math.round(call.durationMs));
+    logger.info('call', {
+      family: record.family,
+      activity: record.activity,
+      orderId: record.order_id,
+      orderLineId: record.order_line_id,
+      instanceId: record.instance_id,
+      testFlag: record.test_flag === 1,
+      resultCode: record.result_code,
+      durationMs: record.duration_ms,
+      ...(call.rejected !== undefined ? { rejected: call.rejected } : {}),
+    });
+    try {
+      await appendEvent(db, record);
+    } catch (error) {
+      logger.error('event log write failed', { activity: record.activity, error: (error as Error).message });
+    }
+  };
+}
 
 /** Turns what a mount observed into an event-log record: the IDs the marketplace sent, and the result code. */
-export function auditRecord(family: string, call: { activity: string | undefined; request: unknown; result: { body: unknown }; durationMs: number }, receivedAt: number): EventRecord {
+export function auditRecord(family: string, call: ObservedCall, receivedAt: number): EventRecord {
   const request = (typeof call.request === 'object' && call.request !== null ? call.request : {}) as Record<string, unknown>;
   const body = (call.result.body ?? {}) as Record<string, unknown>;
   const text = (value: unknown) => (typeof value === 'string' ? value : null);
@@ -13,7 +51,7 @@ export function auditRecord(family: string, call: { activity: string | undefined
     order_line_id: text(request.orderLineId),
     // The instance a create made is in the answer; the others name it in the request.
     instance_id: text(request.instanceId) ?? text(body.instanceId),
-    test_flag: request.testFlag === '1' ? 1 : 0,
+    test_flag: request.testFlag === '1' || request.testFlag === 1 ? 1 : 0,
     request: JSON.stringify(request),
     result_code: text(body.resultCode) ?? 'unknown',
     result_msg: text(body.resultMsg),

@@ -1,4 +1,9 @@
 import type { Generated } from 'kysely';
+import type { KitTables } from './tables/kit.js';
+import type { LicenseTables } from './tables/licenses.js';
+import type { OrderTables } from './tables/orders.js';
+import type { SaasV1Tables } from './tables/saas-v1.js';
+import type { SsoTables } from './tables/sso.js';
 
 /** Lifecycle of an instance as kgkit keeps it; `frozen` is kept apart because freezing does not end provisioning or release. */
 export type InstanceStatus = 'PROVISIONING' | 'ACTIVE' | 'FAILED' | 'RELEASED';
@@ -60,9 +65,12 @@ export interface NoncesTable {
   expires_at: number;
 }
 
-export interface Database {
+export interface CoreTables {
   instances: InstancesTable;
   instance_orders: InstanceOrdersTable;
   events: EventsTable;
   nonces: NoncesTable;
 }
+
+/** Every table; each interface family declares its own in src/store/tables/<family>.ts. */
+export interface Database extends CoreTables, KitTables, SsoTables, LicenseTables, OrderTables, SaasV1Tables {}

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { basicSignature, canonicalPayload } from '../../src/crypto/basic-signature.js';
+import { loadConfig } from '../../src/config.js';
 import { type AppConfig, buildApp } from '../../src/http/app.js';
 import { InstanceLifecycle, type LifecycleOptions } from '../../src/instances/lifecycle.js';
 import { silentLogger } from '../../src/log.js';
@@ -10,15 +11,22 @@ import type { TestStore } from './stores.js';
 import { assertConforms } from './contract.js';
 
 export const ACCESS_KEY = 'test-access-key-0123456789';
+/** One key per interface type, as Seller Console binds them, so a test shows a family checks its own key. */
+export const KEYS = {
+  basic: ACCESS_KEY,
+  kit: 'test-kit-key-0123456789',
+  licenseCode: 'test-license-code-key-0123',
+  orderNotify: 'test-order-notify-key-0123',
+} as const;
 
-export const TEST_CONFIG: AppConfig = {
-  accessKey: ACCESS_KEY,
-  saasPath: '/saas',
-  signatureToleranceMs: 60_000,
-  maxBodyBytes: 64 * 1024,
-  bodySign: true,
-  credentialEncryption: 'none',
-};
+/** The configuration of a server started with only the keys set: every default as a seller gets it. */
+export const TEST_CONFIG: AppConfig = loadConfig({
+  KOOGALLERY_ACCESS_KEY: KEYS.basic,
+  KOOGALLERY_KIT_ACCESS_KEY: KEYS.kit,
+  KOOGALLERY_LICENSE_CODE_ACCESS_KEY: KEYS.licenseCode,
+  KOOGALLERY_ORDER_NOTIFY_ACCESS_KEY: KEYS.orderNotify,
+  KGKIT_DATA_KEY: 'test-data-key-0123456789-0123456789',
+});
 
 export interface TestServer {
   app: Hono;

@@ -1,0 +1,29 @@
+import type { Context, Hono } from 'hono';
+import type { Kysely } from 'kysely';
+import type { Config } from '../config.js';
+import type { InstanceLifecycle } from '../instances/lifecycle.js';
+import type { Logger } from '../log.js';
+import type { NonceRegistry, SignatureFailureCode } from '../security/basic-signature-check.js';
+import type { Database } from '../store/schema.js';
+
+/** The part of the configuration the HTTP surface uses (the rest is for start-up: port, database, provisioner). */
+export type AppConfig = Omit<Config, 'port' | 'host' | 'database' | 'provisioner' | 'provisionBudgetMs' | 'logLevel'>;
+
+/** What the mount of an interface family receives: shared services, and the answers every family writes alike. */
+export interface FamilyContext {
+  config: AppConfig;
+  db: Kysely<Database>;
+  lifecycle: InstanceLifecycle;
+  nonces: NonceRegistry;
+  logger: Logger;
+  now: () => number;
+  /** A JSON answer with non-ASCII written as \uXXXX (see ascii-json.ts). */
+  json(c: Context, body: object, status?: 200 | 302 | 400 | 401 | 403 | 404 | 503): Response;
+  /** A refused request (signature, size): logged, never stored, answered HTTP 200 with the code. */
+  refuse(c: Context, code: SignatureFailureCode, reason: string): Response;
+  /** The observer a generated mount reports every call to: JSON log line and audit trail. */
+  observe(family: string): (call: { activity: string | undefined; request: unknown; result: { body: unknown }; rejected?: string; durationMs: number }) => Promise<void>;
+}
+
+/** Mounts one family on the app, whatever the variables its middleware sets. */
+export type FamilyMount = (app: Hono<any>, context: FamilyContext) => void;

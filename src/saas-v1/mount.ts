@@ -1,0 +1,4 @@
+import type { FamilyMount } from '../http/family.js';
+
+/** Placeholder until the family lands: mounts nothing. */
+export const mountSaasV1: FamilyMount = () => {};

@@ -1,0 +1,27 @@
+import { bodyLimit } from 'hono/body-limit';
+import { mountSaasProduction } from '../../generated/saas-v2/server.js';
+import type { FamilyMount } from '../http/family.js';
+import { asciiJson } from '../http/ascii-json.js';
+import { basicSignatureCheck } from '../security/basic-signature-check.js';
+import { bodySign } from '../security/body-sign.js';
+import { saasV2Handlers } from './handlers.js';
+
+/** SaaS V2.0 basic interfaces: POST JSON to the production path, signature in the query (saas-v2.md §1–3). */
+export const mountSaasV2: FamilyMount = (app, { config, lifecycle, nonces, now, refuse, observe }) => {
+  const path = config.saasPath;
+  // Order matters: Body-Sign wraps every answer on the path, refusals included.
+  if (config.bodySign) app.on('POST', path, bodySign({ accessKey: config.accessKey }));
+  app.on('POST', path, bodyLimit({ maxSize: config.maxBodyBytes, onError: (c) => refuse(c, '000002', `body is larger than ${config.maxBodyBytes} bytes`) }));
+  app.on('POST', path, basicSignatureCheck({ accessKey: config.accessKey, nonces, scope: 'basic', toleranceMs: config.signatureToleranceMs, now, refuse }));
+
+  mountSaasProduction(app, {
+    path,
+    handlers: saasV2Handlers({
+      lifecycle,
+      ...(config.credentialEncryption !== 'none' ? { credentialEncryption: { accessKey: config.accessKey, encryptType: config.credentialEncryption } } : {}),
+    }),
+    readBody: (c) => c.get('signedBody'),
+    serialize: asciiJson,
+    observe: observe('saas-v2'),
+  });
+};

@@ -1,0 +1,2 @@
+/** Joint-operation Kit: the tenant directory (tenants, applications, users, organisation). */
+export interface KitTables {}

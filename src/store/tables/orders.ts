@@ -1,0 +1,2 @@
+/** Order notifications (orderNotify). */
+export interface OrderTables {}

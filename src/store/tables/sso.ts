@@ -1,0 +1,2 @@
+/** Joint-operation SSO login: login attempts (state) and sessions. */
+export interface SsoTables {}
