@@ -1,9 +1,13 @@
 /**
- * Renders generated/<family>/server.ts: the strict-server skeleton of one contract.
+ * Renders generated/<family>/server.ts: the strict-server skeleton of one contract. Three shapes of operation:
  *
- * Supported shape (the KooGallery production interfaces): an operation whose JSON request body is a `oneOf` of
- * schemas told apart by a `const` property (`activity`). For each value the contract must hold `<X>Request` and
- * `<X>Response`; the 200 response is an `anyOf` of every `<X>Response` plus one schema for rejected requests.
+ * - dispatch: a JSON body that is a `oneOf` told apart by a `const` property (`activity`): for each value the
+ *   contract holds `<X>Request` and `<X>Response`, and the 200 answer is an `anyOf` of every `<X>Response` plus one
+ *   schema for rejected requests (the KooGallery production interfaces);
+ * - query dispatch: the same over the query string of a GET, the `oneOf` named by `x-kgkit-query-schema` (SaaS V1.0);
+ * - plain: one JSON body schema and one 200 answer schema, which also answers rejected requests (the Kit syncs).
+ *
+ * The family gets one handler per activity or plain operation, one mount function, and typed result builders.
  */
 
 type Schema = {
@@ -13,36 +17,39 @@ type Schema = {
   properties?: Record<string, Schema>;
   const?: unknown;
   discriminator?: { propertyName: string };
-  enum?: unknown[];
 };
 type Operation = {
   operationId?: string;
+  'x-kgkit-query-schema'?: string;
   requestBody?: { content?: Record<string, { schema?: Schema }> };
   responses?: Record<string, { content?: Record<string, { schema?: Schema }> }>;
 };
 export type OpenApiDocument = {
-  info: { title: string };
+  info: { title: string; 'x-kgkit-side'?: 'server' | 'client' };
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, Schema> };
 };
 
-interface Variant {
-  value: string;
+interface Handler {
+  /** The handler's name: the activity, or the operationId of a plain operation. */
+  name: string;
   request: string;
   response: string;
 }
 
-interface DispatchOperation {
+interface RenderedOperation {
+  kind: 'dispatch' | 'query-dispatch' | 'plain';
+  operationId: string;
   method: string;
   path: string;
-  name: string; // PascalCase of operationId
-  discriminator: string;
-  variants: Variant[];
+  discriminator?: string;
+  handlers: Handler[];
   rejection: string;
 }
 
 const pascal = (s: string) => s.replace(/(^|[-_\s])(\w)/g, (_, __, c: string) => c.toUpperCase()).replace(/^\w/, (c) => c.toUpperCase());
 const camel = (s: string) => pascal(s).replace(/^\w/, (c) => c.toLowerCase());
+const constant = (s: string) => pascal(s).replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 
 function refName(schema: Schema | undefined, where: string): string {
   const match = /^#\/components\/schemas\/(.+)$/.exec(schema?.$ref ?? '');
@@ -50,45 +57,53 @@ function refName(schema: Schema | undefined, where: string): string {
   return match[1];
 }
 
-function dispatchOperation(doc: OpenApiDocument, path: string, method: string, op: Operation): DispatchOperation {
+function variantsOf(doc: OpenApiDocument, unionName: string, where: string): { discriminator: string; handlers: Handler[] } {
+  const union = doc.components.schemas[unionName];
+  const discriminator = union?.discriminator?.propertyName;
+  if (!union?.oneOf || !discriminator) throw new Error(`${where}: ${unionName} must be a oneOf with a discriminator`);
+  const handlers = union.oneOf.map((member) => {
+    const request = refName(member, `${unionName}.oneOf`);
+    const name = doc.components.schemas[request]?.properties?.[discriminator]?.const;
+    if (typeof name !== 'string') throw new Error(`${request}.${discriminator} must be a string const`);
+    if (!/(Request|Query)$/.test(request)) throw new Error(`${request}: request schemas must be named <X>Request (or <X>Query)`);
+    const response = request.replace(/(Request|Query)$/, 'Response');
+    if (!doc.components.schemas[response]) throw new Error(`${request}: the contract has no ${response}`);
+    return { name, request, response };
+  });
+  return { discriminator, handlers };
+}
+
+function operationOf(doc: OpenApiDocument, path: string, method: string, op: Operation): RenderedOperation {
   const where = `${method.toUpperCase()} ${path}`;
   if (!op.operationId) throw new Error(`${where}: operationId is required`);
-  const schemas = doc.components.schemas;
-  const bodyName = refName(op.requestBody?.content?.['application/json']?.schema, `${where} request body`);
-  const body = schemas[bodyName]!;
-  const discriminator = body.discriminator?.propertyName;
-  if (!body.oneOf || !discriminator) throw new Error(`${where}: ${bodyName} must be a oneOf with a discriminator`);
+  const answerName = refName(op.responses?.['200']?.content?.['application/json']?.schema, `${where} 200 response`);
+  const base = { operationId: op.operationId, method, path };
 
-  const variants = body.oneOf.map((member) => {
-    const request = refName(member, `${bodyName}.oneOf`);
-    const value = schemas[request]?.properties?.[discriminator]?.const;
-    if (typeof value !== 'string') throw new Error(`${request}.${discriminator} must be a string const`);
-    if (!request.endsWith('Request')) throw new Error(`${request}: request schemas must be named <X>Request`);
-    const response = `${request.slice(0, -'Request'.length)}Response`;
-    if (!schemas[response]) throw new Error(`${request}: the contract has no ${response}`);
-    return { value, request, response };
-  });
-
-  const answers = op.responses?.['200']?.content?.['application/json']?.schema;
-  const answerName = refName(answers, `${where} 200 response`);
-  const members = (schemas[answerName]?.anyOf ?? []).map((m) => refName(m, `${answerName}.anyOf`));
-  const missing = variants.filter((v) => !members.includes(v.response)).map((v) => v.response);
+  const unionName = op['x-kgkit-query-schema'] ?? (op.requestBody ? refName(op.requestBody.content?.['application/json']?.schema, `${where} request body`) : undefined);
+  if (unionName === undefined) throw new Error(`${where}: needs a JSON request body or x-kgkit-query-schema`);
+  if (!doc.components.schemas[unionName]?.oneOf) {
+    return { ...base, kind: 'plain', handlers: [{ name: op.operationId, request: unionName, response: answerName }], rejection: answerName };
+  }
+  const { discriminator, handlers } = variantsOf(doc, unionName, where);
+  const members = (doc.components.schemas[answerName]?.anyOf ?? []).map((m) => refName(m, `${answerName}.anyOf`));
+  const missing = handlers.filter((h) => !members.includes(h.response)).map((h) => h.response);
   if (missing.length > 0) throw new Error(`${answerName} must list ${missing.join(', ')}`);
-  const others = members.filter((m) => !variants.some((v) => v.response === m));
+  const others = members.filter((m) => !handlers.some((h) => h.response === m));
   if (others.length !== 1) throw new Error(`${answerName} must hold exactly one schema besides the activity responses (the rejection answer); found ${others.length}`);
-
-  return { method, path, name: pascal(op.operationId), discriminator, variants, rejection: others[0]! };
+  return { ...base, kind: op['x-kgkit-query-schema'] ? 'query-dispatch' : 'dispatch', discriminator, handlers, rejection: others[0]! };
 }
 
 export function renderServer(family: string, doc: OpenApiDocument): string {
-  const operations: DispatchOperation[] = [];
+  const operations: RenderedOperation[] = [];
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
-      if (!['get', 'post', 'put', 'delete', 'patch'].includes(method)) continue;
-      operations.push(dispatchOperation(doc, path, method, op));
+      if (['get', 'post', 'put', 'delete', 'patch'].includes(method)) operations.push(operationOf(doc, path, method, op));
     }
   }
-  return [preamble(), ...operations.map((op) => renderDispatch(family, op))].join('\n');
+  const names = operations.flatMap((op) => op.handlers.map((h) => h.name));
+  const twice = names.filter((name, i) => names.indexOf(name) !== i);
+  if (twice.length > 0) throw new Error(`${family}: handler names must be unique in a family (${twice.join(', ')})`);
+  return [preamble(), renderFamily(family, operations)].join('\n');
 }
 
 function preamble(): string {
@@ -101,8 +116,9 @@ import type { components } from './types.js';
 type Schemas = components['schemas'];
 
 /** What a mount reports of every call, for logs and audit: the handler's result, or why the request was rejected. */
-export interface Call<A extends string> {
-  activity: A | undefined;
+export interface Call<H extends string> {
+  /** The handler the call was for (its activity or operation); undefined when that could not be told. */
+  activity: H | undefined;
   request: unknown;
   result: { status: number; body: unknown };
   /** Set when the request never reached a handler. */
@@ -140,112 +156,140 @@ async function readJson(c: Context): Promise<unknown> {
     return undefined;
   }
 }
+
+/** Every query parameter, first value of each (a GET interface's "body"). */
+function readQuery(c: Context): unknown {
+  return c.req.query();
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 `;
 }
 
-function renderDispatch(family: string, op: DispatchOperation): string {
-  const N = op.name;
-  const d = op.discriminator;
-  const values = op.variants.map((v) => `'${v.value}'`).join(', ');
-  const types = op.variants
+function renderFamily(family: string, operations: RenderedOperation[]): string {
+  const F = pascal(family);
+  const C = constant(family);
+  const handlers = operations.flatMap((op) => op.handlers);
+  const types = handlers
     .map(
-      (v) => `/** \`${d}: ${v.value}\`. */
-export type ${v.request} = Schemas['${v.request}'];
-/** Every answer the contract allows to \`${v.value}\`: returning anything else does not compile. */
-export type ${pascal(v.value)}Result = { status: 200; body: Schemas['${v.response}'] };`,
+      (h) => `/** Request of \`${h.name}\`. */
+export type ${pascal(h.name)}Request = Schemas['${h.request}'];
+/** Every answer the contract allows to \`${h.name}\`: returning anything else does not compile. */
+export type ${pascal(h.name)}Result = { status: 200; body: Schemas['${h.response}'] };`,
     )
     .join('\n');
-  const handlerLines = op.variants.map((v) => `  ${v.value}(request: ${v.request}): Promise<${pascal(v.value)}Result>;`).join('\n');
-  const constructors = op.variants.map((v) => `  ${v.value}: (body: Schemas['${v.response}']): ${pascal(v.value)}Result => ({ status: 200, body }),`).join('\n');
-  const requestMap = op.variants.map((v) => `  ${v.value}: '${v.request}',`).join('\n');
-  const responseMap = op.variants.map((v) => `  ${v.value}: '${v.response}',`).join('\n');
+  const rejections = operations.map((op) => `  ${op.operationId}: '${op.rejection}',`).join('\n');
+  const rejectionTypes = operations.map((op) => `  ${op.operationId}: { status: 200; body: Schemas['${op.rejection}'] };`).join('\n');
+  const defaultPaths = operations.map((op) => `  ${op.operationId}: '${op.path}',`).join('\n');
 
-  return `// ---- ${op.method.toUpperCase()} ${op.path} (operationId ${camel(N)}) ----
+  return `// ---- ${family}: ${operations.map((op) => `${op.method.toUpperCase()} ${op.path}`).join(', ')} ----
 
-export const ${constName(N)}_ACTIVITIES = [${values}] as const;
-export type ${N}Activity = (typeof ${constName(N)}_ACTIVITIES)[number];
+/** The handlers of the family: one per activity of a dispatched operation, one per plain operation. */
+export interface ${F}Handlers {
+${handlers.map((h) => `  ${h.name}(request: ${pascal(h.name)}Request): Promise<${pascal(h.name)}Result>;`).join('\n')}
+}
+export type ${F}Handler = keyof ${F}Handlers;
+export type ${F}Operation = ${operations.map((op) => `'${op.operationId}'`).join(' | ')};
 
 ${types}
-/** The answer to a request that never reaches a handler (not JSON, unknown \`${d}\`, not matching the contract). */
-export type ${N}Rejection = { status: 200; body: Schemas['${op.rejection}'] };
 
-export interface ${N}Handlers {
-${handlerLines}
+/** The answer to a request that never reaches a handler (unreadable, unknown activity, not matching the contract). */
+export interface ${F}Rejections {
+${rejectionTypes}
 }
 
 /**
- * Builds each activity's result. Prefer it to an object literal: TypeScript checks an argument for fields the
+ * Builds each handler's result. Prefer it to an object literal: TypeScript checks an argument for fields the
  * contract does not declare, but not the literal an async function returns.
  */
-export const ${camel(N)}Result = {
-${constructors}
+export const ${camel(family)}Result = {
+${handlers.map((h) => `  ${h.name}: (body: Schemas['${h.response}']): ${pascal(h.name)}Result => ({ status: 200, body }),`).join('\n')}
 } as const;
 
-/** Request and response schema of each \`${d}\`, by component name in openapi.json (contract tests use them). */
-export const ${constName(N)}_SCHEMAS = {
-  request: {
-${requestMap.replaceAll('\n', '\n  ')}
+/** Request and response schema of each handler, and the rejection schema of each operation, by component name. */
+export const ${C}_SCHEMAS = {
+  handlers: {
+${handlers.map((h) => `    ${h.name}: { request: '${h.request}', response: '${h.response}' },`).join('\n')}
   },
-  response: {
-${responseMap.replaceAll('\n', '\n  ')}
+  rejections: {
+${rejections.replaceAll('\n', '\n  ').replace(/^/, '  ')}
   },
-  rejection: '${op.rejection}',
 } as const;
 
-export interface Mount${N}Options {
-  /** Where to serve it; default \`${op.path}\`, the contract's path. */
-  path?: string;
-  handlers: ${N}Handlers;
-  /** The parsed JSON body; default \`c.req.json()\`. Return undefined for a body that is not JSON. */
-  readBody?: (c: Context) => unknown | Promise<unknown>;
+/** Where each operation is served unless the mount is told otherwise: the contract's paths. */
+export const ${C}_PATHS = {
+${defaultPaths}
+} as const;
+
+export interface Mount${F}Options {
+  /** Where to serve each operation; default ${C}_PATHS. */
+  paths?: Partial<Record<${F}Operation, string>>;
+  handlers: ${F}Handlers;
+  /** The parsed request: default the JSON body (undefined when it is not JSON), or the query of a GET interface. */
+  readBody?: (c: Context, operation: ${F}Operation) => unknown | Promise<unknown>;
   /** How a result body becomes the response text; default JSON.stringify. */
   serialize?: (body: unknown) => string;
   /** The answer to a rejected request; default \`000002\` with the reason. */
-  reject?: (reason: string) => ${N}Rejection;
+  reject?: <O extends ${F}Operation>(reason: string, operation: O) => ${F}Rejections[O];
   /** Called after every call, handled or rejected. */
-  observe?: (call: Call<${N}Activity>) => void | Promise<void>;
+  observe?: (call: Call<${F}Handler>) => void | Promise<void>;
 }
 
-let ${camel(N)}Validators: Map<string, ValidateFunction> | undefined;
+let ${camel(family)}Validators: Map<string, ValidateFunction> | undefined;
 
-/** Routes ${op.method.toUpperCase()} ${op.path}, validates the body against the contract, dispatches on \`${d}\`, writes the handler's result. */
-export function mount${N}(app: Hono<any>, options: Mount${N}Options): void {
-  const { path = '${op.path}', handlers, readBody = readJson, serialize = JSON.stringify, reject = defaultReject${N}, observe } = options;
-  ${camel(N)}Validators ??= compile(Object.values(${constName(N)}_SCHEMAS.request));
-  const validators = ${camel(N)}Validators;
+/** Routes every operation of the family, validates each request against the contract, dispatches, writes the result. */
+export function mount${F}(app: Hono<any>, options: Mount${F}Options): void {
+  const { paths = {}, handlers, readBody, serialize = JSON.stringify, reject = defaultReject, observe } = options;
+  ${camel(family)}Validators ??= compile(Object.values(${C}_SCHEMAS.handlers).map((h) => h.request));
+  const validators = ${camel(family)}Validators;
 
-  app.${op.method}(path, async (c) => {
-    const started = performance.now();
-    const body = await readBody(c);
-    const activity = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['${d}'] : undefined;
-    let result: { status: number; body: unknown };
-    let rejected: string | undefined;
-    if (body === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) {
-      rejected = 'body is not a JSON object';
-    } else if (typeof activity !== 'string' || !(${constName(N)}_ACTIVITIES as readonly string[]).includes(activity)) {
-      rejected = typeof activity === 'string' ? \`unknown ${d} "\${activity.slice(0, 64)}"\` : 'body has no ${d}';
-    } else {
-      const validate = validators.get(${constName(N)}_SCHEMAS.request[activity as ${N}Activity])!;
-      if (!validate(body)) rejected = describe(validate.errors?.[0]);
-    }
-    if (rejected !== undefined) {
-      result = reject(rejected);
-    } else {
-      const handler = handlers[activity as ${N}Activity] as (request: unknown) => Promise<{ status: number; body: unknown }>;
-      result = await handler.call(handlers, body);
-    }
-    const known = typeof activity === 'string' && (${constName(N)}_ACTIVITIES as readonly string[]).includes(activity);
-    await observe?.({ activity: known ? (activity as ${N}Activity) : undefined, request: body, result, ...(rejected !== undefined ? { rejected } : {}), durationMs: performance.now() - started });
-    return c.body(serialize(result.body), result.status as 200, { 'content-type': 'application/json;charset=UTF-8' });
-  });
+  function route(operation: ${F}Operation, method: 'get' | 'post', pick: (body: Record<string, unknown>) => string | { rejected: string }, read: (c: Context) => unknown) {
+    app[method](paths[operation] ?? ${C}_PATHS[operation], async (c) => {
+      const started = performance.now();
+      const body = readBody ? await readBody(c, operation) : await read(c);
+      let handler: ${F}Handler | undefined;
+      let rejected: string | undefined;
+      if (!isObject(body)) {
+        rejected = 'body is not a JSON object';
+      } else {
+        const picked = pick(body);
+        if (typeof picked !== 'string') rejected = picked.rejected;
+        else {
+          handler = picked as ${F}Handler;
+          const validate = validators.get(${C}_SCHEMAS.handlers[handler].request)!;
+          if (!validate(body)) rejected = describe(validate.errors?.[0]);
+        }
+      }
+      const result: { status: number; body: unknown } =
+        rejected !== undefined
+          ? reject(rejected, operation)
+          : await (handlers[handler!] as (request: unknown) => Promise<{ status: number; body: unknown }>).call(handlers, body);
+      await observe?.({ activity: handler, request: body, result, ...(rejected !== undefined ? { rejected } : {}), durationMs: performance.now() - started });
+      return c.body(serialize(result.body), result.status as 200, { 'content-type': 'application/json;charset=UTF-8' });
+    });
+  }
+
+${operations.map((op) => renderRoute(F, op)).join('\n')}
 }
 
-function defaultReject${N}(reason: string): ${N}Rejection {
+function defaultReject(reason: string): { status: 200; body: { resultCode: '000002'; resultMsg: string } } {
   return { status: 200, body: { resultCode: '000002', resultMsg: reason } };
 }
 `;
 }
 
-function constName(pascalName: string): string {
-  return pascalName.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+function renderRoute(F: string, op: RenderedOperation): string {
+  const method = op.method === 'get' ? 'get' : 'post';
+  const read = op.kind === 'query-dispatch' ? 'readQuery' : 'readJson';
+  if (op.kind === 'plain') return `  route('${op.operationId}', '${method}', () => '${op.operationId}', ${read});`;
+  const d = op.discriminator!;
+  const names = op.handlers.map((h) => `'${h.name}'`).join(', ');
+  return `  const ${camel(op.operationId)}Activities: readonly string[] = [${names}];
+  route('${op.operationId}', '${method}', (body) => {
+    const value = body['${d}'];
+    if (typeof value !== 'string') return { rejected: 'body has no ${d}' };
+    return ${camel(op.operationId)}Activities.includes(value) ? value : { rejected: \`unknown ${d} "\${value.slice(0, 64)}"\` };
+  }, ${read});`;
 }

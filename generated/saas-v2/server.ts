@@ -10,8 +10,9 @@ import type { components } from './types.js';
 type Schemas = components['schemas'];
 
 /** What a mount reports of every call, for logs and audit: the handler's result, or why the request was rejected. */
-export interface Call<A extends string> {
-  activity: A | undefined;
+export interface Call<H extends string> {
+  /** The handler the call was for (its activity or operation); undefined when that could not be told. */
+  activity: H | undefined;
   request: unknown;
   result: { status: number; body: unknown };
   /** Set when the request never reached a handler. */
@@ -50,43 +51,19 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
-// ---- POST /saas (operationId saasProduction) ----
+/** Every query parameter, first value of each (a GET interface's "body"). */
+function readQuery(c: Context): unknown {
+  return c.req.query();
+}
 
-export const SAAS_PRODUCTION_ACTIVITIES = ['newInstance', 'queryInstance', 'refreshInstance', 'updateInstanceStatus', 'releaseInstance', 'upgradeInstance', 'changeInstanceCheck'] as const;
-export type SaasProductionActivity = (typeof SAAS_PRODUCTION_ACTIVITIES)[number];
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
-/** `activity: newInstance`. */
-export type NewInstanceRequest = Schemas['NewInstanceRequest'];
-/** Every answer the contract allows to `newInstance`: returning anything else does not compile. */
-export type NewInstanceResult = { status: 200; body: Schemas['NewInstanceResponse'] };
-/** `activity: queryInstance`. */
-export type QueryInstanceRequest = Schemas['QueryInstanceRequest'];
-/** Every answer the contract allows to `queryInstance`: returning anything else does not compile. */
-export type QueryInstanceResult = { status: 200; body: Schemas['QueryInstanceResponse'] };
-/** `activity: refreshInstance`. */
-export type RefreshInstanceRequest = Schemas['RefreshInstanceRequest'];
-/** Every answer the contract allows to `refreshInstance`: returning anything else does not compile. */
-export type RefreshInstanceResult = { status: 200; body: Schemas['RefreshInstanceResponse'] };
-/** `activity: updateInstanceStatus`. */
-export type UpdateInstanceStatusRequest = Schemas['UpdateInstanceStatusRequest'];
-/** Every answer the contract allows to `updateInstanceStatus`: returning anything else does not compile. */
-export type UpdateInstanceStatusResult = { status: 200; body: Schemas['UpdateInstanceStatusResponse'] };
-/** `activity: releaseInstance`. */
-export type ReleaseInstanceRequest = Schemas['ReleaseInstanceRequest'];
-/** Every answer the contract allows to `releaseInstance`: returning anything else does not compile. */
-export type ReleaseInstanceResult = { status: 200; body: Schemas['ReleaseInstanceResponse'] };
-/** `activity: upgradeInstance`. */
-export type UpgradeInstanceRequest = Schemas['UpgradeInstanceRequest'];
-/** Every answer the contract allows to `upgradeInstance`: returning anything else does not compile. */
-export type UpgradeInstanceResult = { status: 200; body: Schemas['UpgradeInstanceResponse'] };
-/** `activity: changeInstanceCheck`. */
-export type ChangeInstanceCheckRequest = Schemas['ChangeInstanceCheckRequest'];
-/** Every answer the contract allows to `changeInstanceCheck`: returning anything else does not compile. */
-export type ChangeInstanceCheckResult = { status: 200; body: Schemas['ChangeInstanceCheckResponse'] };
-/** The answer to a request that never reaches a handler (not JSON, unknown `activity`, not matching the contract). */
-export type SaasProductionRejection = { status: 200; body: Schemas['ResultResponse'] };
+// ---- saas-v2: POST /saas ----
 
-export interface SaasProductionHandlers {
+/** The handlers of the family: one per activity of a dispatched operation, one per plain operation. */
+export interface SaasV2Handlers {
   newInstance(request: NewInstanceRequest): Promise<NewInstanceResult>;
   queryInstance(request: QueryInstanceRequest): Promise<QueryInstanceResult>;
   refreshInstance(request: RefreshInstanceRequest): Promise<RefreshInstanceResult>;
@@ -95,12 +72,48 @@ export interface SaasProductionHandlers {
   upgradeInstance(request: UpgradeInstanceRequest): Promise<UpgradeInstanceResult>;
   changeInstanceCheck(request: ChangeInstanceCheckRequest): Promise<ChangeInstanceCheckResult>;
 }
+export type SaasV2Handler = keyof SaasV2Handlers;
+export type SaasV2Operation = 'saasProduction';
+
+/** Request of `newInstance`. */
+export type NewInstanceRequest = Schemas['NewInstanceRequest'];
+/** Every answer the contract allows to `newInstance`: returning anything else does not compile. */
+export type NewInstanceResult = { status: 200; body: Schemas['NewInstanceResponse'] };
+/** Request of `queryInstance`. */
+export type QueryInstanceRequest = Schemas['QueryInstanceRequest'];
+/** Every answer the contract allows to `queryInstance`: returning anything else does not compile. */
+export type QueryInstanceResult = { status: 200; body: Schemas['QueryInstanceResponse'] };
+/** Request of `refreshInstance`. */
+export type RefreshInstanceRequest = Schemas['RefreshInstanceRequest'];
+/** Every answer the contract allows to `refreshInstance`: returning anything else does not compile. */
+export type RefreshInstanceResult = { status: 200; body: Schemas['RefreshInstanceResponse'] };
+/** Request of `updateInstanceStatus`. */
+export type UpdateInstanceStatusRequest = Schemas['UpdateInstanceStatusRequest'];
+/** Every answer the contract allows to `updateInstanceStatus`: returning anything else does not compile. */
+export type UpdateInstanceStatusResult = { status: 200; body: Schemas['UpdateInstanceStatusResponse'] };
+/** Request of `releaseInstance`. */
+export type ReleaseInstanceRequest = Schemas['ReleaseInstanceRequest'];
+/** Every answer the contract allows to `releaseInstance`: returning anything else does not compile. */
+export type ReleaseInstanceResult = { status: 200; body: Schemas['ReleaseInstanceResponse'] };
+/** Request of `upgradeInstance`. */
+export type UpgradeInstanceRequest = Schemas['UpgradeInstanceRequest'];
+/** Every answer the contract allows to `upgradeInstance`: returning anything else does not compile. */
+export type UpgradeInstanceResult = { status: 200; body: Schemas['UpgradeInstanceResponse'] };
+/** Request of `changeInstanceCheck`. */
+export type ChangeInstanceCheckRequest = Schemas['ChangeInstanceCheckRequest'];
+/** Every answer the contract allows to `changeInstanceCheck`: returning anything else does not compile. */
+export type ChangeInstanceCheckResult = { status: 200; body: Schemas['ChangeInstanceCheckResponse'] };
+
+/** The answer to a request that never reaches a handler (unreadable, unknown activity, not matching the contract). */
+export interface SaasV2Rejections {
+  saasProduction: { status: 200; body: Schemas['ResultResponse'] };
+}
 
 /**
- * Builds each activity's result. Prefer it to an object literal: TypeScript checks an argument for fields the
+ * Builds each handler's result. Prefer it to an object literal: TypeScript checks an argument for fields the
  * contract does not declare, but not the literal an async function returns.
  */
-export const saasProductionResult = {
+export const saasV2Result = {
   newInstance: (body: Schemas['NewInstanceResponse']): NewInstanceResult => ({ status: 200, body }),
   queryInstance: (body: Schemas['QueryInstanceResponse']): QueryInstanceResult => ({ status: 200, body }),
   refreshInstance: (body: Schemas['RefreshInstanceResponse']): RefreshInstanceResult => ({ status: 200, body }),
@@ -110,77 +123,83 @@ export const saasProductionResult = {
   changeInstanceCheck: (body: Schemas['ChangeInstanceCheckResponse']): ChangeInstanceCheckResult => ({ status: 200, body }),
 } as const;
 
-/** Request and response schema of each `activity`, by component name in openapi.json (contract tests use them). */
-export const SAAS_PRODUCTION_SCHEMAS = {
-  request: {
-  newInstance: 'NewInstanceRequest',
-    queryInstance: 'QueryInstanceRequest',
-    refreshInstance: 'RefreshInstanceRequest',
-    updateInstanceStatus: 'UpdateInstanceStatusRequest',
-    releaseInstance: 'ReleaseInstanceRequest',
-    upgradeInstance: 'UpgradeInstanceRequest',
-    changeInstanceCheck: 'ChangeInstanceCheckRequest',
+/** Request and response schema of each handler, and the rejection schema of each operation, by component name. */
+export const SAAS_V2_SCHEMAS = {
+  handlers: {
+    newInstance: { request: 'NewInstanceRequest', response: 'NewInstanceResponse' },
+    queryInstance: { request: 'QueryInstanceRequest', response: 'QueryInstanceResponse' },
+    refreshInstance: { request: 'RefreshInstanceRequest', response: 'RefreshInstanceResponse' },
+    updateInstanceStatus: { request: 'UpdateInstanceStatusRequest', response: 'UpdateInstanceStatusResponse' },
+    releaseInstance: { request: 'ReleaseInstanceRequest', response: 'ReleaseInstanceResponse' },
+    upgradeInstance: { request: 'UpgradeInstanceRequest', response: 'UpgradeInstanceResponse' },
+    changeInstanceCheck: { request: 'ChangeInstanceCheckRequest', response: 'ChangeInstanceCheckResponse' },
   },
-  response: {
-  newInstance: 'NewInstanceResponse',
-    queryInstance: 'QueryInstanceResponse',
-    refreshInstance: 'RefreshInstanceResponse',
-    updateInstanceStatus: 'UpdateInstanceStatusResponse',
-    releaseInstance: 'ReleaseInstanceResponse',
-    upgradeInstance: 'UpgradeInstanceResponse',
-    changeInstanceCheck: 'ChangeInstanceCheckResponse',
+  rejections: {
+    saasProduction: 'ResultResponse',
   },
-  rejection: 'ResultResponse',
 } as const;
 
-export interface MountSaasProductionOptions {
-  /** Where to serve it; default `/saas`, the contract's path. */
-  path?: string;
-  handlers: SaasProductionHandlers;
-  /** The parsed JSON body; default `c.req.json()`. Return undefined for a body that is not JSON. */
-  readBody?: (c: Context) => unknown | Promise<unknown>;
+/** Where each operation is served unless the mount is told otherwise: the contract's paths. */
+export const SAAS_V2_PATHS = {
+  saasProduction: '/saas',
+} as const;
+
+export interface MountSaasV2Options {
+  /** Where to serve each operation; default SAAS_V2_PATHS. */
+  paths?: Partial<Record<SaasV2Operation, string>>;
+  handlers: SaasV2Handlers;
+  /** The parsed request: default the JSON body (undefined when it is not JSON), or the query of a GET interface. */
+  readBody?: (c: Context, operation: SaasV2Operation) => unknown | Promise<unknown>;
   /** How a result body becomes the response text; default JSON.stringify. */
   serialize?: (body: unknown) => string;
   /** The answer to a rejected request; default `000002` with the reason. */
-  reject?: (reason: string) => SaasProductionRejection;
+  reject?: <O extends SaasV2Operation>(reason: string, operation: O) => SaasV2Rejections[O];
   /** Called after every call, handled or rejected. */
-  observe?: (call: Call<SaasProductionActivity>) => void | Promise<void>;
+  observe?: (call: Call<SaasV2Handler>) => void | Promise<void>;
 }
 
-let saasProductionValidators: Map<string, ValidateFunction> | undefined;
+let saasV2Validators: Map<string, ValidateFunction> | undefined;
 
-/** Routes POST /saas, validates the body against the contract, dispatches on `activity`, writes the handler's result. */
-export function mountSaasProduction(app: Hono<any>, options: MountSaasProductionOptions): void {
-  const { path = '/saas', handlers, readBody = readJson, serialize = JSON.stringify, reject = defaultRejectSaasProduction, observe } = options;
-  saasProductionValidators ??= compile(Object.values(SAAS_PRODUCTION_SCHEMAS.request));
-  const validators = saasProductionValidators;
+/** Routes every operation of the family, validates each request against the contract, dispatches, writes the result. */
+export function mountSaasV2(app: Hono<any>, options: MountSaasV2Options): void {
+  const { paths = {}, handlers, readBody, serialize = JSON.stringify, reject = defaultReject, observe } = options;
+  saasV2Validators ??= compile(Object.values(SAAS_V2_SCHEMAS.handlers).map((h) => h.request));
+  const validators = saasV2Validators;
 
-  app.post(path, async (c) => {
-    const started = performance.now();
-    const body = await readBody(c);
-    const activity = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['activity'] : undefined;
-    let result: { status: number; body: unknown };
-    let rejected: string | undefined;
-    if (body === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) {
-      rejected = 'body is not a JSON object';
-    } else if (typeof activity !== 'string' || !(SAAS_PRODUCTION_ACTIVITIES as readonly string[]).includes(activity)) {
-      rejected = typeof activity === 'string' ? `unknown activity "${activity.slice(0, 64)}"` : 'body has no activity';
-    } else {
-      const validate = validators.get(SAAS_PRODUCTION_SCHEMAS.request[activity as SaasProductionActivity])!;
-      if (!validate(body)) rejected = describe(validate.errors?.[0]);
-    }
-    if (rejected !== undefined) {
-      result = reject(rejected);
-    } else {
-      const handler = handlers[activity as SaasProductionActivity] as (request: unknown) => Promise<{ status: number; body: unknown }>;
-      result = await handler.call(handlers, body);
-    }
-    const known = typeof activity === 'string' && (SAAS_PRODUCTION_ACTIVITIES as readonly string[]).includes(activity);
-    await observe?.({ activity: known ? (activity as SaasProductionActivity) : undefined, request: body, result, ...(rejected !== undefined ? { rejected } : {}), durationMs: performance.now() - started });
-    return c.body(serialize(result.body), result.status as 200, { 'content-type': 'application/json;charset=UTF-8' });
-  });
+  function route(operation: SaasV2Operation, method: 'get' | 'post', pick: (body: Record<string, unknown>) => string | { rejected: string }, read: (c: Context) => unknown) {
+    app[method](paths[operation] ?? SAAS_V2_PATHS[operation], async (c) => {
+      const started = performance.now();
+      const body = readBody ? await readBody(c, operation) : await read(c);
+      let handler: SaasV2Handler | undefined;
+      let rejected: string | undefined;
+      if (!isObject(body)) {
+        rejected = 'body is not a JSON object';
+      } else {
+        const picked = pick(body);
+        if (typeof picked !== 'string') rejected = picked.rejected;
+        else {
+          handler = picked as SaasV2Handler;
+          const validate = validators.get(SAAS_V2_SCHEMAS.handlers[handler].request)!;
+          if (!validate(body)) rejected = describe(validate.errors?.[0]);
+        }
+      }
+      const result: { status: number; body: unknown } =
+        rejected !== undefined
+          ? reject(rejected, operation)
+          : await (handlers[handler!] as (request: unknown) => Promise<{ status: number; body: unknown }>).call(handlers, body);
+      await observe?.({ activity: handler, request: body, result, ...(rejected !== undefined ? { rejected } : {}), durationMs: performance.now() - started });
+      return c.body(serialize(result.body), result.status as 200, { 'content-type': 'application/json;charset=UTF-8' });
+    });
+  }
+
+  const saasProductionActivities: readonly string[] = ['newInstance', 'queryInstance', 'refreshInstance', 'updateInstanceStatus', 'releaseInstance', 'upgradeInstance', 'changeInstanceCheck'];
+  route('saasProduction', 'post', (body) => {
+    const value = body['activity'];
+    if (typeof value !== 'string') return { rejected: 'body has no activity' };
+    return saasProductionActivities.includes(value) ? value : { rejected: `unknown activity "${value.slice(0, 64)}"` };
+  }, readJson);
 }
 
-function defaultRejectSaasProduction(reason: string): SaasProductionRejection {
+function defaultReject(reason: string): { status: 200; body: { resultCode: '000002'; resultMsg: string } } {
   return { status: 200, body: { resultCode: '000002', resultMsg: reason } };
 }

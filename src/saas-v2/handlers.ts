@@ -2,7 +2,7 @@ import type { EncryptType } from '../crypto/aes-credentials.js';
 import { encryptCredential } from '../crypto/aes-credentials.js';
 import type { AppAccess, Instance } from '../instances/instance.js';
 import type { InstanceLifecycle } from '../instances/lifecycle.js';
-import { type SaasProductionHandlers, saasProductionResult as result } from '../../generated/saas-v2/server.js';
+import { type SaasV2Handlers, saasV2Result as result } from '../../generated/saas-v2/server.js';
 import { messageFor, messageOf } from './result-messages.js';
 
 export interface SaasV2HandlerOptions {
@@ -12,7 +12,7 @@ export interface SaasV2HandlerOptions {
 }
 
 /** Maps each activity to the instance lifecycle and its outcome back to the contract. */
-export function saasV2Handlers({ lifecycle, credentialEncryption }: SaasV2HandlerOptions): SaasProductionHandlers {
+export function saasV2Handlers({ lifecycle, credentialEncryption }: SaasV2HandlerOptions): SaasV2Handlers {
   const test = (request: { testFlag?: string }) => request.testFlag === '1';
   const appInfoOf = (access: AppAccess): AppAccess => {
     if (!credentialEncryption) return access;

@@ -1,5 +1,5 @@
 import { bodyLimit } from 'hono/body-limit';
-import { mountSaasProduction } from '../../generated/saas-v2/server.js';
+import { mountSaasV2 as mountContract } from '../../generated/saas-v2/server.js';
 import type { FamilyMount } from '../http/family.js';
 import { asciiJson } from '../http/ascii-json.js';
 import { basicSignatureCheck } from '../security/basic-signature-check.js';
@@ -14,8 +14,8 @@ export const mountSaasV2: FamilyMount = (app, { config, lifecycle, nonces, now, 
   app.on('POST', path, bodyLimit({ maxSize: config.maxBodyBytes, onError: (c) => refuse(c, '000002', `body is larger than ${config.maxBodyBytes} bytes`) }));
   app.on('POST', path, basicSignatureCheck({ accessKey: config.accessKey, nonces, scope: 'basic', toleranceMs: config.signatureToleranceMs, now, refuse }));
 
-  mountSaasProduction(app, {
-    path,
+  mountContract(app, {
+    paths: { saasProduction: path },
     handlers: saasV2Handlers({
       lifecycle,
       ...(config.credentialEncryption !== 'none' ? { credentialEncryption: { accessKey: config.accessKey, encryptType: config.credentialEncryption } } : {}),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
-import { SAAS_PRODUCTION_SCHEMAS } from '../../generated/saas-v2/server.js';
+import { SAAS_V2_SCHEMAS } from '../../generated/saas-v2/server.js';
 
 const addFormats = ((addFormatsPlugin as unknown as { default?: typeof addFormatsPlugin }).default ?? addFormatsPlugin) as unknown as (ajv: Ajv2020) => Ajv2020;
 
@@ -22,8 +22,8 @@ export function schemaValidator(name: string): ValidateFunction {
 
 /** The response schema the contract gives an activity; the rejection schema when the activity is unknown. */
 export function responseSchemaFor(activity: string | undefined): string {
-  const byActivity = SAAS_PRODUCTION_SCHEMAS.response as Record<string, string>;
-  return (activity !== undefined && byActivity[activity]) || SAAS_PRODUCTION_SCHEMAS.rejection;
+  const byActivity = SAAS_V2_SCHEMAS.handlers as Record<string, { response: string }>;
+  return (activity !== undefined && byActivity[activity]?.response) || SAAS_V2_SCHEMAS.rejections.saasProduction;
 }
 
 /** Every answer of the production interface: HTTP 200, JSON, and a body the contract allows for that activity. */
