@@ -1,24 +1,36 @@
 /**
- * `make mock`: the SaaS V2.0 contract as a mock server for partner teams, on MOCK_PORT (default 4010).
+ * `make mock`: every contract as a mock server for partner teams, each family on its own port (MOCK_PORTS below).
  *
  * Prism always answers an operation's first response example unless the client sends `Prefer: example=<name>`.
- * The production interface is one operation for every `activity`, and its success examples are named after the
- * activity, so a small proxy in front of Prism adds that `Prefer` header from the request body. Everything else
- * passes through unchanged, Prism's request validation included.
+ * A production interface is one operation for every `activity`, and its success examples are named after the
+ * activity, so a small proxy in front of each Prism adds that `Prefer` header from the request's `activity` (JSON body,
+ * or the query of a GET interface). Everything else passes through unchanged, Prism's request validation included.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, bundleContract } from './contract.js';
+import { ROOT, bundleContract, families } from './contract.js';
 
-const FAMILY = 'saas-v2';
-const CONTRACT = `openapi/${FAMILY}/openapi.yaml`;
+/** Where each family's mock listens (Prism itself on the next port, loopback only). Documented in README.md. */
+export const MOCK_PORTS: Record<string, number> = {
+  'saas-v2': 4010,
+  'kit-v2': 4020,
+  'kit-v1': 4030,
+  'saas-v1': 4040,
+  'license-code': 4050,
+  'online-license': 4060,
+  'order-notify': 4070,
+  oauth: 4080,
+};
+
 const PRISM_START_TIMEOUT_MS = 60_000;
 const MAX_HEADER = 8 * 1024 - 100;
 
 export interface MockOptions {
+  /** The contract: a folder of openapi/. */
+  family: string;
   /** Where clients connect. */
   port: number;
   /** Where Prism listens, on loopback only. */
@@ -33,9 +45,10 @@ export interface Mock {
   close(): Promise<void>;
 }
 
-export async function startMock({ port, prismPort, verbose = false, onPrismExit }: MockOptions): Promise<Mock> {
-  const examples = await responseExampleNames();
-  const prism = spawn(join(ROOT, 'node_modules/.bin/prism'), ['mock', CONTRACT, '--host', '127.0.0.1', '--port', String(prismPort)], {
+export async function startMock({ family, port, prismPort, verbose = false, onPrismExit }: MockOptions): Promise<Mock> {
+  const examples = await responseExampleNames(family);
+  const contract = `openapi/${family}/openapi.yaml`;
+  const prism = spawn(join(ROOT, 'node_modules/.bin/prism'), ['mock', contract, '--host', '127.0.0.1', '--port', String(prismPort)], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -81,10 +94,10 @@ export async function startMock({ port, prismPort, verbose = false, onPrismExit 
 }
 
 /** The names of the contract's response examples: the activities with a success example, and a few failures. */
-async function responseExampleNames(): Promise<Set<string>> {
+async function responseExampleNames(family: string): Promise<Set<string>> {
   type Document = { paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { examples?: object }> }> }>> };
   const names = new Set<string>();
-  for (const pathItem of Object.values(((await bundleContract(FAMILY)) as Document).paths ?? {}))
+  for (const pathItem of Object.values(((await bundleContract(family)) as Document).paths ?? {}))
     for (const operation of Object.values(pathItem))
       for (const response of Object.values(operation?.responses ?? {}))
         for (const media of Object.values(response?.content ?? {})) for (const name of Object.keys(media?.examples ?? {})) names.add(name);
@@ -111,7 +124,7 @@ async function waitUntilAnswering(port: number, exited: Promise<number | null>):
 async function forward(req: IncomingMessage, res: ServerResponse, prismPort: number, examples: Set<string>): Promise<void> {
   const body = await readAll(req);
   const headers = { ...req.headers };
-  const activity = headers.prefer === undefined ? activityOf(body) : undefined;
+  const activity = headers.prefer === undefined ? (activityOf(body) ?? new URL(req.url ?? '/', 'http://mock').searchParams.get('activity') ?? undefined) : undefined;
   if (activity !== undefined && examples.has(activity)) headers.prefer = `example=${activity}`;
 
   const upstream = request({ host: '127.0.0.1', port: prismPort, method: req.method, path: req.url, headers }, async (answer) => {
@@ -172,21 +185,23 @@ async function stop(prism: ChildProcess, exited: Promise<number | null>): Promis
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const port = Number(process.env.MOCK_PORT ?? 4010);
-  if (!Number.isInteger(port) || port < 1 || port > 65_534) {
-    console.error(`mock: MOCK_PORT must be an integer from 1 to 65534 (got "${process.env.MOCK_PORT}")`);
-    process.exit(2);
-  }
-  const prismPort = port + 1;
-  const mock = await startMock({
-    port,
-    prismPort,
-    verbose: true,
-    onPrismExit: (code) => {
-      console.error(`mock: prism exited (code ${code}); stopping`);
-      process.exit(code || 1);
-    },
-  });
-  console.log(`mock: ${CONTRACT} on http://localhost:${port} (Prism on http://127.0.0.1:${prismPort}; Prefer: example=<activity> added from the body)`);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void mock.close().then(() => process.exit(0)));
+  const served = families().filter((family) => MOCK_PORTS[family] !== undefined);
+  const mocks = await Promise.all(
+    served.map((family) =>
+      startMock({
+        family,
+        port: MOCK_PORTS[family]!,
+        prismPort: MOCK_PORTS[family]! + 1,
+        verbose: true,
+        onPrismExit: (code) => {
+          console.error(`mock: prism for ${family} exited (code ${code}); stopping`);
+          process.exit(code || 1);
+        },
+      }),
+    ),
+  );
+  for (const family of served) console.log(`mock: openapi/${family} on http://localhost:${MOCK_PORTS[family]}`);
+  const unmapped = families().filter((family) => MOCK_PORTS[family] === undefined);
+  if (unmapped.length > 0) console.error(`mock: no port for ${unmapped.join(', ')}: add it to MOCK_PORTS in scripts/mock.ts`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void Promise.all(mocks.map((m) => m.close())).then(() => process.exit(0)));
 }

@@ -38,7 +38,7 @@ describe('make mock (Prism behind the Prefer proxy)', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    mock = await startMock({ port, prismPort: await freePort() });
+    mock = await startMock({ family: 'saas-v2', port, prismPort: await freePort() });
     base = `http://127.0.0.1:${port}`;
   }, 90_000);
   afterAll(async () => mock?.close());
