@@ -30,14 +30,14 @@ export type OpenApiDocument = {
   components: { schemas: Record<string, Schema> };
 };
 
-interface Handler {
+export interface Handler {
   /** The handler's name: the activity, or the operationId of a plain operation. */
   name: string;
   request: string;
   response: string;
 }
 
-interface RenderedOperation {
+export interface RenderedOperation {
   kind: 'dispatch' | 'query-dispatch' | 'plain';
   operationId: string;
   method: string;
@@ -93,13 +93,19 @@ function operationOf(doc: OpenApiDocument, path: string, method: string, op: Ope
   return { ...base, kind: op['x-kgkit-query-schema'] ? 'query-dispatch' : 'dispatch', discriminator, handlers, rejection: others[0]! };
 }
 
-export function renderServer(family: string, doc: OpenApiDocument): string {
+/** The operations of a contract as the generator sees them: their shape, handlers and rejection schema. */
+export function describeOperations(doc: OpenApiDocument): RenderedOperation[] {
   const operations: RenderedOperation[] = [];
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
       if (['get', 'post', 'put', 'delete', 'patch'].includes(method)) operations.push(operationOf(doc, path, method, op));
     }
   }
+  return operations;
+}
+
+export function renderServer(family: string, doc: OpenApiDocument): string {
+  const operations = describeOperations(doc);
   const names = operations.flatMap((op) => op.handlers.map((h) => h.name));
   const twice = names.filter((name, i) => names.indexOf(name) !== i);
   if (twice.length > 0) throw new Error(`${family}: handler names must be unique in a family (${twice.join(', ')})`);
