@@ -21,7 +21,8 @@ export interface Config {
   licenseCode: { path: string; accessKey: string };
   onlineLicense: { path: string; accessKey: string; signingKeyPem?: string };
   orderNotify: { path: string; accessKey: string };
-  sso: { path: string; callbackUrl?: string; sessionTtlMs: number };
+  /** Joint-operation SSO login (license-kit-openapi.md §C.9); `landingUrl`: where a completed login sends the browser. */
+  sso: { path: string; callbackUrl?: string; sessionTtlMs: number; landingUrl: string };
   /** Encrypts secrets kept in the store (Kit clientSecret); derived from the basic key unless set. */
   dataKey: string;
   provisioner:
@@ -136,6 +137,8 @@ export function loadConfig(env: Env = process.env): Config {
   const licenseSigningKey = pem('LICENSE_SIGNING_KEY_FILE');
   const callbackUrl = get('SSO_CALLBACK_URL');
   if (callbackUrl !== undefined && !/^https?:\/\//.test(callbackUrl)) problems.push('SSO_CALLBACK_URL must be an http(s) URL');
+  const landingUrl = get('SSO_LANDING_URL') ?? '/';
+  if (!/^(\/(?![\/\\])|https?:\/\/)\S*$/.test(landingUrl)) problems.push('SSO_LANDING_URL must be a path of this site (/app) or an http(s) URL');
   const dataKey = get('KGKIT_DATA_KEY');
   if (dataKey !== undefined && dataKey.length < 32) problems.push('KGKIT_DATA_KEY must be at least 32 characters');
 
@@ -155,7 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
     licenseCode: { path: path('LICENSE_CODE_PATH', '/license-code'), accessKey: key('KOOGALLERY_LICENSE_CODE_ACCESS_KEY') },
     onlineLicense: { path: path('ONLINE_LICENSE_PATH', '/license'), accessKey: accessKey, ...(licenseSigningKey ? { signingKeyPem: licenseSigningKey } : {}) },
     orderNotify: { path: path('ORDER_NOTIFY_PATH', '/order-notify'), accessKey: key('KOOGALLERY_ORDER_NOTIFY_ACCESS_KEY') },
-    sso: { path: path('SSO_PATH', '/sso'), ...(callbackUrl ? { callbackUrl } : {}), sessionTtlMs: int('SSO_SESSION_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000) },
+    sso: { path: path('SSO_PATH', '/sso'), ...(callbackUrl ? { callbackUrl } : {}), sessionTtlMs: int('SSO_SESSION_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000), landingUrl },
     dataKey: dataKey ?? `derived:${accessKey}`,
     signatureToleranceMs: int('SIGNATURE_TOLERANCE_MS', 60_000, 1_000, 900_000),
     maxBodyBytes: int('MAX_BODY_BYTES', 64 * 1024, 1_024, 10 * 1024 * 1024),

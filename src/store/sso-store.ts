@@ -1,0 +1,81 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { LoginAttempt, Session, SsoStore } from '../sso/session.js';
+import type { Database } from './schema.js';
+import type { SsoSessionsTable } from './tables/sso.js';
+
+function toSession(row: Selectable<SsoSessionsTable>): Session {
+  return {
+    idHash: row.id_hash,
+    tenantId: row.tenant_id,
+    tenantName: row.tenant_name,
+    userName: row.user_name,
+    name: row.display_name,
+    role: row.role === 'admin' ? 'admin' : 'user',
+    orgCode: row.org_code,
+    email: row.email,
+    mobile: row.mobile,
+    refreshToken: row.refresh_token,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+export class SqlSsoStore implements SsoStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async saveAttempt(attempt: LoginAttempt): Promise<void> {
+    await this.db
+      .insertInto('sso_login_attempts')
+      .values({ state_hash: attempt.stateHash, tenant_id: attempt.tenantId, redirect_uri: attempt.redirectUri, created_at: attempt.createdAt, expires_at: attempt.expiresAt })
+      .execute();
+  }
+
+  async takeAttempt(stateHash: string): Promise<LoginAttempt | undefined> {
+    // DELETE … RETURNING (SQLite ≥ 3.35, PostgreSQL): of two callbacks racing with one state, only one gets the row.
+    const row = await this.db.deleteFrom('sso_login_attempts').where('state_hash', '=', stateHash).returningAll().executeTakeFirst();
+    return row && { stateHash: row.state_hash, tenantId: row.tenant_id, redirectUri: row.redirect_uri, createdAt: row.created_at, expiresAt: row.expires_at };
+  }
+
+  async saveSession(session: Session): Promise<void> {
+    await this.db
+      .insertInto('sso_sessions')
+      .values({
+        id_hash: session.idHash,
+        tenant_id: session.tenantId,
+        tenant_name: session.tenantName,
+        user_name: session.userName,
+        display_name: session.name,
+        role: session.role,
+        org_code: session.orgCode,
+        email: session.email,
+        mobile: session.mobile,
+        refresh_token: session.refreshToken,
+        created_at: session.createdAt,
+        expires_at: session.expiresAt,
+      })
+      .execute();
+  }
+
+  async findSession(idHash: string, now: number): Promise<Session | undefined> {
+    const row = await this.db.selectFrom('sso_sessions').selectAll().where('id_hash', '=', idHash).where('expires_at', '>', now).executeTakeFirst();
+    return row && toSession(row);
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.db.deleteFrom('sso_sessions').where('id_hash', '=', idHash).execute();
+  }
+
+  async setRefreshToken(idHash: string, refreshToken: string): Promise<void> {
+    await this.db.updateTable('sso_sessions').set({ refresh_token: refreshToken }).where('id_hash', '=', idHash).execute();
+  }
+
+  async deleteSessionsOf(tenantId: string, userName: string): Promise<number> {
+    const result = await this.db.deleteFrom('sso_sessions').where('tenant_id', '=', tenantId).where('user_name', '=', userName).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async prune(now: number): Promise<void> {
+    await this.db.deleteFrom('sso_login_attempts').where('expires_at', '<', now).execute();
+    await this.db.deleteFrom('sso_sessions').where('expires_at', '<', now).execute();
+  }
+}

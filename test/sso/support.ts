@@ -1,0 +1,127 @@
+import { Hono } from 'hono';
+import { asciiJson } from '../../src/http/ascii-json.js';
+import type { AppConfig, FamilyContext } from '../../src/http/family.js';
+import type { Tenant, TenantApplication, TenantDirectoryReader, TenantUser } from '../../src/kit/directory.js';
+import { silentLogger } from '../../src/log.js';
+import { ssoMount } from '../../src/sso/mount.js';
+import type { Claims, FakeOauthServer } from '../support/fake-oauth-server.js';
+import { TEST_CONFIG } from '../support/server.js';
+import type { TestStore } from '../support/stores.js';
+
+/** The Kit family's directory as the tests fill it. */
+export function memoryDirectory() {
+  const tenants = new Map<string, Tenant>();
+  const applications = new Map<string, TenantApplication>();
+  const users = new Map<string, TenantUser>();
+  const reader: TenantDirectoryReader = {
+    findTenant: async (tenantId) => tenants.get(tenantId),
+    findApplication: async (tenantId) => applications.get(tenantId),
+    findUser: async (tenantId, userName) => users.get(`${tenantId}/${userName}`),
+  };
+  return {
+    reader,
+    tenants,
+    applications,
+    users,
+    addUser(user: TenantUser) {
+      users.set(`${user.tenantId}/${user.userName}`, user);
+    },
+  };
+}
+
+/** Two enterprises on one fake auth centre, each with its own client. */
+export const TENANT_A = { tenantId: '68cbc86a5c6e4ac2a5d8d1c9e1f0a001', clientId: 'client-a', clientSecret: 'secret-a-0123456789' };
+export const TENANT_B = { tenantId: '34a59a26e6a24071a9cc7a0526440171', clientId: 'client-b', clientSecret: 'secret-b-0123456789' };
+export const FAKE_CLIENTS = [TENANT_A, TENANT_B].map(({ clientId, clientSecret }) => ({ clientId, clientSecret }));
+
+/** Who signs in at the auth centre: claims as userinfo gives them. */
+export const CLAIMS = {
+  zhangsan: { id: 'u-1', userName: 'zhangsan', name: '张三', tenant: TENANT_A.tenantId, organizationCode: '10000', role: 'user', email: 'zhangsan@example.com', mobile: '' },
+  lisi: { userName: 'lisi', name: '李四', tenant: TENANT_A.tenantId },
+  wangwu: { userName: 'wangwu', name: '王五', tenant: TENANT_B.tenantId },
+  /** Signed in at tenant A's auth centre, but authSync never sent this user for the application. */
+  stranger: { userName: 'stranger', name: '陌生人', tenant: TENANT_A.tenantId },
+  /** Tenant A's userName, but the auth centre says the user belongs to tenant B. */
+  zhangsanOfB: { userName: 'zhangsan', name: '张三', tenant: TENANT_B.tenantId },
+} satisfies Record<string, Claims>;
+
+/** The directory after tenantSync, applicationSync and authSync: zhangsan (admin) and lisi (disabled) in A, wangwu in B. */
+export function seededDirectory(fake: FakeOauthServer) {
+  const directory = memoryDirectory();
+  for (const [t, name] of [[TENANT_A, 'huaiweitest'], [TENANT_B, 'othercorp']] as const) {
+    directory.tenants.set(t.tenantId, { instanceId: `inst-${name}`, tenantId: t.tenantId, tenantCode: name, name, domainName: fake.url });
+    directory.applications.set(t.tenantId, { instanceId: `inst-${name}`, tenantId: t.tenantId, appId: `app-${name}`, clientId: t.clientId, clientSecret: t.clientSecret });
+  }
+  directory.addUser({ tenantId: TENANT_A.tenantId, userName: 'zhangsan', name: '张三', orgCode: '10000', role: 'admin', enabled: true });
+  directory.addUser({ tenantId: TENANT_A.tenantId, userName: 'lisi', name: '李四', orgCode: '10000', role: 'user', enabled: false });
+  directory.addUser({ tenantId: TENANT_B.tenantId, userName: 'wangwu', name: '王五', orgCode: '20000', role: 'user', enabled: true });
+  return directory;
+}
+
+export interface SsoTestApp {
+  app: Hono;
+  clock: { now: number };
+}
+
+/** The SSO family mounted the way buildApp mounts a family (same JSON writer and error handler), with a given directory. */
+export function startSsoApp(
+  store: TestStore,
+  directory: TenantDirectoryReader | undefined,
+  options: { sso?: Partial<AppConfig['sso']>; timeoutMs?: number } = {},
+): SsoTestApp {
+  const clock = { now: Date.now() };
+  const app = new Hono();
+  const json: FamilyContext['json'] = (c, body, status = 200) => c.body(asciiJson(body), status, { 'content-type': 'application/json;charset=UTF-8' });
+  const unused = () => {
+    throw new Error('not used by the SSO family');
+  };
+  const context: FamilyContext = {
+    config: { ...TEST_CONFIG, sso: { ...TEST_CONFIG.sso, ...options.sso } },
+    db: store.db,
+    lifecycle: undefined as never,
+    nonces: { remember: unused },
+    logger: silentLogger,
+    now: () => clock.now,
+    json,
+    refuse: unused,
+    observe: unused,
+  };
+  ssoMount({ ...(directory ? { directory } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) })(app, context);
+  app.onError((_error, c) => json(c, { resultCode: '000005', resultMsg: 'internal error' }));
+  return { app, clock };
+}
+
+/** A browser: keeps the cookies the app sets and sends them back; follows no redirect by itself. */
+export function browser(app: Hono) {
+  const jar = new Map<string, string>();
+  const keep = (response: Response) => {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = line.split(';').map((part) => part.trim());
+      const [name = '', value = ''] = pair.split('=');
+      if (value === '' || attributes.some((a) => /^max-age=0$/i.test(a))) jar.delete(name);
+      else jar.set(name, value);
+    }
+    return response;
+  };
+  return {
+    jar,
+    /** A request to the kgkit app: a path, or an absolute http://localhost URL (a callback the auth centre sent). */
+    async get(url: string): Promise<Response> {
+      const { pathname, search } = new URL(url, 'http://localhost');
+      const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+      return keep(await app.request(`${pathname}${search}`, { headers: cookie ? { cookie } : {} }));
+    },
+    /** A request to the fake auth centre (the browser's session there is the fake's `signedIn`). */
+    visit: (url: string) => fetch(url, { redirect: 'manual' }),
+  };
+}
+
+export const location = (response: Response) => response.headers.get('location') ?? '';
+
+/** Every row of the SSO tables, to show that a refused request stored nothing. */
+export async function ssoRows(store: TestStore) {
+  return {
+    attempts: await store.db.selectFrom('sso_login_attempts').selectAll().orderBy('state_hash').execute(),
+    sessions: await store.db.selectFrom('sso_sessions').selectAll().orderBy('id_hash').execute(),
+  };
+}
