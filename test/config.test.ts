@@ -64,6 +64,29 @@ describe('configuration', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('gives each interface family its path, and its own key or else the basic one', () => {
+    const config = loadConfig({ ...KEY, KOOGALLERY_KIT_ACCESS_KEY: 'the-kit-key-1', SAAS_V1_PATH: '/saas' });
+    expect(config).toMatchObject({
+      kit: { accessKey: 'the-kit-key-1' },
+      saasV1Path: '/saas',
+      licenseCode: { path: '/license-code', accessKey: KEY.KOOGALLERY_ACCESS_KEY },
+      onlineLicense: { path: '/license', accessKey: KEY.KOOGALLERY_ACCESS_KEY },
+      orderNotify: { path: '/order-notify', accessKey: KEY.KOOGALLERY_ACCESS_KEY },
+      sso: { path: '/sso' },
+      dataKey: `derived:${KEY.KOOGALLERY_ACCESS_KEY}`,
+    });
+    expect(config.kit.rsaPrivateKeyPem).toBeUndefined();
+  });
+
+  it.each([
+    [{ ...KEY, ORDER_NOTIFY_PATH: '/saas' }, /must differ/],
+    [{ ...KEY, LICENSE_CODE_PATH: '/license' }, /must differ/],
+    [{ ...KEY, KOOGALLERY_KIT_ACCESS_KEY: 'short' }, /KOOGALLERY_KIT_ACCESS_KEY must be at least 8/],
+    [{ ...KEY, KIT_RSA_PRIVATE_KEY_FILE: '/nonexistent/key.pem' }, /KIT_RSA_PRIVATE_KEY_FILE: cannot read \/nonexistent\/key.pem \(ENOENT\)/],
+    [{ ...KEY, KGKIT_DATA_KEY: 'too-short' }, /KGKIT_DATA_KEY must be at least 32/],
+    [{ ...KEY, SSO_CALLBACK_URL: 'ftp://x' }, /SSO_CALLBACK_URL/],
+  ])('refuses family settings %o', (env, message) => expect(() => loadConfig(env)).toThrow(message));
+
   it('lists every problem at once', () => {
     try {
       loadConfig({ PORT: 'x', BODY_SIGN: 'maybe' });
