@@ -1,4 +1,36 @@
+import { mountSaasV1 as mountContract } from '../../generated/saas-v1/server.js';
 import type { FamilyMount } from '../http/family.js';
+import { asciiJson } from '../http/ascii-json.js';
+import { authTokenQueryCheck } from '../security/auth-token-query-check.js';
+import { bodySign } from '../security/body-sign.js';
+import { sqlV1OrderRepository } from '../store/saas-v1-orders.js';
+import { saasV1Handlers } from './handlers.js';
 
-/** Placeholder until the family lands: mounts nothing. */
-export const mountSaasV1: FamilyMount = () => {};
+/** Personal data a V1.0 newInstance carries: kept in saas_v1_orders, never in the audit trail or the logs. */
+const PERSONAL = ['customerName', 'userId', 'userName', 'mobilePhone', 'email', 'saasExtendParams'];
+
+/** SaaS V1.0 (deprecated): GET with the parameters and the authToken in the query (saas-v2.md §1.4–1.6, §3.9). */
+export const mountSaasV1: FamilyMount = (app, { config, db, lifecycle, nonces, now, refuse, observe }) => {
+  const path = config.saasV1Path;
+  // Registered first so that it wraps every answer on the path, refusals included: V1.0 requires Body-Sign on each
+  // (saas-v2.md §1.4), whatever BODY_SIGN says for V2.0.
+  app.on('GET', path, bodySign({ accessKey: config.accessKey }));
+  app.on('GET', path, authTokenQueryCheck({ accessKey: config.accessKey, nonces, scope: 'saas-v1', toleranceMs: config.signatureToleranceMs, now, refuse }));
+
+  const audit = observe('saas-v1');
+  mountContract(app, {
+    paths: { saasV1Production: path },
+    handlers: saasV1Handlers({ lifecycle, orders: sqlV1OrderRepository(db, now), accessKey: config.accessKey }),
+    // An empty value says nothing: treated as absent, so that `&email=` cannot fail an order (UNCONFIRMED whether
+    // KooGallery sends empty optional parameters). The authToken check above has covered them as sent.
+    readBody: (c) => Object.fromEntries(Object.entries(c.req.query()).filter(([, value]) => value !== '')),
+    reject: (reason) => ({ status: 200, body: { resultCode: '000002', resultMsg: reason.replace(/^body\b/, 'query') } }),
+    serialize: asciiJson,
+    observe: (call) => audit({ ...call, request: redacted(call.request) }),
+  });
+};
+
+function redacted(query: unknown): unknown {
+  if (typeof query !== 'object' || query === null) return query;
+  return Object.fromEntries(Object.entries(query).map(([name, value]) => [name, PERSONAL.includes(name) ? '[redacted]' : value]));
+}

@@ -1,0 +1,124 @@
+import { decryptCredential } from '../crypto/aes-credentials.js';
+import { parseExpireTime } from '../instances/expire-time.js';
+import type { NewInstanceRequest } from '../../generated/saas-v1/server.js';
+
+/** One extension parameter the customer entered when buying (`saasExtendParams`, saas-v2.md §3.9). */
+export interface ExtendParam {
+  name: string;
+  value: string | null;
+}
+
+/** What a V1.0 newInstance tells about the order, decrypted and decoded; V2.0 gets the same from Query Order. */
+export interface V1OrderDetails {
+  orderId: string;
+  customerId: string;
+  customerName?: string;
+  userId?: string;
+  userName?: string;
+  mobilePhone?: string;
+  email?: string;
+  skuCode?: string;
+  productId?: string;
+  trial?: boolean;
+  chargingMode?: string;
+  expiresAt?: number;
+  periodType?: string;
+  periodNumber?: number;
+  orderAmount?: string;
+  amount?: number;
+  diskSize?: number;
+  bandWidth?: number;
+  provisionType?: string;
+  extendParams?: ExtendParam[];
+  test: boolean;
+}
+
+export interface V1OrderRepository {
+  /** Keeps the details of the first newInstance of an instance; a resend changes nothing. */
+  save(instanceId: string, details: V1OrderDetails): Promise<void>;
+  find(instanceId: string): Promise<V1OrderDetails | undefined>;
+}
+
+/**
+ * Reads the order details of a newInstance query, or says which parameter cannot be read. Contact fields arrive
+ * encrypted like the answer's credentials (saas-v2.md §1.5); AES-256 is Huawei's default and what public V1.0 seller
+ * code decrypts them with (the key size KooGallery uses for them is UNCONFIRMED).
+ */
+export function readOrderDetails(query: NewInstanceRequest, accessKey: string): { details: V1OrderDetails } | { problem: string } {
+  const decrypt = (name: 'mobilePhone' | 'email'): string | undefined | Error => {
+    const value = query[name];
+    if (value === undefined) return undefined;
+    try {
+      return decryptCredential(accessKey, '1', value);
+    } catch {
+      return new Error(`${name} cannot be decrypted with the access key (expected a 16-character IV and Base64 AES-256-CBC)`);
+    }
+  };
+  const mobilePhone = decrypt('mobilePhone');
+  if (mobilePhone instanceof Error) return { problem: mobilePhone.message };
+  const email = decrypt('email');
+  if (email instanceof Error) return { problem: email.message };
+
+  let extendParams: ExtendParam[] | undefined;
+  if (query.saasExtendParams !== undefined) {
+    extendParams = decodeExtendParams(query.saasExtendParams);
+    if (extendParams === undefined) return { problem: 'saasExtendParams is not the Base64 of a JSON array of {"name","value"}' };
+  }
+  let expiresAt: number | undefined;
+  if (query.expireTime !== undefined) {
+    expiresAt = parseExpireTime(query.expireTime);
+    if (expiresAt === undefined) return { problem: 'expireTime is not a real UTC date and time' };
+  }
+  const int = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+
+  const details: V1OrderDetails = {
+    orderId: query.orderId,
+    customerId: query.customerId,
+    customerName: query.customerName,
+    userId: query.userId,
+    userName: query.userName,
+    mobilePhone,
+    email,
+    skuCode: query.skuCode,
+    productId: query.productId,
+    trial: query.trialFlag === undefined ? undefined : query.trialFlag === '1',
+    chargingMode: query.chargingMode,
+    expiresAt,
+    periodType: query.periodType,
+    periodNumber: int(query.periodNumber),
+    orderAmount: query.orderAmount,
+    amount: int(query.amount),
+    diskSize: int(query.diskSize),
+    bandWidth: int(query.bandWidth),
+    provisionType: query.provisionType,
+    extendParams,
+    test: query.testFlag === '1',
+  };
+  return { details: withoutUndefined(details) };
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function decodeExtendParams(base64: string): ExtendParam[] | undefined {
+  if (!BASE64.test(base64)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(base64, 'base64')));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed)) return undefined;
+  const params: ExtendParam[] = [];
+  for (const entry of parsed as unknown[]) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return undefined;
+    const { name, value } = entry as Record<string, unknown>;
+    if (typeof name !== 'string' || name === '') return undefined;
+    if (value !== undefined && value !== null && typeof value !== 'string') return undefined;
+    params.push({ name, value: value ?? null });
+  }
+  return params;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
