@@ -251,11 +251,12 @@ export function mount${F}(app: Hono<any>, options: Mount${F}Options): void {
   ${camel(family)}Validators ??= compile(Object.values(${C}_SCHEMAS.handlers).map((h) => h.request));
   const validators = ${camel(family)}Validators;
 
-  function route(operation: ${F}Operation, method: 'get' | 'post', pick: (body: Record<string, unknown>) => string | { rejected: string }, read: (c: Context) => unknown) {
+  /** \`fixed\`: the handler of a plain operation, known from the path even when the body cannot be read. */
+  function route(operation: ${F}Operation, method: 'get' | 'post', pick: (body: Record<string, unknown>) => string | { rejected: string }, read: (c: Context) => unknown, fixed?: ${F}Handler) {
     app[method](paths[operation] ?? ${C}_PATHS[operation], async (c) => {
       const started = performance.now();
       const body = readBody ? await readBody(c, operation) : await read(c);
-      let handler: ${F}Handler | undefined;
+      let handler: ${F}Handler | undefined = fixed;
       let rejected: string | undefined;
       if (!isObject(body)) {
         rejected = 'body is not a JSON object';
@@ -289,7 +290,7 @@ function defaultReject(reason: string): { status: 200; body: { resultCode: '0000
 function renderRoute(F: string, op: RenderedOperation): string {
   const method = op.method === 'get' ? 'get' : 'post';
   const read = op.kind === 'query-dispatch' ? 'readQuery' : 'readJson';
-  if (op.kind === 'plain') return `  route('${op.operationId}', '${method}', () => '${op.operationId}', ${read});`;
+  if (op.kind === 'plain') return `  route('${op.operationId}', '${method}', () => '${op.operationId}', ${read}, '${op.operationId}');`;
   const d = op.discriminator!;
   const names = op.handlers.map((h) => `'${h.name}'`).join(', ');
   return `  const ${camel(op.operationId)}Activities: readonly string[] = [${names}];

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { rsaPrivateKeyProblem } from './crypto/rsa-oaep.js';
 import { type StoreLocation, parseDatabaseUrl } from './store/connect.js';
 
 export type CredentialEncryption = 'none' | '1' | '2';
@@ -134,6 +135,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const kitRsaKey = pem('KIT_RSA_PRIVATE_KEY_FILE');
+  const kitRsaProblem = kitRsaKey === undefined ? undefined : rsaPrivateKeyProblem(kitRsaKey);
+  if (kitRsaProblem) problems.push(`KIT_RSA_PRIVATE_KEY_FILE ${kitRsaProblem}`);
   const licenseSigningKey = pem('LICENSE_SIGNING_KEY_FILE');
   const callbackUrl = get('SSO_CALLBACK_URL');
   if (callbackUrl !== undefined && !/^https?:\/\//.test(callbackUrl)) problems.push('SSO_CALLBACK_URL must be an http(s) URL');

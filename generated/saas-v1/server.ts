@@ -166,11 +166,12 @@ export function mountSaasV1(app: Hono<any>, options: MountSaasV1Options): void {
   saasV1Validators ??= compile(Object.values(SAAS_V1_SCHEMAS.handlers).map((h) => h.request));
   const validators = saasV1Validators;
 
-  function route(operation: SaasV1Operation, method: 'get' | 'post', pick: (body: Record<string, unknown>) => string | { rejected: string }, read: (c: Context) => unknown) {
+  /** `fixed`: the handler of a plain operation, known from the path even when the body cannot be read. */
+  function route(operation: SaasV1Operation, method: 'get' | 'post', pick: (body: Record<string, unknown>) => string | { rejected: string }, read: (c: Context) => unknown, fixed?: SaasV1Handler) {
     app[method](paths[operation] ?? SAAS_V1_PATHS[operation], async (c) => {
       const started = performance.now();
       const body = readBody ? await readBody(c, operation) : await read(c);
-      let handler: SaasV1Handler | undefined;
+      let handler: SaasV1Handler | undefined = fixed;
       let rejected: string | undefined;
       if (!isObject(body)) {
         rejected = 'body is not a JSON object';

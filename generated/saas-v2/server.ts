@@ -166,11 +166,12 @@ export function mountSaasV2(app: Hono<any>, options: MountSaasV2Options): void {
   saasV2Validators ??= compile(Object.values(SAAS_V2_SCHEMAS.handlers).map((h) => h.request));
   const validators = saasV2Validators;
 
-  function route(operation: SaasV2Operation, method: 'get' | 'post', pick: (body: Record<string, unknown>) => string | { rejected: string }, read: (c: Context) => unknown) {
+  /** `fixed`: the handler of a plain operation, known from the path even when the body cannot be read. */
+  function route(operation: SaasV2Operation, method: 'get' | 'post', pick: (body: Record<string, unknown>) => string | { rejected: string }, read: (c: Context) => unknown, fixed?: SaasV2Handler) {
     app[method](paths[operation] ?? SAAS_V2_PATHS[operation], async (c) => {
       const started = performance.now();
       const body = readBody ? await readBody(c, operation) : await read(c);
-      let handler: SaasV2Handler | undefined;
+      let handler: SaasV2Handler | undefined = fixed;
       let rejected: string | undefined;
       if (!isObject(body)) {
         rejected = 'body is not a JSON object';

@@ -55,10 +55,17 @@ export interface VerifyBasicSignatureInput {
  */
 export function verifyBasicSignature(input: VerifyBasicSignatureInput): boolean {
   const { accessKey, nonce, timestamp, signature, rawBody, body } = input;
+  return signatureMatches(signature, (payload) => basicSignature(accessKey, nonce, timestamp, payload), rawBody, body);
+}
+
+/**
+ * The comparison every KooGallery request signature shares: 64 hex digits of any case, checked in constant time
+ * against `sign` over the raw body and over the canonical payload of `body` (DECISIONS 2-3).
+ */
+export function signatureMatches(signature: string, sign: (payload: string | Uint8Array) => string, rawBody: Uint8Array, body?: Record<string, unknown>): boolean {
   if (typeof signature !== 'string' || !/^[0-9A-Fa-f]{64}$/.test(signature)) return false;
   const given = Buffer.from(signature, 'hex');
-  const matches = (payload: string | Uint8Array): boolean =>
-    timingSafeEqual(given, Buffer.from(basicSignature(accessKey, nonce, timestamp, payload), 'hex'));
+  const matches = (payload: string | Uint8Array): boolean => timingSafeEqual(given, Buffer.from(sign(payload), 'hex'));
   // Both candidates are always computed so the time taken does not reveal which one matched.
   const overRaw = matches(rawBody);
   const overCanonical = body !== undefined && matches(canonicalPayload(body));

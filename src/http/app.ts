@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { type Kysely, sql } from 'kysely';
 import type { InstanceLifecycle } from '../instances/lifecycle.js';
 import type { Logger } from '../log.js';
+import { tenantDirectoryReader } from '../kit/directory-reader.js';
 import { mountKit } from '../kit/mount.js';
 import { mountLicenseCode } from '../license-code/mount.js';
 import { mountOnlineLicense } from '../online-license/mount.js';
@@ -10,7 +11,7 @@ import { mountOrderNotify } from '../order-notify/mount.js';
 import { mountSaasV1 } from '../saas-v1/mount.js';
 import { mountSaasV2 } from '../saas-v2/mount.js';
 import { mountSso } from '../sso/mount.js';
-import type { NonceRegistry, SignatureFailureCode } from '../security/basic-signature-check.js';
+import type { NonceRegistry, SignatureFailureCode } from '../security/signed-request-check.js';
 import type { Database } from '../store/schema.js';
 import { asciiJson } from './ascii-json.js';
 import { auditObserver } from './audit.js';
@@ -38,7 +39,8 @@ export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now
     logger.warn('refused', { path: c.req.path, resultCode: code, reason });
     return json(c, { resultCode: code, resultMsg: reason });
   };
-  const context: FamilyContext = { config, db, lifecycle, nonces, logger, now, json, refuse, observe: (family) => auditObserver({ family, db, logger, now }) };
+  const directory = tenantDirectoryReader(db, config.dataKey);
+  const context: FamilyContext = { config, db, lifecycle, directory, nonces, logger, now, json, refuse, observe: (family) => auditObserver({ family, db, logger, now }) };
 
   app.get('/healthz', async (c) => {
     try {
@@ -54,6 +56,11 @@ export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now
   app.notFound((c) => json(c, { resultCode: '000002', resultMsg: `no interface at ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
     logger.error('unhandled error', { path: c.req.path, error: error.message });
+    // The marketplace's interfaces answer every failure HTTP 200 with a code (DECISIONS 6); a browser on the login
+    // routes gets a plain server error.
+    if (c.req.path === config.sso.path || c.req.path.startsWith(`${config.sso.path}/`)) {
+      return json(c, { error: 'server_error', error_description: 'internal error' }, 500);
+    }
     return json(c, { resultCode: '000005', resultMsg: 'internal error' });
   });
   return app;

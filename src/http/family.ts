@@ -2,8 +2,9 @@ import type { Context, Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { InstanceLifecycle } from '../instances/lifecycle.js';
+import type { TenantDirectoryReader } from '../kit/directory.js';
 import type { Logger } from '../log.js';
-import type { NonceRegistry, SignatureFailureCode } from '../security/basic-signature-check.js';
+import type { NonceRegistry, SignatureFailureCode } from '../security/signed-request-check.js';
 import type { Database } from '../store/schema.js';
 
 /** The part of the configuration the HTTP surface uses (the rest is for start-up: port, database, provisioner). */
@@ -14,11 +15,13 @@ export interface FamilyContext {
   config: AppConfig;
   db: Kysely<Database>;
   lifecycle: InstanceLifecycle;
+  /** What the Kit syncs stored about buyers' enterprises, as the SSO login reads it. */
+  directory: TenantDirectoryReader;
   nonces: NonceRegistry;
   logger: Logger;
   now: () => number;
   /** A JSON answer with non-ASCII written as \uXXXX (see ascii-json.ts). */
-  json(c: Context, body: object, status?: 200 | 302 | 400 | 401 | 403 | 404 | 503): Response;
+  json(c: Context, body: object, status?: 200 | 302 | 400 | 401 | 403 | 404 | 500 | 503): Response;
   /** A refused request (signature, size): logged, never stored, answered HTTP 200 with the code. */
   refuse(c: Context, code: SignatureFailureCode, reason: string): Response;
   /** The observer a generated mount reports every call to: JSON log line and audit trail. */

@@ -1,4 +1,75 @@
-import type { FamilyMount } from '../http/family.js';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { KIT_V1_PATHS, mountKitV1 } from '../../generated/kit-v1/server.js';
+import { KIT_V2_PATHS, mountKitV2 } from '../../generated/kit-v2/server.js';
+import { oaepDecryptor } from '../crypto/rsa-oaep.js';
+import { seal, sealingKey } from '../crypto/sealed.js';
+import { asciiJson } from '../http/ascii-json.js';
+import type { FamilyContext, FamilyMount } from '../http/family.js';
+import { bodySign } from '../security/body-sign.js';
+import { kitAuthTokenCheck } from '../security/kit-auth-token-check.js';
+import { kitSignatureCheck } from '../security/kit-signature-check.js';
+import { SqlKitDirectory } from '../store/kit-directory.js';
+import { kitV1Handlers } from './handlers-v1.js';
+import { kitV2Handlers } from './handlers-v2.js';
+import { TenantDirectory } from './tenant-directory.js';
 
-/** Placeholder until the family lands: mounts nothing. */
-export const mountKit: FamilyMount = () => {};
+/**
+ * A 500-user authSync (V1: the same list JSON-encoded in a string) or a large enterprise's department list outgrows the
+ * 64 KiB default of MAX_BODY_BYTES, so the Kit paths accept at least this much (a larger MAX_BODY_BYTES applies as is).
+ */
+export const KIT_MIN_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Where the Kit contracts put the production URL's path (kgkit's default SAAS_PATH). */
+const CONTRACT_PRODUCTION_PATH = '/saas';
+
+/**
+ * Joint-operation Kit V2 (`<SAAS_PATH>/produceAPI/v2/<name>`, x-sign headers) and V1 (`<SAAS_PATH>/produceAPI/<name>`,
+ * authToken header, Body-Sign always), both writing the one tenant directory (license-kit-openapi.md §C.1–C.7).
+ */
+export const mountKit: FamilyMount = (app, { config, db, nonces, now, refuse, observe }) => {
+  const base = config.saasPath === '/' ? '' : config.saasPath;
+  const key = sealingKey(config.dataKey);
+  const directory = new TenantDirectory({
+    store: new SqlKitDirectory(db),
+    decryptSecret: config.kit.rsaPrivateKeyPem ? oaepDecryptor(config.kit.rsaPrivateKeyPem) : undefined,
+    sealSecret: (plaintext) => seal(key, plaintext),
+    now,
+  });
+  const maxSize = Math.max(config.maxBodyBytes, KIT_MIN_BODY_BYTES);
+  const limit = bodyLimit({ maxSize, onError: (c) => refuse(c, '000002', `body is larger than ${maxSize} bytes`) });
+  const check = { accessKey: config.kit.accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse };
+
+  const signAnswers = bodySign({ accessKey: config.kit.accessKey });
+  const guard = (path: string, verify: MiddlewareHandler, sign: boolean) => {
+    // Body-Sign first, so that it wraps every answer on the path, refusals included (DECISIONS 10).
+    if (sign) app.on('POST', path, signAnswers);
+    app.on('POST', path, limit);
+    app.on('POST', path, verify);
+  };
+
+  const v2Paths = atProductionPath(KIT_V2_PATHS, base);
+  const v2Check: MiddlewareHandler = kitSignatureCheck({ ...check, scope: 'kit' });
+  for (const path of Object.values(v2Paths)) guard(path, v2Check, config.bodySign);
+  mountKitV2(app, { paths: v2Paths, handlers: kitV2Handlers(directory), readBody: (c) => c.get('signedBody'), serialize: asciiJson, observe: withoutSecret(observe('kit-v2')) });
+
+  const v1Paths = atProductionPath(KIT_V1_PATHS, base);
+  const v1Check: MiddlewareHandler = kitAuthTokenCheck({ ...check, scope: 'kit-v1' });
+  // V1 requires Body-Sign whatever BODY_SIGN says (license-kit-openapi.md §C.3).
+  for (const path of Object.values(v1Paths)) guard(path, v1Check, true);
+  mountKitV1(app, { paths: v1Paths, handlers: kitV1Handlers(directory), readBody: (c) => c.get('signedBody'), serialize: asciiJson, observe: withoutSecret(observe('kit-v1')) });
+};
+
+/** The contract's paths (`/saas/produceAPI/…`) with its default production path replaced by the configured one. */
+function atProductionPath<O extends string>(contractPaths: Record<O, string>, base: string): Record<O, string> {
+  const entries = Object.entries<string>(contractPaths).map(([operation, path]) => [operation, base + path.slice(CONTRACT_PRODUCTION_PATH.length)]);
+  return Object.fromEntries(entries) as Record<O, string>;
+}
+
+/** The audit trail keeps request bodies; the (encrypted) clientSecret is not one to keep. */
+function withoutSecret(audit: ReturnType<FamilyContext['observe']>): ReturnType<FamilyContext['observe']> {
+  return (call) => {
+    const request = call.request as Record<string, unknown> | undefined;
+    return audit(typeof request?.clientSecret === 'string' ? { ...call, request: { ...request, clientSecret: '(not kept)' } } : call);
+  };
+}

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { verifyAuthToken } from '../crypto/auth-token.js';
 import { parseExpireTime } from '../instances/expire-time.js';
-import type { NonceRegistry, SignatureFailureCode } from './basic-signature-check.js';
+import type { NonceRegistry, SignatureFailureCode } from './signed-request-check.js';
 
 export interface AuthTokenQueryCheckOptions {
   accessKey: string;

@@ -1,69 +1,20 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { verifyBasicSignature } from '../crypto/basic-signature.js';
+import { type SignedBodyVariables, type SignedRequestCheckOptions, signedRequestCheck } from './signed-request-check.js';
 
-export type SignatureFailureCode = '000001' | '000002';
-
-export interface NonceRegistry {
-  /** False when the nonce was already seen in its scope (a replay). */
-  remember(scope: string, nonce: string, expiresAt: number): Promise<boolean>;
-}
-
-export interface BasicSignatureCheckOptions {
-  accessKey: string;
-  nonces: NonceRegistry;
-  /** Nonces are remembered per scope, so two interface families sharing a nonce value do not collide. */
-  scope: string;
-  toleranceMs?: number;
-  now?: () => number;
-  /** Writes the refusal; every refusal is HTTP 200 JSON with a result code (DECISIONS 6). */
-  refuse: (c: Context, code: SignatureFailureCode, reason: string) => Response | Promise<Response>;
-}
-
-export type SignedBodyVariables = { signedBody: unknown };
-
-const TIMESTAMP = /^\d{1,16}$/;
+export type BasicSignatureCheckOptions = SignedRequestCheckOptions;
 
 /**
- * Checks the `signature`/`timestamp`/`nonce` query parameters of the basic interfaces (saas-v2.md §1.1,
- * DECISIONS 1–5) and hands the parsed body on as `c.var.signedBody` (undefined when it is not a JSON object: the
- * signature may cover raw bytes, so a signed body that is not JSON is the handler's 000002, not a forgery).
- * Order: freshness first (cheap), then the signature, then the nonce, so an unsigned request can neither burn a
- * nonce nor learn whether one was used.
+ * The `signature`/`timestamp`/`nonce` query parameters of the basic interfaces: SaaS V2.0, License, orderNotify
+ * (saas-v2.md §1.1, DECISIONS 1–5).
  */
-export function basicSignatureCheck({ accessKey, nonces, scope, toleranceMs = 60_000, now = Date.now, refuse }: BasicSignatureCheckOptions): MiddlewareHandler<{
-  Variables: SignedBodyVariables;
-}> {
-  if (accessKey.length === 0) throw new Error('basicSignatureCheck: accessKey is required');
-  if (!(toleranceMs > 0)) throw new Error('basicSignatureCheck: toleranceMs must be positive');
-
-  return async function basicSignatureCheckMiddleware(c, next) {
-    const rawBody = new Uint8Array(await c.req.arrayBuffer());
-    const body = parseJsonObject(rawBody);
-
-    const timestamp = c.req.query('timestamp');
-    const nonce = c.req.query('nonce');
-    const signature = c.req.query('signature');
-    if (!timestamp || !TIMESTAMP.test(timestamp)) return refuse(c, '000002', 'timestamp is missing or not UNIX milliseconds');
-    // DECISIONS 1: a future timestamp is refused too, unlike Huawei's sample.
-    if (Math.abs(now() - Number(timestamp)) > toleranceMs) return refuse(c, '000002', 'timestamp is outside the allowed window');
-    if (!nonce) return refuse(c, '000002', 'nonce is missing');
-    if (!signature) return refuse(c, '000001', 'signature is missing');
-    if (!verifyBasicSignature({ accessKey, nonce, timestamp, signature, rawBody, ...(body ? { body } : {}) })) {
-      return refuse(c, '000001', 'signature does not match');
-    }
-    // Kept for twice the window, so a nonce cannot come back while its timestamp is still acceptable (DECISIONS 4).
-    if (!(await nonces.remember(scope, nonce, now() + 2 * toleranceMs))) return refuse(c, '000001', 'nonce was already used');
-
-    c.set('signedBody', body);
-    await next();
-  };
-}
-
-function parseJsonObject(raw: Uint8Array): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+export function basicSignatureCheck(options: BasicSignatureCheckOptions): MiddlewareHandler<{ Variables: SignedBodyVariables }> {
+  return signedRequestCheck(
+    options,
+    {
+      read: (c) => ({ timestamp: c.req.query('timestamp'), nonce: c.req.query('nonce'), signature: c.req.query('signature') }),
+      names: { timestamp: 'timestamp', nonce: 'nonce', signature: 'signature' },
+    },
+    verifyBasicSignature,
+  );
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { pruneNonces, rememberNonce } from '../store/nonces.js';
-import type { NonceRegistry } from './basic-signature-check.js';
+import type { NonceRegistry } from './signed-request-check.js';
 
 /** Nonces in the database, so every replica refuses a replay (DECISIONS 4); expired ones are pruned in the background. */
 export function sqlNonceRegistry(db: Kysely<Database>, now: () => number = Date.now): NonceRegistry & { startPruning(everyMs?: number): () => void } {

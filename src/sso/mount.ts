@@ -2,14 +2,11 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { asciiJson } from '../http/ascii-json.js';
 import type { FamilyContext, FamilyMount } from '../http/family.js';
-import type { TenantDirectoryReader } from '../kit/directory.js';
 import { SqlSsoStore } from '../store/sso-store.js';
 import { ATTEMPT_TTL_MS, LoginService, type SsoFailure, type SsoFailureCode, readCallbackQuery } from './login-service.js';
 import { tenantAuthCentre } from './oauth-client.js';
 
 export interface SsoMountOptions {
-  /** The Kit family's tenant directory; by default the context's `directory` (wired by the app). */
-  directory?: TenantDirectoryReader;
   /** Budget of one call to a tenant's auth centre. */
   timeoutMs?: number;
 }
@@ -17,7 +14,7 @@ export interface SsoMountOptions {
 const SESSION_COOKIE = 'kgkit_sso';
 const STATE_COOKIE = 'kgkit_sso_state';
 
-const STATUS: Record<SsoFailureCode, 400 | 401 | 403 | 404 | 502 | 503 | 504> = {
+const STATUS: Record<SsoFailureCode, 400 | 401 | 403 | 404 | 502 | 504> = {
   invalid_request: 400,
   invalid_state: 400,
   invalid_code: 400,
@@ -36,20 +33,14 @@ const STATUS: Record<SsoFailureCode, 400 | 401 | 403 | 404 | 502 | 503 | 504> = 
  * Joint-operation login for the seller's application (license-kit-openapi.md §C.9), under SSO_PATH:
  * `GET /login/:tenantId` → the tenant's auth centre → `GET /callback` → session cookie → `GET /me`, `GET /logout`.
  */
-export function ssoMount({ directory: given, timeoutMs = 5_000 }: SsoMountOptions = {}): FamilyMount {
+export function ssoMount({ timeoutMs = 5_000 }: SsoMountOptions = {}): FamilyMount {
   return function mountSso(app, context) {
-    const { config, db, logger, now } = context;
+    const { config, db, logger, now, directory } = context;
     const base = config.sso.path === '/' ? '' : config.sso.path;
-    const directory = given ?? (context as FamilyContext & { directory?: TenantDirectoryReader }).directory;
-    const answer = (c: Context, status: 200 | 400 | 401 | 403 | 404 | 502 | 503 | 504, body: object) =>
+    const answer = (c: Context, status: 200 | 400 | 401 | 403 | 404 | 502 | 504, body: object) =>
       c.body(asciiJson(body), status, { 'content-type': 'application/json;charset=UTF-8', 'cache-control': 'no-store' });
     const refuse = (c: Context, { code, message }: SsoFailure) => answer(c, STATUS[code], { error: code, error_description: message });
 
-    if (!directory) {
-      logger.warn('sso login disabled: no tenant directory', { path: base });
-      app.get(`${base}/*`, (c) => answer(c, 503, { error: 'sso_unavailable', error_description: 'joint-operation login is not set up on this server' }));
-      return;
-    }
     const service = new LoginService({
       directory,
       store: new SqlSsoStore(db),

@@ -66,7 +66,7 @@ export interface SsoTestApp {
 /** The SSO family mounted the way buildApp mounts a family (same JSON writer and error handler), with a given directory. */
 export function startSsoApp(
   store: TestStore,
-  directory: TenantDirectoryReader | undefined,
+  directory: TenantDirectoryReader,
   options: { sso?: Partial<AppConfig['sso']>; timeoutMs?: number } = {},
 ): SsoTestApp {
   const clock = { now: Date.now() };
@@ -79,6 +79,7 @@ export function startSsoApp(
     config: { ...TEST_CONFIG, sso: { ...TEST_CONFIG.sso, ...options.sso } },
     db: store.db,
     lifecycle: undefined as never,
+    directory,
     nonces: { remember: unused },
     logger: silentLogger,
     now: () => clock.now,
@@ -86,7 +87,7 @@ export function startSsoApp(
     refuse: unused,
     observe: unused,
   };
-  ssoMount({ ...(directory ? { directory } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) })(app, context);
+  ssoMount(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {})(app, context);
   app.onError((_error, c) => json(c, { resultCode: '000005', resultMsg: 'internal error' }));
   return { app, clock };
 }

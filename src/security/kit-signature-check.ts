@@ -1,0 +1,17 @@
+import type { MiddlewareHandler } from 'hono';
+import { verifyKitSignature } from '../crypto/kit-signature.js';
+import { type SignedBodyVariables, type SignedRequestCheckOptions, signedRequestCheck } from './signed-request-check.js';
+
+export type KitSignatureCheckOptions = SignedRequestCheckOptions;
+
+/** The `x-sign`/`x-timestamp`/`x-nonce` headers of the Kit V2 interfaces, with the Kit key (license-kit-openapi.md §C.2). */
+export function kitSignatureCheck(options: KitSignatureCheckOptions): MiddlewareHandler<{ Variables: SignedBodyVariables }> {
+  return signedRequestCheck(
+    options,
+    {
+      read: (c) => ({ timestamp: c.req.header('x-timestamp'), nonce: c.req.header('x-nonce'), signature: c.req.header('x-sign') }),
+      names: { timestamp: 'x-timestamp', nonce: 'x-nonce', signature: 'x-sign' },
+    },
+    verifyKitSignature,
+  );
+}
