@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { rsaPrivateKeyProblem } from './crypto/rsa-oaep.js';
+import { ed25519KeyProblem } from './online-license/signing-key.js';
 import { type StoreLocation, parseDatabaseUrl } from './store/connect.js';
 
 export type CredentialEncryption = 'none' | '1' | '2';
@@ -138,6 +139,8 @@ export function loadConfig(env: Env = process.env): Config {
   const kitRsaProblem = kitRsaKey === undefined ? undefined : rsaPrivateKeyProblem(kitRsaKey);
   if (kitRsaProblem) problems.push(`KIT_RSA_PRIVATE_KEY_FILE ${kitRsaProblem}`);
   const licenseSigningKey = pem('LICENSE_SIGNING_KEY_FILE');
+  const licenseKeyProblem = licenseSigningKey === undefined ? undefined : ed25519KeyProblem(licenseSigningKey);
+  if (licenseKeyProblem) problems.push(`LICENSE_SIGNING_KEY_FILE ${licenseKeyProblem}`);
   const callbackUrl = get('SSO_CALLBACK_URL');
   if (callbackUrl !== undefined && !/^https?:\/\//.test(callbackUrl)) problems.push('SSO_CALLBACK_URL must be an http(s) URL');
   const landingUrl = get('SSO_LANDING_URL') ?? '/';

@@ -1,4 +1,46 @@
+import { bodyLimit } from 'hono/body-limit';
+import { mountOnlineLicense as mountContract } from '../../generated/online-license/server.js';
 import type { FamilyMount } from '../http/family.js';
+import { asciiJson } from '../http/ascii-json.js';
+import { basicSignatureCheck } from '../security/basic-signature-check.js';
+import { bodySign } from '../security/body-sign.js';
+import { SqlInstanceRepository } from '../store/instances.js';
+import { SqlLicenseRequestStore } from '../store/license-requests.js';
+import { ed25519LicenseIssuer } from './ed25519-issuer.js';
+import { onlineLicenseHandlers } from './handlers.js';
+import { LicenseApplications } from './license-applications.js';
+import type { LicenseIssuer } from './license-issuer.js';
+import { licenseSigningKey } from './signing-key.js';
 
-/** Placeholder until the family lands: mounts nothing. */
-export const mountOnlineLicense: FamilyMount = () => {};
+/**
+ * Online-open License: POST JSON to the License path, signed like SaaS V2.0 with the basic key
+ * (license-kit-openapi.md B.1-B.8). `issuer` replaces the default Ed25519 License issuer.
+ */
+export function onlineLicenseMount({ issuer }: { issuer?: LicenseIssuer } = {}): FamilyMount {
+  return (app, { config, db, lifecycle, logger, nonces, now, refuse, observe }) => {
+    const { path, accessKey, signingKeyPem } = config.onlineLicense;
+    // Checked here, at start-up: a wrong key file must stop the server, not fail the first application.
+    const licenseIssuer = issuer ?? ed25519LicenseIssuer({ signingKey: licenseSigningKey({ pem: signingKeyPem, db, dataKey: config.dataKey, now }) });
+    // Order matters: Body-Sign wraps every answer on the path, refusals included.
+    if (config.bodySign) app.on('POST', path, bodySign({ accessKey }));
+    app.on('POST', path, bodyLimit({ maxSize: config.maxBodyBytes, onError: (c) => refuse(c, '000002', `body is larger than ${config.maxBodyBytes} bytes`) }));
+    app.on('POST', path, basicSignatureCheck({ accessKey, nonces, scope: 'online-license', toleranceMs: config.signatureToleranceMs, now, refuse }));
+
+    const applications = new LicenseApplications({
+      instances: new SqlInstanceRepository(db),
+      requests: new SqlLicenseRequestStore(db),
+      issuer: licenseIssuer,
+      now,
+      onIssuerError: (error) => logger.error('license issuer failed', { error: (error as Error).message }),
+    });
+    mountContract(app, {
+      paths: { onlineLicenseProduction: path },
+      handlers: onlineLicenseHandlers({ lifecycle, applications }),
+      readBody: (c) => c.get('signedBody'),
+      serialize: asciiJson,
+      observe: observe('online-license'),
+    });
+  };
+}
+
+export const mountOnlineLicense: FamilyMount = onlineLicenseMount();

@@ -1,0 +1,27 @@
+/**
+ * Prints the public key (SPKI PEM) that verifies kgkit's Licenses, for the seller to build into their software.
+ *   tsx src/online-license/print-public-key.ts
+ * Reads the same environment as the server (src/config.ts): the key of LICENSE_SIGNING_KEY_FILE, else the one kept
+ * in the database at DATABASE_URL (sealed with KGKIT_DATA_KEY), which is created now if no License was issued yet.
+ */
+import { ConfigError, loadConfig } from '../config.js';
+import { openStore } from '../store/connect.js';
+import { licenseSigningKey, publicKeyPem } from './signing-key.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  process.stderr.write(`kgkit: ${error instanceof ConfigError ? error.message : String(error)}\n`);
+  process.exit(2);
+}
+const store = await openStore(config.database);
+try {
+  const key = await licenseSigningKey({ pem: config.onlineLicense.signingKeyPem, db: store.db, dataKey: config.dataKey })();
+  process.stdout.write(publicKeyPem(key));
+} catch (error) {
+  process.stderr.write(`kgkit: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+} finally {
+  await store.close();
+}
