@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { type Kysely, sql } from 'kysely';
 import type { InstanceLifecycle } from '../instances/lifecycle.js';
 import type { Logger } from '../log.js';
+import type { TenantDirectoryReader } from '../kit/directory.js';
 import { tenantDirectoryReader } from '../kit/directory-reader.js';
 import { mountKit } from '../kit/mount.js';
 import { mountLicenseCode } from '../license-code/mount.js';
@@ -26,20 +27,23 @@ export interface AppDeps {
   nonces: NonceRegistry;
   logger: Logger;
   now?: () => number;
+  /** The families to serve; default all of them (tests mount one with its own options). */
+  families?: FamilyMount[];
+  /** Where the SSO login reads tenants and users; default the Kit family's store. */
+  directory?: TenantDirectoryReader;
 }
 
 /** Every interface family one server answers, each on its configured path. */
 const FAMILIES: FamilyMount[] = [mountSaasV2, mountKit, mountSaasV1, mountLicenseCode, mountOnlineLicense, mountOrderNotify, mountSso];
 
 /** The whole HTTP surface, built apart from listening so tests drive it with `app.request()`. */
-export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now }: AppDeps): Hono {
+export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now, families = FAMILIES, directory = tenantDirectoryReader(db, config.dataKey) }: AppDeps): Hono {
   const app = new Hono();
   const json: FamilyContext['json'] = (c, body, status = 200) => c.body(asciiJson(body), status, { 'content-type': 'application/json;charset=UTF-8' });
   const refuse = (c: Context, code: SignatureFailureCode, reason: string) => {
     logger.warn('refused', { path: c.req.path, resultCode: code, reason });
     return json(c, { resultCode: code, resultMsg: reason });
   };
-  const directory = tenantDirectoryReader(db, config.dataKey);
   const context: FamilyContext = { config, db, lifecycle, directory, nonces, logger, now, json, refuse, observe: (family) => auditObserver({ family, db, logger, now }) };
 
   app.get('/healthz', async (c) => {
@@ -51,7 +55,7 @@ export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now
     }
   });
 
-  for (const mount of FAMILIES) mount(app, context);
+  for (const mount of families) mount(app, context);
 
   app.notFound((c) => json(c, { resultCode: '000002', resultMsg: `no interface at ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {

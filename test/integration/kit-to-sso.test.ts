@@ -21,7 +21,7 @@ describe.each(DIALECTS)('Kit syncs, then the SSO login, on %s', (dialect) => {
     // The application's secret is the plaintext Java encrypted for applicationSync.
     fake = await startFakeOauthServer({ clients: [{ clientId: 'client-0001', clientSecret: SECRET_SHA256.plaintext }] });
     // The tenant's domain is https (the Kit contract requires it); its auth centre is the fake, on loopback.
-    vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => {
+    vi.stubGlobal('fetch', (input: string | URL | Request, init?: RequestInit) => {
       const url = input instanceof Request ? input.url : String(input);
       const routed = url.startsWith(TENANT_DOMAIN) ? fake.url + url.slice(TENANT_DOMAIN.length) : url;
       return input instanceof Request ? realFetch(new Request(routed, input), init) : realFetch(routed, init);

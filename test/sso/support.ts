@@ -1,11 +1,9 @@
-import { Hono } from 'hono';
-import { asciiJson } from '../../src/http/ascii-json.js';
-import type { AppConfig, FamilyContext } from '../../src/http/family.js';
+import type { Hono } from 'hono';
+import type { AppConfig } from '../../src/http/family.js';
 import type { Tenant, TenantApplication, TenantDirectoryReader, TenantUser } from '../../src/kit/directory.js';
-import { silentLogger } from '../../src/log.js';
 import { ssoMount } from '../../src/sso/mount.js';
 import type { Claims, FakeOauthServer } from '../support/fake-oauth-server.js';
-import { TEST_CONFIG } from '../support/server.js';
+import { TEST_CONFIG, startTestServer } from '../support/server.js';
 import type { TestStore } from '../support/stores.js';
 
 /** The Kit family's directory as the tests fill it. */
@@ -63,32 +61,17 @@ export interface SsoTestApp {
   clock: { now: number };
 }
 
-/** The SSO family mounted the way buildApp mounts a family (same JSON writer and error handler), with a given directory. */
+/** The server with only the SSO family, reading the given directory. */
 export function startSsoApp(
   store: TestStore,
   directory: TenantDirectoryReader,
   options: { sso?: Partial<AppConfig['sso']>; timeoutMs?: number } = {},
 ): SsoTestApp {
-  const clock = { now: Date.now() };
-  const app = new Hono();
-  const json: FamilyContext['json'] = (c, body, status = 200) => c.body(asciiJson(body), status, { 'content-type': 'application/json;charset=UTF-8' });
-  const unused = () => {
-    throw new Error('not used by the SSO family');
-  };
-  const context: FamilyContext = {
-    config: { ...TEST_CONFIG, sso: { ...TEST_CONFIG.sso, ...options.sso } },
-    db: store.db,
-    lifecycle: undefined as never,
+  const { app, clock } = startTestServer(store, {
+    config: { sso: { ...TEST_CONFIG.sso, ...options.sso } },
+    families: [ssoMount(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {})],
     directory,
-    nonces: { remember: unused },
-    logger: silentLogger,
-    now: () => clock.now,
-    json,
-    refuse: unused,
-    observe: unused,
-  };
-  ssoMount(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {})(app, context);
-  app.onError((_error, c) => json(c, { resultCode: '000005', resultMsg: 'internal error' }));
+  });
   return { app, clock };
 }
 

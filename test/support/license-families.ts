@@ -4,17 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import { LICENSE_CODE_SCHEMAS } from '../../generated/license-code/server.js';
 import { ONLINE_LICENSE_SCHEMAS } from '../../generated/online-license/server.js';
 import { ORDER_NOTIFY_SCHEMAS } from '../../generated/order-notify/server.js';
-import { asciiJson } from '../../src/http/ascii-json.js';
-import { auditObserver } from '../../src/http/audit.js';
-import { tenantDirectoryReader } from '../../src/kit/directory-reader.js';
-import type { AppConfig, FamilyContext, FamilyMount } from '../../src/http/family.js';
+import type { AppConfig, FamilyMount } from '../../src/http/family.js';
 import type { LifecycleOptions } from '../../src/instances/lifecycle.js';
-import { silentLogger } from '../../src/log.js';
-import { sqlNonceRegistry } from '../../src/security/nonce-registry.js';
 import type { Store } from '../../src/store/connect.js';
 import { KEYS, TEST_CONFIG, type TestServer, signedQuery, startTestServer } from './server.js';
 import type { TestStore } from './stores.js';
@@ -97,8 +92,9 @@ export function startFamilyServer(
     ...(options.now !== undefined ? { now: options.now } : {}),
     ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
     ...(options.config ? { config: options.config } : {}),
+    ...(options.mount ? { families: [options.mount] } : {}),
   });
-  const app = options.mount ? appWith(options.mount, { ...TEST_CONFIG, ...options.config }, store, base) : base.app;
+  const app = base.app;
   const { path, key } = FAMILIES[family];
   const raw = async (body: string | Uint8Array, query: string) =>
     app.request(`${path}?${query}`, { method: 'POST', body, headers: { 'content-type': 'application/json;charset=utf8' } });
@@ -117,25 +113,6 @@ export function startFamilyServer(
   };
 }
 
-function appWith(mount: FamilyMount, config: AppConfig, store: TestStore, base: TestServer): Hono {
-  const now = () => base.clock.now;
-  const json: FamilyContext['json'] = (c, body, status = 200) => c.body(asciiJson(body), status, { 'content-type': 'application/json;charset=UTF-8' });
-  const app = new Hono();
-  mount(app, {
-    config,
-    db: store.db,
-    lifecycle: base.lifecycle,
-    directory: tenantDirectoryReader(store.db, config.dataKey),
-    nonces: sqlNonceRegistry(store.db, now),
-    logger: silentLogger,
-    now,
-    json,
-    refuse: (c, code, reason) => json(c, { resultCode: code, resultMsg: reason }),
-    observe: (family) => auditObserver({ family, db: store.db, logger: silentLogger, now }),
-  });
-  app.onError((_error, c) => json(c, { resultCode: '000005', resultMsg: 'internal error' }));
-  return app;
-}
 
 const BUSINESS_TABLES = ['instances', 'instance_orders', 'license_codes', 'license_code_history', 'license_requests', 'license_signing_keys', 'order_notifications'] as const;
 

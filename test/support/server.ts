@@ -2,6 +2,8 @@ import type { Hono } from 'hono';
 import { basicSignature, canonicalPayload } from '../../src/crypto/basic-signature.js';
 import { loadConfig } from '../../src/config.js';
 import { type AppConfig, buildApp } from '../../src/http/app.js';
+import type { FamilyMount } from '../../src/http/family.js';
+import type { TenantDirectoryReader } from '../../src/kit/directory.js';
 import { InstanceLifecycle, type LifecycleOptions } from '../../src/instances/lifecycle.js';
 import { silentLogger } from '../../src/log.js';
 import { builtinProvisioner } from '../../src/provisioning/builtin-provisioner.js';
@@ -56,7 +58,7 @@ export function signedQuery(rawBody: string, options: { key?: string; timestamp?
 
 export function startTestServer(
   store: TestStore,
-  options: { config?: Partial<AppConfig>; lifecycle?: Partial<LifecycleOptions>; now?: number } = {},
+  options: { config?: Partial<AppConfig>; lifecycle?: Partial<LifecycleOptions>; now?: number; families?: FamilyMount[]; directory?: TenantDirectoryReader } = {},
 ): TestServer {
   const clock = { now: options.now ?? Date.now() };
   const now = () => clock.now;
@@ -73,6 +75,8 @@ export function startTestServer(
     nonces: sqlNonceRegistry(store.db, now),
     logger: silentLogger,
     now,
+    ...(options.families ? { families: options.families } : {}),
+    ...(options.directory ? { directory: options.directory } : {}),
   });
   const path = options.config?.saasPath ?? TEST_CONFIG.saasPath;
   const raw = async (body: string | Uint8Array, query: string, headers: Record<string, string> = {}) =>
