@@ -99,8 +99,9 @@ export interface components {
          *     A failure may get the license's resources released. KooGallery retries 60 times, every 2 minutes.
          *
          *     Idempotency (DECISIONS 14, by analogy with refreshInstance): key (`license`, `orderId`, `scene`); a repeat
-         *     answers `000000` and changes nothing. A code kgkit does not know, or no longer knows because it was
-         *     released, answers `000003` (kgkit's decision, UNCONFIRMED; see the contract's description). A debug call
+         *     answers `000000` and changes nothing. The marketplace issued the code and the seller's software activates it
+         *     with the marketplace directly (A.1, A.7), so a code kgkit has not seen yet is registered on first sight, unless
+         *     the seller's product disowns it; a disowned or released code answers `000003` (kgkit's decision, UNCONFIRMED). A debug call
          *     (`testFlag="1"`) for a released code answers `000000` without changing it, so saved debug cases can be re-run
          *     in any order (license-kit-openapi.md A.1).
          *     Source: license-kit-openapi.md A.3 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649167.html)
@@ -164,7 +165,8 @@ export interface components {
          *     KooGallery retries 60 times, every 2 minutes.
          *
          *     Idempotency (DECISIONS 14, by analogy with updateInstanceStatus): asking for the status the code already has
-         *     answers `000000` and changes nothing. A code kgkit does not know, or released, answers `000003` (kgkit's
+         *     answers `000000` and changes nothing. A code kgkit has not seen yet is registered on first sight (taken as
+         *     alive), unless the seller's product disowns it; a disowned or released code answers `000003` (kgkit's
          *     decision, UNCONFIRMED); a debug call (`testFlag="1"`) for a released code answers `000000` without changing it.
          *     Source: license-kit-openapi.md A.4 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649168.html)
          */
@@ -270,7 +272,7 @@ export interface components {
         RefreshLicenseCodeResponse: {
             /**
              * @description `000000`: the expiry is updated, or the same (`license`, `orderId`, `scene`) was already applied;
-             *     `000003`: license code does not exist (unknown or released); `000001`, `000002`, `000005`: the common
+             *     `000003`: license code does not exist (released, or disowned by the seller's product); `000001`, `000002`, `000005`: the common
              *     failures (A.6). No `000004`: kgkit applies the change before it answers.
              * @example 000000
              * @enum {unknown}
@@ -290,7 +292,7 @@ export interface components {
         UpdateLicenseCodeStatusResponse: {
             /**
              * @description `000000`: the code has the requested status, now or already; `000003`: license code does not exist
-             *     (unknown or released); `000001`, `000002`, `000005`: the common failures (A.6). No `000004`: kgkit applies
+             *     (released, or disowned by the seller's product); `000001`, `000002`, `000005`: the common failures (A.6). No `000004`: kgkit applies
              *     the change before it answers.
              * @example 000000
              * @enum {unknown}

@@ -39,11 +39,21 @@ export type ReleaseOutcome = Done | Failed;
 const DONE: Done = { code: '000000' };
 const MISSING: Missing = { code: '000003' };
 
+/** Thrown by a seller's hook for a code its product does not know: answered 000003 ("license code does not exist"). */
+export class UnknownLicenseCode extends Error {
+  constructor(license: string) {
+    super(`license code ${license} is not known to the product`);
+    this.name = 'UnknownLicenseCode';
+  }
+}
+
 /**
  * The license-code 2.0 seller interface without HTTP (license-kit-openapi.md A.3-A.5). kgkit's decisions where the
- * guide is silent (UNCONFIRMED): refresh or status of a code never registered, or released, → 000003; release of an
- * unknown or released code → 000000. A debug call (testFlag "1") for a released code answers 000000 and changes
- * nothing, so saved debug cases stay repeatable in any order (A.1: they are re-run twice a day).
+ * guide is silent (UNCONFIRMED): the marketplace issues the codes (A.1) and the seller's software activates them with
+ * the marketplace directly (A.7), so a code kgkit has not seen yet is registered on first sight, unless a seller hook
+ * disowns it (UnknownLicenseCode → 000003); refresh or status of a released code → 000003; release of an unknown or
+ * released code → 000000. A debug call (testFlag "1") for a released code answers 000000 and changes nothing, so saved
+ * debug cases stay repeatable in any order (A.1: they are re-run twice a day).
  */
 export class LicenseCodes {
   private readonly store: SqlLicenseCodeStore;
@@ -77,12 +87,12 @@ export class LicenseCodes {
     const expiresAt = parseExpireTime(request.expireTime);
     if (expiresAt === undefined) return { code: '000002', message: 'expireTime is not a real UTC date and time' };
     const code = await this.store.find(request.license);
-    if (!code) return MISSING;
-    if (code.status === 'RELEASED') return this.released(request.test);
-    if (await this.store.hasRefresh(request.license, request.orderId, request.scene)) return DONE;
+    if (code?.status === 'RELEASED') return this.released(request.test);
+    if (code && (await this.store.hasRefresh(request.license, request.orderId, request.scene))) return DONE;
     const { expireTime: _, ...event } = request;
     const failed = await this.run(() => this.hooks.refresh({ ...event, expiresAt }));
     if (failed) return failed;
+    if (!code) await this.register({ license: request.license, test: request.test });
     const applied = await this.store.refresh({ ...event, expiresAt, now: this.now() });
     if (applied === 'missing') return MISSING;
     return applied === 'released' ? this.released(request.test) : DONE;
@@ -90,11 +100,12 @@ export class LicenseCodes {
 
   async setFrozen(request: { license: string; frozen: boolean; test: boolean }): Promise<LicenseCodeOutcome> {
     const code = await this.store.find(request.license);
-    if (!code) return MISSING;
-    if (code.status === 'RELEASED') return this.released(request.test);
-    if ((code.status === 'FROZEN') === request.frozen) return DONE;
+    if (code?.status === 'RELEASED') return this.released(request.test);
+    // A code seen for the first time is taken as ALIVE, so an UNFREEZE of it changes nothing.
+    if ((code?.status === 'FROZEN') === request.frozen) return code ? DONE : this.firstSight(request.license, request.test);
     const failed = await this.run(() => this.hooks.setFrozen(request));
     if (failed) return failed;
+    if (!code) await this.register({ license: request.license, test: request.test });
     const changed = await this.store.setFrozen({ ...request, now: this.now() });
     if (changed === 'missing') return MISSING;
     return changed === 'released' ? this.released(request.test) : DONE;
@@ -104,8 +115,14 @@ export class LicenseCodes {
     const code = await this.store.find(request.license);
     if (!code || code.status === 'RELEASED') return DONE;
     const failed = await this.run(() => this.hooks.release(request));
-    if (failed) return failed;
+    // A code the product does not know is as good as released.
+    if (failed) return failed.code === '000003' ? DONE : failed;
     await this.store.release({ ...request, now: this.now() });
+    return DONE;
+  }
+
+  private async firstSight(license: string, test: boolean): Promise<Done> {
+    await this.register({ license, test });
     return DONE;
   }
 
@@ -113,11 +130,12 @@ export class LicenseCodes {
     return test ? DONE : MISSING;
   }
 
-  private async run(hook: () => Promise<void>): Promise<Failed | undefined> {
+  private async run(hook: () => Promise<void>): Promise<Failed | Missing | undefined> {
     try {
       await hook();
       return undefined;
     } catch (error) {
+      if (error instanceof UnknownLicenseCode) return MISSING;
       this.onHookError(error);
       return { code: '000005', message: 'the product could not apply the change' };
     }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { licenseCodeMount } from '../../src/license-code/mount.js';
-import { LicenseCodes, type LicenseCodeHooks } from '../../src/license-code/license-codes.js';
+import { LicenseCodes, type LicenseCodeHooks, UnknownLicenseCode } from '../../src/license-code/license-codes.js';
 import { SqlLicenseCodeStore } from '../../src/store/license-codes.js';
 import { businessState, type FamilyServer, startFamilyServer } from '../support/license-families.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
@@ -73,9 +73,26 @@ describe.each(DIALECTS)('license code 2.0 production interface on %s', (dialect)
       expect(await code(license)).toMatchObject({ status: 'FROZEN', expires_at: Date.UTC(2028, 4, 23, 20, 19, 32) });
     });
 
-    it('unknown code → 000003 "license code does not exist"; nothing stored', async () => {
+    it('a code seen for the first time is registered with the renewed expiry (the marketplace issued it)', async () => {
+      expect((await server.call(refresh('PLFIRSTSIGHT0001'))).json).toEqual({ resultCode: '000000', resultMsg: 'success' });
+      expect(await code('PLFIRSTSIGHT0001')).toMatchObject({ status: 'ALIVE', expires_at: Date.UTC(2028, 4, 23, 20, 19, 32) });
+      expect((await history('PLFIRSTSIGHT0001')).map(([change]) => change)).toEqual(['register', 'refresh']);
+    });
+
+    it('a code the product disowns (UnknownLicenseCode from its hook) → 000003 "license code does not exist"; nothing stored', async () => {
+      const disowning = startFamilyServer(store, 'license-code', {
+        mount: licenseCodeMount({
+          hooks: {
+            refresh: async ({ license }) => {
+              throw new UnknownLicenseCode(license);
+            },
+            setFrozen: async () => {},
+            release: async () => {},
+          },
+        }),
+      });
       const before = await businessState(store);
-      expect((await server.call(refresh('PLNEVERSEEN0001'))).json).toEqual({ resultCode: '000003', resultMsg: 'license code does not exist' });
+      expect((await disowning.call(refresh('PLNEVERSEEN0001'))).json).toEqual({ resultCode: '000003', resultMsg: 'license code does not exist' });
       expect(await businessState(store)).toEqual(before);
     });
 
@@ -106,8 +123,11 @@ describe.each(DIALECTS)('license code 2.0 production interface on %s', (dialect)
       expect((await history(license)).filter(([change]) => change === 'freeze')).toHaveLength(1);
     });
 
-    it('unknown or released code → 000003; a debug call for a released code → 000000', async () => {
-      expect((await server.call({ activity: 'updateLicenseCodeStatus', license: 'PLNEVERSEEN0002', status: 'FREEZE' })).json).toMatchObject({ resultCode: '000003' });
+    it('a code seen for the first time is registered (FREEZE freezes it); released → 000003; a debug call for a released code → 000000', async () => {
+      expect((await server.call({ activity: 'updateLicenseCodeStatus', license: 'PLFIRSTSIGHT0002', status: 'FREEZE' })).json).toMatchObject({ resultCode: '000000' });
+      expect(await code('PLFIRSTSIGHT0002')).toMatchObject({ status: 'FROZEN' });
+      expect((await server.call({ activity: 'updateLicenseCodeStatus', license: 'PLFIRSTSIGHT0003', status: 'UNFREEZE' })).json).toMatchObject({ resultCode: '000000' });
+      expect(await code('PLFIRSTSIGHT0003')).toMatchObject({ status: 'ALIVE' });
       const license = await registered();
       await server.call({ activity: 'releaseLicenseCode', license });
       expect((await server.call({ activity: 'updateLicenseCodeStatus', license, status: 'UNFREEZE' })).json).toMatchObject({ resultCode: '000003' });
