@@ -1,6 +1,6 @@
 # kgkit: every command a contributor or CI needs. `npm ci` is the only install step.
 .DEFAULT_GOAL := help
-.PHONY: help gen gen-check lint serve mock test events
+.PHONY: help gen gen-check lint serve mock test events license-key
 
 # The binaries npm ci installed, called directly: npx would not pass SIGTERM on to the server.
 BIN := node_modules/.bin
@@ -33,3 +33,6 @@ test: ## Run every test (PostgreSQL too when DATABASE_URL=postgres://…)
 
 events: ## Print the audit trail of marketplace calls, newest first (INSTANCE=<id>, ORDER=<orderId>, LIMIT=<n>)
 	$(BIN)/tsx src/cli/events.ts $(if $(INSTANCE),--instance $(INSTANCE)) $(if $(ORDER),--order $(ORDER)) $(if $(LIMIT),--limit $(LIMIT))
+
+license-key: ## Print the public key (PEM) that verifies the Licenses kgkit issues, for your software
+	$(BIN)/tsx src/cli/license-key.ts

@@ -1,12 +1,11 @@
 import { serve } from '@hono/node-server';
 import { type Config, ConfigError, loadConfig } from './config.js';
-import { buildApp } from './http/app.js';
+import { buildApp, familyMounts } from './http/app.js';
 import { InstanceLifecycle } from './instances/lifecycle.js';
 import { jsonLogger } from './log.js';
 import { builtinProvisioner } from './provisioning/builtin-provisioner.js';
 import { forwardingChangePolicy, forwardingProvisioner } from './provisioning/forwarding-provisioner.js';
-import { loadProvisionerModule } from './provisioning/module-provisioner.js';
-import type { ChangePolicy, Provisioner } from './provisioning/provisioner.js';
+import { type SellerModule, loadProvisionerModule } from './provisioning/module-provisioner.js';
 import { sqlNonceRegistry } from './security/nonce-registry.js';
 import { type Store, openStore } from './store/connect.js';
 import { SqlInstanceRepository } from './store/instances.js';
@@ -20,7 +19,7 @@ try {
 }
 
 const logger = jsonLogger(config.logLevel);
-let product: { provisioner: Provisioner; changePolicy?: ChangePolicy };
+let product: SellerModule;
 try {
   product = await productFrom(config.provisioner);
 } catch (error) {
@@ -36,13 +35,24 @@ try {
 }
 const lifecycle = new InstanceLifecycle({
   repository: new SqlInstanceRepository(store.db),
-  ...product,
+  provisioner: product.provisioner,
+  ...(product.changePolicy ? { changePolicy: product.changePolicy } : {}),
   budgetMs: config.provisionBudgetMs,
   onBackgroundError: (error, instanceId) => logger.error('background provisioning failed', { instanceId, error: (error as Error).message }),
 });
 const nonces = sqlNonceRegistry(store.db);
 const stopPruning = nonces.startPruning();
-const app = buildApp({ config, db: store.db, lifecycle, nonces, logger });
+const app = buildApp({
+  config,
+  db: store.db,
+  lifecycle,
+  nonces,
+  logger,
+  families: familyMounts({
+    ...(product.licenseIssuer ? { licenseIssuer: product.licenseIssuer } : {}),
+    ...(product.licenseCodeHooks ? { licenseCodeHooks: product.licenseCodeHooks } : {}),
+  }),
+});
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   logger.info('listening', {
@@ -66,7 +76,7 @@ process.once('SIGTERM', () => void shutdown('SIGTERM'));
 process.once('SIGINT', () => void shutdown('SIGINT'));
 
 /** The seller's product behind kgkit, as configured (PROVISIONER). */
-async function productFrom(settings: Config['provisioner']): Promise<{ provisioner: Provisioner; changePolicy?: ChangePolicy }> {
+async function productFrom(settings: Config['provisioner']): Promise<SellerModule> {
   switch (settings.kind) {
     case 'module':
       return loadProvisionerModule(settings.path);

@@ -6,8 +6,10 @@ import type { Logger } from '../log.js';
 import type { TenantDirectoryReader } from '../kit/directory.js';
 import { tenantDirectoryReader } from '../kit/directory-reader.js';
 import { mountKit } from '../kit/mount.js';
-import { mountLicenseCode } from '../license-code/mount.js';
-import { mountOnlineLicense } from '../online-license/mount.js';
+import type { LicenseCodeHooks } from '../license-code/license-codes.js';
+import { licenseCodeMount } from '../license-code/mount.js';
+import type { LicenseIssuer } from '../online-license/license-issuer.js';
+import { onlineLicenseMount } from '../online-license/mount.js';
 import { mountOrderNotify } from '../order-notify/mount.js';
 import { mountSaasV1 } from '../saas-v1/mount.js';
 import { mountSaasV2 } from '../saas-v2/mount.js';
@@ -33,11 +35,21 @@ export interface AppDeps {
   directory?: TenantDirectoryReader;
 }
 
-/** Every interface family one server answers, each on its configured path. */
-const FAMILIES: FamilyMount[] = [mountSaasV2, mountKit, mountSaasV1, mountLicenseCode, mountOnlineLicense, mountOrderNotify, mountSso];
+/** Every interface family one server answers, each on its configured path; the seller's code where it plugs in. */
+export function familyMounts({ licenseIssuer, licenseCodeHooks }: { licenseIssuer?: LicenseIssuer; licenseCodeHooks?: LicenseCodeHooks } = {}): FamilyMount[] {
+  return [
+    mountSaasV2,
+    mountKit,
+    mountSaasV1,
+    licenseCodeMount(licenseCodeHooks ? { hooks: licenseCodeHooks } : {}),
+    onlineLicenseMount(licenseIssuer ? { issuer: licenseIssuer } : {}),
+    mountOrderNotify,
+    mountSso,
+  ];
+}
 
 /** The whole HTTP surface, built apart from listening so tests drive it with `app.request()`. */
-export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now, families = FAMILIES, directory = tenantDirectoryReader(db, config.dataKey) }: AppDeps): Hono {
+export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now, families = familyMounts(), directory = tenantDirectoryReader(db, config.dataKey) }: AppDeps): Hono {
   const app = new Hono();
   const json: FamilyContext['json'] = (c, body, status = 200) => c.body(asciiJson(body), status, { 'content-type': 'application/json;charset=UTF-8' });
   const refuse = (c: Context, code: SignatureFailureCode, reason: string) => {

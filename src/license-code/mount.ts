@@ -37,4 +37,3 @@ export function licenseCodeMount({ hooks }: { hooks?: LicenseCodeHooks } = {}): 
   };
 }
 
-export const mountLicenseCode: FamilyMount = licenseCodeMount();

@@ -43,4 +43,3 @@ export function onlineLicenseMount({ issuer }: { issuer?: LicenseIssuer } = {}):
   };
 }
 
-export const mountOnlineLicense: FamilyMount = onlineLicenseMount();

@@ -1,15 +1,28 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { LicenseCodeHooks } from '../license-code/license-codes.js';
+import type { LicenseIssuer } from '../online-license/license-issuer.js';
 import type { ChangePolicy, Provisioner } from './provisioner.js';
 
 const HOOKS = ['create', 'refresh', 'setFrozen', 'release', 'upgrade'] as const;
+const LICENSE_CODE_HOOKS = ['refresh', 'setFrozen', 'release'] as const;
+
+/** What a seller's module brings; only `provisioner` is required. */
+export interface SellerModule {
+  provisioner: Provisioner;
+  changePolicy?: ChangePolicy;
+  /** Issues online-open Licenses instead of kgkit's Ed25519-signed default. */
+  licenseIssuer?: LicenseIssuer;
+  /** Follows license-code renewals, freezes and releases. */
+  licenseCodeHooks?: LicenseCodeHooks;
+}
 
 /**
- * Loads the seller's own provisioner from a module (TypeScript or JavaScript) that exports `provisioner` (every hook
- * of the Provisioner interface) and, optionally, `changePolicy`. Checked at start-up, so a wrong module stops the
- * server with a clear message instead of failing the first order.
+ * Loads the seller's own code from a module (TypeScript or JavaScript) that exports `provisioner` (every hook of the
+ * Provisioner interface) and, optionally, `changePolicy`, `licenseIssuer` and `licenseCodeHooks`. Checked at start-up,
+ * so a wrong module stops the server with a clear message instead of failing the first order.
  */
-export async function loadProvisionerModule(path: string): Promise<{ provisioner: Provisioner; changePolicy?: ChangePolicy }> {
+export async function loadProvisionerModule(path: string): Promise<SellerModule> {
   let loaded: Record<string, unknown>;
   try {
     loaded = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
@@ -22,8 +35,15 @@ export async function loadProvisionerModule(path: string): Promise<{ provisioner
   if (loaded.changePolicy !== undefined && typeof loaded.changePolicy !== 'function') {
     throw new Error(`PROVISIONER_MODULE ${path}: \`changePolicy\`, when exported, must be a function`);
   }
+  const issuer = loaded.licenseIssuer as Record<string, unknown> | undefined;
+  if (issuer !== undefined && typeof issuer?.issue !== 'function') throw new Error(`PROVISIONER_MODULE ${path}: \`licenseIssuer\`, when exported, must have issue()`);
+  const codeHooks = loaded.licenseCodeHooks as Record<string, unknown> | undefined;
+  const missingCodeHooks = codeHooks === undefined ? [] : LICENSE_CODE_HOOKS.filter((hook) => typeof codeHooks?.[hook] !== 'function');
+  if (missingCodeHooks.length > 0) throw new Error(`PROVISIONER_MODULE ${path}: \`licenseCodeHooks\` must have ${missingCodeHooks.join(', ')}`);
   return {
     provisioner: provisioner as unknown as Provisioner,
     ...(loaded.changePolicy ? { changePolicy: loaded.changePolicy as ChangePolicy } : {}),
+    ...(issuer ? { licenseIssuer: issuer as unknown as LicenseIssuer } : {}),
+    ...(codeHooks ? { licenseCodeHooks: codeHooks as unknown as LicenseCodeHooks } : {}),
   };
 }

@@ -121,7 +121,7 @@ describe.each(DIALECTS)('License signing key on %s', (dialect) => {
     expect(answers.map((a) => a.json.resultCode)).toEqual(Array(8).fill('000000'));
     const keys = await store.db.selectFrom('license_signing_keys').selectAll().execute();
     expect(keys).toHaveLength(1);
-    // The public key the seller exports (print-public-key.ts does the same) verifies every License.
+    // The public key the seller exports (`make license-key`, src/cli/license-key.ts, does the same) verifies every License.
     const exported = publicKeyPem(await licenseSigningKey({ db: store.db, dataKey: TEST_CONFIG.dataKey })());
     expect(exported).toBe(keys[0]!.public_key_pem);
     for (let i = 0; i < 8; i++) expect(openLicense(await licenseOf(`ev-replica-${i}`), exported).verified).toBe(true);

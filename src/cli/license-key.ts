@@ -1,14 +1,14 @@
 /**
  * Prints the public key (SPKI PEM) that verifies kgkit's Licenses, for the seller to build into their software.
- *   tsx src/online-license/print-public-key.ts
+ *   make license-key
  * Reads the same environment as the server (src/config.ts): the key of LICENSE_SIGNING_KEY_FILE, else the one kept
  * in the database at DATABASE_URL (sealed with KGKIT_DATA_KEY), which is created now if no License was issued yet.
  */
-import { ConfigError, loadConfig } from '../config.js';
+import { type Config, ConfigError, loadConfig } from '../config.js';
 import { openStore } from '../store/connect.js';
-import { licenseSigningKey, publicKeyPem } from './signing-key.js';
+import { licenseSigningKey, publicKeyPem } from '../online-license/signing-key.js';
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {

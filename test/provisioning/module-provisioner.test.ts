@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { loadProvisionerModule } from '../../src/provisioning/module-provisioner.js';
+
+const fixture = (name: string) => new URL(`../fixtures/provisioners/${name}`, import.meta.url).pathname;
+
+describe("the seller's module (PROVISIONER=module)", () => {
+  it('brings a provisioner and, optionally, a change policy, a License issuer and license-code hooks', async () => {
+    const module = await loadProvisionerModule(fixture('license-module.ts'));
+    expect(Object.keys(module).sort()).toEqual(['licenseCodeHooks', 'licenseIssuer', 'provisioner']);
+    expect(await module.licenseIssuer!.issue({ instanceId: 'i-1' } as never)).toEqual({ license: 'LICENSE-FOR-i-1' });
+    expect(Object.keys(await loadProvisionerModule(fixture('example-provisioner.ts'))).sort()).toEqual(['changePolicy', 'provisioner']);
+  });
+
+  it.each([
+    ['incomplete-provisioner.ts', /must export `provisioner` with refresh, setFrozen, release, upgrade/],
+    ['bad-license-module.ts', /`licenseCodeHooks` must have release/],
+    ['no-such-module.ts', /could not be loaded/],
+  ])('refuses %s with a message naming what is wrong', async (name, message) => {
+    await expect(loadProvisionerModule(fixture(name))).rejects.toThrow(message);
+  });
+});
