@@ -112,14 +112,23 @@ export function renderServer(family: string, doc: OpenApiDocument): string {
   return [preamble(), renderFamily(family, operations)].join('\n');
 }
 
+/** The imports of every generated server; what they share is in generated/runtime.ts (see renderRuntime). */
 function preamble(): string {
-  return `import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsPlugin from 'ajv-formats';
-import type { Context, Hono } from 'hono';
+  return `import type { Context, Hono } from 'hono';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { type Call, compile, defaultReject, describe, isObject, readJson, readQuery } from '../runtime.js';
 import document from './openapi.json' with { type: 'json' };
 import type { components } from './types.js';
 
 type Schemas = components['schemas'];
+`;
+}
+
+/** generated/runtime.ts: what every generated server uses, written once. */
+export function renderRuntime(): string {
+  return `import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsPlugin from 'ajv-formats';
+import type { Context } from 'hono';
 
 /** What a mount reports of every call, for logs and audit: the handler's result, or why the request was rejected. */
 export interface Call<H extends string> {
@@ -135,7 +144,8 @@ export interface Call<H extends string> {
 // ajv-formats is CommonJS; under ESM its plugin is the default export's \`default\`.
 const addFormats = ((addFormatsPlugin as unknown as { default?: typeof addFormatsPlugin }).default ?? addFormatsPlugin) as unknown as (ajv: Ajv2020) => Ajv2020;
 
-function compile(schemaNames: readonly string[]): Map<string, ValidateFunction> {
+/** A validator per request schema of a contract, compiled once. */
+export function compile(document: { components: object }, schemaNames: readonly string[]): Map<string, ValidateFunction> {
   const ajv = new Ajv2020({ strict: false, allErrors: false });
   addFormats(ajv);
   ajv.addSchema({ $id: 'contract', components: document.components });
@@ -143,7 +153,7 @@ function compile(schemaNames: readonly string[]): Map<string, ValidateFunction> 
 }
 
 /** One line a seller can act on, without echoing the value that failed. */
-function describe(error: ErrorObject | undefined): string {
+export function describe(error: ErrorObject | undefined): string {
   if (!error) return 'request does not match the contract';
   const at = error.instancePath === '' ? 'body' : error.instancePath.slice(1).replaceAll('/', '.');
   const detail =
@@ -155,7 +165,7 @@ function describe(error: ErrorObject | undefined): string {
   return \`\${at} \${detail}\`.slice(0, 255);
 }
 
-async function readJson(c: Context): Promise<unknown> {
+export async function readJson(c: Context): Promise<unknown> {
   try {
     return await c.req.json();
   } catch {
@@ -164,12 +174,17 @@ async function readJson(c: Context): Promise<unknown> {
 }
 
 /** Every query parameter, first value of each (a GET interface's "body"). */
-function readQuery(c: Context): unknown {
+export function readQuery(c: Context): unknown {
   return c.req.query();
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The answer to a rejected request unless the mount is given another: 000002 with the reason. */
+export function defaultReject(reason: string): { status: 200; body: { resultCode: '000002'; resultMsg: string } } {
+  return { status: 200, body: { resultCode: '000002', resultMsg: reason } };
 }
 `;
 }
@@ -248,7 +263,7 @@ let ${camel(family)}Validators: Map<string, ValidateFunction> | undefined;
 /** Routes every operation of the family, validates each request against the contract, dispatches, writes the result. */
 export function mount${F}(app: Hono<any>, options: Mount${F}Options): void {
   const { paths = {}, handlers, readBody, serialize = JSON.stringify, reject = defaultReject, observe } = options;
-  ${camel(family)}Validators ??= compile(Object.values(${C}_SCHEMAS.handlers).map((h) => h.request));
+  ${camel(family)}Validators ??= compile(document, Object.values(${C}_SCHEMAS.handlers).map((h) => h.request));
   const validators = ${camel(family)}Validators;
 
   /** \`fixed\`: the handler of a plain operation, known from the path even when the body cannot be read. */
@@ -279,10 +294,6 @@ export function mount${F}(app: Hono<any>, options: Mount${F}Options): void {
   }
 
 ${operations.map((op) => renderRoute(F, op)).join('\n')}
-}
-
-function defaultReject(reason: string): { status: 200; body: { resultCode: '000002'; resultMsg: string } } {
-  return { status: 200, body: { resultCode: '000002', resultMsg: reason } };
 }
 `;
 }
