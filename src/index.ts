@@ -1,5 +1,5 @@
 import { serve } from '@hono/node-server';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Config, loadConfigOrExit } from './config.js';
 import { buildApp, familyMounts } from './http/app.js';
 import { InstanceLifecycle } from './instances/lifecycle.js';
 import { jsonLogger } from './log.js';
@@ -10,13 +10,7 @@ import { sqlNonceRegistry } from './security/nonce-registry.js';
 import { type Store, openStore } from './store/connect.js';
 import { SqlInstanceRepository } from './store/instances.js';
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  process.stderr.write(`kgkit: ${error instanceof ConfigError ? error.message : String(error)}\n`);
-  process.exit(2);
-}
+const config = loadConfigOrExit();
 
 const logger = jsonLogger(config.logLevel);
 let product: SellerModule;

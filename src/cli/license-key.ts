@@ -4,17 +4,11 @@
  * Reads the same environment as the server (src/config.ts): the key of LICENSE_SIGNING_KEY_FILE, else the one kept
  * in the database at DATABASE_URL (sealed with KGKIT_DATA_KEY), which is created now if no License was issued yet.
  */
-import { type Config, ConfigError, loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { openStore } from '../store/connect.js';
 import { licenseSigningKey, publicKeyPem } from '../online-license/signing-key.js';
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  process.stderr.write(`kgkit: ${error instanceof ConfigError ? error.message : String(error)}\n`);
-  process.exit(2);
-}
+const config = loadConfigOrExit();
 const store = await openStore(config.database);
 try {
   const key = await licenseSigningKey({ pem: config.onlineLicense.signingKeyPem, db: store.db, dataKey: config.dataKey })();

@@ -311,12 +311,7 @@ function withoutRefusal(outcome: UpgradeOutcome): ChangeOutcome {
 }
 
 function event(instance: Instance, request: { orderId?: string; orderLineId?: string; test: boolean }): InstanceEvent {
-  return {
-    instanceId: instance.instanceId,
-    ...(request.orderId !== undefined ? { orderId: request.orderId } : {}),
-    ...(request.orderLineId !== undefined ? { orderLineId: request.orderLineId } : {}),
-    test: request.test,
-  };
+  return { instanceId: instance.instanceId, orderId: request.orderId, orderLineId: request.orderLineId, test: request.test };
 }
 
 function describe(error: unknown): string {

@@ -1,38 +1,39 @@
 import { type KitV1Handlers, kitV1Result as result } from '../../generated/kit-v1/server.js';
 import type { DirectoryUser, TenantDirectory } from './tenant-directory.js';
 import { type V1User, decodeOrgInfo, decodeUserList } from './v1-lists.js';
-import { ACTION, answer } from './wire.js';
+import { answerOf } from '../http/answers.js';
+import { ACTION } from './wire.js';
 
 /** Kit V1: the same directory as V2; the JSON-encoded lists are decoded and checked first (000002 otherwise). */
 export function kitV1Handlers(directory: TenantDirectory): KitV1Handlers {
   return {
     async tenantSync(r) {
       const { instanceId, orderId, tenantId, tenantCode, name, domainName } = r;
-      return result.tenantSync(answer(await directory.syncTenant(ACTION[r.flag], { instanceId, orderId, tenantId, tenantCode, name, domainName, test: r.testFlag === 1 })));
+      return result.tenantSync(answerOf(await directory.syncTenant(ACTION[r.flag], { instanceId, orderId, tenantId, tenantCode, name, domainName, test: r.testFlag === 1 })));
     },
 
     async applicationSync(r) {
       const application = { instanceId: r.instanceId, tenantId: r.tenantId, appId: r.appId, clientId: r.clientId, test: r.testFlag === 1 };
-      return result.applicationSync(answer(await directory.syncApplication(ACTION[r.flag], application, r.clientSecret)));
+      return result.applicationSync(answerOf(await directory.syncApplication(ACTION[r.flag], application, r.clientSecret)));
     },
 
     async authSync(r) {
       const users = decodeUserList(r.userList);
       if (!users.ok) return result.authSync({ resultCode: '000002', resultMsg: users.message });
       const scope = { instanceId: r.instanceId, tenantId: r.tenantId, appId: r.appId, test: r.testFlag === 1 };
-      return result.authSync(answer(await directory.syncUsers(ACTION[r.flag], scope, r.currentSyncTime, users.value.map(directoryUser))));
+      return result.authSync(answerOf(await directory.syncUsers(ACTION[r.flag], scope, r.currentSyncTime, users.value.map(directoryUser))));
     },
 
     async allOrgSync(r) {
       const orgs = decodeOrgInfo(r.orgInfo);
       if (!orgs.ok) return result.allOrgSync({ resultCode: '000002', resultMsg: orgs.message });
       const units = orgs.value.map((o) => ({ orgCode: o.orgCode, orgName: o.name, parentCode: o.parentCode ?? '' }));
-      return result.allOrgSync(answer(await directory.replaceOrganisation({ instanceId: r.instanceId, tenantId: r.tenantId, test: r.testFlag === 1 }, units)));
+      return result.allOrgSync(answerOf(await directory.replaceOrganisation({ instanceId: r.instanceId, tenantId: r.tenantId, test: r.testFlag === 1 }, units)));
     },
 
     async singleOrgSync(r) {
       const scope = { instanceId: r.instanceId, tenantId: r.tenantId, test: r.testFlag === 1 };
-      return result.singleOrgSync(answer(await directory.syncOrgUnit(ACTION[r.flag], scope, { orgCode: r.orgCode, orgName: r.orgName, parentCode: r.parentCode ?? '' })));
+      return result.singleOrgSync(answerOf(await directory.syncOrgUnit(ACTION[r.flag], scope, { orgCode: r.orgCode, orgName: r.orgName, parentCode: r.parentCode ?? '' })));
     },
   };
 }

@@ -1,11 +1,8 @@
-import { messageOf } from '../saas-v2/result-messages.js';
 import type { SyncAction, UserSyncAction } from './tenant-directory.js';
 
-// What both Kit versions' handlers share: `flag` → directory action, outcome → `{resultCode, resultMsg}`.
+// What both Kit versions' handlers share: `flag` → directory action.
 
 /** `flag` (license-kit-openapi.md §C.1): 0 delete, 1 add, 2 modify (V2; in V1 the organisation sync and authSync). */
 export const ACTION: Record<0 | 1 | 2, SyncAction> = { 0: 'delete', 1: 'add', 2: 'modify' };
 /** authSync V2 adds 3, cancel authorisation (取消授权). */
 export const USER_ACTION: Record<0 | 1 | 2 | 3, UserSyncAction> = { ...ACTION, 3: 'cancel' };
-
-export const answer = <C extends string>(outcome: { code: C } | { code: C; message: string }) => ({ resultCode: outcome.code, resultMsg: messageOf(outcome) });

@@ -2,7 +2,7 @@ import { type EncryptType, encryptCredential } from '../crypto/aes-credentials.j
 import type { AppAccess, Instance } from '../instances/instance.js';
 import type { InstanceLifecycle } from '../instances/lifecycle.js';
 import type { RefreshScene } from '../provisioning/provisioner.js';
-import { messageFor, messageOf } from '../saas-v2/result-messages.js';
+import { answerOf, messageFor } from '../http/answers.js';
 import { type RefreshInstanceRequest, type SaasV1Handlers, saasV1Result as result } from '../../generated/saas-v1/server.js';
 import { type V1OrderRepository, readOrderDetails } from './order-details.js';
 
@@ -81,20 +81,20 @@ export function saasV1Handlers({ lifecycle, orders, accessKey }: SaasV1HandlerOp
         orderLineId: v1OrderLine(request.orderId),
         scene: refreshSceneOf(request),
         expireTime: request.expireTime,
-        ...(request.productId !== undefined ? { productId: request.productId } : {}),
+        productId: request.productId,
         test: test(request),
       });
-      return result.refreshInstance({ resultCode: outcome.code, resultMsg: messageOf(outcome) });
+      return result.refreshInstance(answerOf(outcome));
     },
 
     async expireInstance(request) {
       const outcome = await lifecycle.setFrozen({ instanceId: request.instanceId, frozen: true, test: test(request) });
-      return result.expireInstance({ resultCode: outcome.code, resultMsg: messageOf(outcome) });
+      return result.expireInstance(answerOf(outcome));
     },
 
     async instanceStatus(request) {
       const outcome = await lifecycle.setFrozen({ instanceId: request.instanceId, frozen: request.instanceStatus === 'FREEZE', test: test(request) });
-      return result.instanceStatus({ resultCode: outcome.code, resultMsg: messageOf(outcome) });
+      return result.instanceStatus(answerOf(outcome));
     },
 
     async releaseInstance(request) {
@@ -104,7 +104,7 @@ export function saasV1Handlers({ lifecycle, orders, accessKey }: SaasV1HandlerOp
         orderLineId: v1OrderLine(request.orderId),
         test: test(request),
       });
-      return result.releaseInstance({ resultCode: outcome.code, resultMsg: messageOf(outcome) });
+      return result.releaseInstance(answerOf(outcome));
     },
 
     async upgrade(request) {
@@ -114,7 +114,7 @@ export function saasV1Handlers({ lifecycle, orders, accessKey }: SaasV1HandlerOp
         orderLineId: v1OrderLine(request.orderId),
         test: test(request),
       });
-      return result.upgrade({ resultCode: outcome.code, resultMsg: messageOf(outcome) });
+      return result.upgrade(answerOf(outcome));
     },
   };
 }

@@ -3,7 +3,7 @@ import { encryptCredential } from '../crypto/aes-credentials.js';
 import type { AppAccess, Instance } from '../instances/instance.js';
 import type { InstanceLifecycle } from '../instances/lifecycle.js';
 import { type SaasV2Handlers, saasV2Result as result } from '../../generated/saas-v2/server.js';
-import { messageFor, messageOf } from './result-messages.js';
+import { answerOf, isTest, messageFor } from '../http/answers.js';
 
 export interface SaasV2HandlerOptions {
   lifecycle: InstanceLifecycle;
@@ -13,7 +13,6 @@ export interface SaasV2HandlerOptions {
 
 /** Maps each activity to the instance lifecycle and its outcome back to the contract. */
 export function saasV2Handlers({ lifecycle, credentialEncryption }: SaasV2HandlerOptions): SaasV2Handlers {
-  const test = (request: { testFlag?: string }) => request.testFlag === '1';
   const appInfoOf = (access: AppAccess): AppAccess => {
     if (!credentialEncryption) return access;
     const { accessKey, encryptType } = credentialEncryption;
@@ -24,7 +23,7 @@ export function saasV2Handlers({ lifecycle, credentialEncryption }: SaasV2Handle
 
   return {
     async newInstance(request) {
-      const outcome = await lifecycle.create({ orderId: request.orderId, orderLineId: request.orderLineId, businessId: request.businessId, test: test(request) });
+      const outcome = await lifecycle.create({ orderId: request.orderId, orderLineId: request.orderLineId, businessId: request.businessId, test: isTest(request) });
       if ('instanceId' in outcome) {
         return result.newInstance({ resultCode: outcome.code, resultMsg: messageFor(outcome.code), instanceId: outcome.instanceId });
       }
@@ -43,41 +42,26 @@ export function saasV2Handlers({ lifecycle, credentialEncryption }: SaasV2Handle
     },
 
     async refreshInstance(request) {
-      const outcome = await lifecycle.refresh({
-        instanceId: request.instanceId,
-        orderId: request.orderId,
-        orderLineId: request.orderLineId,
-        scene: request.scene,
-        expireTime: request.expireTime,
-        ...(request.productId !== undefined ? { productId: request.productId } : {}),
-        test: test(request),
-      });
-      return result.refreshInstance({ resultCode: outcome.code, resultMsg: messageOf(outcome) });
+      return result.refreshInstance(answerOf(await lifecycle.refresh({ ...request, test: isTest(request) })));
     },
 
     async updateInstanceStatus(request) {
-      const outcome = await lifecycle.setFrozen({ instanceId: request.instanceId, frozen: request.status === 'FREEZE', test: test(request) });
-      return result.updateInstanceStatus({ resultCode: outcome.code, resultMsg: messageOf(outcome) });
+      const outcome = await lifecycle.setFrozen({ instanceId: request.instanceId, frozen: request.status === 'FREEZE', test: isTest(request) });
+      return result.updateInstanceStatus(answerOf(outcome));
     },
 
     async releaseInstance(request) {
-      const outcome = await lifecycle.release({
-        instanceId: request.instanceId,
-        ...(request.orderId !== undefined ? { orderId: request.orderId } : {}),
-        ...(request.orderLineId !== undefined ? { orderLineId: request.orderLineId } : {}),
-        test: test(request),
-      });
-      return result.releaseInstance({ resultCode: outcome.code, resultMsg: messageOf(outcome) });
+      return result.releaseInstance(answerOf(await lifecycle.release({ ...request, test: isTest(request) })));
     },
 
     async upgradeInstance(request) {
-      const outcome = await lifecycle.upgrade({ instanceId: request.instanceId, orderId: request.orderId, orderLineId: request.orderLineId, test: test(request) });
-      return result.upgradeInstance({ resultCode: outcome.code, resultMsg: messageOf(outcome) });
+      const outcome = await lifecycle.upgrade({ instanceId: request.instanceId, orderId: request.orderId, orderLineId: request.orderLineId, test: isTest(request) });
+      return result.upgradeInstance(answerOf(outcome));
     },
 
     async changeInstanceCheck(request) {
-      const outcome = await lifecycle.checkChange({ instanceId: request.instanceId, productInfo: request.productInfo, test: test(request) });
-      return result.changeInstanceCheck({ resultCode: outcome.code, resultMsg: messageOf(outcome) });
+      const outcome = await lifecycle.checkChange({ instanceId: request.instanceId, productInfo: request.productInfo, test: isTest(request) });
+      return result.changeInstanceCheck(answerOf(outcome));
     },
   };
 }

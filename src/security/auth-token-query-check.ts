@@ -1,18 +1,10 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { verifyAuthToken } from '../crypto/auth-token.js';
 import { parseExpireTime } from '../instances/expire-time.js';
-import type { NonceRegistry, SignatureFailureCode } from './signed-request-check.js';
+import type { SignedRequestCheckOptions } from './signed-request-check.js';
 
-export interface AuthTokenQueryCheckOptions {
-  accessKey: string;
-  /** V1.0 has no nonce: each accepted authToken is remembered here instead, so that a replay is refused. */
-  nonces: NonceRegistry;
-  scope: string;
-  toleranceMs?: number;
-  now?: () => number;
-  /** Writes the refusal; every refusal is HTTP 200 JSON with a result code (DECISIONS 6). */
-  refuse: (c: Context, code: SignatureFailureCode, reason: string) => Response | Promise<Response>;
-}
+/** V1.0 has no nonce: each accepted authToken is remembered in `nonces` instead, so that a replay is refused. */
+export type AuthTokenQueryCheckOptions = SignedRequestCheckOptions;
 
 const TIME_STAMP = /^\d{17}$/;
 
