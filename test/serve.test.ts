@@ -71,6 +71,14 @@ describe('the server process', () => {
     const query = JSON.stringify({ activity: 'queryInstance', instanceId: 'serve-1' });
     const answer = (await (await fetch(`${base}/saas?${signedQuery(query, { key })}`, { method: 'POST', body: query })).json()) as { info: { appInfo: { password: string } }[] };
 
+    // Every family answers on its default path in the same process (unsigned → refused with a code, or 401 for SSO).
+    for (const path of ['/saas/produceAPI/v2/tenantSync', '/saas/produceAPI/tenantSync', '/license-code', '/license', '/order-notify']) {
+      const refused = await fetch(`${base}${path}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      expect([path, refused.status, ((await refused.json()) as { resultCode: string }).resultCode]).toEqual([path, 200, expect.stringMatching(/^00000[12]$/)]);
+    }
+    expect(((await (await fetch(`${base}/saas-v1?activity=queryInstance`)).json()) as { resultCode: string }).resultCode).toMatch(/^00000[12]$/);
+    expect((await fetch(`${base}/sso/me`)).status).toBe(401);
+
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     const lines = server.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
