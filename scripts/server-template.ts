@@ -115,8 +115,7 @@ export function renderServer(family: string, doc: OpenApiDocument): string {
 /** The imports of every generated server; what they share is in generated/runtime.ts (see renderRuntime). */
 function preamble(): string {
   return `import type { Context, Hono } from 'hono';
-import type { ValidateFunction } from 'ajv/dist/2020.js';
-import { type Call, compile, defaultReject, describe, isObject, readJson, readQuery } from '../runtime.js';
+import { type Call, type MountRoutesOptions, type RouteSpec, mountRoutes } from '../runtime.js';
 import document from './openapi.json' with { type: 'json' };
 import type { components } from './types.js';
 
@@ -128,7 +127,7 @@ type Schemas = components['schemas'];
 export function renderRuntime(): string {
   return `import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
-import type { Context } from 'hono';
+import type { Context, Hono } from 'hono';
 
 /** What a mount reports of every call, for logs and audit: the handler's result, or why the request was rejected. */
 export interface Call<H extends string> {
@@ -185,6 +184,70 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 /** The answer to a rejected request unless the mount is given another: 000002 with the reason. */
 export function defaultReject(reason: string): { status: 200; body: { resultCode: '000002'; resultMsg: string } } {
   return { status: 200, body: { resultCode: '000002', resultMsg: reason } };
+}
+
+/** One operation: a plain one has one handler; a dispatched one picks it from the request's discriminator. */
+export interface RouteSpec {
+  operation: string;
+  method: 'get' | 'post';
+  /** Where the request is: the JSON body, or the query string of a GET interface. */
+  read: 'json' | 'query';
+  handler?: string;
+  discriminator?: string;
+  activities?: readonly string[];
+}
+
+type Result = { status: number; body: unknown };
+
+/** The options of a generated mount, as the runtime sees them (the generated interface types them per family). */
+export interface MountRoutesOptions {
+  paths?: Record<string, string>;
+  handlers: Record<string, (request: unknown) => Promise<Result>>;
+  readBody?: (c: Context, operation: string) => unknown | Promise<unknown>;
+  serialize?: (body: unknown) => string;
+  reject?: (reason: string, operation: string) => Result;
+  observe?: (call: Call<string>) => void | Promise<void>;
+}
+
+interface FamilySpec {
+  document: { components: object };
+  schemas: Record<string, { request: string }>;
+  paths: Record<string, string>;
+  routes: readonly RouteSpec[];
+}
+
+const validatorsOf = new WeakMap<object, Map<string, ValidateFunction>>();
+
+/** Routes every operation of a family: read the request, tell its handler, validate, call it, report, answer. */
+export function mountRoutes(app: Hono<any>, family: FamilySpec, options: MountRoutesOptions): void {
+  const { paths = {}, handlers, readBody, serialize = JSON.stringify, reject = defaultReject, observe } = options;
+  let validators = validatorsOf.get(family.document);
+  if (!validators) validatorsOf.set(family.document, (validators = compile(family.document, Object.values(family.schemas).map((h) => h.request))));
+  const compiled = validators;
+
+  for (const route of family.routes) {
+    app[route.method](paths[route.operation] ?? family.paths[route.operation]!, async (c) => {
+      const started = performance.now();
+      const body = readBody ? await readBody(c, route.operation) : route.read === 'query' ? readQuery(c) : await readJson(c);
+      // A plain operation's handler is known from the path even when the body cannot be read.
+      let handler = route.handler;
+      let rejected: string | undefined;
+      if (!isObject(body)) rejected = 'body is not a JSON object';
+      else if (route.discriminator !== undefined) {
+        const value = body[route.discriminator];
+        if (typeof value !== 'string') rejected = \`body has no \${route.discriminator}\`;
+        else if (!route.activities!.includes(value)) rejected = \`unknown \${route.discriminator} "\${value.slice(0, 64)}"\`;
+        else handler = value;
+      }
+      if (rejected === undefined) {
+        const validate = compiled.get(family.schemas[handler!]!.request)!;
+        if (!validate(body)) rejected = describe(validate.errors?.[0]);
+      }
+      const result = rejected !== undefined ? reject(rejected, route.operation) : await handlers[handler!]!.call(handlers, body);
+      await observe?.({ activity: handler, request: body, result, ...(rejected !== undefined ? { rejected } : {}), durationMs: performance.now() - started });
+      return c.body(serialize(result.body), result.status as 200, { 'content-type': 'application/json;charset=UTF-8' });
+    });
+  }
 }
 `;
 }
@@ -258,56 +321,20 @@ export interface Mount${F}Options {
   observe?: (call: Call<${F}Handler>) => void | Promise<void>;
 }
 
-let ${camel(family)}Validators: Map<string, ValidateFunction> | undefined;
+/** How each operation is routed: the shape the runtime needs (see generated/runtime.ts mountRoutes). */
+const ${C}_ROUTES: readonly RouteSpec[] = [
+${operations.map(renderRoute).join('\n')}
+];
 
 /** Routes every operation of the family, validates each request against the contract, dispatches, writes the result. */
 export function mount${F}(app: Hono<any>, options: Mount${F}Options): void {
-  const { paths = {}, handlers, readBody, serialize = JSON.stringify, reject = defaultReject, observe } = options;
-  ${camel(family)}Validators ??= compile(document, Object.values(${C}_SCHEMAS.handlers).map((h) => h.request));
-  const validators = ${camel(family)}Validators;
-
-  /** \`fixed\`: the handler of a plain operation, known from the path even when the body cannot be read. */
-  function route(operation: ${F}Operation, method: 'get' | 'post', pick: (body: Record<string, unknown>) => string | { rejected: string }, read: (c: Context) => unknown, fixed?: ${F}Handler) {
-    app[method](paths[operation] ?? ${C}_PATHS[operation], async (c) => {
-      const started = performance.now();
-      const body = readBody ? await readBody(c, operation) : await read(c);
-      let handler: ${F}Handler | undefined = fixed;
-      let rejected: string | undefined;
-      if (!isObject(body)) {
-        rejected = 'body is not a JSON object';
-      } else {
-        const picked = pick(body);
-        if (typeof picked !== 'string') rejected = picked.rejected;
-        else {
-          handler = picked as ${F}Handler;
-          const validate = validators.get(${C}_SCHEMAS.handlers[handler].request)!;
-          if (!validate(body)) rejected = describe(validate.errors?.[0]);
-        }
-      }
-      const result: { status: number; body: unknown } =
-        rejected !== undefined
-          ? reject(rejected, operation)
-          : await (handlers[handler!] as (request: unknown) => Promise<{ status: number; body: unknown }>).call(handlers, body);
-      await observe?.({ activity: handler, request: body, result, ...(rejected !== undefined ? { rejected } : {}), durationMs: performance.now() - started });
-      return c.body(serialize(result.body), result.status as 200, { 'content-type': 'application/json;charset=UTF-8' });
-    });
-  }
-
-${operations.map((op) => renderRoute(F, op)).join('\n')}
+  mountRoutes(app, { document, schemas: ${C}_SCHEMAS.handlers, paths: ${C}_PATHS, routes: ${C}_ROUTES }, options as unknown as MountRoutesOptions);
 }
 `;
 }
 
-function renderRoute(F: string, op: RenderedOperation): string {
-  const method = op.method === 'get' ? 'get' : 'post';
-  const read = op.kind === 'query-dispatch' ? 'readQuery' : 'readJson';
-  if (op.kind === 'plain') return `  route('${op.operationId}', '${method}', () => '${op.operationId}', ${read}, '${op.operationId}');`;
-  const d = op.discriminator!;
-  const names = op.handlers.map((h) => `'${h.name}'`).join(', ');
-  return `  const ${camel(op.operationId)}Activities: readonly string[] = [${names}];
-  route('${op.operationId}', '${method}', (body) => {
-    const value = body['${d}'];
-    if (typeof value !== 'string') return { rejected: 'body has no ${d}' };
-    return ${camel(op.operationId)}Activities.includes(value) ? value : { rejected: \`unknown ${d} "\${value.slice(0, 64)}"\` };
-  }, ${read});`;
+function renderRoute(op: RenderedOperation): string {
+  const base = `operation: '${op.operationId}', method: '${op.method === 'get' ? 'get' : 'post'}', read: '${op.kind === 'query-dispatch' ? 'query' : 'json'}'`;
+  if (op.kind === 'plain') return `  { ${base}, handler: '${op.operationId}' },`;
+  return `  { ${base}, discriminator: '${op.discriminator}', activities: [${op.handlers.map((h) => `'${h.name}'`).join(', ')}] },`;
 }

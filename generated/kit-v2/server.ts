@@ -2,8 +2,7 @@
 // Change the contract, then run `make gen`.
 
 import type { Context, Hono } from 'hono';
-import type { ValidateFunction } from 'ajv/dist/2020.js';
-import { type Call, compile, defaultReject, describe, isObject, readJson, readQuery } from '../runtime.js';
+import { type Call, type MountRoutesOptions, type RouteSpec, mountRoutes } from '../runtime.js';
 import document from './openapi.json' with { type: 'json' };
 import type { components } from './types.js';
 
@@ -105,44 +104,16 @@ export interface MountKitV2Options {
   observe?: (call: Call<KitV2Handler>) => void | Promise<void>;
 }
 
-let kitV2Validators: Map<string, ValidateFunction> | undefined;
+/** How each operation is routed: the shape the runtime needs (see generated/runtime.ts mountRoutes). */
+const KIT_V2_ROUTES: readonly RouteSpec[] = [
+  { operation: 'tenantSync', method: 'post', read: 'json', handler: 'tenantSync' },
+  { operation: 'applicationSync', method: 'post', read: 'json', handler: 'applicationSync' },
+  { operation: 'authSync', method: 'post', read: 'json', handler: 'authSync' },
+  { operation: 'allOrgSync', method: 'post', read: 'json', handler: 'allOrgSync' },
+  { operation: 'singleOrgSync', method: 'post', read: 'json', handler: 'singleOrgSync' },
+];
 
 /** Routes every operation of the family, validates each request against the contract, dispatches, writes the result. */
 export function mountKitV2(app: Hono<any>, options: MountKitV2Options): void {
-  const { paths = {}, handlers, readBody, serialize = JSON.stringify, reject = defaultReject, observe } = options;
-  kitV2Validators ??= compile(document, Object.values(KIT_V2_SCHEMAS.handlers).map((h) => h.request));
-  const validators = kitV2Validators;
-
-  /** `fixed`: the handler of a plain operation, known from the path even when the body cannot be read. */
-  function route(operation: KitV2Operation, method: 'get' | 'post', pick: (body: Record<string, unknown>) => string | { rejected: string }, read: (c: Context) => unknown, fixed?: KitV2Handler) {
-    app[method](paths[operation] ?? KIT_V2_PATHS[operation], async (c) => {
-      const started = performance.now();
-      const body = readBody ? await readBody(c, operation) : await read(c);
-      let handler: KitV2Handler | undefined = fixed;
-      let rejected: string | undefined;
-      if (!isObject(body)) {
-        rejected = 'body is not a JSON object';
-      } else {
-        const picked = pick(body);
-        if (typeof picked !== 'string') rejected = picked.rejected;
-        else {
-          handler = picked as KitV2Handler;
-          const validate = validators.get(KIT_V2_SCHEMAS.handlers[handler].request)!;
-          if (!validate(body)) rejected = describe(validate.errors?.[0]);
-        }
-      }
-      const result: { status: number; body: unknown } =
-        rejected !== undefined
-          ? reject(rejected, operation)
-          : await (handlers[handler!] as (request: unknown) => Promise<{ status: number; body: unknown }>).call(handlers, body);
-      await observe?.({ activity: handler, request: body, result, ...(rejected !== undefined ? { rejected } : {}), durationMs: performance.now() - started });
-      return c.body(serialize(result.body), result.status as 200, { 'content-type': 'application/json;charset=UTF-8' });
-    });
-  }
-
-  route('tenantSync', 'post', () => 'tenantSync', readJson, 'tenantSync');
-  route('applicationSync', 'post', () => 'applicationSync', readJson, 'applicationSync');
-  route('authSync', 'post', () => 'authSync', readJson, 'authSync');
-  route('allOrgSync', 'post', () => 'allOrgSync', readJson, 'allOrgSync');
-  route('singleOrgSync', 'post', () => 'singleOrgSync', readJson, 'singleOrgSync');
+  mountRoutes(app, { document, schemas: KIT_V2_SCHEMAS.handlers, paths: KIT_V2_PATHS, routes: KIT_V2_ROUTES }, options as unknown as MountRoutesOptions);
 }

@@ -2,8 +2,7 @@
 // Change the contract, then run `make gen`.
 
 import type { Context, Hono } from 'hono';
-import type { ValidateFunction } from 'ajv/dist/2020.js';
-import { type Call, compile, defaultReject, describe, isObject, readJson, readQuery } from '../runtime.js';
+import { type Call, type MountRoutesOptions, type RouteSpec, mountRoutes } from '../runtime.js';
 import document from './openapi.json' with { type: 'json' };
 import type { components } from './types.js';
 
@@ -79,45 +78,12 @@ export interface MountLicenseCodeOptions {
   observe?: (call: Call<LicenseCodeHandler>) => void | Promise<void>;
 }
 
-let licenseCodeValidators: Map<string, ValidateFunction> | undefined;
+/** How each operation is routed: the shape the runtime needs (see generated/runtime.ts mountRoutes). */
+const LICENSE_CODE_ROUTES: readonly RouteSpec[] = [
+  { operation: 'licenseCodeProduction', method: 'post', read: 'json', discriminator: 'activity', activities: ['refreshLicenseCode', 'updateLicenseCodeStatus', 'releaseLicenseCode'] },
+];
 
 /** Routes every operation of the family, validates each request against the contract, dispatches, writes the result. */
 export function mountLicenseCode(app: Hono<any>, options: MountLicenseCodeOptions): void {
-  const { paths = {}, handlers, readBody, serialize = JSON.stringify, reject = defaultReject, observe } = options;
-  licenseCodeValidators ??= compile(document, Object.values(LICENSE_CODE_SCHEMAS.handlers).map((h) => h.request));
-  const validators = licenseCodeValidators;
-
-  /** `fixed`: the handler of a plain operation, known from the path even when the body cannot be read. */
-  function route(operation: LicenseCodeOperation, method: 'get' | 'post', pick: (body: Record<string, unknown>) => string | { rejected: string }, read: (c: Context) => unknown, fixed?: LicenseCodeHandler) {
-    app[method](paths[operation] ?? LICENSE_CODE_PATHS[operation], async (c) => {
-      const started = performance.now();
-      const body = readBody ? await readBody(c, operation) : await read(c);
-      let handler: LicenseCodeHandler | undefined = fixed;
-      let rejected: string | undefined;
-      if (!isObject(body)) {
-        rejected = 'body is not a JSON object';
-      } else {
-        const picked = pick(body);
-        if (typeof picked !== 'string') rejected = picked.rejected;
-        else {
-          handler = picked as LicenseCodeHandler;
-          const validate = validators.get(LICENSE_CODE_SCHEMAS.handlers[handler].request)!;
-          if (!validate(body)) rejected = describe(validate.errors?.[0]);
-        }
-      }
-      const result: { status: number; body: unknown } =
-        rejected !== undefined
-          ? reject(rejected, operation)
-          : await (handlers[handler!] as (request: unknown) => Promise<{ status: number; body: unknown }>).call(handlers, body);
-      await observe?.({ activity: handler, request: body, result, ...(rejected !== undefined ? { rejected } : {}), durationMs: performance.now() - started });
-      return c.body(serialize(result.body), result.status as 200, { 'content-type': 'application/json;charset=UTF-8' });
-    });
-  }
-
-  const licenseCodeProductionActivities: readonly string[] = ['refreshLicenseCode', 'updateLicenseCodeStatus', 'releaseLicenseCode'];
-  route('licenseCodeProduction', 'post', (body) => {
-    const value = body['activity'];
-    if (typeof value !== 'string') return { rejected: 'body has no activity' };
-    return licenseCodeProductionActivities.includes(value) ? value : { rejected: `unknown activity "${value.slice(0, 64)}"` };
-  }, readJson);
+  mountRoutes(app, { document, schemas: LICENSE_CODE_SCHEMAS.handlers, paths: LICENSE_CODE_PATHS, routes: LICENSE_CODE_ROUTES }, options as unknown as MountRoutesOptions);
 }

@@ -2,8 +2,7 @@
 // Change the contract, then run `make gen`.
 
 import type { Context, Hono } from 'hono';
-import type { ValidateFunction } from 'ajv/dist/2020.js';
-import { type Call, compile, defaultReject, describe, isObject, readJson, readQuery } from '../runtime.js';
+import { type Call, type MountRoutesOptions, type RouteSpec, mountRoutes } from '../runtime.js';
 import document from './openapi.json' with { type: 'json' };
 import type { components } from './types.js';
 
@@ -93,45 +92,12 @@ export interface MountOnlineLicenseOptions {
   observe?: (call: Call<OnlineLicenseHandler>) => void | Promise<void>;
 }
 
-let onlineLicenseValidators: Map<string, ValidateFunction> | undefined;
+/** How each operation is routed: the shape the runtime needs (see generated/runtime.ts mountRoutes). */
+const ONLINE_LICENSE_ROUTES: readonly RouteSpec[] = [
+  { operation: 'onlineLicenseProduction', method: 'post', read: 'json', discriminator: 'activity', activities: ['newInstance', 'refreshInstance', 'updateInstanceStatus', 'releaseInstance', 'getLicenseAsync'] },
+];
 
 /** Routes every operation of the family, validates each request against the contract, dispatches, writes the result. */
 export function mountOnlineLicense(app: Hono<any>, options: MountOnlineLicenseOptions): void {
-  const { paths = {}, handlers, readBody, serialize = JSON.stringify, reject = defaultReject, observe } = options;
-  onlineLicenseValidators ??= compile(document, Object.values(ONLINE_LICENSE_SCHEMAS.handlers).map((h) => h.request));
-  const validators = onlineLicenseValidators;
-
-  /** `fixed`: the handler of a plain operation, known from the path even when the body cannot be read. */
-  function route(operation: OnlineLicenseOperation, method: 'get' | 'post', pick: (body: Record<string, unknown>) => string | { rejected: string }, read: (c: Context) => unknown, fixed?: OnlineLicenseHandler) {
-    app[method](paths[operation] ?? ONLINE_LICENSE_PATHS[operation], async (c) => {
-      const started = performance.now();
-      const body = readBody ? await readBody(c, operation) : await read(c);
-      let handler: OnlineLicenseHandler | undefined = fixed;
-      let rejected: string | undefined;
-      if (!isObject(body)) {
-        rejected = 'body is not a JSON object';
-      } else {
-        const picked = pick(body);
-        if (typeof picked !== 'string') rejected = picked.rejected;
-        else {
-          handler = picked as OnlineLicenseHandler;
-          const validate = validators.get(ONLINE_LICENSE_SCHEMAS.handlers[handler].request)!;
-          if (!validate(body)) rejected = describe(validate.errors?.[0]);
-        }
-      }
-      const result: { status: number; body: unknown } =
-        rejected !== undefined
-          ? reject(rejected, operation)
-          : await (handlers[handler!] as (request: unknown) => Promise<{ status: number; body: unknown }>).call(handlers, body);
-      await observe?.({ activity: handler, request: body, result, ...(rejected !== undefined ? { rejected } : {}), durationMs: performance.now() - started });
-      return c.body(serialize(result.body), result.status as 200, { 'content-type': 'application/json;charset=UTF-8' });
-    });
-  }
-
-  const onlineLicenseProductionActivities: readonly string[] = ['newInstance', 'refreshInstance', 'updateInstanceStatus', 'releaseInstance', 'getLicenseAsync'];
-  route('onlineLicenseProduction', 'post', (body) => {
-    const value = body['activity'];
-    if (typeof value !== 'string') return { rejected: 'body has no activity' };
-    return onlineLicenseProductionActivities.includes(value) ? value : { rejected: `unknown activity "${value.slice(0, 64)}"` };
-  }, readJson);
+  mountRoutes(app, { document, schemas: ONLINE_LICENSE_SCHEMAS.handlers, paths: ONLINE_LICENSE_PATHS, routes: ONLINE_LICENSE_ROUTES }, options as unknown as MountRoutesOptions);
 }

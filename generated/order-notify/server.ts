@@ -2,8 +2,7 @@
 // Change the contract, then run `make gen`.
 
 import type { Context, Hono } from 'hono';
-import type { ValidateFunction } from 'ajv/dist/2020.js';
-import { type Call, compile, defaultReject, describe, isObject, readJson, readQuery } from '../runtime.js';
+import { type Call, type MountRoutesOptions, type RouteSpec, mountRoutes } from '../runtime.js';
 import document from './openapi.json' with { type: 'json' };
 import type { components } from './types.js';
 
@@ -65,45 +64,12 @@ export interface MountOrderNotifyOptions {
   observe?: (call: Call<OrderNotifyHandler>) => void | Promise<void>;
 }
 
-let orderNotifyValidators: Map<string, ValidateFunction> | undefined;
+/** How each operation is routed: the shape the runtime needs (see generated/runtime.ts mountRoutes). */
+const ORDER_NOTIFY_ROUTES: readonly RouteSpec[] = [
+  { operation: 'orderNotifyProduction', method: 'post', read: 'json', discriminator: 'activity', activities: ['orderNotify'] },
+];
 
 /** Routes every operation of the family, validates each request against the contract, dispatches, writes the result. */
 export function mountOrderNotify(app: Hono<any>, options: MountOrderNotifyOptions): void {
-  const { paths = {}, handlers, readBody, serialize = JSON.stringify, reject = defaultReject, observe } = options;
-  orderNotifyValidators ??= compile(document, Object.values(ORDER_NOTIFY_SCHEMAS.handlers).map((h) => h.request));
-  const validators = orderNotifyValidators;
-
-  /** `fixed`: the handler of a plain operation, known from the path even when the body cannot be read. */
-  function route(operation: OrderNotifyOperation, method: 'get' | 'post', pick: (body: Record<string, unknown>) => string | { rejected: string }, read: (c: Context) => unknown, fixed?: OrderNotifyHandler) {
-    app[method](paths[operation] ?? ORDER_NOTIFY_PATHS[operation], async (c) => {
-      const started = performance.now();
-      const body = readBody ? await readBody(c, operation) : await read(c);
-      let handler: OrderNotifyHandler | undefined = fixed;
-      let rejected: string | undefined;
-      if (!isObject(body)) {
-        rejected = 'body is not a JSON object';
-      } else {
-        const picked = pick(body);
-        if (typeof picked !== 'string') rejected = picked.rejected;
-        else {
-          handler = picked as OrderNotifyHandler;
-          const validate = validators.get(ORDER_NOTIFY_SCHEMAS.handlers[handler].request)!;
-          if (!validate(body)) rejected = describe(validate.errors?.[0]);
-        }
-      }
-      const result: { status: number; body: unknown } =
-        rejected !== undefined
-          ? reject(rejected, operation)
-          : await (handlers[handler!] as (request: unknown) => Promise<{ status: number; body: unknown }>).call(handlers, body);
-      await observe?.({ activity: handler, request: body, result, ...(rejected !== undefined ? { rejected } : {}), durationMs: performance.now() - started });
-      return c.body(serialize(result.body), result.status as 200, { 'content-type': 'application/json;charset=UTF-8' });
-    });
-  }
-
-  const orderNotifyProductionActivities: readonly string[] = ['orderNotify'];
-  route('orderNotifyProduction', 'post', (body) => {
-    const value = body['activity'];
-    if (typeof value !== 'string') return { rejected: 'body has no activity' };
-    return orderNotifyProductionActivities.includes(value) ? value : { rejected: `unknown activity "${value.slice(0, 64)}"` };
-  }, readJson);
+  mountRoutes(app, { document, schemas: ORDER_NOTIFY_SCHEMAS.handlers, paths: ORDER_NOTIFY_PATHS, routes: ORDER_NOTIFY_ROUTES }, options as unknown as MountRoutesOptions);
 }

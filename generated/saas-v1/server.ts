@@ -2,8 +2,7 @@
 // Change the contract, then run `make gen`.
 
 import type { Context, Hono } from 'hono';
-import type { ValidateFunction } from 'ajv/dist/2020.js';
-import { type Call, compile, defaultReject, describe, isObject, readJson, readQuery } from '../runtime.js';
+import { type Call, type MountRoutesOptions, type RouteSpec, mountRoutes } from '../runtime.js';
 import document from './openapi.json' with { type: 'json' };
 import type { components } from './types.js';
 
@@ -107,45 +106,12 @@ export interface MountSaasV1Options {
   observe?: (call: Call<SaasV1Handler>) => void | Promise<void>;
 }
 
-let saasV1Validators: Map<string, ValidateFunction> | undefined;
+/** How each operation is routed: the shape the runtime needs (see generated/runtime.ts mountRoutes). */
+const SAAS_V1_ROUTES: readonly RouteSpec[] = [
+  { operation: 'saasV1Production', method: 'get', read: 'query', discriminator: 'activity', activities: ['newInstance', 'refreshInstance', 'expireInstance', 'releaseInstance', 'upgrade', 'instanceStatus', 'queryInstance'] },
+];
 
 /** Routes every operation of the family, validates each request against the contract, dispatches, writes the result. */
 export function mountSaasV1(app: Hono<any>, options: MountSaasV1Options): void {
-  const { paths = {}, handlers, readBody, serialize = JSON.stringify, reject = defaultReject, observe } = options;
-  saasV1Validators ??= compile(document, Object.values(SAAS_V1_SCHEMAS.handlers).map((h) => h.request));
-  const validators = saasV1Validators;
-
-  /** `fixed`: the handler of a plain operation, known from the path even when the body cannot be read. */
-  function route(operation: SaasV1Operation, method: 'get' | 'post', pick: (body: Record<string, unknown>) => string | { rejected: string }, read: (c: Context) => unknown, fixed?: SaasV1Handler) {
-    app[method](paths[operation] ?? SAAS_V1_PATHS[operation], async (c) => {
-      const started = performance.now();
-      const body = readBody ? await readBody(c, operation) : await read(c);
-      let handler: SaasV1Handler | undefined = fixed;
-      let rejected: string | undefined;
-      if (!isObject(body)) {
-        rejected = 'body is not a JSON object';
-      } else {
-        const picked = pick(body);
-        if (typeof picked !== 'string') rejected = picked.rejected;
-        else {
-          handler = picked as SaasV1Handler;
-          const validate = validators.get(SAAS_V1_SCHEMAS.handlers[handler].request)!;
-          if (!validate(body)) rejected = describe(validate.errors?.[0]);
-        }
-      }
-      const result: { status: number; body: unknown } =
-        rejected !== undefined
-          ? reject(rejected, operation)
-          : await (handlers[handler!] as (request: unknown) => Promise<{ status: number; body: unknown }>).call(handlers, body);
-      await observe?.({ activity: handler, request: body, result, ...(rejected !== undefined ? { rejected } : {}), durationMs: performance.now() - started });
-      return c.body(serialize(result.body), result.status as 200, { 'content-type': 'application/json;charset=UTF-8' });
-    });
-  }
-
-  const saasV1ProductionActivities: readonly string[] = ['newInstance', 'refreshInstance', 'expireInstance', 'releaseInstance', 'upgrade', 'instanceStatus', 'queryInstance'];
-  route('saasV1Production', 'get', (body) => {
-    const value = body['activity'];
-    if (typeof value !== 'string') return { rejected: 'body has no activity' };
-    return saasV1ProductionActivities.includes(value) ? value : { rejected: `unknown activity "${value.slice(0, 64)}"` };
-  }, readQuery);
+  mountRoutes(app, { document, schemas: SAAS_V1_SCHEMAS.handlers, paths: SAAS_V1_PATHS, routes: SAAS_V1_ROUTES }, options as unknown as MountRoutesOptions);
 }
