@@ -2,7 +2,7 @@
 // Change the contract, then run `make gen`.
 
 import type { Context, Hono } from 'hono';
-import { type Call, type MountRoutesOptions, type RouteSpec, mountRoutes } from '../runtime.js';
+import { type Call, type MountRoutesOptions, type RouteSpec, mountRoutes } from '../../src/http/contract-runtime.js';
 import document from './openapi.json' with { type: 'json' };
 import type { components } from './types.js';
 
@@ -104,7 +104,7 @@ export interface MountKitV1Options {
   observe?: (call: Call<KitV1Handler>) => void | Promise<void>;
 }
 
-/** How each operation is routed: the shape the runtime needs (see generated/runtime.ts mountRoutes). */
+/** How each operation is routed: the shape mountRoutes (src/http/contract-runtime.ts) needs. */
 const KIT_V1_ROUTES: readonly RouteSpec[] = [
   { operation: 'tenantSync', method: 'post', read: 'json', handler: 'tenantSync' },
   { operation: 'applicationSync', method: 'post', read: 'json', handler: 'applicationSync' },

@@ -2,7 +2,7 @@
 // Change the contract, then run `make gen`.
 
 import type { Context, Hono } from 'hono';
-import { type Call, type MountRoutesOptions, type RouteSpec, mountRoutes } from '../runtime.js';
+import { type Call, type MountRoutesOptions, type RouteSpec, mountRoutes } from '../../src/http/contract-runtime.js';
 import document from './openapi.json' with { type: 'json' };
 import type { components } from './types.js';
 
@@ -78,7 +78,7 @@ export interface MountLicenseCodeOptions {
   observe?: (call: Call<LicenseCodeHandler>) => void | Promise<void>;
 }
 
-/** How each operation is routed: the shape the runtime needs (see generated/runtime.ts mountRoutes). */
+/** How each operation is routed: the shape mountRoutes (src/http/contract-runtime.ts) needs. */
 const LICENSE_CODE_ROUTES: readonly RouteSpec[] = [
   { operation: 'licenseCodeProduction', method: 'post', read: 'json', discriminator: 'activity', activities: ['refreshLicenseCode', 'updateLicenseCodeStatus', 'releaseLicenseCode'] },
 ];

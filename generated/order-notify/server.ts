@@ -2,7 +2,7 @@
 // Change the contract, then run `make gen`.
 
 import type { Context, Hono } from 'hono';
-import { type Call, type MountRoutesOptions, type RouteSpec, mountRoutes } from '../runtime.js';
+import { type Call, type MountRoutesOptions, type RouteSpec, mountRoutes } from '../../src/http/contract-runtime.js';
 import document from './openapi.json' with { type: 'json' };
 import type { components } from './types.js';
 
@@ -64,7 +64,7 @@ export interface MountOrderNotifyOptions {
   observe?: (call: Call<OrderNotifyHandler>) => void | Promise<void>;
 }
 
-/** How each operation is routed: the shape the runtime needs (see generated/runtime.ts mountRoutes). */
+/** How each operation is routed: the shape mountRoutes (src/http/contract-runtime.ts) needs. */
 const ORDER_NOTIFY_ROUTES: readonly RouteSpec[] = [
   { operation: 'orderNotifyProduction', method: 'post', read: 'json', discriminator: 'activity', activities: ['orderNotify'] },
 ];

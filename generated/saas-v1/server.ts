@@ -2,7 +2,7 @@
 // Change the contract, then run `make gen`.
 
 import type { Context, Hono } from 'hono';
-import { type Call, type MountRoutesOptions, type RouteSpec, mountRoutes } from '../runtime.js';
+import { type Call, type MountRoutesOptions, type RouteSpec, mountRoutes } from '../../src/http/contract-runtime.js';
 import document from './openapi.json' with { type: 'json' };
 import type { components } from './types.js';
 
@@ -106,7 +106,7 @@ export interface MountSaasV1Options {
   observe?: (call: Call<SaasV1Handler>) => void | Promise<void>;
 }
 
-/** How each operation is routed: the shape the runtime needs (see generated/runtime.ts mountRoutes). */
+/** How each operation is routed: the shape mountRoutes (src/http/contract-runtime.ts) needs. */
 const SAAS_V1_ROUTES: readonly RouteSpec[] = [
   { operation: 'saasV1Production', method: 'get', read: 'query', discriminator: 'activity', activities: ['newInstance', 'refreshInstance', 'expireInstance', 'releaseInstance', 'upgrade', 'instanceStatus', 'queryInstance'] },
 ];
