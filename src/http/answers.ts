@@ -13,7 +13,7 @@ export function messageFor(code: string, messages: Record<string, string> = MESS
 }
 
 /** The outcome's own message when the domain gave one, else the default for its code. */
-export function messageOf(outcome: { code: string } | { code: string; message: string }, messages?: Record<string, string>): string {
+function messageOf(outcome: { code: string } | { code: string; message: string }, messages?: Record<string, string>): string {
   return 'message' in outcome ? outcome.message : messageFor(outcome.code, messages);
 }
 

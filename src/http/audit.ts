@@ -39,7 +39,7 @@ export function auditObserver({ family, db, logger, now }: { family: string; db:
 }
 
 /** Turns what a mount observed into an event-log record: the IDs the marketplace sent, and the result code. */
-export function auditRecord(family: string, call: ObservedCall, receivedAt: number): EventRecord {
+function auditRecord(family: string, call: ObservedCall, receivedAt: number): EventRecord {
   const request = (typeof call.request === 'object' && call.request !== null ? call.request : {}) as Record<string, unknown>;
   const body = (call.result.body ?? {}) as Record<string, unknown>;
   const text = (value: unknown) => (typeof value === 'string' ? value : null);

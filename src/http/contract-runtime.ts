@@ -41,7 +41,7 @@ export function describe(error: ErrorObject | undefined): string {
   return `${at} ${detail}`.slice(0, 255);
 }
 
-export async function readJson(c: Context): Promise<unknown> {
+async function readJson(c: Context): Promise<unknown> {
   try {
     return await c.req.json();
   } catch {
@@ -50,16 +50,16 @@ export async function readJson(c: Context): Promise<unknown> {
 }
 
 /** Every query parameter, first value of each (a GET interface's "body"). */
-export function readQuery(c: Context): unknown {
+function readQuery(c: Context): unknown {
   return c.req.query();
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
+function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The answer to a rejected request unless the mount is given another: 000002 with the reason. */
-export function defaultReject(reason: string): { status: 200; body: { resultCode: '000002'; resultMsg: string } } {
+function defaultReject(reason: string): { status: 200; body: { resultCode: '000002'; resultMsg: string } } {
   return { status: 200, body: { resultCode: '000002', resultMsg: reason } };
 }
 
