@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { rsaPrivateKeyProblem } from './crypto/rsa-oaep.js';
+import { checkHosts } from './marketplace/transport.js';
 import { ed25519KeyProblem } from './online-license/signing-key.js';
 import { type StoreLocation, parseDatabaseUrl } from './store/connect.js';
 
@@ -32,7 +33,28 @@ export interface Config {
     | { kind: 'forward'; url: string; secret: string; timeoutMs: number }
     | { kind: 'module'; path: string };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The marketplace's Open APIs (license-kit-openapi.md §D): where, with which keys, how long to wait. */
+  marketplace: {
+    /** Base URLs, main first, then the fallbacks tried when it is unreachable. */
+    hosts: string[];
+    /** The seller account's AK/SK (APIG signing); without them kgkit makes no AK/SK call (order lookup, License upload). */
+    akSk?: { accessKey: string; secretKey: string };
+    timeoutMs: number;
+  };
+  /** Order enrichment: look orders up on create, upgrade and orderNotify; `required`: provisioning waits for them. */
+  orderLookup: { enabled: boolean; required: boolean };
+  /** Usage metering: billing window, and whether records are pushed to the marketplace. */
+  usage: { window: 'hour' | 'day'; push: boolean; intervalMs: number };
+  /** Bearer token of kgkit's own API (/kgkit/v1/…) for the seller's product; the API refuses every call without it. */
+  apiToken?: string;
 }
+
+/** The sites of the Open APIs (saas-v2.md §3.8, license-kit-openapi.md §D.1); CN falls back to the .cn host. */
+export const MARKETPLACE_REGIONS = {
+  cn: ['https://mkt.myhuaweicloud.com', 'https://mkt.myhuaweicloud.cn'],
+  intl: ['https://mkt-intl.myhuaweicloud.com'],
+  eu: ['https://mkt.myhuaweicloud.eu'],
+} as const;
 
 type Env = Record<string, string | undefined>;
 
@@ -163,6 +185,19 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('SAAS_PATH, LICENSE_CODE_PATH, ONLINE_LICENSE_PATH and ORDER_NOTIFY_PATH must differ: each family has its own production URL');
   }
 
+  const region = oneOf('MARKETPLACE_REGION', ['cn', 'intl', 'eu'] as const, 'cn');
+  const hosts = (get('MARKETPLACE_URL') ?? MARKETPLACE_REGIONS[region].join(',')).split(',').map((host) => host.trim()).filter(Boolean);
+  for (const problem of checkHosts(hosts, env)) problems.push(`MARKETPLACE_URL: ${problem}`);
+  const ak = get('KOOGALLERY_AK');
+  const sk = get('KOOGALLERY_SK');
+  if ((ak === undefined) !== (sk === undefined)) problems.push('KOOGALLERY_AK and KOOGALLERY_SK go together (the access keys of the seller account, My Credentials → Access Keys)');
+  const orderLookup = oneOf('ORDER_LOOKUP', ['true', 'false'] as const, ak && sk ? 'true' : 'false') === 'true';
+  if (orderLookup && !(ak && sk)) problems.push('ORDER_LOOKUP=true needs KOOGALLERY_AK and KOOGALLERY_SK');
+  const orderRequired = oneOf('PROVISION_NEEDS_ORDER', ['true', 'false'] as const, 'false') === 'true';
+  if (orderRequired && !orderLookup) problems.push('PROVISION_NEEDS_ORDER=true needs the order lookup (KOOGALLERY_AK and KOOGALLERY_SK)');
+  const apiToken = get('KGKIT_API_TOKEN');
+  if (apiToken !== undefined && apiToken.length < 24) problems.push('KGKIT_API_TOKEN must be at least 24 characters');
+
   const config: Config = {
     port: int('PORT', 8080, 0, 65_535),
     host: get('HOST') ?? '0.0.0.0',
@@ -183,6 +218,14 @@ export function loadConfig(env: Env = process.env): Config {
     provisionBudgetMs: int('PROVISION_BUDGET_MS', 4_000, 100, 4_900),
     provisioner,
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    marketplace: { hosts, ...(ak && sk ? { akSk: { accessKey: ak, secretKey: sk } } : {}), timeoutMs: int('MARKETPLACE_TIMEOUT_MS', 10_000, 500, 60_000) },
+    orderLookup: { enabled: orderLookup, required: orderRequired },
+    usage: {
+      window: oneOf('USAGE_WINDOW', ['hour', 'day'] as const, 'hour'),
+      push: oneOf('USAGE_PUSH', ['true', 'false'] as const, 'true') === 'true',
+      intervalMs: int('USAGE_PUSH_INTERVAL_MS', 60_000, 1_000, 3_600_000),
+    },
+    ...(apiToken ? { apiToken } : {}),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
