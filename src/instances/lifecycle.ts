@@ -8,6 +8,7 @@ import {
   type RefreshScene,
   allowEveryChange,
 } from '../provisioning/provisioner.js';
+import type { OrderDetails } from '../orders/order-details.js';
 import { parseExpireTime } from './expire-time.js';
 import type { Instance, InstanceRepository, OrderKind } from './instance.js';
 
@@ -46,6 +47,17 @@ export interface LifecycleOptions {
   pendingRetryMs?: number;
   newInstanceId?: () => string;
   onBackgroundError?: (error: unknown, instanceId: string) => void;
+  /** Order enrichment (src/orders/): told of every created and upgraded order line; see `orderRequired`. */
+  orders?: OrderEnrichment;
+  /** Provisioning waits for the order's details (answering 000004 meanwhile) and hands them to the provisioner. */
+  orderRequired?: boolean;
+}
+
+/** What the lifecycle needs of order enrichment (OrderLookups implements it). */
+export interface OrderEnrichment {
+  track(order: { orderId: string; orderLineId: string; instanceId?: string; reason: 'newInstance' | 'upgradeInstance' }): Promise<void>;
+  details(orderId: string, orderLineId: string): Promise<OrderDetails | undefined>;
+  require(orderId: string, orderLineId: string, signal?: AbortSignal): Promise<OrderDetails | undefined>;
 }
 
 type Race<T> = { done: true; value: T } | { done: false };
@@ -64,6 +76,8 @@ export class InstanceLifecycle {
   private readonly pendingRetryMs: number;
   private readonly newInstanceId: () => string;
   private readonly onBackgroundError: (error: unknown, instanceId: string) => void;
+  private readonly orders: OrderEnrichment | undefined;
+  private readonly orderRequired: boolean;
   private readonly inflight = new Set<Promise<unknown>>();
 
   constructor({
@@ -76,7 +90,12 @@ export class InstanceLifecycle {
     pendingRetryMs = 30_000,
     newInstanceId = randomUUID,
     onBackgroundError = () => {},
+    orders,
+    orderRequired = false,
   }: LifecycleOptions) {
+    if (orderRequired && !orders) throw new Error('orderRequired needs order enrichment (orders)');
+    this.orders = orders;
+    this.orderRequired = orderRequired;
     this.repo = repository;
     this.provisioner = provisioner;
     this.changePolicy = changePolicy;
@@ -98,9 +117,9 @@ export class InstanceLifecycle {
       inserted = await this.repo.insertProvisioning(row(this.newInstanceId()));
       existing = inserted ? undefined : await this.repo.findByOrderLine(request.orderId, request.orderLineId);
     }
-    if (inserted) return this.provision(inserted);
-    if (!existing) throw new Error(`no instance could be stored for order line ${request.orderLineId}`);
-    return this.resume(existing);
+    if (!inserted && !existing) throw new Error(`no instance could be stored for order line ${request.orderLineId}`);
+    await this.trackOrder({ ...request, instanceId: (inserted ?? existing)!.instanceId, reason: 'newInstance' });
+    return inserted ? this.provision(inserted) : this.resume(existing!);
   }
 
   /** queryInstance: the ready instances among `ids`; 000004 while any of them is still being provisioned. */
@@ -133,6 +152,7 @@ export class InstanceLifecycle {
 
   /** upgradeInstance: upgrades once per (instanceId, orderId). */
   async upgrade(request: { instanceId: string; orderId: string; orderLineId: string; test: boolean }): Promise<UpgradeOutcome> {
+    if (await this.repo.findById(request.instanceId)) await this.trackOrder({ ...request, reason: 'upgradeInstance' });
     return this.applyOrder(request.instanceId, request.orderId, 'upgrade', '', (instance) => ({
       hook: (signal) => this.provisioner.upgrade(event(instance, request), signal),
       order: { orderLineId: request.orderLineId, expiresAt: null, productId: null },
@@ -204,7 +224,13 @@ export class InstanceLifecycle {
     const id = instance.instanceId;
     const work = this.background(id, this.provisionTimeoutMs, async (signal) => {
       try {
-        const result = await this.provisioner.create(event(instance, instance), signal);
+        const order = await this.orderFor(instance, signal);
+        if (this.orderRequired && !order) {
+          // The lookup goes on in the background: answer 000004 and try again on the next query or resend.
+          await this.repo.deferProvisioning(id, this.now() + this.pendingRetryMs, this.now());
+          return 'pending' as const;
+        }
+        const result = await this.provisioner.create({ ...event(instance, instance), ...(order ? { order } : {}) }, signal);
         if (result.state === 'ready') await this.repo.completeProvisioning(id, result.appInfo, this.now());
         else await this.repo.deferProvisioning(id, this.now() + this.pendingRetryMs, this.now());
         return result.state;
@@ -238,6 +264,21 @@ export class InstanceLifecycle {
     return this.runHook(instanceId, hook, async () => {
       await this.repo.applyOrder({ instanceId, orderId, kind, scene, ...order, appliedAt: this.now() });
     });
+  }
+
+  /** Asks for the order line to be looked up; enrichment must never fail the marketplace's call. */
+  private async trackOrder(order: { orderId: string; orderLineId: string; instanceId: string; reason: 'newInstance' | 'upgradeInstance' }): Promise<void> {
+    try {
+      await this.orders?.track(order);
+    } catch (error) {
+      this.onBackgroundError(error, order.instanceId);
+    }
+  }
+
+  /** The order's details for the provisioner: looked up now when they are required, else what is stored. */
+  private async orderFor(instance: Instance, signal: AbortSignal): Promise<OrderDetails | undefined> {
+    if (!this.orders) return undefined;
+    return this.orderRequired ? this.orders.require(instance.orderId, instance.orderLineId, signal) : this.orders.details(instance.orderId, instance.orderLineId);
   }
 
   /** Runs a provisioner hook, then its store write; answers 000004 when the hook outlives the budget (it goes on). */

@@ -1,4 +1,5 @@
 import type { AppAccess } from '../instances/instance.js';
+import type { OrderDetails } from '../orders/order-details.js';
 
 /** Identifies the instance and the marketplace call behind a lifecycle event. */
 export interface InstanceEvent {
@@ -7,6 +8,11 @@ export interface InstanceEvent {
   orderLineId?: string;
   /** A debug call from the seller console or its probing (testFlag "1"). */
   test: boolean;
+}
+
+/** A create event: with the order's details when order enrichment found them (always, with PROVISION_NEEDS_ORDER). */
+export interface CreateEvent extends InstanceEvent {
+  order?: OrderDetails;
 }
 
 export type RefreshScene = 'TRIAL_TO_FORMAL' | 'RENEWAL' | 'UNSUBSCRIBE_RENEWAL_PERIOD' | 'RENEWAL_CHANGE';
@@ -26,7 +32,7 @@ export type ProvisionResult = { state: 'ready'; appInfo: AppAccess } | { state: 
  */
 export interface Provisioner {
   /** Create the tenant. Answer `pending` when the work goes on elsewhere; kgkit asks again on the next query or retry. */
-  create(event: InstanceEvent, signal: AbortSignal): Promise<ProvisionResult>;
+  create(event: CreateEvent, signal: AbortSignal): Promise<ProvisionResult>;
   refresh(event: RefreshEvent, signal: AbortSignal): Promise<void>;
   setFrozen(event: InstanceEvent & { frozen: boolean }, signal: AbortSignal): Promise<void>;
   release(event: InstanceEvent, signal: AbortSignal): Promise<void>;

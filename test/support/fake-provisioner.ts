@@ -17,7 +17,7 @@ export function fakeProvisioner() {
   };
   const provisioner: Provisioner = {
     async create(event) {
-      calls.push({ hook: 'create', instanceId: event.instanceId });
+      calls.push({ hook: 'create', instanceId: event.instanceId, ...(event.order ? { detail: event.order } : {}) });
       const step = createSteps.shift();
       return step ? step() : { state: 'ready', appInfo: appInfo(event.instanceId) };
     },

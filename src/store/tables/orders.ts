@@ -9,7 +9,46 @@ export interface OrderNotificationsTable {
   seen_count: number;
 }
 
-/** Order notifications (orderNotify). */
+export type OrderLookupState = 'pending' | 'found' | 'failed';
+
+/**
+ * Order enrichment: one row per order line kgkit looks up with Query Order (saas-v2.md §3.8), keyed like the order
+ * (DECISIONS 14). `pending` rows are retried with backoff; `failed` ones gave up and wait for the next trigger.
+ */
+export interface OrderLookupsTable {
+  order_id: string;
+  order_line_id: string;
+  /** The instance the order created or changed; null for an orderNotify of an order kgkit has no instance for. */
+  instance_id: string | null;
+  /** What asked for it first: newInstance, upgradeInstance or orderNotify. */
+  reason: string;
+  state: OrderLookupState;
+  attempts: number;
+  next_attempt_at: number;
+  /** While a replica looks it up: until when that attempt owns the row (epoch ms). */
+  lease_until: number | null;
+  /** The marketplace's code of the last failed attempt (or UNREACHABLE), and what it said. */
+  last_code: string | null;
+  last_error: string | null;
+  order_type: string | null;
+  charging_mode: string | null;
+  product_id: string | null;
+  sku_code: string | null;
+  period_type: string | null;
+  period_number: number | null;
+  expire_time: string | null;
+  customer_id: string | null;
+  /** JSON of orderInfo.buyerInfo, orderInfo.extendParams and the whole orderInfo as the marketplace answered. */
+  buyer: string | null;
+  extend_params: string | null;
+  order_info: string | null;
+  created_at: number;
+  updated_at: number;
+  found_at: number | null;
+}
+
+/** Order notifications (orderNotify) and order lookups (Query Order). */
 export interface OrderTables {
   order_notifications: OrderNotificationsTable;
+  order_lookups: OrderLookupsTable;
 }
