@@ -18,7 +18,7 @@ import type { NonceRegistry, SignatureFailureCode } from '../security/signed-req
 import type { Database } from '../store/schema.js';
 import { asciiJson } from './ascii-json.js';
 import { auditObserver } from './audit.js';
-import type { AppConfig, FamilyContext, FamilyMount } from './family.js';
+import type { AppConfig, FamilyContext, FamilyMount, OrderTracker } from './family.js';
 
 export type { AppConfig } from './family.js';
 
@@ -29,6 +29,8 @@ export interface AppDeps {
   nonces: NonceRegistry;
   logger: Logger;
   now?: () => number;
+  /** Order enrichment (Query Order); without it orderNotify only records the notification. */
+  orders?: OrderTracker;
   /** The families to serve; default all of them (tests mount one with its own options). */
   families?: FamilyMount[];
   /** Where the SSO login reads tenants and users; default the Kit family's store. */
@@ -49,14 +51,14 @@ export function familyMounts({ licenseIssuer, licenseCodeHooks }: { licenseIssue
 }
 
 /** The whole HTTP surface, built apart from listening so tests drive it with `app.request()`. */
-export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now, families = familyMounts(), directory = tenantDirectoryReader(db, config.dataKey) }: AppDeps): Hono {
+export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now, orders, families = familyMounts(), directory = tenantDirectoryReader(db, config.dataKey) }: AppDeps): Hono {
   const app = new Hono();
   const json: FamilyContext['json'] = (c, body, status = 200) => c.body(asciiJson(body), status, { 'content-type': 'application/json;charset=UTF-8' });
   const refuse = (c: Context, code: SignatureFailureCode, reason: string) => {
     logger.warn('refused', { path: c.req.path, resultCode: code, reason });
     return json(c, { resultCode: code, resultMsg: reason });
   };
-  const context: FamilyContext = { config, db, lifecycle, directory, nonces, logger, now, json, refuse, observe: (family) => auditObserver({ family, db, logger, now }) };
+  const context: FamilyContext = { config, db, lifecycle, directory, nonces, ...(orders ? { orders } : {}), logger, now, json, refuse, observe: (family) => auditObserver({ family, db, logger, now }) };
 
   app.get('/healthz', async (c) => {
     try {

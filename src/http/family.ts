@@ -7,6 +7,11 @@ import type { Logger } from '../log.js';
 import type { NonceRegistry, SignatureFailureCode } from '../security/signed-request-check.js';
 import type { Database } from '../store/schema.js';
 
+/** What a family needs of order enrichment: ask for an order line to be looked up (src/orders/order-lookups.ts). */
+export interface OrderTracker {
+  track(order: { orderId: string; orderLineId: string; instanceId?: string; reason: 'newInstance' | 'upgradeInstance' | 'orderNotify' }): Promise<void>;
+}
+
 /** The part of the configuration the HTTP surface uses (the rest is for start-up: port, database, provisioner). */
 export type AppConfig = Omit<Config, 'port' | 'host' | 'database' | 'provisioner' | 'provisionBudgetMs' | 'logLevel'>;
 
@@ -18,6 +23,8 @@ export interface FamilyContext {
   /** What the Kit syncs stored about buyers' enterprises, as the SSO login reads it. */
   directory: TenantDirectoryReader;
   nonces: NonceRegistry;
+  /** Order enrichment, when the marketplace's Query Order is configured (KOOGALLERY_AK/SK). */
+  orders?: OrderTracker;
   logger: Logger;
   now: () => number;
   /** A JSON answer with non-ASCII written as \uXXXX (see ascii-json.ts). */

@@ -7,7 +7,7 @@ import { bodySign } from '../security/body-sign.js';
 import { orderNotifyHandlers } from './handlers.js';
 
 /** Order notification: POST JSON to the order-notify path, signed like SaaS V2.0 with the key bound to it (license-kit-openapi.md §E). */
-export const mountOrderNotify: FamilyMount = (app, { config, db, nonces, now, refuse, observe }) => {
+export const mountOrderNotify: FamilyMount = (app, { config, db, nonces, orders, logger, now, refuse, observe }) => {
   const { path, accessKey } = config.orderNotify;
   // Order matters: Body-Sign wraps every answer on the path, refusals included.
   if (config.bodySign) app.on('POST', path, bodySign({ accessKey }));
@@ -16,7 +16,7 @@ export const mountOrderNotify: FamilyMount = (app, { config, db, nonces, now, re
 
   mountContract(app, {
     paths: { orderNotifyProduction: path },
-    handlers: orderNotifyHandlers({ db, now }),
+    handlers: orderNotifyHandlers({ db, now, ...(orders ? { orders } : {}), logger }),
     readBody: (c) => c.get('signedBody'),
     serialize: asciiJson,
     observe: observe('order-notify'),

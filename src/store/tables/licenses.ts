@@ -49,8 +49,17 @@ export interface LicenseRequestsTable {
   expires_at: number | null;
   /** The License exactly as issued; a resend of the application gets this one. */
   license: string;
-  /** 'pending' until the License is uploaded to the marketplace (license-kit-openapi.md D.3). */
-  upload_state: 'pending' | 'uploaded';
+  /**
+   * 'pending' until the License is uploaded to the marketplace (license-kit-openapi.md D.3); 'rejected' when the
+   * marketplace refused it for good; 'skipped' for a debug application (testFlag "1"), which has no event to upload to.
+   */
+  upload_state: 'pending' | 'uploaded' | 'rejected' | 'skipped';
+  upload_attempts: Generated<number>;
+  upload_next_at: number | null;
+  upload_lease_until: number | null;
+  upload_code: string | null;
+  upload_error: string | null;
+  uploaded_at: number | null;
   test_flag: number;
   requested_at: number;
 }
