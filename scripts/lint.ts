@@ -1,9 +1,13 @@
 /**
  * `make lint`, the part Redocly cannot say: rules that span the files of the contracts.
- * - every `resultCode` a response declares is a value of the shared registry (openapi/components/schemas/ResultCode.yaml);
+ * - every code a response declares, as `resultCode` or `error_code`, is a value of the shared registry
+ *   (openapi/components/schemas/ResultCode.yaml);
  * - every registry value has a title and a description (one documented meaning per code);
  * - every registry value lists, in `x-returned-by`, exactly the handlers (activities or operations) of each family whose
- *   answers declare it. `tsx scripts/lint.ts --fix` rewrites those lists from the contracts.
+ *   answers declare it: for a contract the seller serves, each handler's answer; for one it calls (x-kgkit-side: client),
+ *   each operation's answers, whatever their status. `tsx scripts/lint.ts --fix` rewrites those lists from the contracts;
+ * - a value that no API returns instead says where it is reported (`x-kgkit-reported-in`, the usage-record codes of
+ *   Seller Console), and no answer may declare it; every other value is returned by at least one handler.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,16 +17,24 @@ import { type OpenApiDocument, describeOperations } from './server-template.js';
 
 type Node = Record<string, unknown>;
 const REGISTRY = join(ROOT, 'openapi/components/schemas/ResultCode.yaml');
+/** The properties that carry a registry code: production interfaces and the order query, the other Open APIs. */
+const CODE_PROPERTIES = ['resultCode', 'error_code'] as const;
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const fix = process.argv.includes('--fix');
 const problems: string[] = [];
 
 const registry = parse(readFileSync(REGISTRY, 'utf8')) as { oneOf: Node[] };
 const codes = new Set<string>();
+const reportedElsewhere = new Set<string>();
 for (const entry of registry.oneOf) {
   if (typeof entry.const !== 'string') problems.push('ResultCode: an entry without a string const');
   else if (codes.has(entry.const)) problems.push(`ResultCode: ${entry.const} is listed twice`);
   else codes.add(entry.const);
   if (!entry.title || !entry.description) problems.push(`ResultCode ${String(entry.const)}: needs a title and a description`);
+  if (entry['x-kgkit-reported-in'] !== undefined) {
+    if (typeof entry['x-kgkit-reported-in'] !== 'string') problems.push(`ResultCode ${String(entry.const)}: x-kgkit-reported-in must say where the code is reported`);
+    reportedElsewhere.add(String(entry.const));
+  }
 }
 
 function walk(node: unknown, path: string, visit: (node: Node, path: string) => void): void {
@@ -33,19 +45,43 @@ function walk(node: unknown, path: string, visit: (node: Node, path: string) => 
   }
 }
 
-/** The resultCode values a schema (and what it references) declares. */
-function declaredCodes(document: Node, schemaName: string, seen = new Set<string>()): Set<string> {
+const codePropertiesOf = (node: Node): [string, Node][] =>
+  CODE_PROPERTIES.flatMap((name) => {
+    const property = (node.properties as Node | undefined)?.[name];
+    return typeof property === 'object' && property !== null ? [[name, property as Node] as [string, Node]] : [];
+  });
+
+/** The codes a schema (and every schema it references) declares. */
+function declaredCodes(document: Node, schema: unknown, seen = new Set<string>()): Set<string> {
   const found = new Set<string>();
-  if (seen.has(schemaName)) return found;
-  seen.add(schemaName);
   const schemas = (document.components as { schemas: Record<string, unknown> }).schemas;
-  walk(schemas[schemaName], '', (node) => {
+  walk(schema, '', (node) => {
     const ref = typeof node.$ref === 'string' ? /^#\/components\/schemas\/(.+)$/.exec(node.$ref)?.[1] : undefined;
-    if (ref && ref !== 'ResultCode') for (const code of declaredCodes(document, ref, seen)) found.add(code);
-    const enumValues = ((node.properties as Node | undefined)?.resultCode as Node | undefined)?.enum;
-    if (Array.isArray(enumValues)) for (const code of enumValues) found.add(String(code));
+    if (ref && ref !== 'ResultCode' && !seen.has(ref)) {
+      seen.add(ref);
+      for (const code of declaredCodes(document, schemas[ref], seen)) found.add(code);
+    }
+    for (const [, property] of codePropertiesOf(node)) if (Array.isArray(property.enum)) for (const code of property.enum) found.add(String(code));
   });
   return found;
+}
+
+/** The handlers of a family and the answers each may give: activities or operations of a server, operations of a client. */
+function handlersOf(document: Node): { name: string; answers: unknown[] }[] {
+  if ((document.info as Node)['x-kgkit-side'] !== 'client') {
+    return describeOperations(document as unknown as OpenApiDocument).flatMap((operation) =>
+      operation.handlers.map((handler) => ({ name: handler.name, answers: [{ $ref: `#/components/schemas/${handler.response}` }] })),
+    );
+  }
+  type Operation = { operationId?: string; responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> };
+  return Object.values(document.paths as Record<string, Record<string, Operation>>).flatMap((item) =>
+    Object.entries(item)
+      .filter(([method]) => HTTP_METHODS.includes(method))
+      .map(([, operation]) => ({
+        name: operation.operationId ?? '(no operationId)',
+        answers: Object.values(operation.responses ?? {}).flatMap((response) => Object.values(response.content ?? {}).map((media) => media.schema)),
+      })),
+  );
 }
 
 // code → family → handlers whose answers may carry it
@@ -53,25 +89,26 @@ const returnedBy = new Map<string, Map<string, Set<string>>>();
 for (const family of families()) {
   const document = await bundleContract(family);
   walk(document, '#', (node, path) => {
-    const resultCode = (node.properties as Node | undefined)?.resultCode as Node | undefined;
-    if (!resultCode || path.endsWith('/ResultCode')) return;
-    const declared = resultCode.enum;
-    if (!Array.isArray(declared)) {
-      problems.push(`${family} ${path}: resultCode must list the codes this answer may carry (allOf: [ResultCode] + enum)`);
-      return;
-    }
-    for (const code of declared) if (!codes.has(String(code))) problems.push(`${family} ${path}: resultCode ${String(code)} is not in the registry`);
-  });
-  if ((document.info as Node)['x-kgkit-side'] === 'client') continue;
-  for (const operation of describeOperations(document as unknown as OpenApiDocument)) {
-    for (const handler of operation.handlers) {
-      for (const code of declaredCodes(document, handler.response)) {
-        const byFamily = returnedBy.get(code) ?? new Map<string, Set<string>>();
-        returnedBy.set(code, byFamily);
-        const handlers = byFamily.get(family) ?? new Set<string>();
-        byFamily.set(family, handlers);
-        handlers.add(handler.name);
+    if (path.endsWith('/ResultCode')) return;
+    for (const [name, property] of codePropertiesOf(node)) {
+      const declared = property.enum;
+      if (!Array.isArray(declared)) {
+        problems.push(`${family} ${path}: ${name} must list the codes this answer may carry (allOf: [ResultCode] + enum)`);
+        continue;
       }
+      for (const code of declared) {
+        if (!codes.has(String(code))) problems.push(`${family} ${path}: ${name} ${String(code)} is not in the registry`);
+        else if (reportedElsewhere.has(String(code))) problems.push(`${family} ${path}: ${name} ${String(code)} is reported in Seller Console (x-kgkit-reported-in), never answered`);
+      }
+    }
+  });
+  for (const handler of handlersOf(document)) {
+    for (const code of declaredCodes(document, handler.answers)) {
+      const byFamily = returnedBy.get(code) ?? new Map<string, Set<string>>();
+      returnedBy.set(code, byFamily);
+      const handlers = byFamily.get(family) ?? new Set<string>();
+      byFamily.set(family, handlers);
+      handlers.add(handler.name);
     }
   }
 }
@@ -79,16 +116,25 @@ for (const family of families()) {
 const expected = (code: string): Record<string, string[]> =>
   Object.fromEntries([...(returnedBy.get(code) ?? new Map<string, Set<string>>())].sort(([a], [b]) => a.localeCompare(b)).map(([family, handlers]) => [family, [...handlers].sort()]));
 
+for (const code of codes) {
+  if (!reportedElsewhere.has(code) && !returnedBy.has(code)) problems.push(`ResultCode ${code}: no answer of any contract declares it (declare it, or say where it is reported with x-kgkit-reported-in)`);
+}
+
 if (fix) {
   const document = parseDocument(readFileSync(REGISTRY, 'utf8'));
-  const entries = document.get('oneOf') as { items: { get(key: string): unknown; set(key: string, value: unknown): void }[] };
-  for (const entry of entries.items) entry.set('x-returned-by', document.createNode(expected(String(entry.get('const'))), { flow: false }));
+  const entries = document.get('oneOf') as { items: { get(key: string): unknown; set(key: string, value: unknown): void; delete(key: string): boolean }[] };
+  for (const entry of entries.items) {
+    if (entry.get('x-kgkit-reported-in') !== undefined) entry.delete('x-returned-by');
+    else entry.set('x-returned-by', document.createNode(expected(String(entry.get('const'))), { flow: false }));
+  }
   writeFileSync(REGISTRY, document.toString({ lineWidth: 0 }));
   console.log('lint --fix: rewrote x-returned-by in openapi/components/schemas/ResultCode.yaml');
 } else {
   for (const entry of registry.oneOf) {
     const code = String(entry.const);
-    if (JSON.stringify(entry['x-returned-by'] ?? {}) !== JSON.stringify(expected(code))) {
+    if (reportedElsewhere.has(code)) {
+      if (entry['x-returned-by'] !== undefined) problems.push(`ResultCode ${code}: a code reported elsewhere (x-kgkit-reported-in) has no x-returned-by (run \`tsx scripts/lint.ts --fix\`)`);
+    } else if (JSON.stringify(entry['x-returned-by'] ?? {}) !== JSON.stringify(expected(code))) {
       problems.push(`ResultCode ${code}: x-returned-by must be ${JSON.stringify(expected(code))} (run \`tsx scripts/lint.ts --fix\`)`);
     }
   }
@@ -98,4 +144,6 @@ if (problems.length > 0) {
   console.error(`lint: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`lint: ${codes.size} result codes in the registry, each with the handlers that may return it (${families().join(', ')})`);
+console.log(
+  `lint: ${codes.size} result codes in the registry, each with the handlers that may return it or, for ${reportedElsewhere.size}, where it is reported (${families().join(', ')})`,
+);

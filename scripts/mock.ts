@@ -4,13 +4,18 @@
  * Prism always answers an operation's first response example unless the client sends `Prefer: example=<name>`.
  * A production interface is one operation for every `activity`, and its success examples are named after the
  * activity, so a small proxy in front of each Prism adds that `Prefer` header from the request's `activity` (JSON body,
- * or the query of a GET interface). Everything else passes through unchanged, Prism's request validation included.
+ * or the query of a GET interface); the marketplace's order query names its examples after the mock order IDs, so
+ * the `orderId` of the query picks one the same way. The proxy also checks what Prism cannot: the shape of the
+ * signature headers of an HTTP authentication scheme it does not support (the marketplace's `SDK-HMAC-SHA256`), and
+ * the JSON parts of a multipart body against their `contentSchema` (the License upload). Everything else passes through
+ * unchanged, Prism's request validation included.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { ROOT, bundleContract, families } from './contract.js';
 
 /** Where each family's mock listens (Prism itself on the next port, loopback only). Documented in README.md. */
@@ -23,10 +28,28 @@ export const MOCK_PORTS: Record<string, number> = {
   'online-license': 4060,
   'order-notify': 4070,
   oauth: 4080,
+  marketplace: 4090,
+  kgkit: 4100,
 };
 
 const PRISM_START_TIMEOUT_MS = 60_000;
 const MAX_HEADER = 8 * 1024 - 100;
+/** Request fields whose value names the response example to answer with: body or query `activity`, query `orderId`. */
+const EXAMPLE_SELECTORS = ['activity', 'orderId'] as const;
+
+/**
+ * HTTP authentication schemes Prism does not support (it lets the request through with a warning), checked here for
+ * shape only, never for value: each required header and its pattern. SDK-HMAC-SHA256 is Huawei API Gateway's AK/SK
+ * signing (license-kit-openapi.md D.1; the `apigAkSk` scheme of openapi/marketplace).
+ */
+const HTTP_SCHEME_HEADERS: Record<string, Record<string, RegExp>> = {
+  'sdk-hmac-sha256': {
+    authorization: /^SDK-HMAC-SHA256 Access=[^\s,]+, SignedHeaders=[a-z0-9-]+(;[a-z0-9-]+)*, Signature=[0-9a-f]{64}$/,
+    'x-sdk-date': /^[0-9]{8}T[0-9]{6}Z$/,
+  },
+};
+/** The failure example a contract answers a request with malformed scheme headers with, if it has one (else a problem). */
+const AUTH_FAILURE_EXAMPLE = 'signatureRefused';
 
 export interface MockOptions {
   /** The contract: a folder of openapi/. */
@@ -46,9 +69,8 @@ export interface Mock {
 }
 
 export async function startMock({ family, port, prismPort, verbose = false, onPrismExit }: MockOptions): Promise<Mock> {
-  const examples = await responseExampleNames(family);
-  const contract = `openapi/${family}/openapi.yaml`;
-  const prism = spawn(join(ROOT, 'node_modules/.bin/prism'), ['mock', contract, '--host', '127.0.0.1', '--port', String(prismPort)], {
+  const contract = await contractFacts(family);
+  const prism = spawn(join(ROOT, 'node_modules/.bin/prism'), ['mock', `openapi/${family}/openapi.yaml`, '--host', '127.0.0.1', '--port', String(prismPort)], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -68,7 +90,7 @@ export async function startMock({ family, port, prismPort, verbose = false, onPr
     throw new Error(`${(error as Error).message}\n${output}`);
   }
 
-  const proxy = createServer((req, res) => void forward(req, res, prismPort, examples));
+  const proxy = createServer((req, res) => void forward(req, res, prismPort, contract));
   try {
     await new Promise<void>((resolve, reject) => proxy.once('error', reject).listen(port, resolve));
   } catch (error) {
@@ -93,15 +115,100 @@ export async function startMock({ family, port, prismPort, verbose = false, onPr
   };
 }
 
-/** The names of the contract's response examples: the activities with a success example, and a few failures. */
-async function responseExampleNames(family: string): Promise<Set<string>> {
-  type Document = { paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { examples?: object }> }> }>> };
-  const names = new Set<string>();
-  for (const pathItem of Object.values(((await bundleContract(family)) as Document).paths ?? {}))
-    for (const operation of Object.values(pathItem))
+type Example = { value?: unknown; $ref?: string };
+type Media = { schema?: Schema; examples?: Record<string, Example> };
+type Schema = { $ref?: string; properties?: Record<string, Schema>; contentMediaType?: string; contentSchema?: object };
+type Operation = {
+  security?: Record<string, string[]>[];
+  requestBody?: { content?: Record<string, Media> };
+  responses?: Record<string, { content?: Record<string, Media> }>;
+};
+type Document = {
+  paths?: Record<string, Record<string, Operation>>;
+  security?: Record<string, string[]>[];
+  components?: { securitySchemes?: Record<string, { type?: string; scheme?: string }>; examples?: Record<string, Example>; schemas?: Record<string, Schema> };
+};
+type Answer = { status: number; body: unknown };
+
+/** An operation whose request the proxy checks beyond Prism: its signature headers, or the JSON parts of its multipart body. */
+interface CheckedRoute {
+  method: string;
+  path: RegExp;
+  /** Lower-case HTTP scheme names (keys of HTTP_SCHEME_HEADERS); one of them must be satisfied. */
+  schemes: string[];
+  /** Multipart parts that carry JSON text (`contentMediaType: application/json`), with their `contentSchema`. */
+  jsonParts: [string, ValidateFunction][];
+  /** The operation's answer to malformed scheme headers (AUTH_FAILURE_EXAMPLE), with its status. */
+  refused?: Answer;
+  /** What Prism answers an invalid request: the first example of the 422, 400 or default answer, with status 422. */
+  invalid?: Answer;
+}
+
+interface ContractFacts {
+  /** The names of the contract's response examples: the activities or order IDs with an example, and a few failures. */
+  examples: Set<string>;
+  routes: CheckedRoute[];
+}
+
+async function contractFacts(family: string): Promise<ContractFacts> {
+  const document = (await bundleContract(family)) as Document;
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  ajv.addSchema({ $id: family, components: document.components ?? {} });
+  const compile = (schema: object) => ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', `"${family}#/components/`)) as object);
+  const examples = new Set<string>();
+  const routes: CheckedRoute[] = [];
+  for (const [path, pathItem] of Object.entries(document.paths ?? {})) {
+    for (const [method, operation] of Object.entries(pathItem)) {
       for (const response of Object.values(operation?.responses ?? {}))
-        for (const media of Object.values(response?.content ?? {})) for (const name of Object.keys(media?.examples ?? {})) names.add(name);
-  return names;
+        for (const media of Object.values(response?.content ?? {})) for (const name of Object.keys(media?.examples ?? {})) examples.add(name);
+      const schemes = (operation?.security ?? document.security ?? [])
+        .flatMap((requirement) => Object.keys(requirement))
+        .map((name) => document.components?.securitySchemes?.[name])
+        .filter((scheme) => scheme?.type === 'http' && HTTP_SCHEME_HEADERS[scheme.scheme?.toLowerCase() ?? ''] !== undefined)
+        .map((scheme) => scheme!.scheme!.toLowerCase());
+      const multipart = resolved(document, operation?.requestBody?.content?.['multipart/form-data']?.schema);
+      const jsonParts = Object.entries(multipart?.properties ?? {})
+        .filter(([, part]) => part.contentMediaType === 'application/json' && part.contentSchema !== undefined)
+        .map(([name, part]): [string, ValidateFunction] => [name, compile(part.contentSchema!)]);
+      if (schemes.length === 0 && jsonParts.length === 0) continue;
+      routes.push({
+        method: method.toUpperCase(),
+        path: templateToRegExp(path),
+        schemes,
+        jsonParts,
+        refused: namedExample(document, operation, AUTH_FAILURE_EXAMPLE),
+        invalid: invalidExample(document, operation),
+      });
+    }
+  }
+  return { examples, routes };
+}
+
+const templateToRegExp = (template: string): RegExp =>
+  new RegExp(`^${template.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
+
+// The bundled contract keeps each schema and example once, in components, and refers to it.
+function resolved<T extends { $ref?: string }>(document: Document, node: T | undefined): T | undefined {
+  const [, kind, name] = /^#\/components\/(schemas|examples)\/(.+)$/.exec(node?.$ref ?? '') ?? [];
+  return kind === undefined ? node : ((document.components?.[kind as 'schemas' | 'examples']?.[name!] as T | undefined) ?? node);
+}
+
+const statusOf = (key: string, otherwise: number) => (/^[0-9]{3}$/.test(key) ? Number(key) : otherwise);
+
+function namedExample(document: Document, operation: Operation, name: string): Answer | undefined {
+  for (const [status, response] of Object.entries(operation.responses ?? {}))
+    for (const media of Object.values(response.content ?? {})) {
+      const value = resolved(document, media.examples?.[name])?.value;
+      if (value !== undefined) return { status: statusOf(status, 401), body: value };
+    }
+  return undefined;
+}
+
+function invalidExample(document: Document, operation: Operation): Answer | undefined {
+  const response = operation.responses?.['422'] ?? operation.responses?.['400'] ?? operation.responses?.default;
+  const first = Object.values(Object.values(response?.content ?? {})[0]?.examples ?? {})[0];
+  const value = resolved(document, first)?.value;
+  return value === undefined ? undefined : { status: 422, body: value };
 }
 
 async function waitUntilAnswering(port: number, exited: Promise<number | null>): Promise<void> {
@@ -121,14 +228,22 @@ async function waitUntilAnswering(port: number, exited: Promise<number | null>):
   }
 }
 
-async function forward(req: IncomingMessage, res: ServerResponse, prismPort: number, examples: Set<string>): Promise<void> {
+async function forward(req: IncomingMessage, res: ServerResponse, prismPort: number, contract: ContractFacts): Promise<void> {
   const body = await readAll(req);
   const headers = { ...req.headers };
-  const activity = headers.prefer === undefined ? (activityOf(body) ?? new URL(req.url ?? '/', 'http://mock').searchParams.get('activity') ?? undefined) : undefined;
-  if (activity !== undefined && examples.has(activity)) headers.prefer = `example=${activity}`;
+  const url = new URL(req.url ?? '/', 'http://mock');
+  const example = headers.prefer === undefined ? exampleSelectedBy(body, url.searchParams) : undefined;
+  if (example !== undefined && contract.examples.has(example)) headers.prefer = `example=${example}`;
+  const route = contract.routes.find((r) => r.method === req.method && r.path.test(url.pathname));
+  const authViolations = route ? schemeViolations(route, req) : [];
+  const partViolations = route ? await jsonPartViolations(route, req.headers['content-type'], body) : [];
 
   const upstream = request({ host: '127.0.0.1', port: prismPort, method: req.method, path: req.url, headers }, async (answer) => {
     const status = answer.statusCode ?? 502;
+    if (route) {
+      await answerCheckedRoute(res, answer, route, authViolations, partViolations);
+      return;
+    }
     if (status === 422 && answer.headers['sl-violations'] === undefined) {
       // Prism reports request violations in `sl-violations` only when it mocks a declared response. This contract
       // declares no 4xx (every answer is HTTP 200), so Prism answers its own 422 problem with the violations in the
@@ -149,6 +264,106 @@ async function forward(req: IncomingMessage, res: ServerResponse, prismPort: num
   upstream.end(body);
 }
 
+interface Violation {
+  location: string[];
+  severity: string;
+  code?: string;
+  message: string;
+}
+
+/** What is wrong with the headers of the route's scheme: nothing when one of its schemes is satisfied. */
+function schemeViolations(route: CheckedRoute, req: IncomingMessage): Violation[] {
+  const perScheme = route.schemes.map((scheme) =>
+    Object.entries(HTTP_SCHEME_HEADERS[scheme]!).flatMap(([name, pattern]): Violation[] => {
+      const value = req.headers[name];
+      if (typeof value === 'string' && pattern.test(value)) return [];
+      return [{ location: ['request', 'header', name], severity: 'Error', code: 'security', message: `Request header ${name} of the ${scheme.toUpperCase()} scheme ${value === undefined ? 'is missing' : `must match ${pattern.source}`}` }];
+    }),
+  );
+  return perScheme.some((violations) => violations.length === 0) ? [] : perScheme.flat();
+}
+
+/** Prism leaves a multipart part as text: what is wrong with the JSON parts, decoded and checked against their contentSchema. */
+async function jsonPartViolations(route: CheckedRoute, contentType: string | undefined, body: Buffer): Promise<Violation[]> {
+  if (route.jsonParts.length === 0 || !contentType?.startsWith('multipart/form-data')) return [];
+  let form: FormData;
+  try {
+    form = await new Request('http://mock/', { method: 'POST', headers: { 'content-type': contentType }, body }).formData();
+  } catch {
+    return []; // Prism reports a body it cannot read.
+  }
+  const violations: Violation[] = [];
+  for (const [name, validate] of route.jsonParts) {
+    const part = form.get(name);
+    if (part === null) continue; // Prism reports a missing part.
+    const location = ['request', 'body', name];
+    let value: unknown;
+    try {
+      value = JSON.parse(typeof part === 'string' ? part : await part.text());
+    } catch {
+      violations.push({ location, severity: 'Error', code: 'contentMediaType', message: `Request body part ${name} must be JSON` });
+      continue;
+    }
+    if (!validate(value))
+      for (const error of validate.errors ?? [])
+        violations.push({ location: [...location, ...error.instancePath.split('/').filter(Boolean)], severity: 'Error', code: error.keyword, message: `Request body part ${name}${error.instancePath} ${error.message ?? 'is invalid'}` });
+  }
+  return violations;
+}
+
+/**
+ * Prism lets a request of a scheme it does not support through, with a warning in `sl-violations`, and does not decode
+ * JSON parts: drop the warning and add the proxy's own findings. A request that Prism accepted but whose signature
+ * headers are malformed gets the contract's refusal example (or a 401 problem, as Prism answers a scheme it
+ * supports); one whose JSON parts are wrong gets 422, as Prism answers any other invalid request.
+ */
+async function answerCheckedRoute(res: ServerResponse, answer: IncomingMessage, route: CheckedRoute, authViolations: Violation[], partViolations: Violation[]): Promise<void> {
+  const status = answer.statusCode ?? 502;
+  const text = (await readAll(answer)).toString('utf8');
+  const unsupported = route.schemes.map((scheme) => `We currently do not support this type of security scheme: http/${scheme}`);
+  const prismViolations = parseViolations(answer.headers['sl-violations']).filter((v) => !unsupported.includes(v.message));
+  const violations = [...prismViolations, ...authViolations, ...partViolations];
+  const headers = { ...answer.headers };
+  delete headers['sl-violations'];
+  delete headers['content-length'];
+  if (violations.length > 0) headers['sl-violations'] = capped(JSON.stringify(violations));
+  const accepted = status >= 200 && status < 300;
+  const replacement: (Answer & { type: string }) | undefined =
+    accepted && authViolations.length > 0
+      ? route.refused
+        ? { ...route.refused, type: 'application/json' }
+        : { status: 401, type: 'application/problem+json', body: problem(401, 'UNAUTHORIZED', 'Invalid security scheme used', 'The signature headers are missing or malformed.') }
+      : accepted && partViolations.length > 0
+        ? route.invalid
+          ? { ...route.invalid, type: 'application/json' }
+          : { status: 422, type: 'application/problem+json', body: problem(422, 'UNPROCESSABLE_ENTITY', 'Invalid request', 'A JSON part of the body is invalid.') }
+        : undefined;
+  if (replacement) {
+    res.writeHead(replacement.status, { ...headers, 'content-type': replacement.type, ...(replacement.status === 401 ? { 'www-authenticate': route.schemes[0]!.toUpperCase() } : {}) });
+    res.end(JSON.stringify(replacement.body));
+    return;
+  }
+  res.writeHead(status, headers);
+  res.end(text);
+}
+
+const problem = (status: number, kind: string, title: string, detail: string) => ({ type: `https://stoplight.io/prism/errors#${kind}`, title, status, detail });
+
+function parseViolations(header: string | string[] | undefined): Violation[] {
+  if (typeof header !== 'string') return [];
+  try {
+    const parsed = JSON.parse(header) as unknown;
+    return Array.isArray(parsed) ? (parsed as Violation[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The example a request names: `activity` of its JSON body, else `activity` or `orderId` of its query. */
+function exampleSelectedBy(body: Buffer, query: URLSearchParams): string | undefined {
+  return activityOf(body) ?? EXAMPLE_SELECTORS.map((name) => query.get(name)).find((value) => value !== null) ?? undefined;
+}
+
 function activityOf(body: Buffer): string | undefined {
   try {
     const activity = (JSON.parse(body.toString('utf8')) as { activity?: unknown } | null)?.activity;
@@ -162,13 +377,14 @@ function violationsOf(problemJson: string): string | undefined {
   try {
     const { validation } = JSON.parse(problemJson) as { validation?: { location: string[] }[] };
     if (!Array.isArray(validation) || validation.length === 0) return undefined;
-    const value = JSON.stringify(validation.map((v) => ({ ...v, location: ['request', ...v.location] })));
-    // Prism's own cap, which keeps the header under common 8 KiB limits.
-    return value.length > MAX_HEADER ? `Too many violations! ${value.slice(0, MAX_HEADER)}` : value;
+    return capped(JSON.stringify(validation.map((v) => ({ ...v, location: ['request', ...v.location] }))));
   } catch {
     return undefined;
   }
 }
+
+/** Prism's own cap of `sl-violations`, which keeps the header under common 8 KiB limits. */
+const capped = (value: string): string => (value.length > MAX_HEADER ? `Too many violations! ${value.slice(0, MAX_HEADER)}` : value);
 
 async function readAll(stream: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];

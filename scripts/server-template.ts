@@ -205,7 +205,7 @@ export function mount${F}(app: Hono<any>, options: Mount${F}Options): void {
 }
 
 function renderRoute(op: RenderedOperation): string {
-  const base = `operation: '${op.operationId}', method: '${op.method === 'get' ? 'get' : 'post'}', read: '${op.kind === 'query-dispatch' ? 'query' : 'json'}'`;
+  const base = `operation: '${op.operationId}', method: '${op.method === 'get' ? 'get' : 'post'}', read: '${op.method === 'get' ? 'query' : 'json'}'`;
   if (op.kind === 'plain') return `  { ${base}, handler: '${op.operationId}' },`;
   return `  { ${base}, discriminator: '${op.discriminator}', activities: [${op.handlers.map((h) => `'${h.name}'`).join(', ')}] },`;
 }

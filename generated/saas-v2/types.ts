@@ -436,22 +436,33 @@ export interface components {
         ProductionRequest: components["schemas"]["NewInstanceRequest"] | components["schemas"]["QueryInstanceRequest"] | components["schemas"]["RefreshInstanceRequest"] | components["schemas"]["UpdateInstanceStatusRequest"] | components["schemas"]["ReleaseInstanceRequest"] | components["schemas"]["UpgradeInstanceRequest"] | components["schemas"]["ChangeInstanceCheckRequest"];
         /**
          * ResultCode
-         * @description Result code of a production interface (生产接口) answer: a 6-digit JSON string, always sent with HTTP 200
-         *     (DECISIONS 6). This is the one registry of production-interface codes shared by every family that answers
-         *     with `resultCode` (SaaS V2.0 basic, online License, license code 2.0, Kit, `orderNotify`); each response
-         *     narrows it to the codes that response may carry (`allOf` this schema + `enum`).
+         * @description The one registry of result codes (DECISIONS 13), grouped by family. Every answer that carries a code
+         *     (`resultCode`, or `error_code` on most Open APIs) narrows this schema to the codes it may carry (`allOf` this
+         *     schema + `enum`); each code lists, in `x-returned-by`, the handlers (activities or operations) of each family
+         *     whose answers declare it, kept by `scripts/lint.ts`.
          *
-         *     Groups (DECISIONS 13): `00000x` common to all interfaces, `0001xx` create-instance refusals,
-         *     `0009xx` online-License `getLicenseAsync` refusals.
-         *     The EU guide and the V1 intl-EN page list only `000000`–`000005` and `000100`.
+         *     Groups:
+         *     - **Production interfaces** (生产接口, marketplace → seller), a 6-digit JSON string always sent with HTTP 200
+         *       (DECISIONS 6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
+         *       `getLicenseAsync` refusals. The EU guide and the V1 intl-EN page list only `000000`–`000005` and `000100`.
+         *     - **Open APIs** (开放接口, seller → marketplace; `openapi/marketplace/`): `MKT.*` (order query, usage push),
+         *       `CBC.*` and `9138xxxx` (string/file upload), `9202xxxx` and `950000xx` (License-code APIs).
+         *     - **Gateway** `APIG.*`: Huawei API Gateway's own answers, before a call reaches the marketplace.
+         *     - **Usage records** (话单, SDR) `001`–`013` (no `008`): not answered by any API. The usage push is validated
+         *       record by record in the background, and a refused record appears with one of these codes in Seller
+         *       Console → 交易管理 → 话单管理 (`x-kgkit-reported-in`), to be corrected and pushed again.
          *
          *     Sources: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649421.html ;
          *     https://support.huaweicloud.com/eu/accessg-marketplace/en-us_topic_000015.html ;
-         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html (online License)
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html (online License);
+         *     https://www.huaweicloud.com/guide/productsdesc-bms_96a19a5b94e977fc0c6f63def22abe5dsupport0 (MKT);
+         *     https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0115.html (CBC, 9138xxxx);
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649195.html (9202xxxx, 950000xx);
+         *     https://support.huaweicloud.com/intl/en-us/usermanual-apig/apig_03_0048.html (APIG)
          * @example 000000
          */
-        ResultCode: string & ("000000" | "000001" | "000002" | "000003" | "000004" | "000005" | "000100" | "000101" | "000102" | "000103" | "000104" | "000105" | "000106" | "000107" | "000900" | "000901" | "000902" | "000903");
+        ResultCode: string & ("000000" | "000001" | "000002" | "000003" | "000004" | "000005" | "000100" | "000101" | "000102" | "000103" | "000104" | "000105" | "000106" | "000107" | "000900" | "000901" | "000902" | "000903" | "MKT.0000" | "MKT.0100" | "MKT.0101" | "MKT.0102" | "MKT.0150" | "MKT.0151" | "MKT.0154" | "MKT.0199" | "MKT.0999" | "MKT.9001" | "MKT.9002" | "MKT.9003" | "MKT.9004" | "CBC.0000" | "CBC.0101" | "CBC.0150" | "CBC.0999" | "91380150" | "91381033" | "91381034" | "91381035" | "91381036" | "91381037" | "91381038" | "92020000" | "92020001" | "92020002" | "92020003" | "92020004" | "92020005" | "92020011" | "92020020" | "95000001" | "95000002" | "95000003" | "95000004" | "APIG.0101" | "APIG.0201" | "APIG.0301" | "APIG.0303" | "001" | "002" | "003" | "004" | "005" | "006" | "007" | "009" | "010" | "011" | "012" | "013");
         /**
          * ResultMessage
          * @description Free-text result message (`resultMsg`, O, String 255). Never carries stack traces or other internals

@@ -6,6 +6,8 @@ import { freePort } from '../support/ports.js';
 // `make mock` serves every contract: each family's Prism loads its contract and validates requests against it. A
 // request that misses every required part must come back 422 with the violations in `sl-violations`.
 const FAMILIES = Object.keys(MOCK_PORTS);
+// kgkit's own API is bearer-authenticated: Prism checks that before the body.
+const CREDENTIALS: Record<string, Record<string, string>> = { kgkit: { authorization: 'Bearer mock-token-for-prism' } };
 
 describe('make mock serves every contract', () => {
   const mocks: Mock[] = [];
@@ -27,7 +29,8 @@ describe('make mock serves every contract', () => {
     const method = Object.keys(item).find((m) => ['get', 'post'].includes(m))!;
     const response = await fetch(`${bases.get(family)}${path.replace(/\{[^}]+\}/g, 'x')}`, {
       method: method.toUpperCase(),
-      ...(method === 'post' ? { body: '{}', headers: { 'content-type': item[method]?.requestBody ? 'application/json' : 'application/x-www-form-urlencoded' } } : {}),
+      headers: { ...CREDENTIALS[family], ...(method === 'post' ? { 'content-type': item[method]?.requestBody ? 'application/json' : 'application/x-www-form-urlencoded' } : {}) },
+      ...(method === 'post' ? { body: '{}' } : {}),
     });
     expect(response.status).toBe(422);
     expect(JSON.parse(response.headers.get('sl-violations') ?? '[]').length).toBeGreaterThan(0);
