@@ -4,6 +4,7 @@ import type { LicenseTables } from './tables/licenses.js';
 import type { OrderTables } from './tables/orders.js';
 import type { SaasV1Tables } from './tables/saas-v1.js';
 import type { SsoTables } from './tables/sso.js';
+import type { UsageTables } from './tables/usage.js';
 
 /** Lifecycle of an instance as kgkit keeps it; `frozen` is kept apart because freezing does not end provisioning or release. */
 export type InstanceStatus = 'PROVISIONING' | 'ACTIVE' | 'FAILED' | 'RELEASED';
@@ -73,4 +74,4 @@ export interface CoreTables {
 }
 
 /** Every table; each interface family declares its own in src/store/tables/<family>.ts. */
-export interface Database extends CoreTables, KitTables, SsoTables, LicenseTables, OrderTables, SaasV1Tables {}
+export interface Database extends CoreTables, KitTables, SsoTables, LicenseTables, OrderTables, SaasV1Tables, UsageTables {}

@@ -1,0 +1,207 @@
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import type { Database } from './schema.js';
+import type { UsageRecordState, UsageRecordsTable } from './tables/usage.js';
+import type { UsageKey } from './usage-events.js';
+
+export type UsageRecordRow = Selectable<UsageRecordsTable>;
+
+export interface SealRequest extends UsageKey {
+  meteringSn: string;
+  windowStart: number;
+  windowEnd: number;
+  beginAt: number;
+  endAt: number;
+  recordAt: number;
+}
+
+/**
+ * Seals windows into records, in one transaction: each record is inserted (the unique window key makes a second sealer,
+ * on any replica, insert nothing for that window), the window's open events are marked with its metering_sn, and its
+ * usage is the sum of exactly the events marked. An event that comes after this stays open and is moved on later.
+ * Answers the records made, with their usage.
+ */
+export async function sealWindows(db: Kysely<Database>, seals: readonly SealRequest[]): Promise<Map<string, bigint>> {
+  if (seals.length === 0) return new Map();
+  return db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('usage_records')
+      .values(
+        seals.map((seal) => ({
+          metering_sn: seal.meteringSn,
+          instance_id: seal.instanceId,
+          package_instance_id: seal.packageInstanceId,
+          window_start: seal.windowStart,
+          window_end: seal.windowEnd,
+          begin_at: seal.beginAt,
+          end_at: seal.endAt,
+          record_at: seal.recordAt,
+          usage: 0,
+          state: 'pending' as const,
+          attempts: 0,
+          next_attempt_at: seal.recordAt,
+          lease_owner: null,
+          lease_until: null,
+          last_code: null,
+          last_error: null,
+          sent_at: null,
+          updated_at: seal.recordAt,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['instance_id', 'package_instance_id', 'window_start']).doNothing())
+      .returning('metering_sn')
+      .execute();
+    if (inserted.length === 0) return new Map();
+    const sns = inserted.map((row) => row.metering_sn);
+    await trx
+      .updateTable('usage_events')
+      .from('usage_records')
+      .set((eb) => ({ metering_sn: eb.ref('usage_records.metering_sn') }))
+      .whereRef('usage_events.instance_id', '=', 'usage_records.instance_id')
+      .whereRef('usage_events.package_instance_id', '=', 'usage_records.package_instance_id')
+      .whereRef('usage_events.window_start', '=', 'usage_records.window_start')
+      .where('usage_records.metering_sn', 'in', sns)
+      .where('usage_events.metering_sn', 'is', null)
+      .where('usage_events.unbillable', 'is', null)
+      .execute();
+    const sums = await trx
+      .updateTable('usage_records')
+      .set({ usage: sql<number>`(select coalesce(sum(quantity), 0) from usage_events where usage_events.metering_sn = usage_records.metering_sn)` })
+      .where('metering_sn', 'in', sns)
+      .returning(['metering_sn', 'usage'])
+      .execute();
+    // A window whose events all went elsewhere in the meantime makes no record (zero sums make none).
+    await trx.deleteFrom('usage_records').where('metering_sn', 'in', sns).where('usage', '=', 0).execute();
+    return new Map(sums.filter((row) => Number(row.usage) > 0).map((row) => [row.metering_sn, BigInt(row.usage)]));
+  });
+}
+
+/** The sealed windows of these instances from `fromWindow` on, as "instance\npackage" → window starts. */
+export async function sealedWindows(db: Kysely<Database>, instanceIds: readonly string[], fromWindow: number): Promise<Map<string, Set<number>>> {
+  const sealed = new Map<string, Set<number>>();
+  if (instanceIds.length === 0) return sealed;
+  const rows = await db
+    .selectFrom('usage_records')
+    .select(['instance_id', 'package_instance_id', 'window_start'])
+    .where('instance_id', 'in', instanceIds)
+    .where('window_start', '>=', fromWindow)
+    .execute();
+  for (const row of rows) {
+    const key = usageKeyId({ instanceId: row.instance_id, packageInstanceId: row.package_instance_id });
+    const starts = sealed.get(key) ?? new Set<number>();
+    starts.add(row.window_start);
+    sealed.set(key, starts);
+  }
+  return sealed;
+}
+
+export const usageKeyId = (key: UsageKey): string => `${key.instanceId}\n${key.packageInstanceId}`;
+
+/** Pending records whose begin_time is past the marketplace's limit are never sent: they become `expired`. */
+export async function expireRecords(db: Kysely<Database>, beganBefore: number, now: number, reason: string): Promise<number> {
+  const result = await db
+    .updateTable('usage_records')
+    .set({ state: 'expired', last_error: reason, lease_owner: null, lease_until: null, updated_at: now })
+    .where('state', '=', 'pending')
+    .where('begin_at', '<', beganBefore)
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Leases up to `limit` due pending records, oldest first, to `owner` until `leaseUntil`. The update is guarded, so
+ * when replicas race for the same records each gets them only if nobody leased them in between.
+ */
+export async function claimDueRecords(db: Kysely<Database>, claim: { now: number; limit: number; owner: string; leaseUntil: number }): Promise<UsageRecordRow[]> {
+  const due = (eb: ExpressionBuilder<Database, 'usage_records'>) =>
+    eb.and([eb('state', '=', 'pending'), eb('next_attempt_at', '<=', claim.now), eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', claim.now)])]);
+  const candidates = await db
+    .selectFrom('usage_records')
+    .select('metering_sn')
+    .where(due)
+    .orderBy('begin_at')
+    .orderBy('metering_sn')
+    .limit(claim.limit)
+    .execute();
+  if (candidates.length === 0) return [];
+  await db
+    .updateTable('usage_records')
+    .set({ lease_owner: claim.owner, lease_until: claim.leaseUntil })
+    .where('metering_sn', 'in', candidates.map((row) => row.metering_sn))
+    .where('state', '=', 'pending')
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', claim.now)]))
+    .execute();
+  return db.selectFrom('usage_records').selectAll().where('lease_owner', '=', claim.owner).where('state', '=', 'pending').orderBy('begin_at').orderBy('metering_sn').execute();
+}
+
+type Leased = { sns: readonly string[]; owner: string; now: number };
+
+function updateLeased(db: Kysely<Database>, leased: Leased) {
+  return db.updateTable('usage_records').where('metering_sn', 'in', leased.sns).where('lease_owner', '=', leased.owner).where('state', '=', 'pending');
+}
+
+export async function markRecordsSent(db: Kysely<Database>, leased: Leased): Promise<void> {
+  if (leased.sns.length === 0) return;
+  await updateLeased(db, leased)
+    .set({ state: 'sent', sent_at: leased.now, attempts: sql<number>`attempts + 1`, lease_owner: null, lease_until: null, last_code: null, last_error: null, updated_at: leased.now })
+    .execute();
+}
+
+export async function markRecordsForRetry(db: Kysely<Database>, leased: Leased & { nextAttemptAt: number; code: string | null; error: string }): Promise<void> {
+  if (leased.sns.length === 0) return;
+  await updateLeased(db, leased)
+    .set({
+      attempts: sql<number>`attempts + 1`,
+      next_attempt_at: leased.nextAttemptAt,
+      last_code: leased.code,
+      last_error: leased.error.slice(0, 1000),
+      lease_owner: null,
+      lease_until: null,
+      updated_at: leased.now,
+    })
+    .execute();
+}
+
+export async function markRecordsRejected(db: Kysely<Database>, leased: Leased & { code: string; error: string }): Promise<void> {
+  if (leased.sns.length === 0) return;
+  await updateLeased(db, leased)
+    .set({ state: 'rejected', attempts: sql<number>`attempts + 1`, last_code: leased.code, last_error: leased.error.slice(0, 1000), lease_owner: null, lease_until: null, updated_at: leased.now })
+    .execute();
+}
+
+/** Keeps a run's records leased while it is still sending them (a batch being halved makes many calls). */
+export async function extendLease(db: Kysely<Database>, owner: string, leaseUntil: number): Promise<void> {
+  await db.updateTable('usage_records').set({ lease_until: leaseUntil }).where('lease_owner', '=', owner).where('state', '=', 'pending').execute();
+}
+
+/** Gives records back untried (their run stopped before their turn): due again at once. */
+export async function releaseRecords(db: Kysely<Database>, leased: Leased): Promise<void> {
+  if (leased.sns.length === 0) return;
+  await updateLeased(db, leased).set({ lease_owner: null, lease_until: null }).execute();
+}
+
+export interface RecordFilter {
+  state?: UsageRecordState;
+  instanceId?: string;
+}
+
+export async function countRecordsByState(db: Kysely<Database>, filter: RecordFilter): Promise<Map<UsageRecordState, number>> {
+  let query = db.selectFrom('usage_records').select(['state', sql<number>`count(*)`.as('count')]).groupBy('state');
+  if (filter.instanceId !== undefined) query = query.where('instance_id', '=', filter.instanceId);
+  const rows = await query.execute();
+  return new Map(rows.map((row) => [row.state, Number(row.count)]));
+}
+
+export async function countPendingBeganBefore(db: Kysely<Database>, beganBefore: number, instanceId?: string): Promise<number> {
+  let query = db.selectFrom('usage_records').select(sql<number>`count(*)`.as('count')).where('state', '=', 'pending').where('begin_at', '<', beganBefore);
+  if (instanceId !== undefined) query = query.where('instance_id', '=', instanceId);
+  return Number((await query.executeTakeFirst())?.count ?? 0);
+}
+
+/** Newest windows first. */
+export async function listRecords(db: Kysely<Database>, filter: RecordFilter & { limit: number }): Promise<UsageRecordRow[]> {
+  let query = db.selectFrom('usage_records').selectAll().orderBy('window_start', 'desc').orderBy('instance_id').orderBy('package_instance_id').limit(filter.limit);
+  if (filter.state !== undefined) query = query.where('state', '=', filter.state);
+  if (filter.instanceId !== undefined) query = query.where('instance_id', '=', filter.instanceId);
+  return query.execute();
+}

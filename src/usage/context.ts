@@ -1,0 +1,28 @@
+import type { Kysely } from 'kysely';
+import type { Instance } from '../instances/instance.js';
+import type { Logger } from '../log.js';
+import { SqlInstanceRepository } from '../store/instances.js';
+import type { Database } from '../store/schema.js';
+import type { BillingWindows, InstanceLife } from './windows.js';
+
+/** What every step of the meter shares: the store, the clock and the window rules. */
+export interface MeterContext {
+  db: Kysely<Database>;
+  now: () => number;
+  windows: BillingWindows;
+  logger: Logger;
+}
+
+/**
+ * The instance's life as usage records must respect it. A RELEASED instance's `updated_at` is its release time:
+ * markReleased sets it once, and the lifecycle answers every later call about a released instance without writing to
+ * it, except for debug instances, whose saved cases the seller console re-runs (saas-v2.md §7).
+ */
+export function lifeOf(instance: Instance): InstanceLife {
+  return instance.status === 'RELEASED' ? { createdAt: instance.createdAt, releasedAt: instance.updatedAt } : { createdAt: instance.createdAt };
+}
+
+export async function instancesById(db: Kysely<Database>, instanceIds: Iterable<string>): Promise<Map<string, Instance>> {
+  const found = await new SqlInstanceRepository(db).findMany([...new Set(instanceIds)]);
+  return new Map(found.map((instance) => [instance.instanceId, instance]));
+}

@@ -1,0 +1,151 @@
+import type { Kysely } from 'kysely';
+import { type Logger, silentLogger } from '../log.js';
+import type { Database } from '../store/schema.js';
+import { type AggregateReport, aggregateWindows } from './aggregate.js';
+import type { MeterContext } from './context.js';
+import { type BatchSize, type DeliverRules, type DeliveryReport, deliverRecords } from './deliver.js';
+import type { PushUsage } from './push.js';
+import { type RecordResult, type UsageEventInput, recordEvents } from './record.js';
+import { type StatusQuery, type UsageInfoEntry, type UsageStatus, usageInfo, usageStatus } from './status.js';
+import { type WindowKind, billingWindows } from './windows.js';
+
+export interface UsageMeterOptions {
+  db: Kysely<Database>;
+  now?: () => number;
+  /** Billing window: 'hourly' (default) or 'daily'. Change it only while no event is open (status.openEvents = 0). */
+  window?: WindowKind;
+  /** Daily windows start at midnight of this UTC offset; 480 (Beijing) by default. */
+  dailyUtcOffsetMinutes?: number;
+  /** How long after its end a window is sealed; 5 minutes by default (the marketplace wants hourly records within 15). */
+  graceMs?: number;
+  /** Records a call, at most 1000 (the default). */
+  batchSize?: number;
+  /** How far ahead of now an occurredAt may be; 2 minutes by default. */
+  maxSkewMs?: number;
+  /**
+   * The instance's charging mode from its order; anything but ON_DEMAND / ON_DEMAND_PKG is refused, undefined (not
+   * known) is let through. Asked once per instance of every record call: answer from stored order details.
+   */
+  chargingModeOf?: (instanceId: string) => Promise<string | undefined>;
+  leaseMs?: number;
+  retryBaseMs?: number;
+  retryCapMs?: number;
+  random?: () => number;
+  newMeteringSn?: () => string;
+  logger?: Logger;
+}
+
+export interface MeterLoopOptions {
+  intervalMs: number;
+  pushUsage: PushUsage;
+  logger?: Logger;
+}
+
+/**
+ * Usage metering of pay-per-use instances (saas-v2.md §6.1): the seller's product records usage events; the meter seals
+ * each closed billing window of an instance into one usage record with a stable metering_sn, and delivers the records
+ * to the marketplace until each is accepted exactly once (it dedupes by metering_sn).
+ */
+export class UsageMeter {
+  private readonly ctx: MeterContext;
+  private readonly options: UsageMeterOptions;
+  private readonly batchSize: BatchSize;
+  private readonly deliverRules: DeliverRules;
+
+  constructor(options: UsageMeterOptions) {
+    const batchSize = options.batchSize ?? 1000;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) throw new Error('usage meter: batchSize must be an integer from 1 to 1000');
+    for (const name of ['graceMs', 'maxSkewMs', 'leaseMs', 'retryBaseMs', 'retryCapMs', 'dailyUtcOffsetMinutes'] as const) {
+      const value = options[name];
+      if (value !== undefined && !(Number.isInteger(value) && (value >= 0 || name === 'dailyUtcOffsetMinutes'))) {
+        throw new Error(`usage meter: ${name} must be ${name === 'dailyUtcOffsetMinutes' ? 'an integer' : 'a non-negative integer'}`);
+      }
+    }
+    this.options = options;
+    this.ctx = {
+      db: options.db,
+      now: options.now ?? Date.now,
+      windows: billingWindows(options.window ?? 'hourly', options.dailyUtcOffsetMinutes ?? 480),
+      logger: options.logger ?? silentLogger,
+    };
+    this.batchSize = { current: batchSize };
+    this.deliverRules = {
+      leaseMs: options.leaseMs ?? 5 * 60_000,
+      retryBaseMs: options.retryBaseMs ?? 30_000,
+      retryCapMs: options.retryCapMs ?? 10 * 60_000,
+      random: options.random ?? Math.random,
+    };
+  }
+
+  /**
+   * Records usage of pay-per-use instances, for the seller's product: up to 1000 events a call, one result per event,
+   * in order. Idempotent by `eventId`: a resend with the same content answers `duplicate` and counts nothing again;
+   * the same id with other content is refused (000002). Refused, with nothing stored: an unknown instance (000003);
+   * a malformed event, an instance that is not pay-per-use, or an occurredAt before the instance's creation, after
+   * its release, in the future or more than 21 days ago (000002, with a message that says which).
+   *
+   * ```ts
+   * const [result] = await meter.record([{ eventId: 'req-8812', instanceId, quantity: '12.5' }]);
+   * if (result.status === 'refused') log(result.code, result.message);
+   * ```
+   */
+  record(events: readonly UsageEventInput[]): Promise<RecordResult[]> {
+    return recordEvents(this.ctx, { maxSkewMs: this.options.maxSkewMs ?? 120_000, chargingModeOf: this.options.chargingModeOf }, events);
+  }
+
+  /** Seals every closed window (grace period passed) into one usage record per instance, package and window. */
+  aggregate(): Promise<AggregateReport> {
+    return aggregateWindows(this.ctx, { graceMs: this.options.graceMs ?? 5 * 60_000, newMeteringSn: this.options.newMeteringSn });
+  }
+
+  /** Sends the due pending records to the marketplace with `pushUsage`. */
+  deliver(pushUsage: PushUsage, signal?: AbortSignal): Promise<DeliveryReport> {
+    return deliverRecords(this.ctx, this.deliverRules, this.batchSize, pushUsage, signal);
+  }
+
+  status(query: StatusQuery = {}): Promise<UsageStatus> {
+    return usageStatus(this.ctx, query);
+  }
+
+  /** queryInstance `usageInfo` of each instance asked (see status.ts usageInfo). */
+  usageInfo(instanceIds: readonly string[]): Promise<Map<string, UsageInfoEntry[]>> {
+    return usageInfo(this.ctx, instanceIds);
+  }
+
+  /**
+   * Aggregates and delivers every `intervalMs`, a tick never overlapping the previous one; errors are logged, never
+   * thrown. The first tick runs at once (records left pending by a restart go out). Answers the function that stops
+   * the loop: it aborts the push in flight and resolves once the current tick is over.
+   */
+  start(loop: MeterLoopOptions): () => Promise<void> {
+    if (!Number.isInteger(loop.intervalMs) || loop.intervalMs < 1) throw new Error('usage meter: intervalMs must be a positive integer');
+    const logger = loop.logger ?? this.ctx.logger;
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    let running: Promise<void> | undefined;
+    const tick = async () => {
+      try {
+        await this.aggregate();
+        await this.deliver(loop.pushUsage, abort.signal);
+      } catch (error) {
+        logger.error('usage: metering tick failed', { error: (error as Error).message ?? String(error) });
+      }
+    };
+    const schedule = (delay: number) => {
+      if (abort.signal.aborted) return;
+      timer = setTimeout(() => {
+        running = tick().finally(() => {
+          running = undefined;
+          schedule(loop.intervalMs);
+        });
+      }, delay);
+      timer.unref();
+    };
+    schedule(0);
+    return async () => {
+      abort.abort();
+      clearTimeout(timer);
+      await running;
+    };
+  }
+}
