@@ -1,6 +1,6 @@
 # kgkit: every command a contributor or CI needs. `npm ci` is the only install step.
 .DEFAULT_GOAL := help
-.PHONY: help gen gen-check lint serve mock test events license-key
+.PHONY: help gen gen-check lint serve mock test events license-key usage
 
 # The binaries npm ci installed, called directly: npx would not pass SIGTERM on to the server.
 BIN := node_modules/.bin
@@ -36,3 +36,6 @@ events: ## Print the audit trail of marketplace calls, newest first (INSTANCE=<i
 
 license-key: ## Print the public key (PEM) that verifies the Licenses kgkit issues, for your software
 	$(BIN)/tsx src/cli/license-key.ts
+
+usage: ## Print the usage records and their delivery to the marketplace (STATE=pending|sent|rejected|expired, INSTANCE=<id>)
+	bin/kgkit usage status $(if $(STATE),--state $(STATE)) $(if $(INSTANCE),--instance $(INSTANCE))

@@ -3,12 +3,16 @@ import { type Config, loadConfigOrExit } from './config.js';
 import { buildApp, familyMounts } from './http/app.js';
 import { InstanceLifecycle } from './instances/lifecycle.js';
 import { jsonLogger } from './log.js';
+import { MarketplaceApi } from './marketplace/client.js';
+import { LicenseUploads } from './online-license/license-uploads.js';
+import { OrderLookups } from './orders/order-lookups.js';
 import { builtinProvisioner } from './provisioning/builtin-provisioner.js';
 import { forwardingChangePolicy, forwardingProvisioner } from './provisioning/forwarding-provisioner.js';
 import { type SellerModule, loadProvisionerModule } from './provisioning/module-provisioner.js';
 import { sqlNonceRegistry } from './security/nonce-registry.js';
 import { type Store, openStore } from './store/connect.js';
 import { SqlInstanceRepository } from './store/instances.js';
+import { UsageMeter } from './usage/meter.js';
 
 const config = loadConfigOrExit();
 
@@ -27,22 +31,49 @@ try {
   logger.error('cannot open the database', { database: config.database.dialect, error: (error as Error).message });
   process.exit(1);
 }
+const marketplace = new MarketplaceApi({ hosts: config.marketplace.hosts, accessKey: config.accessKey, ...(config.marketplace.akSk ? { akSk: config.marketplace.akSk } : {}), timeoutMs: config.marketplace.timeoutMs });
+// Order enrichment and License upload need the seller's AK/SK; the usage push only the basic key.
+const orders = config.orderLookup.enabled ? new OrderLookups({ db: store.db, queryOrder: (orderId, orderLineId, signal) => marketplace.queryOrder(orderId, orderLineId, signal), logger }) : undefined;
+const uploads = config.marketplace.akSk ? new LicenseUploads({ db: store.db, upload: (eventId, license, signal) => marketplace.uploadLicense(eventId, license, signal), logger }) : undefined;
+const meter = new UsageMeter({
+  db: store.db,
+  window: config.usage.window === 'day' ? 'daily' : 'hourly',
+  logger,
+  ...(orders ? { chargingModeOf: async (instanceId: string) => (await orders.forInstance(instanceId))?.chargingMode } : {}),
+});
 const lifecycle = new InstanceLifecycle({
   repository: new SqlInstanceRepository(store.db),
+  ...(orders ? { orders, orderRequired: config.orderLookup.required } : {}),
   provisioner: product.provisioner,
   ...(product.changePolicy ? { changePolicy: product.changePolicy } : {}),
   budgetMs: config.provisionBudgetMs,
   onBackgroundError: (error, instanceId) => logger.error('background provisioning failed', { instanceId, error: (error as Error).message }),
 });
+try {
+  await product.start?.({ recordUsage: (events) => meter.record(events) });
+} catch (error) {
+  logger.error('the product module could not start', { error: (error as Error).message });
+  process.exit(2);
+}
 const nonces = sqlNonceRegistry(store.db);
 const stopPruning = nonces.startPruning();
+const stopWorkers = [
+  orders?.start(),
+  uploads?.start(),
+  config.usage.push ? meter.start({ intervalMs: config.usage.intervalMs, pushUsage: (records, signal) => marketplace.pushUsage(records, signal), logger }) : undefined,
+].filter((stop) => stop !== undefined);
+if (!orders) logger.info('order lookup is off: set KOOGALLERY_AK and KOOGALLERY_SK to fetch order details');
+if (!uploads) logger.info('License upload is off: set KOOGALLERY_AK and KOOGALLERY_SK to upload issued Licenses');
 const app = buildApp({
   config,
   db: store.db,
   lifecycle,
   nonces,
   logger,
+  ...(orders ? { orders } : {}),
+  usage: meter,
   families: familyMounts({
+    meter,
     ...(product.licenseIssuer ? { licenseIssuer: product.licenseIssuer } : {}),
     ...(product.licenseCodeHooks ? { licenseCodeHooks: product.licenseCodeHooks } : {}),
   }),
@@ -61,6 +92,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info('stopping', { signal });
   stopPruning();
   server.close();
+  await Promise.race([Promise.allSettled(stopWorkers.map((stop) => stop())), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
   // Provisioning that outlived its marketplace call gets a short grace period to record its result.
   await Promise.race([lifecycle.settle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
   await store.close();

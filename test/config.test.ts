@@ -87,6 +87,48 @@ describe('configuration', () => {
     [{ ...KEY, SSO_CALLBACK_URL: 'ftp://x' }, /SSO_CALLBACK_URL/],
   ])('refuses family settings %o', (env, message) => expect(() => loadConfig(env)).toThrow(message));
 
+  it('calls the CN marketplace (with its .cn fallback) without AK/SK: usage push on, order lookup off', () => {
+    expect(loadConfig(KEY)).toMatchObject({
+      marketplace: { hosts: ['https://mkt.myhuaweicloud.com', 'https://mkt.myhuaweicloud.cn'], timeoutMs: 10_000 },
+      orderLookup: { enabled: false, required: false },
+      usage: { window: 'hour', push: true, intervalMs: 60_000 },
+    });
+    expect(loadConfig(KEY).marketplace.akSk).toBeUndefined();
+    expect(loadConfig(KEY).apiToken).toBeUndefined();
+  });
+
+  it('reads the marketplace settings', () => {
+    const config = loadConfig({
+      ...KEY,
+      MARKETPLACE_REGION: 'eu',
+      KOOGALLERY_AK: 'QTWAOYTTINDUT2QVKYUC',
+      KOOGALLERY_SK: 'MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc',
+      PROVISION_NEEDS_ORDER: 'true',
+      USAGE_WINDOW: 'day',
+      USAGE_PUSH: 'false',
+      KGKIT_API_TOKEN: 'a-token-of-at-least-24-chars',
+    });
+    expect(config).toMatchObject({
+      marketplace: { hosts: ['https://mkt.myhuaweicloud.eu'], akSk: { accessKey: 'QTWAOYTTINDUT2QVKYUC' } },
+      orderLookup: { enabled: true, required: true },
+      usage: { window: 'day', push: false },
+      apiToken: 'a-token-of-at-least-24-chars',
+    });
+    expect(loadConfig({ ...KEY, MARKETPLACE_URL: 'http://127.0.0.1:4090, http://127.0.0.1:4091' }).marketplace.hosts).toEqual(['http://127.0.0.1:4090', 'http://127.0.0.1:4091']);
+  });
+
+  it.each([
+    [{ ...KEY, MARKETPLACE_REGION: 'us' }, /MARKETPLACE_REGION must be one of cn, intl, eu/],
+    [{ ...KEY, MARKETPLACE_URL: 'http://mkt.example.com' }, /MARKETPLACE_URL: http:\/\/mkt.example.com must be https/],
+    [{ ...KEY, NODE_TLS_REJECT_UNAUTHORIZED: '0' }, /certificate checks off/],
+    [{ ...KEY, KOOGALLERY_AK: 'only-the-ak' }, /KOOGALLERY_AK and KOOGALLERY_SK go together/],
+    [{ ...KEY, ORDER_LOOKUP: 'true' }, /ORDER_LOOKUP=true needs KOOGALLERY_AK/],
+    [{ ...KEY, PROVISION_NEEDS_ORDER: 'true' }, /PROVISION_NEEDS_ORDER=true needs the order lookup/],
+    [{ ...KEY, USAGE_WINDOW: 'minute' }, /USAGE_WINDOW must be one of hour, day/],
+    [{ ...KEY, MARKETPLACE_TIMEOUT_MS: '100' }, /MARKETPLACE_TIMEOUT_MS/],
+    [{ ...KEY, KGKIT_API_TOKEN: 'short' }, /KGKIT_API_TOKEN must be at least 24/],
+  ])('refuses marketplace settings %o', (env, message) => expect(() => loadConfig(env)).toThrow(message));
+
   it('lists every problem at once', () => {
     try {
       loadConfig({ PORT: 'x', BODY_SIGN: 'maybe' });

@@ -5,6 +5,7 @@ import type { InstanceLifecycle } from '../instances/lifecycle.js';
 import type { Logger } from '../log.js';
 import type { TenantDirectoryReader } from '../kit/directory.js';
 import { tenantDirectoryReader } from '../kit/directory-reader.js';
+import { kgkitApiMount } from '../kgkit-api/mount.js';
 import { mountKit } from '../kit/mount.js';
 import type { LicenseCodeHooks } from '../license-code/license-codes.js';
 import { licenseCodeMount } from '../license-code/mount.js';
@@ -14,10 +15,12 @@ import { mountOrderNotify } from '../order-notify/mount.js';
 import { mountSaasV1 } from '../saas-v1/mount.js';
 import { mountSaasV2 } from '../saas-v2/mount.js';
 import { mountSso } from '../sso/mount.js';
+import type { UsageMeter } from '../usage/meter.js';
 import type { NonceRegistry, SignatureFailureCode } from '../security/signed-request-check.js';
 import type { Database } from '../store/schema.js';
 import { asciiJson } from './ascii-json.js';
 import { auditObserver } from './audit.js';
+import type { UsageInfoSource } from '../saas-v2/handlers.js';
 import type { AppConfig, FamilyContext, FamilyMount, OrderTracker } from './family.js';
 
 export type { AppConfig } from './family.js';
@@ -31,6 +34,8 @@ export interface AppDeps {
   now?: () => number;
   /** Order enrichment (Query Order); without it orderNotify only records the notification. */
   orders?: OrderTracker;
+  /** Usage metering (queryInstance usageInfo); the kgkit API mount takes the meter itself. */
+  usage?: UsageInfoSource;
   /** The families to serve; default all of them (tests mount one with its own options). */
   families?: FamilyMount[];
   /** Where the SSO login reads tenants and users; default the Kit family's store. */
@@ -38,8 +43,9 @@ export interface AppDeps {
 }
 
 /** Every interface family one server answers, each on its configured path; the seller's code where it plugs in. */
-export function familyMounts({ licenseIssuer, licenseCodeHooks }: { licenseIssuer?: LicenseIssuer; licenseCodeHooks?: LicenseCodeHooks } = {}): FamilyMount[] {
+export function familyMounts({ licenseIssuer, licenseCodeHooks, meter }: { licenseIssuer?: LicenseIssuer; licenseCodeHooks?: LicenseCodeHooks; meter?: UsageMeter } = {}): FamilyMount[] {
   return [
+    ...(meter ? [kgkitApiMount({ meter })] : []),
     mountSaasV2,
     mountKit,
     mountSaasV1,
@@ -51,14 +57,14 @@ export function familyMounts({ licenseIssuer, licenseCodeHooks }: { licenseIssue
 }
 
 /** The whole HTTP surface, built apart from listening so tests drive it with `app.request()`. */
-export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now, orders, families = familyMounts(), directory = tenantDirectoryReader(db, config.dataKey) }: AppDeps): Hono {
+export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now, orders, usage, families = familyMounts(), directory = tenantDirectoryReader(db, config.dataKey) }: AppDeps): Hono {
   const app = new Hono();
   const json: FamilyContext['json'] = (c, body, status = 200) => c.body(asciiJson(body), status, { 'content-type': 'application/json;charset=UTF-8' });
   const refuse = (c: Context, code: SignatureFailureCode, reason: string) => {
     logger.warn('refused', { path: c.req.path, resultCode: code, reason });
     return json(c, { resultCode: code, resultMsg: reason });
   };
-  const context: FamilyContext = { config, db, lifecycle, directory, nonces, ...(orders ? { orders } : {}), logger, now, json, refuse, observe: (family) => auditObserver({ family, db, logger, now }) };
+  const context: FamilyContext = { config, db, lifecycle, directory, nonces, ...(orders ? { orders } : {}), ...(usage ? { usage } : {}), logger, now, json, refuse, observe: (family) => auditObserver({ family, db, logger, now }) };
 
   app.get('/healthz', async (c) => {
     try {

@@ -5,6 +5,7 @@ import type { InstanceLifecycle } from '../instances/lifecycle.js';
 import type { TenantDirectoryReader } from '../kit/directory.js';
 import type { Logger } from '../log.js';
 import type { NonceRegistry, SignatureFailureCode } from '../security/signed-request-check.js';
+import type { UsageInfoSource } from '../saas-v2/handlers.js';
 import type { Database } from '../store/schema.js';
 
 /** What a family needs of order enrichment: ask for an order line to be looked up (src/orders/order-lookups.ts). */
@@ -25,6 +26,8 @@ export interface FamilyContext {
   nonces: NonceRegistry;
   /** Order enrichment, when the marketplace's Query Order is configured (KOOGALLERY_AK/SK). */
   orders?: OrderTracker;
+  /** Usage metering: where queryInstance reads pay-per-use usage. */
+  usage?: UsageInfoSource;
   logger: Logger;
   now: () => number;
   /** A JSON answer with non-ASCII written as \uXXXX (see ascii-json.ts). */

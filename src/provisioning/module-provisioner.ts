@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LicenseCodeHooks } from '../license-code/license-codes.js';
 import type { LicenseIssuer } from '../online-license/license-issuer.js';
+import type { RecordResult, UsageEventInput } from '../usage/record.js';
 import type { ChangePolicy, Provisioner } from './provisioner.js';
 
 const HOOKS = ['create', 'refresh', 'setFrozen', 'release', 'upgrade'] as const;
@@ -15,11 +16,19 @@ export interface SellerModule {
   licenseIssuer?: LicenseIssuer;
   /** Follows license-code renewals, freezes and releases. */
   licenseCodeHooks?: LicenseCodeHooks;
+  /** Called once at start-up with what kgkit offers the product in the same process (record usage). */
+  start?: (kgkit: KgkitServices) => void | Promise<void>;
+}
+
+/** What a seller's module may call in kgkit. */
+export interface KgkitServices {
+  /** Records usage of pay-per-use instances, idempotent by `eventId` (UsageMeter.record, src/usage/meter.ts). */
+  recordUsage(events: readonly UsageEventInput[]): Promise<RecordResult[]>;
 }
 
 /**
  * Loads the seller's own code from a module (TypeScript or JavaScript) that exports `provisioner` (every hook of the
- * Provisioner interface) and, optionally, `changePolicy`, `licenseIssuer` and `licenseCodeHooks`. Checked at start-up,
+ * Provisioner interface) and, optionally, `changePolicy`, `licenseIssuer`, `licenseCodeHooks` and `start`. Checked at start-up,
  * so a wrong module stops the server with a clear message instead of failing the first order.
  */
 export async function loadProvisionerModule(path: string): Promise<SellerModule> {
@@ -37,6 +46,7 @@ export async function loadProvisionerModule(path: string): Promise<SellerModule>
   }
   const issuer = loaded.licenseIssuer as Record<string, unknown> | undefined;
   if (issuer !== undefined && typeof issuer?.issue !== 'function') throw new Error(`PROVISIONER_MODULE ${path}: \`licenseIssuer\`, when exported, must have issue()`);
+  if (loaded.start !== undefined && typeof loaded.start !== 'function') throw new Error(`PROVISIONER_MODULE ${path}: \`start\`, when exported, must be a function`);
   const codeHooks = loaded.licenseCodeHooks as Record<string, unknown> | undefined;
   const missingCodeHooks = codeHooks === undefined ? [] : LICENSE_CODE_HOOKS.filter((hook) => typeof codeHooks?.[hook] !== 'function');
   if (missingCodeHooks.length > 0) throw new Error(`PROVISIONER_MODULE ${path}: \`licenseCodeHooks\` must have ${missingCodeHooks.join(', ')}`);
@@ -45,5 +55,6 @@ export async function loadProvisionerModule(path: string): Promise<SellerModule>
     ...(loaded.changePolicy ? { changePolicy: loaded.changePolicy as ChangePolicy } : {}),
     ...(issuer ? { licenseIssuer: issuer as unknown as LicenseIssuer } : {}),
     ...(codeHooks ? { licenseCodeHooks: codeHooks as unknown as LicenseCodeHooks } : {}),
+    ...(loaded.start ? { start: loaded.start as SellerModule['start'] } : {}),
   };
 }

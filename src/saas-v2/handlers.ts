@@ -1,3 +1,4 @@
+import type { UsageInfoEntry } from '../usage/status.js';
 import type { EncryptType } from '../crypto/aes-credentials.js';
 import { encryptCredential } from '../crypto/aes-credentials.js';
 import type { AppAccess, Instance } from '../instances/instance.js';
@@ -9,10 +10,17 @@ export interface SaasV2HandlerOptions {
   lifecycle: InstanceLifecycle;
   /** Encrypt userName/password in queryInstance answers (saas-v2.md §1.5); V2.0 sends them in clear by default. */
   credentialEncryption?: { accessKey: string; encryptType: EncryptType };
+  /** Usage metering: queryInstance answers each pay-per-use instance's usage (`usageInfo`) from it. */
+  usage?: UsageInfoSource;
+}
+
+/** Where queryInstance reads usage from (UsageMeter). */
+export interface UsageInfoSource {
+  usageInfo(instanceIds: readonly string[]): Promise<Map<string, UsageInfoEntry[]>>;
 }
 
 /** Maps each activity to the instance lifecycle and its outcome back to the contract. */
-export function saasV2Handlers({ lifecycle, credentialEncryption }: SaasV2HandlerOptions): SaasV2Handlers {
+export function saasV2Handlers({ lifecycle, credentialEncryption, usage }: SaasV2HandlerOptions): SaasV2Handlers {
   const appInfoOf = (access: AppAccess): AppAccess => {
     if (!credentialEncryption) return access;
     const { accessKey, encryptType } = credentialEncryption;
@@ -33,11 +41,15 @@ export function saasV2Handlers({ lifecycle, credentialEncryption }: SaasV2Handle
     async queryInstance(request) {
       const outcome = await lifecycle.query(request.instanceId.split(','));
       if (outcome.code === '000003') return result.queryInstance({ resultCode: outcome.code, resultMsg: messageFor(outcome.code) });
+      const usageOf = usage ? await usage.usageInfo(outcome.instances.map((instance) => instance.instanceId)) : new Map<string, UsageInfoEntry[]>();
       return result.queryInstance({
         resultCode: outcome.code,
         resultMsg: messageFor(outcome.code),
         ...(credentialEncryption ? { encryptType: credentialEncryption.encryptType } : {}),
-        info: outcome.instances.map(infoOf),
+        info: outcome.instances.map((instance) => {
+          const entries = usageOf.get(instance.instanceId) ?? [];
+          return entries.length === 0 ? infoOf(instance) : { ...infoOf(instance), usageInfo: entries.map((entry) => ({ ...entry, usageValue: Number(entry.usageValue) })) };
+        }),
       });
     },
 

@@ -7,7 +7,7 @@ import { bodySign } from '../security/body-sign.js';
 import { saasV2Handlers } from './handlers.js';
 
 /** SaaS V2.0 basic interfaces: POST JSON to the production path, signature in the query (saas-v2.md §1–3). */
-export const mountSaasV2: FamilyMount = (app, { config, lifecycle, nonces, now, refuse, observe }) => {
+export const mountSaasV2: FamilyMount = (app, { config, lifecycle, usage, nonces, now, refuse, observe }) => {
   const path = config.saasPath;
   // Order matters: Body-Sign wraps every answer on the path, refusals included.
   if (config.bodySign) app.on('POST', path, bodySign({ accessKey: config.accessKey }));
@@ -18,6 +18,7 @@ export const mountSaasV2: FamilyMount = (app, { config, lifecycle, nonces, now, 
     paths: { saasProduction: path },
     handlers: saasV2Handlers({
       lifecycle,
+      ...(usage ? { usage } : {}),
       ...(config.credentialEncryption !== 'none' ? { credentialEncryption: { accessKey: config.accessKey, encryptType: config.credentialEncryption } } : {}),
     }),
     readBody: (c) => c.get('signedBody'),

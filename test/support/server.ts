@@ -2,13 +2,14 @@ import type { Hono } from 'hono';
 import { basicSignature, canonicalPayload } from '../../src/crypto/basic-signature.js';
 import { loadConfig } from '../../src/config.js';
 import { type AppConfig, buildApp } from '../../src/http/app.js';
-import type { FamilyMount } from '../../src/http/family.js';
+import type { FamilyMount, OrderTracker } from '../../src/http/family.js';
 import type { TenantDirectoryReader } from '../../src/kit/directory.js';
 import { InstanceLifecycle, type LifecycleOptions } from '../../src/instances/lifecycle.js';
 import { silentLogger } from '../../src/log.js';
 import { builtinProvisioner } from '../../src/provisioning/builtin-provisioner.js';
 import { sqlNonceRegistry } from '../../src/security/nonce-registry.js';
 import { SqlInstanceRepository } from '../../src/store/instances.js';
+import type { UsageInfoSource } from '../../src/saas-v2/handlers.js';
 import type { TestStore } from './stores.js';
 import { assertConforms } from './contract.js';
 
@@ -58,7 +59,7 @@ export function signedQuery(rawBody: string, options: { key?: string; timestamp?
 
 export function startTestServer(
   store: TestStore,
-  options: { config?: Partial<AppConfig>; lifecycle?: Partial<LifecycleOptions>; now?: number; families?: FamilyMount[]; directory?: TenantDirectoryReader } = {},
+  options: { config?: Partial<AppConfig>; lifecycle?: Partial<LifecycleOptions>; now?: number; families?: FamilyMount[]; directory?: TenantDirectoryReader; orders?: OrderTracker; usage?: UsageInfoSource } = {},
 ): TestServer {
   const clock = { now: options.now ?? Date.now() };
   const now = () => clock.now;
@@ -77,6 +78,8 @@ export function startTestServer(
     now,
     ...(options.families ? { families: options.families } : {}),
     ...(options.directory ? { directory: options.directory } : {}),
+    ...(options.orders ? { orders: options.orders } : {}),
+    ...(options.usage ? { usage: options.usage } : {}),
   });
   const path = options.config?.saasPath ?? TEST_CONFIG.saasPath;
   const raw = async (body: string | Uint8Array, query: string, headers: Record<string, string> = {}) =>

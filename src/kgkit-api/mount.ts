@@ -1,0 +1,34 @@
+import { bodyLimit } from 'hono/body-limit';
+import { mountKgkit } from '../../generated/kgkit/server.js';
+import type { FamilyMount } from '../http/family.js';
+import type { UsageMeter } from '../usage/meter.js';
+import { bearerToken } from './bearer-token.js';
+import { statusHandlers } from './status-handlers.js';
+import { usageHandlers } from './usage-handlers.js';
+
+const PREFIX = '/kgkit/v1';
+
+/**
+ * kgkit's own API for the seller's product (openapi/kgkit): record usage, and see what kgkit sends to the marketplace.
+ * Bearer-token authenticated; 1000 usage events of ~200 bytes fit the 1 MiB body limit.
+ */
+export function kgkitApiMount({ meter }: { meter: UsageMeter }): FamilyMount {
+  return (app, { config, db, json, logger }) => {
+    app.use(`${PREFIX}/*`, bearerToken(config.apiToken, (reason) => {
+      logger.warn('kgkit API call refused', { reason });
+      return new Response(JSON.stringify({ resultCode: '000001', resultMsg: reason }), { status: 401, headers: { 'content-type': 'application/json;charset=UTF-8', 'www-authenticate': 'Bearer' } });
+    }));
+    app.use(`${PREFIX}/*`, bodyLimit({ maxSize: 1024 * 1024, onError: (c) => json(c, { resultCode: '000002', resultMsg: 'body is larger than 1 MiB' }) }));
+    mountKgkit(app, {
+      handlers: { ...usageHandlers(meter), ...statusHandlers(db) },
+      // The seller's own calls are not the marketplace's: logged, not written to the audit trail.
+      observe: (call) =>
+        logger.info('kgkit API call', {
+          operation: call.activity,
+          resultCode: (call.result.body as { resultCode?: string }).resultCode,
+          durationMs: Math.round(call.durationMs),
+          ...(call.rejected !== undefined ? { rejected: call.rejected } : {}),
+        }),
+    });
+  };
+}

@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { type AkSk, verifyApigRequest } from '../crypto/apig-signature.js';
+import { verifyUsagePush } from '../crypto/usage-signature.js';
+import type { UsageRecordWire } from '../usage/push.js';
+import { type MarketplaceOperation, marketplaceOperations, successExamples } from './marketplace-contract.js';
+
+/** What the double does to one call instead of answering it normally. */
+export type Fault =
+  /** Answer HTTP 500 with the family's internal-error code, without processing the call. */
+  | 'error'
+  /** Process the call, then hold the answer for `holdMs`: the caller times out although the marketplace took it. */
+  | 'timeout';
+
+export interface MarketplaceApiOptions {
+  /** The key bound to the basic interfaces: verifies the usage push (saas-v2.md §6.1). */
+  accessKey: string;
+  /** The AK/SK the APIG-signed calls must be signed with (license-kit-openapi.md D.1). */
+  akSk: AkSk;
+  now?: () => number;
+  /** Decides a fault per call: the operation and the how-many-th call of it this is (1-based). */
+  fault?: (operationId: string, call: number) => Fault | undefined;
+  holdMs?: number;
+}
+
+/** One usage record as the double accepted it, with the state its background check gave it (an SDR code, DECISIONS 13). */
+export interface AcceptedUsage {
+  record: UsageRecordWire;
+  acceptedAt: number;
+  sdr: { state: 'valid' } | { state: 'invalid'; code: string };
+}
+
+export interface MarketplaceState {
+  /** Usage records by metering_sn: the marketplace bills each sn once. */
+  usage: Map<string, AcceptedUsage>;
+  /** Every push the double processed, with the size of its batch. */
+  pushes: { records: number; fault?: Fault }[];
+  /** Records received again with a metering_sn already billed (a retry after a timeout): counted once. */
+  resent: number;
+  /** A metering_sn sent again with other content, or two sns for one instance and window: must never happen. */
+  conflicts: string[];
+  uploads: { eventId: string; type: string; content: string; sha256?: string }[];
+  /** Requests that did not match openapi/marketplace, or whose signature failed. */
+  violations: string[];
+  calls: Map<string, number>;
+}
+
+const FAMILY_ERRORS: Record<string, { status: number; code: string; message: string; field: 'error_code' | 'resultCode' }> = {
+  queryOrder: { status: 500, code: 'MKT.0999', message: 'System internal error.', field: 'resultCode' },
+  pushUsage: { status: 500, code: 'MKT.0999', message: 'System internal error.', field: 'error_code' },
+  pushUsageLegacy: { status: 500, code: 'MKT.0999', message: 'System internal error.', field: 'error_code' },
+  uploadMarketEventFile: { status: 500, code: 'CBC.0999', message: 'internal error', field: 'error_code' },
+};
+const LICENSE_ERROR = { status: 200, code: '92020001', message: 'internal error', field: 'error_code' as const };
+const INVALID: Record<string, string> = { queryOrder: 'MKT.0101', pushUsage: 'MKT.0101', pushUsageLegacy: 'MKT.0101', uploadMarketEventFile: 'CBC.0101' };
+const TIME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+const timeOf = (value: string) => {
+  const m = TIME.exec(value);
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : Number.NaN;
+};
+
+/**
+ * A stand-in for the marketplace's Open APIs (openapi/marketplace) for tests and the simulator: it checks every request
+ * against the contract and its signature (APIG AK/SK, or the usage push's HMAC), serves the documented mock orders and
+ * the orders it is given, keeps usage records once per metering_sn, accepts License uploads, and injects faults.
+ */
+export function marketplaceApi(options: MarketplaceApiOptions): { app: Hono; state: MarketplaceState; addOrder(orderInfo: Record<string, unknown>): void } {
+  const { accessKey, akSk, now = Date.now, fault, holdMs = 1_000 } = options;
+  const state: MarketplaceState = { usage: new Map(), pushes: [], resent: 0, conflicts: [], uploads: [], violations: [], calls: new Map() };
+  const orders = new Map<string, unknown>();
+  for (const [name, answer] of successExamples('queryOrder')) orders.set(name, (answer as { orderInfo: unknown }).orderInfo);
+  const nonces = new Set<string>();
+  const windows = new Map<string, string>();
+  const app = new Hono();
+
+  const answer = (c: Context, status: number, body: object) => c.json(body, status as 200);
+  const refuse = (c: Context, op: MarketplaceOperation, status: number, code: string, message: string) => {
+    const field = op.operationId === 'queryOrder' ? 'resultCode' : 'error_code';
+    return answer(c, status, field === 'resultCode' ? { resultCode: code, resultMsg: message } : { error_code: code, error_msg: message });
+  };
+
+  for (const op of marketplaceOperations()) {
+    app.on(op.method.toUpperCase(), op.path.replace(/\{(\w+)\}/g, ':$1'), async (c) => {
+      const n = (state.calls.get(op.operationId) ?? 0) + 1;
+      state.calls.set(op.operationId, n);
+      const raw = new Uint8Array(await c.req.arrayBuffer());
+      const headers = Object.fromEntries([...c.req.raw.headers].map(([k, v]) => [k.toLowerCase(), v]));
+      const text = new TextDecoder().decode(raw);
+
+      // Authentication first, as the gateway does.
+      if (op.operationId === 'pushUsage') {
+        const verdict = verifyUsagePush(accessKey, headers, text, now());
+        const replay = verdict.ok && nonces.has(headers.nonce!);
+        if (!verdict.ok || replay) {
+          state.violations.push(`${op.operationId}: ${verdict.ok ? 'replayed nonce' : verdict.reason}`);
+          return refuse(c, op, verdict.ok || verdict.code === 'MKT.0154' ? 401 : 400, verdict.ok ? 'MKT.0154' : verdict.code, verdict.ok ? 'Illegal token' : 'Invalid body sign');
+        }
+        nonces.add(headers.nonce!);
+      } else {
+        const verdict = verifyApigRequest({ method: c.req.method, url: c.req.url, headers, body: raw }, (ak) => (ak === akSk.accessKey ? akSk.secretKey : undefined), now());
+        if (!verdict.ok) {
+          state.violations.push(`${op.operationId}: ${verdict.reason}`);
+          return answer(c, 401, { error_code: verdict.code, error_msg: `Incorrect IAM authentication information: ${verdict.reason}`, request_id: createHash('md5').update(text).digest('hex') });
+        }
+      }
+
+      let body: unknown;
+      let file: File | undefined;
+      if ((headers['content-type'] ?? '').startsWith('multipart/form-data')) {
+        const form = await new Request(c.req.url, { method: 'POST', headers: { 'content-type': headers['content-type']! }, body: raw }).formData();
+        const part = form.get('isvUpdateFileReq');
+        const filePart = form.get('file');
+        file = filePart instanceof File ? filePart : undefined;
+        body = { ...(part !== null ? { isvUpdateFileReq: typeof part === 'string' ? part : await part.text() } : {}), ...(filePart !== null ? { file: typeof filePart === 'string' ? filePart : await filePart.text() } : {}) };
+      } else if (raw.length > 0) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = text;
+        }
+      }
+      const problems = op.check({ query: c.req.query(), headers, path: c.req.param() as Record<string, string>, body });
+      if (problems.length > 0) {
+        state.violations.push(`${op.operationId}: ${problems.join('; ')}`);
+        const license = op.operationId.includes('License') || op.operationId === 'reportSoftwareUsage';
+        return license ? answer(c, 400, { error_code: '95000001', error_msg: 'req param is invalid' }) : refuse(c, op, 400, INVALID[op.operationId] ?? 'MKT.0101', problems[0]!);
+      }
+
+      const injected = fault?.(op.operationId, n);
+      if (injected === 'error') {
+        if (op.operationId === 'pushUsage') state.pushes.push({ records: 0, fault: 'error' });
+        const error = FAMILY_ERRORS[op.operationId] ?? LICENSE_ERROR;
+        return answer(c, error.status, { [error.field]: error.code, [error.field === 'resultCode' ? 'resultMsg' : 'error_msg']: error.message });
+      }
+      const response = await handle(op.operationId, c, body, file);
+      if (injected === 'timeout') {
+        if (op.operationId === 'pushUsage') state.pushes.at(-1)!.fault = 'timeout';
+        await new Promise((resolve) => setTimeout(resolve, holdMs));
+      }
+      return response;
+    });
+  }
+
+  async function handle(operationId: string, c: Context, body: unknown, file: File | undefined): Promise<Response> {
+    switch (operationId) {
+      case 'queryOrder': {
+        const orderInfo = orders.get(c.req.query('orderId')!);
+        if (!orderInfo) return answer(c, 400, { resultCode: 'MKT.0101', resultMsg: 'Invalid parameter: no such order' });
+        return answer(c, 200, { resultCode: 'MKT.0000', resultMsg: 'Success.', orderInfo });
+      }
+      case 'pushUsage': {
+        const records = (body as { usage_records: UsageRecordWire[] }).usage_records;
+        if (records.some((r) => timeOf(r.begin_time) < now() - 21 * 86_400_000)) return answer(c, 500, { error_code: 'MKT.9004', error_msg: 'Record beginTime extends Limit.' });
+        state.pushes.push({ records: records.length });
+        for (const record of records) accept(record);
+        return answer(c, 200, { error_code: 'MKT.0000', error_msg: 'Success.' });
+      }
+      case 'uploadMarketEventFile': {
+        const request = JSON.parse((body as { isvUpdateFileReq: string }).isvUpdateFileReq) as { type: string; characters?: string; sha256?: string };
+        const content = request.type === 'FILE' ? await file!.text() : request.characters ?? '';
+        if (request.type === 'FILE' && createHash('sha256').update(Buffer.from(await file!.arrayBuffer())).digest('hex') !== request.sha256?.toLowerCase()) {
+          state.violations.push('uploadMarketEventFile: sha256 does not match the file');
+          return answer(c, 400, { error_code: 'CBC.0101', error_msg: 'Invalid parameter: sha256' });
+        }
+        state.uploads.push({ eventId: c.req.param('event_id')!, type: request.type, content, ...(request.sha256 ? { sha256: request.sha256 } : {}) });
+        return answer(c, 200, { error_code: 'CBC.0000', error_msg: 'Success' });
+      }
+      case 'pushUsageLegacy':
+        return answer(c, 200, { error_code: 'MKT.0000', error_msg: 'Success.' });
+      default:
+        return answer(c, 200, { error_code: '92020000', error_msg: 'success' });
+    }
+  }
+
+  /** The marketplace's background check of a record (话单), and its dedup by metering_sn and by window. */
+  function accept(record: UsageRecordWire): void {
+    const known = state.usage.get(record.metering_sn);
+    if (known) {
+      if (JSON.stringify(known.record) !== JSON.stringify(record)) state.conflicts.push(`${record.metering_sn} was sent again with other content`);
+      state.resent += 1;
+      return;
+    }
+    const window = `${record.instance_id}|${record.relate_pkg_instance ?? ''}|${record.begin_time}|${record.end_time}`;
+    const other = windows.get(window);
+    if (other !== undefined) state.conflicts.push(`${record.metering_sn} repeats the window of ${other}`);
+    windows.set(window, record.metering_sn);
+    const begin = timeOf(record.begin_time);
+    const end = timeOf(record.end_time);
+    const valid = begin <= end && end <= now() && Number(record.usage_value) > 0;
+    state.usage.set(record.metering_sn, { record, acceptedAt: now(), sdr: valid ? { state: 'valid' } : { state: 'invalid', code: '011' } });
+  }
+
+  return { app, state, addOrder: (orderInfo) => orders.set(String(orderInfo.orderId), orderInfo) };
+}
