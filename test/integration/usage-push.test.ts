@@ -10,7 +10,9 @@ import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
 // Issue 4's delivery, over the wire: the meter pushes through the generated client (HMAC-signed, canonical body) to the
 // marketplace double, which checks every request against openapi/marketplace and its signature, bills each metering_sn
 // once, fails every third call (HTTP 500 MKT.0999) and holds every fourth answer past the client's timeout after billing
-// it. Every record must arrive exactly once, in batches of at most 250, with the sums of the events recorded.
+// it (the client gives up after 1 s, the double answers after 1.2 s: generous, so that a slow machine does not turn a
+// normal answer into a timeout). Every record must arrive exactly once, in batches of at most 250, with the sums of the
+// events recorded.
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 20, 0, 0, 0);
 const INSTANCES = 40;
@@ -24,7 +26,7 @@ describe.each(DIALECTS)('usage push over HTTP on %s', (dialect) => {
 
   beforeAll(async () => {
     store = await openTestStore(dialect);
-    marketplace = await startMarketplace({ now: () => clock.now, fault: (op, n) => (op !== 'pushUsage' ? undefined : n % 3 === 0 ? 'error' : n % 4 === 0 ? 'timeout' : undefined), holdMs: 300 });
+    marketplace = await startMarketplace({ now: () => clock.now, fault: (op, n) => (op !== 'pushUsage' ? undefined : n % 3 === 0 ? 'error' : n % 4 === 0 ? 'timeout' : undefined), holdMs: 1_200 });
     const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db), provisioner: fakeProvisioner().provisioner, now: () => clock.now });
     for (let i = 0; i < INSTANCES; i++) await lifecycle.create({ orderId: `CSPPU${i}`, orderLineId: `CSPPU${i}-000001`, businessId: `ppu-${i}`, test: false });
   });
@@ -36,7 +38,7 @@ describe.each(DIALECTS)('usage push over HTTP on %s', (dialect) => {
   it(`delivers ${EVENTS} events of ${INSTANCES} instances over ${HOURS} hours exactly once, in batches of at most 250`, async () => {
     clock.now = T0 + HOURS * HOUR + 10 * 60_000;
     const meter = new UsageMeter({ db: store.db, now: () => clock.now, batchSize: 250, retryBaseMs: 1_000, retryCapMs: 60_000 });
-    const api = new MarketplaceApi({ hosts: [marketplace.url], ...MARKETPLACE_KEYS, timeoutMs: 150, retries: 0, now: () => clock.now });
+    const api = new MarketplaceApi({ hosts: [marketplace.url], ...MARKETPLACE_KEYS, timeoutMs: 1_000, retries: 0, now: () => clock.now });
     const expected = new Map<string, bigint>();
     for (let start = 0; start < EVENTS; start += 1000) {
       const events = Array.from({ length: 1000 }, (_, k) => {

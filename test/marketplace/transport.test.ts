@@ -108,6 +108,14 @@ describe('marketplace transport', () => {
     expect(Date.now() - started).toBeLessThan(1_500);
   });
 
+  it('keeps its timeout even when fetch does not honour the abort (Node 20 can lose it under memory pressure)', async () => {
+    const deaf = async () => new Promise<Response>((resolve) => setTimeout(() => resolve(Response.json({ error_code: 'MKT.0000' })), 1_500));
+    const send = marketplaceTransport({ hosts: ['https://mkt.myhuaweicloud.com'], retries: 0, timeoutMs: 100, fetch: deaf, ...fast });
+    const started = Date.now();
+    await expect(send(new Request('https://mkt.myhuaweicloud.com/x'))).rejects.toThrow(/no answer within 100 ms/);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('stops at once when the caller aborts', async () => {
     const slow = await double([async () => new Promise<Response>((resolve) => setTimeout(() => resolve(new Response('{}')), 2_000))]);
     const send = marketplaceTransport({ hosts: [slow.url], ...fast });
