@@ -1,6 +1,6 @@
 # kgkit: every command a contributor or CI needs. `npm ci` is the only install step.
 .DEFAULT_GOAL := help
-.PHONY: help gen gen-check lint serve mock test events license-key usage
+.PHONY: help gen gen-check lint serve mock test events license-key usage docs
 
 # The binaries npm ci installed, called directly: npx would not pass SIGTERM on to the server.
 BIN := node_modules/.bin
@@ -22,8 +22,15 @@ lint: ## Lint the contracts (redocly), type-check, then the rules across contrac
 	$(BIN)/tsc --noEmit
 	$(BIN)/tsx scripts/lint.ts
 
-serve: ## Run the production-interface server (configured by environment; see README)
+serve: docs/index.html ## Run the production-interface server (configured by environment; see README)
 	$(BIN)/tsx src/index.ts
+
+docs: ## Build the static API reference of every contract into docs/ (the server serves it at /docs)
+	$(BIN)/tsx scripts/docs.ts
+
+# Rebuilt only when a contract changed since the last build.
+docs/index.html: $(wildcard generated/*/openapi.json)
+	$(BIN)/tsx scripts/docs.ts
 
 mock: ## Serve the SaaS V2.0 contract with Prism on MOCK_PORT (default 4010)
 	$(BIN)/tsx scripts/mock.ts

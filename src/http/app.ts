@@ -20,6 +20,7 @@ import type { NonceRegistry, SignatureFailureCode } from '../security/signed-req
 import type { Database } from '../store/schema.js';
 import { asciiJson } from './ascii-json.js';
 import { auditObserver } from './audit.js';
+import { mountDocs } from './docs.js';
 import type { UsageInfoSource } from '../saas-v2/handlers.js';
 import type { AppConfig, FamilyContext, FamilyMount, OrderTracker } from './family.js';
 
@@ -40,6 +41,8 @@ export interface AppDeps {
   families?: FamilyMount[];
   /** Where the SSO login reads tenants and users; default the Kit family's store. */
   directory?: TenantDirectoryReader;
+  /** Where /docs serves the API reference from; default docs/ (`make docs`). */
+  docsDir?: string;
 }
 
 /** Every interface family one server answers, each on its configured path; the seller's code where it plugs in. */
@@ -57,7 +60,7 @@ export function familyMounts({ licenseIssuer, licenseCodeHooks, meter }: { licen
 }
 
 /** The whole HTTP surface, built apart from listening so tests drive it with `app.request()`. */
-export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now, orders, usage, families = familyMounts(), directory = tenantDirectoryReader(db, config.dataKey) }: AppDeps): Hono {
+export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now, orders, usage, families = familyMounts(), directory = tenantDirectoryReader(db, config.dataKey), docsDir }: AppDeps): Hono {
   const app = new Hono();
   const json: FamilyContext['json'] = (c, body, status = 200) => c.body(asciiJson(body), status, { 'content-type': 'application/json;charset=UTF-8' });
   const refuse = (c: Context, code: SignatureFailureCode, reason: string) => {
@@ -75,6 +78,7 @@ export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now
     }
   });
 
+  mountDocs(app, docsDir);
   for (const mount of families) mount(app, context);
 
   app.notFound((c) => json(c, { resultCode: '000002', resultMsg: `no interface at ${c.req.method} ${c.req.path}` }, 404));
