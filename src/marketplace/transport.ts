@@ -1,3 +1,5 @@
+import { withDeadline } from '../http/deadline.js';
+
 /**
  * How kgkit reaches the marketplace's Open APIs: the `fetch` the generated openapi-fetch client is given.
  * Per attempt it signs the request for the host it goes to (the `Host` header and the usage push nonce are signed,
@@ -104,36 +106,20 @@ export function marketplaceTransport(options: TransportOptions): (request: Reque
       const outgoing: OutgoingRequest = { method: request.method, url: target.href, headers: { ...headers, host: target.host }, body };
       const signed = { ...outgoing.headers, ...sign(outgoing, now()) };
       delete signed.host; // fetch sets Host from the URL; it is signed with the same value
-      // The timeout is raced, not only signalled: on Node 20, fetch may lose the abort of a Request's signal when the
-      // following signal is collected under memory pressure, and then waits for the answer regardless (seen in
-      // test/integration/usage-push.test.ts). The abort still frees the connection whenever it does arrive.
-      const controller = new AbortController();
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
-      });
-      const onCallerAbort = () => controller.abort(request.signal.reason);
-      request.signal.addEventListener('abort', onCallerAbort, { once: true });
       let response: Response;
       try {
-        const sent = send(new Request(target, { method: request.method, headers: signed, ...(body.length > 0 ? { body } : {}), signal: controller.signal }));
-        sent.catch(() => {}); // settled after a timeout: nobody waits for it any more
-        const first = await Promise.race([sent, expired]);
-        if (first === 'timeout') {
-          controller.abort(new Error(`no answer within ${timeoutMs} ms`));
+        const answered = await withDeadline(timeoutMs, (signal) => send(new Request(target, { method: request.method, headers: signed, ...(body.length > 0 ? { body } : {}), signal })), request.signal);
+        if (!answered.done) {
           lastFailure = `${target.host}: no answer within ${timeoutMs} ms`;
           host = (host + 1) % bases.length;
           continue;
         }
-        response = first;
+        response = answered.value;
       } catch (error) {
         if (request.signal.aborted) throw error;
         lastFailure = `${target.host}: ${describeNetworkError(error)}`;
         host = (host + 1) % bases.length; // unreachable: the next attempt goes to the fallback host
         continue;
-      } finally {
-        clearTimeout(timer);
-        request.signal.removeEventListener('abort', onCallerAbort);
       }
       if (response.status < 500 || attempt === retries) return response;
       const code = await errorCodeOf(response.clone());

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { withDeadline } from '../http/deadline.js';
 import type { AppAccess } from '../instances/instance.js';
 import {
   type ChangePolicy,
@@ -63,7 +64,7 @@ export function forwardingChangePolicy(options: ForwardingOptions): ChangePolicy
   const send = sender(options);
   return async ({ instanceId, productInfo, test }) => {
     try {
-      await send('changeCheck', { instanceId, productInfo, test }, AbortSignal.timeout(options.timeoutMs ?? 30_000));
+      await send('changeCheck', { instanceId, productInfo, test }, new AbortController().signal);
       return { allowed: true };
     } catch (error) {
       if (error instanceof ProvisioningRefusal && error.resultCode === '000100') return { allowed: false, reason: error.message };
@@ -82,13 +83,21 @@ function sender({ url, secret, timeoutMs = 30_000, fetch: fetchImpl = fetch }: F
     const body = JSON.stringify({ event: name, ...payload });
     const timestamp = String(Date.now());
     const signature = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-    const response = await fetchImpl(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-kgkit-timestamp': timestamp, 'x-kgkit-signature': signature },
-      body,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-    });
-    const text = await response.text();
+    const answered = await withDeadline(
+      timeoutMs,
+      async (deadline) => {
+        const response = await fetchImpl(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-kgkit-timestamp': timestamp, 'x-kgkit-signature': signature },
+          body,
+          signal: deadline,
+        });
+        return { response, text: await response.text() };
+      },
+      signal,
+    );
+    if (!answered.done) throw new Error(`application did not answer ${name} within ${timeoutMs} ms`);
+    const { response, text } = answered.value;
     let parsed: unknown;
     try {
       parsed = text === '' ? undefined : JSON.parse(text);

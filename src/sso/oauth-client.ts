@@ -1,5 +1,6 @@
 import { createOauthClient } from '../../generated/oauth/client.js';
 import type { components, paths } from '../../generated/oauth/types.js';
+import { withDeadline } from '../http/deadline.js';
 
 /**
  * The tenant's auth centre as the seller calls it (openapi/oauth; license-kit-openapi.md §C.9). Every call has its
@@ -92,11 +93,10 @@ function refusedOrFailed(response: Response, body: unknown): { error: AuthCentre
 
 /** Runs one call within its budget; a throw (network, abort, a 200 that is not JSON) becomes a failure value. */
 async function call<T>(timeoutMs: number, run: (signal: AbortSignal) => Promise<AuthCentreResult<T>>): Promise<AuthCentreResult<T>> {
-  const signal = AbortSignal.timeout(timeoutMs);
   try {
-    return await run(signal);
+    const answered = await withDeadline(timeoutMs, run);
+    return answered.done ? answered.value : { error: { kind: 'timeout' } };
   } catch (error) {
-    if (signal.aborted) return { error: { kind: 'timeout' } };
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     return failed(error instanceof SyntaxError ? 'answer is not JSON' : `unreachable${cause ? ` (${cause})` : ''}`);
   }
