@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { type AkSk, verifyApigRequest } from '../crypto/apig-signature.js';
-import { verifyUsagePush } from '../crypto/usage-signature.js';
+import { APIG_CLOCK_TOLERANCE_MS, type AkSk, verifyApigRequest } from '../crypto/apig-signature.js';
+import { USAGE_PUSH_TOLERANCE_MS, verifyUsagePush } from '../crypto/usage-signature.js';
 import type { UsageRecordWire } from '../usage/push.js';
 import { type MarketplaceOperation, marketplaceOperations, successExamples } from './marketplace-contract.js';
+import { type SdrVerdict, type UsageInstanceView, checkUsageRecord } from './sdr-checks.js';
 
 /** What the double does to one call instead of answering it normally. */
 export type Fault =
@@ -22,13 +23,39 @@ export interface MarketplaceApiOptions {
   /** Decides a fault per call: the operation and the how-many-th call of it this is (1-based). */
   fault?: (operationId: string, call: number) => Fault | undefined;
   holdMs?: number;
+  /**
+   * The background check of usage records (SDR codes 001–013). Without it a record is checked at once, and only on
+   * its own (no instance checks): the bare Open API double of the client tests.
+   */
+  usageChecks?: UsageChecks;
+  /** How far the callers' clocks may be from `now` (usage push `ts`, APIG `X-Sdk-Date`); the documented values by default. */
+  clockToleranceMs?: { usagePush?: number; apig?: number };
+}
+
+export interface UsageChecks {
+  /** The instance a record names, as the marketplace knows it; undefined when it does not exist. */
+  instanceOf(instanceId: string): UsageInstanceView | undefined;
+  productDelisted?(productId: string): boolean;
+  /** How long after its push a record is checked (it is `pending` meanwhile). */
+  delayMs: number;
+  /** Waits `ms` (the simulator's clock). */
+  sleep(ms: number): Promise<void>;
 }
 
 /** One usage record as the double accepted it, with the state its background check gave it (an SDR code, DECISIONS 13). */
 export interface AcceptedUsage {
   record: UsageRecordWire;
   acceptedAt: number;
-  sdr: { state: 'valid' } | { state: 'invalid'; code: string };
+  sdr: SdrVerdict;
+  validatedAt?: number;
+}
+
+/** One Open API request the double answered, for the simulator's page. */
+export interface OpenApiRequest {
+  at: number;
+  operationId: string;
+  status: number;
+  code?: string;
 }
 
 export interface MarketplaceState {
@@ -40,10 +67,14 @@ export interface MarketplaceState {
   resent: number;
   /** A metering_sn sent again with other content, or two sns for one instance and window: must never happen. */
   conflicts: string[];
+  /** The records of those metering_sn sent again with other content (SDR 005). */
+  duplicates: AcceptedUsage[];
   uploads: { eventId: string; type: string; content: string; sha256?: string }[];
   /** Requests that did not match openapi/marketplace, or whose signature failed. */
   violations: string[];
   calls: Map<string, number>;
+  /** The latest requests (at most 500), oldest first. */
+  requests: OpenApiRequest[];
 }
 
 const FAMILY_ERRORS: Record<string, { status: number; code: string; message: string; field: 'error_code' | 'resultCode' }> = {
@@ -63,11 +94,12 @@ const timeOf = (value: string) => {
 /**
  * A stand-in for the marketplace's Open APIs (openapi/marketplace) for tests and the simulator: it checks every request
  * against the contract and its signature (APIG AK/SK, or the usage push's HMAC), serves the documented mock orders and
- * the orders it is given, keeps usage records once per metering_sn, accepts License uploads, and injects faults.
+ * the orders it is given, keeps usage records once per metering_sn and checks each in the background into an SDR
+ * state (`usageChecks`), accepts License uploads, and injects faults.
  */
 export function marketplaceApi(options: MarketplaceApiOptions): { app: Hono; state: MarketplaceState; addOrder(orderInfo: Record<string, unknown>): void } {
-  const { accessKey, akSk, now = Date.now, fault, holdMs = 1_000 } = options;
-  const state: MarketplaceState = { usage: new Map(), pushes: [], resent: 0, conflicts: [], uploads: [], violations: [], calls: new Map() };
+  const { accessKey, akSk, now = Date.now, fault, holdMs = 1_000, usageChecks, clockToleranceMs = {} } = options;
+  const state: MarketplaceState = { usage: new Map(), pushes: [], resent: 0, conflicts: [], duplicates: [], uploads: [], violations: [], calls: new Map(), requests: [] };
   const orders = new Map<string, unknown>();
   for (const [name, answer] of successExamples('queryOrder')) orders.set(name, (answer as { orderInfo: unknown }).orderInfo);
   const nonces = new Set<string>();
@@ -82,64 +114,72 @@ export function marketplaceApi(options: MarketplaceApiOptions): { app: Hono; sta
 
   for (const op of marketplaceOperations()) {
     app.on(op.method.toUpperCase(), op.path.replace(/\{(\w+)\}/g, ':$1'), async (c) => {
-      const n = (state.calls.get(op.operationId) ?? 0) + 1;
-      state.calls.set(op.operationId, n);
-      const raw = new Uint8Array(await c.req.arrayBuffer());
-      const headers = Object.fromEntries([...c.req.raw.headers].map(([k, v]) => [k.toLowerCase(), v]));
-      const text = new TextDecoder().decode(raw);
-
-      // Authentication first, as the gateway does.
-      if (op.operationId === 'pushUsage') {
-        const verdict = verifyUsagePush(accessKey, headers, text, now());
-        const replay = verdict.ok && nonces.has(headers.nonce!);
-        if (!verdict.ok || replay) {
-          state.violations.push(`${op.operationId}: ${verdict.ok ? 'replayed nonce' : verdict.reason}`);
-          return refuse(c, op, verdict.ok || verdict.code === 'MKT.0154' ? 401 : 400, verdict.ok ? 'MKT.0154' : verdict.code, verdict.ok ? 'Illegal token' : 'Invalid body sign');
-        }
-        nonces.add(headers.nonce!);
-      } else {
-        const verdict = verifyApigRequest({ method: c.req.method, url: c.req.url, headers, body: raw }, (ak) => (ak === akSk.accessKey ? akSk.secretKey : undefined), now());
-        if (!verdict.ok) {
-          state.violations.push(`${op.operationId}: ${verdict.reason}`);
-          return answer(c, 401, { error_code: verdict.code, error_msg: `Incorrect IAM authentication information: ${verdict.reason}`, request_id: createHash('md5').update(text).digest('hex') });
-        }
-      }
-
-      let body: unknown;
-      let file: File | undefined;
-      if ((headers['content-type'] ?? '').startsWith('multipart/form-data')) {
-        const form = await new Request(c.req.url, { method: 'POST', headers: { 'content-type': headers['content-type']! }, body: raw }).formData();
-        const part = form.get('isvUpdateFileReq');
-        const filePart = form.get('file');
-        file = filePart instanceof File ? filePart : undefined;
-        body = { ...(part !== null ? { isvUpdateFileReq: typeof part === 'string' ? part : await part.text() } : {}), ...(filePart !== null ? { file: typeof filePart === 'string' ? filePart : await filePart.text() } : {}) };
-      } else if (raw.length > 0) {
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = text;
-        }
-      }
-      const problems = op.check({ query: c.req.query(), headers, path: c.req.param() as Record<string, string>, body });
-      if (problems.length > 0) {
-        state.violations.push(`${op.operationId}: ${problems.join('; ')}`);
-        const license = op.operationId.includes('License') || op.operationId === 'reportSoftwareUsage';
-        return license ? answer(c, 400, { error_code: '95000001', error_msg: 'req param is invalid' }) : refuse(c, op, 400, INVALID[op.operationId] ?? 'MKT.0101', problems[0]!);
-      }
-
-      const injected = fault?.(op.operationId, n);
-      if (injected === 'error') {
-        if (op.operationId === 'pushUsage') state.pushes.push({ records: 0, fault: 'error' });
-        const error = FAMILY_ERRORS[op.operationId] ?? LICENSE_ERROR;
-        return answer(c, error.status, { [error.field]: error.code, [error.field === 'resultCode' ? 'resultMsg' : 'error_msg']: error.message });
-      }
-      const response = await handle(op.operationId, c, body, file);
-      if (injected === 'timeout') {
-        if (op.operationId === 'pushUsage') state.pushes.at(-1)!.fault = 'timeout';
-        await new Promise((resolve) => setTimeout(resolve, holdMs));
-      }
+      const response = await answerOperation(op, c);
+      const body = (await response.clone().json().catch(() => ({}))) as { resultCode?: string; error_code?: string };
+      state.requests.push({ at: now(), operationId: op.operationId, status: response.status, ...(body.resultCode ?? body.error_code ? { code: body.resultCode ?? body.error_code } : {}) });
+      if (state.requests.length > 500) state.requests.splice(0, state.requests.length - 500);
       return response;
     });
+  }
+
+  async function answerOperation(op: MarketplaceOperation, c: Context): Promise<Response> {
+    const n = (state.calls.get(op.operationId) ?? 0) + 1;
+    state.calls.set(op.operationId, n);
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    const headers = Object.fromEntries([...c.req.raw.headers].map(([k, v]) => [k.toLowerCase(), v]));
+    const text = new TextDecoder().decode(raw);
+
+    // Authentication first, as the gateway does.
+    if (op.operationId === 'pushUsage') {
+      const verdict = verifyUsagePush(accessKey, headers, text, now(), clockToleranceMs.usagePush ?? USAGE_PUSH_TOLERANCE_MS);
+      const replay = verdict.ok && nonces.has(headers.nonce!);
+      if (!verdict.ok || replay) {
+        state.violations.push(`${op.operationId}: ${verdict.ok ? 'replayed nonce' : verdict.reason}`);
+        return refuse(c, op, verdict.ok || verdict.code === 'MKT.0154' ? 401 : 400, verdict.ok ? 'MKT.0154' : verdict.code, verdict.ok ? 'Illegal token' : 'Invalid body sign');
+      }
+      nonces.add(headers.nonce!);
+    } else {
+      const verdict = verifyApigRequest({ method: c.req.method, url: c.req.url, headers, body: raw }, (ak) => (ak === akSk.accessKey ? akSk.secretKey : undefined), now(), clockToleranceMs.apig ?? APIG_CLOCK_TOLERANCE_MS);
+      if (!verdict.ok) {
+        state.violations.push(`${op.operationId}: ${verdict.reason}`);
+        return answer(c, 401, { error_code: verdict.code, error_msg: `Incorrect IAM authentication information: ${verdict.reason}`, request_id: createHash('md5').update(text).digest('hex') });
+      }
+    }
+
+    let body: unknown;
+    let file: File | undefined;
+    if ((headers['content-type'] ?? '').startsWith('multipart/form-data')) {
+      const form = await new Request(c.req.url, { method: 'POST', headers: { 'content-type': headers['content-type']! }, body: raw }).formData();
+      const part = form.get('isvUpdateFileReq');
+      const filePart = form.get('file');
+      file = filePart instanceof File ? filePart : undefined;
+      body = { ...(part !== null ? { isvUpdateFileReq: typeof part === 'string' ? part : await part.text() } : {}), ...(filePart !== null ? { file: typeof filePart === 'string' ? filePart : await filePart.text() } : {}) };
+    } else if (raw.length > 0) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+    }
+    const problems = op.check({ query: c.req.query(), headers, path: c.req.param() as Record<string, string>, body });
+    if (problems.length > 0) {
+      state.violations.push(`${op.operationId}: ${problems.join('; ')}`);
+      const license = op.operationId.includes('License') || op.operationId === 'reportSoftwareUsage';
+      return license ? answer(c, 400, { error_code: '95000001', error_msg: 'req param is invalid' }) : refuse(c, op, 400, INVALID[op.operationId] ?? 'MKT.0101', problems[0]!);
+    }
+
+    const injected = fault?.(op.operationId, n);
+    if (injected === 'error') {
+      if (op.operationId === 'pushUsage') state.pushes.push({ records: 0, fault: 'error' });
+      const error = FAMILY_ERRORS[op.operationId] ?? LICENSE_ERROR;
+      return answer(c, error.status, { [error.field]: error.code, [error.field === 'resultCode' ? 'resultMsg' : 'error_msg']: error.message });
+    }
+    const response = await handle(op.operationId, c, body, file);
+    if (injected === 'timeout') {
+      if (op.operationId === 'pushUsage') state.pushes.at(-1)!.fault = 'timeout';
+      await new Promise((resolve) => setTimeout(resolve, holdMs));
+    }
+    return response;
   }
 
   async function handle(operationId: string, c: Context, body: unknown, file: File | undefined): Promise<Response> {
@@ -173,22 +213,40 @@ export function marketplaceApi(options: MarketplaceApiOptions): { app: Hono; sta
     }
   }
 
-  /** The marketplace's background check of a record (话单), and its dedup by metering_sn and by window. */
+  /** Takes a record once per metering_sn (a resend is billed once); its check runs in the background (SDR 001–013). */
   function accept(record: UsageRecordWire): void {
     const known = state.usage.get(record.metering_sn);
     if (known) {
-      if (JSON.stringify(known.record) !== JSON.stringify(record)) state.conflicts.push(`${record.metering_sn} was sent again with other content`);
       state.resent += 1;
+      if (JSON.stringify(known.record) !== JSON.stringify(record)) {
+        state.conflicts.push(`${record.metering_sn} was sent again with other content`);
+        const duplicate: AcceptedUsage = { record, acceptedAt: now(), sdr: { state: 'pending' } };
+        state.duplicates.push(duplicate);
+        check(duplicate, { snReused: true });
+      }
       return;
     }
     const window = `${record.instance_id}|${record.relate_pkg_instance ?? ''}|${record.begin_time}|${record.end_time}`;
     const other = windows.get(window);
     if (other !== undefined) state.conflicts.push(`${record.metering_sn} repeats the window of ${other}`);
-    windows.set(window, record.metering_sn);
-    const begin = timeOf(record.begin_time);
-    const end = timeOf(record.end_time);
-    const valid = begin <= end && end <= now() && Number(record.usage_value) > 0;
-    state.usage.set(record.metering_sn, { record, acceptedAt: now(), sdr: valid ? { state: 'valid' } : { state: 'invalid', code: '011' } });
+    else windows.set(window, record.metering_sn);
+    const accepted: AcceptedUsage = { record, acceptedAt: now(), sdr: { state: 'pending' } };
+    state.usage.set(record.metering_sn, accepted);
+    check(accepted, other !== undefined ? { sameWindowAs: other } : {});
+  }
+
+  function check(accepted: AcceptedUsage, found: { snReused?: boolean; sameWindowAs?: string }): void {
+    const run = () => {
+      accepted.sdr = checkUsageRecord(accepted.record, {
+        now: now(),
+        ...found,
+        ...(usageChecks ? { instanceOf: (id: string) => usageChecks.instanceOf(id) } : {}),
+        ...(usageChecks?.productDelisted ? { productDelisted: (id: string) => usageChecks.productDelisted!(id) } : {}),
+      });
+      accepted.validatedAt = now();
+    };
+    if (!usageChecks || usageChecks.delayMs <= 0) run();
+    else void usageChecks.sleep(usageChecks.delayMs).then(run);
   }
 
   return { app, state, addOrder: (orderInfo) => orders.set(String(orderInfo.orderId), orderInfo) };
