@@ -1,10 +1,18 @@
 /**
- * `kgkit <command>`: the command line (bin/kgkit). Every command reads the same environment as the server
- * (DATABASE_URL first); none of them needs the marketplace.
+ * `kgkit <command>`: the command line (bin/kgkit). `conformance` and `simulate` talk to a seller server over HTTP; the
+ * other commands read the same environment as the server (DATABASE_URL first) and need no marketplace.
  */
 import { fileURLToPath } from 'node:url';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
+  conformance: {
+    summary: 'conformance --url <production URL> --key <key> [...]: run the seller console\'s debug cases against a seller server (--help)',
+    run: async (argv) => (await import('./conformance.js')).conformanceCommand(argv),
+  },
+  simulate: {
+    summary: 'simulate --seller-url <production URL> --key <key> [...]: a stateful KooGallery stand-in with a web page (--help)',
+    run: async (argv) => (await import('./simulate.js')).simulateCommand(argv),
+  },
   usage: {
     summary: 'usage status [--state pending|sent|rejected|expired] [--instance id] [--limit n] [--json]: usage records and their delivery',
     run: async (argv) => (await import('./usage.js')).usageCommand(argv),

@@ -1,0 +1,121 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conformanceCommand } from '../../src/cli/conformance.js';
+import { catalogue } from '../../src/conformance/catalogue/index.js';
+import type { ConformanceReport } from '../../src/conformance/runner.js';
+import { BROKEN_SELLERS, KIT_PUBLIC_KEY_PEM, type RunningSeller, startSeller } from '../fixtures/broken-sellers/index.js';
+import { KEYS } from '../support/server.js';
+
+// `kgkit conformance`: arguments, exit codes, the progress line, the summary table, JUnit XML and JSON.
+
+const dir = mkdtempSync(join(tmpdir(), 'kgkit-conformance-cli-'));
+const publicKey = join(dir, 'kit.pub.pem');
+writeFileSync(publicKey, KIT_PUBLIC_KEY_PEM);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function kgkit(argv: string[], isTTY = false): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await conformanceCommand(argv, { out: (text) => (out += text), err: (text) => (err += text), isTTY });
+  return { code, out, err };
+}
+
+function everyFamily(seller: RunningSeller): string[] {
+  const { endpoints } = seller;
+  return [
+    ...['--url', endpoints['saas-v2'].url, '--key', KEYS.basic, '--kit-key', KEYS.kit, '--kit-public-key', publicKey],
+    ...['--saas-v1-url', endpoints['saas-v1'].url, '--online-license-url', endpoints['online-license'].url],
+    ...['--license-code-url', endpoints['license-code'].url, '--license-code-key', KEYS.licenseCode],
+    ...['--order-notify-url', endpoints['order-notify'].url, '--order-notify-key', KEYS.orderNotify],
+  ];
+}
+
+describe('kgkit conformance: bad arguments exit 2 with every problem and the usage', () => {
+  it.each([
+    ['no key', ['--url', 'http://127.0.0.1:1/saas'], '--key is required'],
+    ['a URL that is not http(s)', ['--url', 'ftp://seller.example.com/saas', '--key', 'k'], '--url must be an http:// or https:// URL, got "ftp://seller.example.com/saas"'],
+    ['an unknown family', ['--url', 'http://s/saas', '--key', 'k', '--family', 'saas-v3'], '--family: unknown family "saas-v3"'],
+    ['a family without its URL', ['--url', 'http://s/saas', '--key', 'k', '--family', 'saas-v1'], '--family saas-v1 needs --saas-v1-url'],
+    ['a timeout out of range', ['--url', 'http://s/saas', '--key', 'k', '--timeout', '10'], '--timeout must be an integer from 100 to 60000 (ms)'],
+    ['an unknown option', ['--url', 'http://s/saas', '--key', 'k', '--verbose'], "Unknown option '--verbose'"],
+    ['a positional argument', ['run', '--key', 'k'], "Unexpected argument 'run'"],
+    ['nothing to test', ['--key', 'k'], 'nothing to test: give --url or another family URL'],
+    ['an unreadable public key', ['--url', 'http://s/saas', '--key', 'k', '--kit-public-key', join(dir, 'missing.pem')], '--kit-public-key: cannot read an RSA public key'],
+    ['a case filter that matches nothing', ['--url', 'http://s/saas', '--key', 'k', '--case', 'kit-v2.'], '--case: no case of the families tested has "kit-v2." in its id'],
+    ['a report in a folder that does not exist', ['--url', 'http://s/saas', '--key', 'k', '--junit', join(dir, 'no/such/report.xml')], '--junit: the folder of'],
+  ])('%s', async (_what, argv, problem) => {
+    const { code, out, err } = await kgkit(argv);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toContain(`kgkit conformance: ${problem}`);
+    expect(err).toContain('usage: kgkit conformance --url');
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    expect(await kgkit(['--help'])).toMatchObject({ code: 0, out: expect.stringContaining('--order-notify-url u') });
+  });
+});
+
+describe("kgkit conformance against kgkit's own server", () => {
+  let seller: RunningSeller;
+  beforeAll(async () => {
+    seller = await startSeller();
+  });
+  afterAll(async () => {
+    await seller.close();
+  });
+
+  it('exits 0, prints the table, one progress line per case, and writes JUnit XML and JSON', { timeout: 120_000 }, async () => {
+    const junit = join(dir, 'conformance.xml');
+    const json = join(dir, 'conformance.json');
+    const { code, out, err } = await kgkit([...everyFamily(seller), '--junit', junit, '--json', json]);
+    const total = catalogue().length;
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/^RESULT {2}CASE +TIME {2}SLOWEST\n/);
+    expect(out).toContain(`${total} cases: ${total} passed, 0 failed, 0 skipped`);
+    expect(out).toMatch(/^PASS {4}saas-v2\.yearly\.lifecycle +\d+ ms {2}\d+ ms$/m);
+    expect(err.trim().split('\n')).toHaveLength(total);
+    expect(err).toMatch(new RegExp(`^\\[ *${total}/${total}\\] ${total} passed, 0 failed, 0 skipped · PASS \\S+ \\(\\d+ ms\\)$`, 'm'));
+
+    const report = JSON.parse(readFileSync(json, 'utf8')) as ConformanceReport;
+    expect(report.summary).toMatchObject({ passed: total, failed: 0, skipped: 0 });
+    expect(report.results[0]).toMatchObject({ id: 'saas-v2.yearly.lifecycle', status: 'pass', steps: expect.any(Array), calls: expect.any(Array) });
+
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(new RegExp(`^<\\?xml version="1.0" encoding="UTF-8"\\?>\\n<testsuites name="kgkit conformance" tests="${total}" failures="0" skipped="0"`));
+    expect(xml.match(/<testsuite /g)).toHaveLength(7);
+    expect(xml.match(/<testcase /g)).toHaveLength(total);
+  });
+
+  it('says which families it skips, and rewrites one progress line on a terminal', async () => {
+    const { code, err } = await kgkit(['--url', seller.endpoints['saas-v2'].url, '--key', KEYS.basic, '--case', 'saas-v2.security'], true);
+    expect(code).toBe(0);
+    expect(err).toContain('kgkit conformance: kit-v2 skipped (no --kit-key)');
+    expect(err).toContain('kgkit conformance: saas-v1 skipped (no --saas-v1-url)');
+    expect(err).toContain('\r\u001b[2K[1/8] 1 passed');
+    expect(err.endsWith('\r\u001b[2K')).toBe(true);
+  });
+});
+
+describe('kgkit conformance against a broken seller', () => {
+  let seller: RunningSeller;
+  beforeAll(async () => {
+    seller = await startSeller(BROKEN_SELLERS['replayed-nonce']);
+  });
+  afterAll(async () => {
+    await seller.close();
+  });
+
+  it('exits 1 and names the fault in the table, the JUnit failure and the JSON', async () => {
+    const junit = join(dir, 'broken.xml');
+    const json = join(dir, 'broken.json');
+    const { code, out } = await kgkit([...everyFamily(seller), '--case', 'security.replayed', '--junit', junit, '--json', json]);
+    expect(code).toBe(1);
+    expect(out).toMatch(/^FAIL {4}saas-v2\.security\.replayed-nonce +\d+ ms {2}\d+ ms\n {8}- replayed nonce [0-9A-F]{16}… was accepted \(000000/m);
+    expect(out).toContain('7 cases: 0 passed, 7 failed, 0 skipped');
+    expect(readFileSync(junit, 'utf8')).toMatch(/<failure message="replayed nonce [0-9A-F]{16}… was accepted \(000000 \(&quot;success&quot;\)\); expected 000001 \(DECISIONS 4\)">/);
+    expect((JSON.parse(readFileSync(json, 'utf8')) as ConformanceReport).summary).toMatchObject({ passed: 0, failed: 7 });
+  });
+});
