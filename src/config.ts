@@ -17,6 +17,8 @@ export interface Config {
   bodySign: boolean;
   credentialEncryption: CredentialEncryption;
   provisionBudgetMs: number;
+  /** How long one provisioning attempt owns its instance; after that (a crashed replica) another may take it over. */
+  provisionLeaseMs: number;
   /** Joint-operation Kit V1/V2, below the SaaS path (`<saasPath>/produceAPI/…`). */
   kit: { accessKey: string; rsaPrivateKeyPem?: string };
   /** SaaS V1.0 (deprecated, GET); may equal saasPath, since V2.0 is POST. */
@@ -216,6 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodySign: oneOf('BODY_SIGN', ['true', 'false'] as const, 'true') === 'true',
     credentialEncryption: oneOf('CREDENTIAL_ENCRYPTION', ['none', '1', '2'] as const, 'none'),
     provisionBudgetMs: int('PROVISION_BUDGET_MS', 4_000, 100, 4_900),
+    provisionLeaseMs: int('PROVISION_LEASE_MS', 600_000, 5_000, 86_400_000),
     provisioner,
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     marketplace: { hosts, ...(ak && sk ? { akSk: { accessKey: ak, secretKey: sk } } : {}), timeoutMs: int('MARKETPLACE_TIMEOUT_MS', 10_000, 500, 60_000) },

@@ -47,6 +47,7 @@ const lifecycle = new InstanceLifecycle({
   provisioner: product.provisioner,
   ...(product.changePolicy ? { changePolicy: product.changePolicy } : {}),
   budgetMs: config.provisionBudgetMs,
+  provisionTimeoutMs: config.provisionLeaseMs,
   onBackgroundError: (error, instanceId) => logger.error('background provisioning failed', { instanceId, error: (error as Error).message }),
 });
 try {

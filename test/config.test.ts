@@ -127,6 +127,7 @@ describe('configuration', () => {
     [{ ...KEY, USAGE_WINDOW: 'minute' }, /USAGE_WINDOW must be one of hour, day/],
     [{ ...KEY, MARKETPLACE_TIMEOUT_MS: '100' }, /MARKETPLACE_TIMEOUT_MS/],
     [{ ...KEY, KGKIT_API_TOKEN: 'short' }, /KGKIT_API_TOKEN must be at least 24/],
+    [{ ...KEY, PROVISION_LEASE_MS: '1000' }, /PROVISION_LEASE_MS/],
   ])('refuses marketplace settings %o', (env, message) => expect(() => loadConfig(env)).toThrow(message));
 
   it('lists every problem at once', () => {

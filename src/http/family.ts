@@ -14,7 +14,7 @@ export interface OrderTracker {
 }
 
 /** The part of the configuration the HTTP surface uses (the rest is for start-up: port, database, provisioner). */
-export type AppConfig = Omit<Config, 'port' | 'host' | 'database' | 'provisioner' | 'provisionBudgetMs' | 'logLevel'>;
+export type AppConfig = Omit<Config, 'port' | 'host' | 'database' | 'provisioner' | 'provisionBudgetMs' | 'provisionLeaseMs' | 'logLevel'>;
 
 /** What the mount of an interface family receives: shared services, and the answers every family writes alike. */
 export interface FamilyContext {
