@@ -1,6 +1,6 @@
 # kgkit: every command a contributor or CI needs. `npm ci` is the only install step.
 .DEFAULT_GOAL := help
-.PHONY: help gen gen-check lint serve mock test events license-key usage docs
+.PHONY: help gen gen-check lint serve mock test events license-key usage docs fuzz bench
 
 # The binaries npm ci installed, called directly: npx would not pass SIGTERM on to the server.
 BIN := node_modules/.bin
@@ -37,6 +37,12 @@ mock: ## Serve the SaaS V2.0 contract with Prism on MOCK_PORT (default 4010)
 
 test: ## Run every test (PostgreSQL too when DATABASE_URL=postgres://…)
 	$(BIN)/vitest run $(VITEST_FLAGS)
+
+fuzz: ## Fuzz every family from its contract, long (FUZZ_RUNS, FUZZ_SECONDS, FUZZ_SEED to replay; see scripts/fuzz.ts)
+	$(BIN)/tsx scripts/fuzz.ts
+
+bench: ## Load-test the server against a bare Hono endpoint and the Prism mock, SQLite and PostgreSQL (BENCH_SECONDS=5; see bench/run.ts)
+	$(BIN)/tsx bench/run.ts
 
 events: ## Print the audit trail of marketplace calls, newest first (INSTANCE=<id>, ORDER=<orderId>, LIMIT=<n>)
 	$(BIN)/tsx src/cli/events.ts $(if $(INSTANCE),--instance $(INSTANCE)) $(if $(ORDER),--order $(ORDER)) $(if $(LIMIT),--limit $(LIMIT))

@@ -26,7 +26,8 @@ try {
 }
 let store: Store;
 try {
-  store = await openStore(config.database);
+  // A hung PostgreSQL fails the call (000005) within the marketplace's 5 s rather than hanging it.
+  store = await openStore(config.database, { connectTimeoutMs: 2_000, queryTimeoutMs: 4_000 });
 } catch (error) {
   logger.error('cannot open the database', { database: config.database.dialect, error: (error as Error).message });
   process.exit(1);
@@ -80,7 +81,11 @@ const app = buildApp({
   }),
 });
 
-const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+// A SaaS V1.0 call carries everything in its query string: a newInstance the contract allows (saasExtendParams up to
+// 8192 Base64 characters, each "/" and "+" percent-encoded into three) can exceed Node's default 16 KiB limit on a
+// request's head, which answers HTTP 431 before kgkit sees the call.
+const MAX_REQUEST_HEAD_BYTES = 64 * 1024;
+const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: { maxHeaderSize: MAX_REQUEST_HEAD_BYTES } }, (info) => {
   logger.info('listening', {
     address: `http://${info.address}:${info.port}`,
     saasPath: config.saasPath,

@@ -21,6 +21,7 @@ import type { Database } from '../store/schema.js';
 import { asciiJson } from './ascii-json.js';
 import { auditObserver } from './audit.js';
 import { mountDocs } from './docs.js';
+import { textAnswer } from './text-answer.js';
 import type { UsageInfoSource } from '../saas-v2/handlers.js';
 import type { AppConfig, FamilyContext, FamilyMount, OrderTracker } from './family.js';
 
@@ -62,7 +63,7 @@ export function familyMounts({ licenseIssuer, licenseCodeHooks, meter }: { licen
 /** The whole HTTP surface, built apart from listening so tests drive it with `app.request()`. */
 export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now, orders, usage, families = familyMounts(), directory = tenantDirectoryReader(db, config.dataKey), docsDir }: AppDeps): Hono {
   const app = new Hono();
-  const json: FamilyContext['json'] = (c, body, status = 200) => c.body(asciiJson(body), status, { 'content-type': 'application/json;charset=UTF-8' });
+  const json: FamilyContext['json'] = (c, body, status = 200) => textAnswer(c, asciiJson(body), status);
   const refuse = (c: Context, code: SignatureFailureCode, reason: string) => {
     logger.warn('refused', { path: c.req.path, resultCode: code, reason });
     return json(c, { resultCode: code, resultMsg: reason });

@@ -42,7 +42,8 @@ export function auditObserver({ family, db, logger, now }: { family: string; db:
 function auditRecord(family: string, call: ObservedCall, receivedAt: number): EventRecord {
   const request = (typeof call.request === 'object' && call.request !== null ? call.request : {}) as Record<string, unknown>;
   const body = (call.result.body ?? {}) as Record<string, unknown>;
-  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  // PostgreSQL text cannot hold U+0000, which a refused request may carry in any field (and its refusal names).
+  const text = (value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '\ufffd') : null);
   return {
     received_at: receivedAt,
     family,

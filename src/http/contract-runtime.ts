@@ -5,6 +5,9 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
 import type { Context, Hono } from 'hono';
+import { textAnswer } from './text-answer.js';
+import { parseJsonObject } from '../security/signed-request-check.js';
+import { holdsNul } from '../store/nul-text.js';
 
 /** What a mount reports of every call, for logs and audit: the handler's result, or why the request was rejected. */
 export interface Call<H extends string> {
@@ -41,12 +44,9 @@ export function describe(error: ErrorObject | undefined): string {
   return `${at} ${detail}`.slice(0, 255);
 }
 
+/** The body as a JSON object, read as the signed families read theirs: bytes that are not UTF-8 are not JSON (RFC 8259 §8.1). */
 async function readJson(c: Context): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    return undefined;
-  }
+  return parseJsonObject(new Uint8Array(await c.req.arrayBuffer()));
 }
 
 /** Every query parameter, first value of each (a GET interface's "body"). */
@@ -119,10 +119,11 @@ export function mountRoutes(app: Hono<any>, family: FamilySpec, options: MountRo
       if (rejected === undefined) {
         const validate = compiled.get(family.schemas[handler!]!.request)!;
         if (!validate(body)) rejected = describe(validate.errors?.[0]);
+        else if (holdsNul(body)) rejected = 'body holds U+0000, which kgkit cannot store';
       }
       const result = rejected !== undefined ? reject(rejected, route.operation) : await handlers[handler!]!.call(handlers, body);
       await observe?.({ activity: handler, request: body, result, ...(rejected !== undefined ? { rejected } : {}), durationMs: performance.now() - started });
-      return c.body(serialize(result.body), result.status as 200, { 'content-type': 'application/json;charset=UTF-8' });
+      return textAnswer(c, serialize(result.body), result.status);
     });
   }
 }

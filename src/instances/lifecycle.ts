@@ -152,11 +152,13 @@ export class InstanceLifecycle {
 
   /** upgradeInstance: upgrades once per (instanceId, orderId). */
   async upgrade(request: { instanceId: string; orderId: string; orderLineId: string; test: boolean }): Promise<UpgradeOutcome> {
-    if (await this.repo.findById(request.instanceId)) await this.trackOrder({ ...request, reason: 'upgradeInstance' });
-    return this.applyOrder(request.instanceId, request.orderId, 'upgrade', '', (instance) => ({
+    const outcome = await this.applyOrder(request.instanceId, request.orderId, 'upgrade', '', (instance) => ({
       hook: (signal) => this.provisioner.upgrade(event(instance, request), signal),
       order: { orderLineId: request.orderLineId, expiresAt: null, productId: null },
     }));
+    // A refused upgrade (no such instance, released, no resources) must not become the instance's order.
+    if (outcome.code === '000000' || outcome.code === '000004') await this.trackOrder({ ...request, reason: 'upgradeInstance' });
+    return outcome;
   }
 
   /** updateInstanceStatus: FREEZE / UNFREEZE; repeating the current state changes nothing. */

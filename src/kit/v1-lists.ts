@@ -1,6 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import document from '../../generated/kit-v1/openapi.json' with { type: 'json' };
 import type { components } from '../../generated/kit-v1/types.js';
+import { holdsNul } from '../store/nul-text.js';
 
 // Kit V1 sends two lists as JSON-encoded strings (license-kit-openapi.md §C.6, §C.7). The contract describes what they
 // decode to (`contentSchema`), which request validation does not look into: they are checked here, against the same
@@ -34,6 +35,7 @@ function decode<T>(field: string, what: string, text: string, validate: Validate
     return { ok: false, message: `${field} is not a JSON-encoded list of ${what} (not JSON)` };
   }
   if (!validate(value)) return { ok: false, message: `${field} is not a JSON-encoded list of ${what} (${describe(field, validate.errors?.[0])})`.slice(0, 255) };
+  if (holdsNul(value)) return { ok: false, message: `${field} holds U+0000, which kgkit cannot store` };
   return { ok: true, value: value as T };
 }
 

@@ -1,7 +1,7 @@
-import { bodyLimit } from 'hono/body-limit';
 import { mountSaasV2 as mountContract } from '../../generated/saas-v2/server.js';
 import type { FamilyMount } from '../http/family.js';
 import { asciiJson } from '../http/ascii-json.js';
+import { bodyWithin } from '../http/request-body.js';
 import { basicSignatureCheck } from '../security/basic-signature-check.js';
 import { bodySign } from '../security/body-sign.js';
 import { saasV2Handlers } from './handlers.js';
@@ -11,7 +11,7 @@ export const mountSaasV2: FamilyMount = (app, { config, lifecycle, usage, nonces
   const path = config.saasPath;
   // Order matters: Body-Sign wraps every answer on the path, refusals included.
   if (config.bodySign) app.on('POST', path, bodySign({ accessKey: config.accessKey }));
-  app.on('POST', path, bodyLimit({ maxSize: config.maxBodyBytes, onError: (c) => refuse(c, '000002', `body is larger than ${config.maxBodyBytes} bytes`) }));
+  app.on('POST', path, bodyWithin({ maxSize: config.maxBodyBytes, onError: (c) => refuse(c, '000002', `body is larger than ${config.maxBodyBytes} bytes`) }));
   app.on('POST', path, basicSignatureCheck({ accessKey: config.accessKey, nonces, scope: 'basic', toleranceMs: config.signatureToleranceMs, now, refuse }));
 
   mountContract(app, {

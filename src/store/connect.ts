@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
+import { preparedOnce } from './sqlite-statements.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -36,6 +37,13 @@ export interface OpenOptions {
   /** PostgreSQL only: the schema to work in (created if missing); tests use one per suite. */
   schema?: string;
   poolSize?: number;
+  /**
+   * PostgreSQL only: the longest wait for a connection and for one query. The server sets them so that a database that
+   * hangs (frozen, unreachable) fails the call with a contract code before the marketplace's 5 s instead of hanging it;
+   * tools doing bulk work leave them unset.
+   */
+  connectTimeoutMs?: number;
+  queryTimeoutMs?: number;
 }
 
 export async function openStore(location: StoreLocation, options: OpenOptions = {}): Promise<Store> {
@@ -57,9 +65,12 @@ function openSqlite(path: string): Store {
   const database = new SQLite(path);
   // WAL lets readers run beside the writer; busy_timeout makes a second process wait instead of failing.
   database.pragma('journal_mode = WAL');
+  // better-sqlite3's build default in WAL mode, stated so that another build cannot change it silently: a commit
+  // survives the process being killed; only a power cut or an OS crash can lose the last ones (sqlite.org/pragma.html).
+  database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: preparedOnce(database) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
@@ -74,11 +85,16 @@ function openPostgres(url: string, options: OpenOptions): Store {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
+    ...(options.connectTimeoutMs !== undefined ? { connectionTimeoutMillis: options.connectTimeoutMs } : {}),
+    ...(options.queryTimeoutMs !== undefined ? { query_timeout: options.queryTimeoutMs } : {}),
     types: { getTypeParser: parseTypes } as pg.CustomTypesConfig,
     ...(options.schema !== undefined ? { options: `-c search_path=${options.schema}` } : {}),
   });
-  // An idle client's error (e.g. the server restarting) must not crash the process; the next query reports it.
+  // A client's error (e.g. the server restarting) must not crash the process: the pool handles an idle client's, but a
+  // checked-out client (Kysely holds one per query or transaction) emits its own, which nobody else listens to. The
+  // query in flight fails with it and the pool drops the dead client on release.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
