@@ -1,6 +1,7 @@
-import type { CaseRun, ConformanceCase, ProductType, Step } from '../case.js';
+import type { CaseRun, ConformanceCase, Step } from '../case.js';
 import { expireTime, licenseTime } from '../ids.js';
 import { badInputCases } from './bad-input.js';
+import { type Lifecycle, lifecycleCases } from './lifecycle.js';
 import { probingCase } from './probing.js';
 import { securityCases } from './security.js';
 
@@ -42,14 +43,6 @@ const status = (instanceId: string, value: 'FREEZE' | 'UNFREEZE') => licenseStep
 const release = (instanceId: string, label?: string) => licenseStep('releaseInstance', { instanceId }, label);
 
 const CREATE = 'newInstance of a new order: 000000 (or 000004) with an instanceId';
-
-interface Lifecycle {
-  productType: ProductType;
-  name: string;
-  title: string;
-  steps: string[];
-  then(run: CaseRun, instanceId: string): Promise<void>;
-}
 
 const LIFECYCLES: Lifecycle[] = [
   {
@@ -97,19 +90,7 @@ const LIFECYCLES: Lifecycle[] = [
   },
 ];
 
-const lifecycleCases = LIFECYCLES.map(
-  (lifecycle): ConformanceCase => ({
-    id: `${FAMILY}.${lifecycle.name}.lifecycle`,
-    family: FAMILY,
-    productType: lifecycle.productType,
-    kind: 'lifecycle',
-    title: lifecycle.title,
-    steps: lifecycle.steps,
-    async run(run) {
-      await lifecycle.then(run, await createLicensed(run));
-    },
-  }),
-);
+const lifecycles = lifecycleCases(FAMILY, LIFECYCLES, (run) => createLicensed(run));
 
 const idempotency: ConformanceCase = {
   id: `${FAMILY}.idempotency.resent-calls`,
@@ -186,4 +167,4 @@ const badInput = badInputCases({
   },
 });
 
-export const onlineLicenseCases: ConformanceCase[] = [...lifecycleCases, idempotency, probing, ...security, ...badInput];
+export const onlineLicenseCases: ConformanceCase[] = [...lifecycles, idempotency, probing, ...security, ...badInput];

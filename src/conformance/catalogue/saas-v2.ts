@@ -1,6 +1,7 @@
-import type { CaseRun, ConformanceCase, ProductType, Step } from '../case.js';
+import type { CaseRun, ConformanceCase, Step } from '../case.js';
 import { expireTime } from '../ids.js';
 import { badInputCases } from './bad-input.js';
+import { type Lifecycle, lifecycleCases } from './lifecycle.js';
 import { probingCase } from './probing.js';
 import { securityCases } from './security.js';
 
@@ -37,14 +38,6 @@ const renewal = (run: CaseRun, instanceId: string, scene: string, years = 1) => 
 const status = (instanceId: string, value: 'FREEZE' | 'UNFREEZE') => saasStep('updateInstanceStatus', { instanceId, status: value }, `updateInstanceStatus ${value}`);
 const upgrade = (run: CaseRun, instanceId: string) => saasStep('upgradeInstance', { instanceId, ...run.ids.order() });
 const release = (instanceId: string, order?: { orderId: string; orderLineId: string }, label?: string) => saasStep('releaseInstance', { instanceId, ...order }, label);
-
-interface Lifecycle {
-  productType: ProductType;
-  name: string;
-  title: string;
-  steps: string[];
-  then(run: CaseRun, instanceId: string): Promise<void>;
-}
 
 const CREATE = 'newInstance of a new order: 000000 (or 000004, then queryInstance until ready) with an instanceId; queryInstance lists it';
 
@@ -120,19 +113,7 @@ const LIFECYCLES: Lifecycle[] = [
   },
 ];
 
-const lifecycleCases = LIFECYCLES.map(
-  (lifecycle): ConformanceCase => ({
-    id: `${FAMILY}.${lifecycle.name}.lifecycle`,
-    family: FAMILY,
-    productType: lifecycle.productType,
-    kind: 'lifecycle',
-    title: lifecycle.title,
-    steps: lifecycle.steps,
-    async run(run) {
-      await lifecycle.then(run, await createInstance(run));
-    },
-  }),
-);
+const lifecycles = lifecycleCases(FAMILY, LIFECYCLES, (run) => createInstance(run));
 
 const resentOrder: ConformanceCase = {
   id: `${FAMILY}.idempotency.resent-order`,
@@ -274,4 +255,4 @@ const badInput = badInputCases({
   },
 });
 
-export const saasV2Cases: ConformanceCase[] = [...lifecycleCases, resentOrder, repeatedChanges, unknownInstance, probing, ...security, ...badInput];
+export const saasV2Cases: ConformanceCase[] = [...lifecycles, resentOrder, repeatedChanges, unknownInstance, probing, ...security, ...badInput];
