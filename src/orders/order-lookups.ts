@@ -58,7 +58,9 @@ export class OrderLookups {
    */
   async track(order: { orderId: string; orderLineId: string; instanceId?: string; reason: LookupReason }): Promise<void> {
     const now = this.now();
-    await this.db
+    // One statement: the first call inserts the line, a resend names the instance if it was unknown, and a lookup that
+    // had given up starts over.
+    const row = await this.db
       .insertInto('order_lookups')
       .values({
         order_id: order.orderId,
@@ -71,18 +73,17 @@ export class OrderLookups {
         created_at: now,
         updated_at: now,
       })
-      .onConflict((oc) => oc.columns(['order_id', 'order_line_id']).doNothing())
-      .execute();
-    if (order.instanceId !== undefined) {
-      await this.db.updateTable('order_lookups').set({ instance_id: order.instanceId }).where('order_id', '=', order.orderId).where('order_line_id', '=', order.orderLineId).where('instance_id', 'is', null).execute();
-    }
-    await this.db
-      .updateTable('order_lookups')
-      .set({ state: 'pending', attempts: 0, next_attempt_at: now, updated_at: now })
-      .where('order_id', '=', order.orderId)
-      .where('order_line_id', '=', order.orderLineId)
-      .where('state', '=', 'failed')
-      .execute();
+      .onConflict((oc) =>
+        oc.columns(['order_id', 'order_line_id']).doUpdateSet((eb) => ({
+          instance_id: eb.fn.coalesce('order_lookups.instance_id', 'excluded.instance_id'),
+          state: eb.case().when('order_lookups.state', '=', 'failed').then('pending').else(eb.ref('order_lookups.state')).end().$castTo<OrderLookupState>(),
+          attempts: eb.case().when('order_lookups.state', '=', 'failed').then(0).else(eb.ref('order_lookups.attempts')).end(),
+          next_attempt_at: eb.case().when('order_lookups.state', '=', 'failed').then(now).else(eb.ref('order_lookups.next_attempt_at')).end(),
+        })),
+      )
+      .returning('state')
+      .executeTakeFirst();
+    if (row?.state !== 'pending') return;
     this.background(this.attempt(order.orderId, order.orderLineId));
   }
 
