@@ -22,14 +22,14 @@ lint: ## Lint the contracts (redocly), type-check, then the rules across contrac
 	$(BIN)/tsc --noEmit
 	$(BIN)/tsx scripts/lint.ts
 
-serve: docs/index.html ## Run the production-interface server (configured by environment; see README)
+serve: docs/reference/index.html ## Run the production-interface server (configured by environment; see README)
 	$(BIN)/tsx src/index.ts
 
-docs: ## Build the static API reference of every contract into docs/ (the server serves it at /docs)
+docs: ## Build the static API reference of every contract into docs/reference/ (the server serves it at /docs)
 	$(BIN)/tsx scripts/docs.ts
 
 # Rebuilt only when a contract changed since the last build.
-docs/index.html: $(wildcard generated/*/openapi.json)
+docs/reference/index.html: $(wildcard generated/*/openapi.json)
 	$(BIN)/tsx scripts/docs.ts
 
 mock: ## Serve the SaaS V2.0 contract with Prism on MOCK_PORT (default 4010)

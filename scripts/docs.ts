@@ -1,6 +1,6 @@
 /**
- * `make docs`: a static HTML API reference of every contract (Redocly build-docs), in docs/ (not committed; the
- * server serves it at /docs). docs/index.html lists the contracts; docs/<family>.html is each one.
+ * `make docs`: a static HTML API reference of every contract (Redocly build-docs), in docs/reference/ (not committed; the
+ * server serves it at /docs). docs/reference/index.html lists the contracts; docs/reference/<family>.html is each one.
  *   tsx scripts/docs.ts [--out <dir>] [--family <name>]…
  */
 import { execFile } from 'node:child_process';
@@ -10,7 +10,7 @@ import { parseArgs, promisify } from 'node:util';
 import { ROOT, families } from './contract.js';
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { out: { type: 'string', default: join(ROOT, 'docs') }, family: { type: 'string', multiple: true } } });
+const { values } = parseArgs({ options: { out: { type: 'string', default: join(ROOT, 'docs', 'reference') }, family: { type: 'string', multiple: true } } });
 const out = values.out!;
 const chosen = values.family ?? families();
 const unknown = chosen.filter((family) => !families().includes(family));

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import type { Hono } from 'hono';
 
 /** Where `make docs` writes the API reference (scripts/docs.ts). */
-export const DOCS_DIR = new URL('../../docs/', import.meta.url).pathname;
+export const DOCS_DIR = new URL('../../docs/reference/', import.meta.url).pathname;
 
 const PAGE = /^[a-z0-9-]+\.html$/;
 
 /**
- * GET /docs: the static API reference `make docs` built (docs/index.html and one page per contract). Only those names
+ * GET /docs: the static API reference `make docs` built (docs/reference/index.html and one page per contract). Only those names
  * are served, from that folder; before `make docs` ran, /docs says how to build it.
  */
 export function mountDocs(app: Hono, dir: string = DOCS_DIR): void {
