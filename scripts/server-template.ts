@@ -190,6 +190,8 @@ export interface Mount${F}Options {
   reject?: <O extends ${F}Operation>(reason: string, operation: O) => ${F}Rejections[O];
   /** Called after every call, handled or rejected. */
   observe?: (call: Call<${F}Handler>) => void | Promise<void>;
+  /** Judge requests at kgkit's level (docs/decisions.md#16), refusing unknown fields and nulls; default Huawei's. */
+  strictRequests?: boolean;
 }
 
 /** How each operation is routed: the shape mountRoutes (src/http/contract-runtime.ts) needs. */

@@ -14,6 +14,8 @@ export interface Config {
   saasPath: string;
   signatureToleranceMs: number;
   maxBodyBytes: number;
+  /** Refuse requests at kgkit's level (unknown fields, nulls, kgkit's formats) instead of Huawei's (docs/decisions.md#16). */
+  strictRequests: boolean;
   bodySign: boolean;
   credentialEncryption: CredentialEncryption;
   provisionBudgetMs: number;
@@ -215,6 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataKey: dataKey ?? `derived:${accessKey}`,
     signatureToleranceMs: int('SIGNATURE_TOLERANCE_MS', 60_000, 1_000, 900_000),
     maxBodyBytes: int('MAX_BODY_BYTES', 64 * 1024, 1_024, 10 * 1024 * 1024),
+    strictRequests: oneOf('STRICT_REQUESTS', ['true', 'false'] as const, 'false') === 'true',
     bodySign: oneOf('BODY_SIGN', ['true', 'false'] as const, 'true') === 'true',
     credentialEncryption: oneOf('CREDENTIAL_ENCRYPTION', ['none', '1', '2'] as const, 'none'),
     provisionBudgetMs: int('PROVISION_BUDGET_MS', 4_000, 100, 4_900),

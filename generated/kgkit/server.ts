@@ -92,6 +92,8 @@ export interface MountKgkitOptions {
   reject?: <O extends KgkitOperation>(reason: string, operation: O) => KgkitRejections[O];
   /** Called after every call, handled or rejected. */
   observe?: (call: Call<KgkitHandler>) => void | Promise<void>;
+  /** Judge requests at kgkit's level (docs/decisions.md#16), refusing unknown fields and nulls; default Huawei's. */
+  strictRequests?: boolean;
 }
 
 /** How each operation is routed: the shape mountRoutes (src/http/contract-runtime.ts) needs. */

@@ -102,6 +102,8 @@ export interface MountKitV2Options {
   reject?: <O extends KitV2Operation>(reason: string, operation: O) => KitV2Rejections[O];
   /** Called after every call, handled or rejected. */
   observe?: (call: Call<KitV2Handler>) => void | Promise<void>;
+  /** Judge requests at kgkit's level (docs/decisions.md#16), refusing unknown fields and nulls; default Huawei's. */
+  strictRequests?: boolean;
 }
 
 /** How each operation is routed: the shape mountRoutes (src/http/contract-runtime.ts) needs. */

@@ -76,6 +76,8 @@ export interface MountLicenseCodeOptions {
   reject?: <O extends LicenseCodeOperation>(reason: string, operation: O) => LicenseCodeRejections[O];
   /** Called after every call, handled or rejected. */
   observe?: (call: Call<LicenseCodeHandler>) => void | Promise<void>;
+  /** Judge requests at kgkit's level (docs/decisions.md#16), refusing unknown fields and nulls; default Huawei's. */
+  strictRequests?: boolean;
 }
 
 /** How each operation is routed: the shape mountRoutes (src/http/contract-runtime.ts) needs. */

@@ -90,6 +90,8 @@ export interface MountOnlineLicenseOptions {
   reject?: <O extends OnlineLicenseOperation>(reason: string, operation: O) => OnlineLicenseRejections[O];
   /** Called after every call, handled or rejected. */
   observe?: (call: Call<OnlineLicenseHandler>) => void | Promise<void>;
+  /** Judge requests at kgkit's level (docs/decisions.md#16), refusing unknown fields and nulls; default Huawei's. */
+  strictRequests?: boolean;
 }
 
 /** How each operation is routed: the shape mountRoutes (src/http/contract-runtime.ts) needs. */

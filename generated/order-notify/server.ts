@@ -62,6 +62,8 @@ export interface MountOrderNotifyOptions {
   reject?: <O extends OrderNotifyOperation>(reason: string, operation: O) => OrderNotifyRejections[O];
   /** Called after every call, handled or rejected. */
   observe?: (call: Call<OrderNotifyHandler>) => void | Promise<void>;
+  /** Judge requests at kgkit's level (docs/decisions.md#16), refusing unknown fields and nulls; default Huawei's. */
+  strictRequests?: boolean;
 }
 
 /** How each operation is routed: the shape mountRoutes (src/http/contract-runtime.ts) needs. */

@@ -104,6 +104,8 @@ export interface MountSaasV2Options {
   reject?: <O extends SaasV2Operation>(reason: string, operation: O) => SaasV2Rejections[O];
   /** Called after every call, handled or rejected. */
   observe?: (call: Call<SaasV2Handler>) => void | Promise<void>;
+  /** Judge requests at kgkit's level (docs/decisions.md#16), refusing unknown fields and nulls; default Huawei's. */
+  strictRequests?: boolean;
 }
 
 /** How each operation is routed: the shape mountRoutes (src/http/contract-runtime.ts) needs. */

@@ -8,8 +8,12 @@ interface ObservedCall {
   request: unknown;
   result: { body: unknown };
   rejected?: string;
+  unknownFields?: string[];
   durationMs: number;
 }
+
+/** Distinct (activity, field) pairs announced per family at most: a caller inventing names cannot flood the log. */
+const MAX_ANNOUNCED = 1_000;
 
 /**
  * Reports each call a generated mount observed: one JSON log line, and a row of the audit trail. Only calls that
@@ -17,8 +21,16 @@ interface ObservedCall {
  * included, while forged ones never reach the store.
  */
 export function auditObserver({ family, db, logger, now }: { family: string; db: Kysely<Database>; logger: Logger; now: () => number }) {
+  const announced = new Set<string>();
   return async (call: ObservedCall): Promise<void> => {
     const record = auditRecord(family, call, now() - Math.round(call.durationMs));
+    // A field the marketplace started sending is accepted (docs/decisions.md#16) and said once, not on every call.
+    for (const field of call.unknownFields ?? []) {
+      const key = `${record.activity}\u0000${field}`;
+      if (announced.has(key) || announced.size >= MAX_ANNOUNCED) continue;
+      announced.add(key);
+      logger.warn('unknown request field accepted', { family, activity: record.activity, field });
+    }
     logger.info('call', {
       family: record.family,
       activity: record.activity,

@@ -5,6 +5,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
 import type { Context, Hono } from 'hono';
+import { atLevel, closedView, holdsNull, withoutNulls } from '../contract/levels.js';
 import { textAnswer } from './text-answer.js';
 import { parseJsonObject } from '../security/signed-request-check.js';
 import { holdsNul } from '../store/nul-text.js';
@@ -17,18 +18,65 @@ export interface Call<H extends string> {
   result: { status: number; body: unknown };
   /** Set when the request never reached a handler. */
   rejected?: string;
+  /** Fields the contract does not name, accepted (docs/decisions.md#16): `userList[].extra` style paths. */
+  unknownFields?: string[];
   durationMs: number;
 }
 
 // ajv-formats is CommonJS; under ESM its plugin is the default export's `default`.
 const addFormats = ((addFormatsPlugin as unknown as { default?: typeof addFormatsPlugin }).default ?? addFormatsPlugin) as unknown as (ajv: Ajv2020) => Ajv2020;
 
-/** A validator per request schema of a contract, compiled once. */
-export function compile(document: { components: object }, schemaNames: readonly string[]): Map<string, ValidateFunction> {
-  const ajv = new Ajv2020({ strict: false, allErrors: false });
+/** A validator per request schema of a contract, compiled once; `allErrors` lists every problem, not the first. */
+export function compile(document: { components: object }, schemaNames: readonly string[], { allErrors = false } = {}): Map<string, ValidateFunction> {
+  const ajv = new Ajv2020({ strict: false, allErrors });
   addFormats(ajv);
   ajv.addSchema({ $id: 'contract', components: document.components });
   return new Map(schemaNames.map((name) => [name, ajv.compile({ $ref: `contract#/components/schemas/${name}` })]));
+}
+
+/** How requests are judged: at Huawei's level, tolerant of fields the contract does not name; or at kgkit's. */
+interface RequestJudge {
+  /** Why the request is refused, or the fields it carries that the contract does not name. */
+  judge(schema: string, body: Record<string, unknown>): { refused: string } | { unknownFields: string[] };
+}
+
+/**
+ * docs/decisions.md#16. Tolerant (the default): valid at Huawei's level, unknown fields named but accepted; a request
+ * valid in the closed view (the usual case) costs one validation. Strict: valid at kgkit's level.
+ */
+function requestJudge(document: { components: object }, schemas: readonly string[], strict: boolean): RequestJudge {
+  if (strict) {
+    const validators = compile(atLevel(document, 'kgkit'), schemas);
+    return {
+      judge(schema, body) {
+        const validate = validators.get(schema)!;
+        return validate(body) ? { unknownFields: [] } : { refused: describe(validate.errors?.[0]) };
+      },
+    };
+  }
+  const closed = compile(closedView(document), schemas, { allErrors: true });
+  const open = compile(document, schemas);
+  return {
+    judge(schema, body) {
+      const validateClosed = closed.get(schema)!;
+      if (validateClosed(body)) return { unknownFields: [] };
+      const unknownFields = unknownFieldsOf(validateClosed.errors);
+      const validate = open.get(schema)!;
+      return validate(body) ? { unknownFields } : { refused: describe(validate.errors?.[0]) };
+    },
+  };
+}
+
+/** The fields a closed view refused, as `a.b`, `list[].c` paths (array positions folded). */
+function unknownFieldsOf(errors: readonly ErrorObject[] | null | undefined): string[] {
+  const fields = new Set<string>();
+  for (const error of errors ?? []) {
+    if (error.keyword !== 'additionalProperties') continue;
+    const at = error.instancePath.replace(/\/\d+(?=\/|$)/g, '[]').split('/').filter(Boolean).join('.').replaceAll('.[]', '[]');
+    const name = String((error.params as { additionalProperty: string }).additionalProperty).slice(0, 64);
+    fields.add(at === '' ? name : `${at}.${name}`);
+  }
+  return [...fields];
 }
 
 /** One line a seller can act on, without echoing the value that failed. */
@@ -84,6 +132,8 @@ export interface MountRoutesOptions {
   serialize?: (body: unknown) => string;
   reject?: (reason: string, operation: string) => Result;
   observe?: (call: Call<string>) => void | Promise<void>;
+  /** Refuse what kgkit's level refuses (unknown fields, nulls, kgkit's formats): STRICT_REQUESTS=true. */
+  strictRequests?: boolean;
 }
 
 interface FamilySpec {
@@ -93,14 +143,15 @@ interface FamilySpec {
   routes: readonly RouteSpec[];
 }
 
-const validatorsOf = new WeakMap<object, Map<string, ValidateFunction>>();
+const judgesOf = new WeakMap<object, Partial<Record<'strict' | 'tolerant', RequestJudge>>>();
 
 /** Routes every operation of a family: read the request, tell its handler, validate, call it, report, answer. */
 export function mountRoutes(app: Hono<any>, family: FamilySpec, options: MountRoutesOptions): void {
-  const { paths = {}, handlers, readBody, serialize = JSON.stringify, reject = defaultReject, observe } = options;
-  let validators = validatorsOf.get(family.document);
-  if (!validators) validatorsOf.set(family.document, (validators = compile(family.document, Object.values(family.schemas).map((h) => h.request))));
-  const compiled = validators;
+  const { paths = {}, handlers, readBody, serialize = JSON.stringify, reject = defaultReject, observe, strictRequests = false } = options;
+  const judges = judgesOf.get(family.document) ?? {};
+  judgesOf.set(family.document, judges);
+  const mode = strictRequests ? 'strict' : 'tolerant';
+  const judge = (judges[mode] ??= requestJudge(family.document, Object.values(family.schemas).map((h) => h.request), strictRequests));
 
   for (const route of family.routes) {
     app[route.method](paths[route.operation] ?? family.paths[route.operation]!, async (c) => {
@@ -116,13 +167,24 @@ export function mountRoutes(app: Hono<any>, family: FamilySpec, options: MountRo
         else if (!route.activities!.includes(value)) rejected = `unknown ${route.discriminator} "${value.slice(0, 64)}"`;
         else handler = value;
       }
+      // Null counts as absent, except where kgkit's level refuses it (docs/decisions.md#16).
+      const request = !strictRequests && isObject(body) && holdsNull(body) ? (withoutNulls(body) as Record<string, unknown>) : body;
+      let unknownFields: string[] = [];
       if (rejected === undefined) {
-        const validate = compiled.get(family.schemas[handler!]!.request)!;
-        if (!validate(body)) rejected = describe(validate.errors?.[0]);
-        else if (holdsNul(body)) rejected = 'body holds U+0000, which kgkit cannot store';
+        const verdict = judge.judge(family.schemas[handler!]!.request, request as Record<string, unknown>);
+        if ('refused' in verdict) rejected = verdict.refused;
+        else if (holdsNul(request)) rejected = 'body holds U+0000, which kgkit cannot store';
+        else unknownFields = verdict.unknownFields;
       }
-      const result = rejected !== undefined ? reject(rejected, route.operation) : await handlers[handler!]!.call(handlers, body);
-      await observe?.({ activity: handler, request: body, result, ...(rejected !== undefined ? { rejected } : {}), durationMs: performance.now() - started });
+      const result = rejected !== undefined ? reject(rejected, route.operation) : await handlers[handler!]!.call(handlers, request);
+      await observe?.({
+        activity: handler,
+        request: body,
+        result,
+        ...(rejected !== undefined ? { rejected } : {}),
+        ...(unknownFields.length > 0 ? { unknownFields } : {}),
+        durationMs: performance.now() - started,
+      });
       return textAnswer(c, serialize(result.body), result.status);
     });
   }

@@ -60,6 +60,12 @@ export interface OrderEnrichment {
   require(orderId: string, orderLineId: string, signal?: AbortSignal): Promise<OrderDetails | undefined>;
 }
 
+/**
+ * What kgkit's instance IDs look like (docs/decisions.md#18): at most 64 characters (Huawei: String 64), no comma, which
+ * queryInstance uses as a separator, no space or control character. A businessId outside it gets a fresh UUID.
+ */
+const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
 type Race<T> = { done: true; value: T } | { done: false };
 
 /**
@@ -107,10 +113,10 @@ export class InstanceLifecycle {
     this.onBackgroundError = onBackgroundError;
   }
 
-  /** newInstance: one instance per (orderId, orderLineId); its id is the first businessId seen. */
+  /** newInstance: one instance per (orderId, orderLineId); its id is the first businessId seen, when it can be one. */
   async create(request: CreateRequest): Promise<CreateOutcome> {
     const row = (id: string) => ({ ...request, instanceId: id, now: this.now(), leaseUntil: this.now() + this.provisionTimeoutMs });
-    let inserted = await this.repo.insertProvisioning(row(request.businessId));
+    let inserted = await this.repo.insertProvisioning(row(INSTANCE_ID.test(request.businessId) ? request.businessId : this.newInstanceId()));
     let existing = inserted ? undefined : await this.repo.findByOrderLine(request.orderId, request.orderLineId);
     if (!inserted && !existing) {
       // The businessId already names another order's instance: this order gets an id of its own.

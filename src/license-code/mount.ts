@@ -33,6 +33,7 @@ export function licenseCodeMount({ hooks }: { hooks?: LicenseCodeHooks } = {}): 
       readBody: (c) => c.get('signedBody'),
       serialize: asciiJson,
       observe: observe('license-code'),
+    strictRequests: config.strictRequests,
     });
   };
 }

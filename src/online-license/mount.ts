@@ -39,6 +39,7 @@ export function onlineLicenseMount({ issuer }: { issuer?: LicenseIssuer } = {}):
       readBody: (c) => c.get('signedBody'),
       serialize: asciiJson,
       observe: observe('online-license'),
+    strictRequests: config.strictRequests,
     });
   };
 }

@@ -20,5 +20,6 @@ export const mountOrderNotify: FamilyMount = (app, { config, db, nonces, orders,
     readBody: (c) => c.get('signedBody'),
     serialize: asciiJson,
     observe: observe('order-notify'),
+    strictRequests: config.strictRequests,
   });
 };

@@ -27,6 +27,7 @@ export const mountSaasV1: FamilyMount = (app, { config, db, lifecycle, nonces, n
     reject: (reason) => ({ status: 200, body: { resultCode: '000002', resultMsg: reason.replace(/^body\b/, 'query') } }),
     serialize: asciiJson,
     observe: (call) => audit({ ...call, request: redacted(call.request) }),
+    strictRequests: config.strictRequests,
   });
 };
 

@@ -24,5 +24,6 @@ export const mountSaasV2: FamilyMount = (app, { config, lifecycle, usage, nonces
     readBody: (c) => c.get('signedBody'),
     serialize: asciiJson,
     observe: observe('saas-v2'),
+    strictRequests: config.strictRequests,
   });
 };

@@ -34,6 +34,19 @@ describe('instance lifecycle', () => {
       expect((await repo.findById('biz-1'))?.status).toBe('ACTIVE');
     });
 
+    // docs/decisions.md#18: Huawei's businessId is any String 64; kgkit's instance IDs are a narrower set.
+    it.each([
+      ['a comma, which queryInstance uses as a separator', 'biz,1'],
+      ['a space', 'biz 1'],
+      ['a control character', 'biz\u00011'],
+      ['a leading dot', '.biz'],
+      ['non-ASCII', '业务-1'],
+    ])('gives a businessId with %s a fresh UUID as its instance id, and keeps the order on it', async (_, businessId) => {
+      const outcome = await create(businessId);
+      expect(outcome).toEqual({ code: '000000', instanceId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/) });
+      expect(await create('biz-2')).toEqual(outcome);
+    });
+
     it('answers a resend with a new businessId with the same instance, without provisioning again', async () => {
       await create('biz-1');
       expect(await create('biz-2')).toEqual({ code: '000000', instanceId: 'biz-1' });
