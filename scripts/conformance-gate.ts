@@ -16,8 +16,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Finding } from '../src/conformance/answer-check.js';
 import type { RequestShape } from '../src/conformance/case.js';
 import type { SellerAnswer, SellerEndpoint } from '../src/conformance/driver.js';
+import type { Rule } from '../src/conformance/rules.js';
 import { SELLER_FAMILIES, type SellerFamily } from '../src/conformance/families.js';
 import { runConformance } from '../src/conformance/runner.js';
 
@@ -106,6 +108,9 @@ function violationsOf(answer: SellerAnswer): Violation[] {
 
 const describeViolation = (v: Violation) => `Prism ${v.severity ?? 'violation'} at ${(v.location ?? []).join('.')}: ${v.message ?? ''}`;
 
+/** What the gate holds kgkit's server to beyond the runner's own checks: an independent validator finds nothing. */
+const PRISM: Rule = { level: 'huawei', says: 'Prism, validating each call against the contract, reports no violation', source: 'scripts/conformance-gate.ts' };
+
 /**
  * What Prism says about one answer: every violation it reports, except the request violations a deliberately invalid
  * request is expected to have. `unseen` counts invalid requests Prism did not flag (what it cannot check).
@@ -145,6 +150,7 @@ async function main(): Promise<number> {
       PORT: String(port),
       HOST: '127.0.0.1',
       USAGE_PUSH: 'false',
+      STRICT_REQUESTS: 'true',
       LOG_LEVEL: 'warn',
     });
     const upstream = `http://127.0.0.1:${port}`;
@@ -175,7 +181,9 @@ async function main(): Promise<number> {
         if (request === 'violating') return at(family, proxies[family].plainPort);
         return at(family, port);
       },
-      inspect: (family, _call, request, answer) => prismProblems(request, answer, () => (unseen[family] = (unseen[family] ?? 0) + 1)),
+      inspect: (family, _call, request, answer): Finding[] =>
+        prismProblems(request, answer, () => (unseen[family] = (unseen[family] ?? 0) + 1)).map((detail) => ({ rule: PRISM, detail })),
+      profile: 'strict',
       kitPublicKeyPem: readFileSync(KIT_PUBLIC_KEY, 'utf8'),
     });
 

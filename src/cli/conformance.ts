@@ -6,7 +6,9 @@
  *     [--license-code-url u --license-code-key k] [--online-license-url u]
  *     [--order-notify-url u --order-notify-key k]
  *     [--family saas-v2,kit-v2] [--case <text>] [--timeout 5000] [--junit file] [--json file]
- * Exit code 0 when every case passed or was skipped, 1 on any failure, 2 on bad arguments.
+ *     [--strict] [--no-upgrade] [--verbose]
+ * Exit code 0 when every case passed or was skipped, 1 on any failure, 2 on bad arguments. By default only Huawei's
+ * rules fail a case and kgkit's own stricter ones are warnings; --strict makes them fail too (docs/decisions.md#16).
  */
 import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -39,6 +41,9 @@ const HELP = `usage: kgkit conformance --url <SaaS production URL> --key <key> [
   --family f,…             only these families (${SELLER_FAMILIES.join(', ')})
   --case text              only the cases whose id contains text
   --timeout ms             how long to wait for each answer (default 5000, the marketplace's)
+  --strict                 kgkit's own rules fail too (by default they are warnings; docs/decisions.md#16)
+  --no-upgrade             the product never changes specification: no upgradeInstance, no changeInstanceCheck
+  --verbose                print every reason, warning and unobservable check under each case
   --junit file             write JUnit XML;  --json file  write the whole report as JSON
 `;
 
@@ -58,6 +63,9 @@ const OPTIONS = {
   timeout: { type: 'string' },
   junit: { type: 'string' },
   json: { type: 'string' },
+  strict: { type: 'boolean', default: false },
+  'no-upgrade': { type: 'boolean', default: false },
+  verbose: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -144,6 +152,9 @@ function readArguments(argv: string[]): { problems: string[]; help?: boolean; pl
       endpoints,
       skipped,
       timeoutMs,
+      strict: values.strict === true,
+      noUpgrade: values['no-upgrade'] === true,
+      verbose: values.verbose === true,
       ...(kitPublicKeyPem ? { kitPublicKeyPem } : {}),
       ...(values.case ? { caseFilter: values.case } : {}),
       ...(values.junit ? { junit: values.junit } : {}),
@@ -156,6 +167,9 @@ interface Plan {
   endpoints: Partial<Record<SellerFamily, SellerEndpoint>>;
   skipped: Partial<Record<SellerFamily, string>>;
   timeoutMs: number;
+  strict: boolean;
+  noUpgrade: boolean;
+  verbose: boolean;
   kitPublicKeyPem?: string;
   caseFilter?: string;
   junit?: string;
@@ -188,6 +202,8 @@ export async function conformanceCommand(argv: string[], io: ConformanceCommandI
     endpoints: plan.endpoints,
     skippedFamilies: plan.skipped,
     timeoutMs: plan.timeoutMs,
+    profile: plan.strict ? 'strict' : 'default',
+    ...(plan.noUpgrade ? { noUpgrade: true } : {}),
     ...(plan.kitPublicKeyPem ? { kitPublicKeyPem: plan.kitPublicKeyPem } : {}),
     ...(plan.caseFilter ? { only: (c) => c.id.includes(plan.caseFilter!) } : {}),
     onProgress: (event) => {
@@ -201,7 +217,7 @@ export async function conformanceCommand(argv: string[], io: ConformanceCommandI
   });
   if (live) err('\r\u001b[2K');
 
-  out(summaryTable(report));
+  out(summaryTable(report, { verbose: plan.verbose }));
   try {
     if (plan.junit) writeFileSync(plan.junit, junitXml(report));
     if (plan.json) writeFileSync(plan.json, jsonReport(report));

@@ -1,41 +1,65 @@
+import { withoutNulls } from '../contract/levels.js';
 import { type EncryptType, decryptCredential } from '../crypto/aes-credentials.js';
 import { bodySignHeader } from '../crypto/body-sign.js';
+import { DEFAULT_TIMEOUT_MS, type SellerAnswer, type SellerCall, type SellerEndpoint } from './call.js';
 import { allowedCodes, answerVariants, declaredAnswers, describeErrors, responseSchemaOf, validatorAt } from './contracts.js';
-import type { SellerAnswer, SellerCall, SellerEndpoint } from './driver.js';
 import { FAMILIES } from './families.js';
+import { type Rule, cite, rulesOf } from './rules.js';
 
-export const DEFAULT_TIMEOUT_MS = 5_000;
-
-/**
- * Every way `answer` breaks the family's contract, one readable line each (empty when it conforms): within the
- * timeout, HTTP status and content type, a JSON body the handler's response schema allows (closed: an undeclared field
- * is a problem) with a result code the handler may answer, Body-Sign (DECISIONS 10), decryptable credentials
- * (saas-v2.md §1.5).
- */
-export function checkAnswer(endpoint: SellerEndpoint, call: SellerCall, answer: SellerAnswer): string[] {
-  const timeoutMs = call.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (answer.status === 0) return [answer.error ?? `no answer within ${timeoutMs} ms`];
-  const problems: string[] = [];
-  if (answer.durationMs > timeoutMs) problems.push(`answered after ${Math.round(answer.durationMs)} ms; the marketplace gives up at ${timeoutMs} ms`);
-
-  const declared = declaredAnswers(call.family);
-  if (!declared.statuses.has(String(answer.status))) problems.push(`HTTP ${answer.status}; the contract declares only ${[...declared.statuses].join(', ')}`);
-  const contentType = answer.headers['content-type'];
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (mediaType === undefined || !declared.mediaTypes.has(mediaType)) problems.push(`content type ${contentType ?? '(none)'}; expected ${[...declared.mediaTypes].join(', ')}`);
-
-  problems.push(...bodySignProblems(endpoint, call, answer));
-  if (answer.json === undefined) {
-    problems.push(`answer is not JSON: ${JSON.stringify(answer.text.slice(0, 120))}`);
-    return problems;
-  }
-  const schemaProblems = bodyProblems(call, answer.json);
-  problems.push(...schemaProblems);
-  if (schemaProblems.length === 0) problems.push(...credentialProblems(endpoint, call, answer.json));
-  return problems;
+/** One way an answer (or a seller's behaviour) breaks a rule: what happened, and the rule. */
+export interface Finding {
+  rule: Rule;
+  detail: string;
 }
 
-function bodyProblems(call: SellerCall, body: unknown): string[] {
+export type Profile = 'default' | 'strict';
+
+/** Whether a finding fails the case under `profile` (kgkit's rules only warn by default; docs/decisions.md#16). */
+export const fails = (rule: Rule, profile: Profile): boolean => rule.level === 'huawei' || profile === 'strict';
+
+/** A finding as one line: what happened, then the rule and where it is written. */
+export const describeFinding = (finding: Finding): string => `${finding.detail} — ${cite(finding.rule)}`;
+
+/**
+ * Every way `answer` breaks the family's rules, Huawei's and kgkit's: within the timeout; HTTP status and content type;
+ * a JSON object with a result code the handler may answer; the documented fields at Huawei's level (nulls count as
+ * absent), then kgkit's closed answers; Body-Sign; credentials that decrypt.
+ */
+export function judgeAnswer(endpoint: SellerEndpoint, call: SellerCall, answer: SellerAnswer): Finding[] {
+  const rules = rulesOf(call.family);
+  const timeoutMs = call.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const found = (rule: Rule, detail: string): Finding => ({ rule, detail });
+  if (answer.status === 0) return [found(rules.answerInTime, answer.error ?? `no answer within ${timeoutMs} ms`)];
+  const findings: Finding[] = [];
+  if (answer.durationMs > timeoutMs) findings.push(found(rules.answerInTime, `answered after ${Math.round(answer.durationMs)} ms`));
+
+  const declared = declaredAnswers(call.family);
+  if (!declared.statuses.has(String(answer.status))) findings.push(found(rules.http200, `HTTP ${answer.status}`));
+  const contentType = answer.headers['content-type'];
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType === undefined || !declared.mediaTypes.has(mediaType)) findings.push(found(rules.answerIsResult, `content type ${contentType ?? '(none)'}, not ${[...declared.mediaTypes].join(', ')}`));
+
+  findings.push(...bodySignFindings(endpoint, call, answer));
+  if (answer.json === undefined) {
+    findings.push(found(rules.answerIsResult, `answer is not JSON: ${JSON.stringify(answer.text.slice(0, 120))}`));
+    return findings;
+  }
+  const huawei = bodyProblems(call, withoutNulls(answer.json), 'huawei');
+  const kgkit = bodyProblems(call, answer.json, 'kgkit').filter((line) => !huawei.includes(line));
+  findings.push(...huawei.map((line) => found(line.startsWith('answer has no resultCode') || line === 'answer is not a JSON object' ? rules.answerIsResult : rules.answerFields, line)));
+  findings.push(...kgkit.map((line) => found(rules.closedAnswers, line)));
+  if (huawei.length === 0) findings.push(...credentialProblems(endpoint, call, withoutNulls(answer.json)).map((line) => found(rules.credentials, line)));
+  return findings;
+}
+
+/** The lines of the findings that fail under `profile` (empty when the answer conforms): for callers that only gate. */
+export function checkAnswer(endpoint: SellerEndpoint, call: SellerCall, answer: SellerAnswer, profile: Profile = 'default'): string[] {
+  return judgeAnswer(endpoint, call, answer)
+    .filter((finding) => fails(finding.rule, profile))
+    .map(describeFinding);
+}
+
+function bodyProblems(call: SellerCall, body: unknown, level: 'huawei' | 'kgkit'): string[] {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return ['answer is not a JSON object'];
   const code = (body as { resultCode?: unknown }).resultCode;
   const schema = responseSchemaOf(call.family, call.handler);
@@ -44,22 +68,24 @@ function bodyProblems(call: SellerCall, body: unknown): string[] {
   if (typeof code !== 'string' || !allowed.includes(code)) {
     return [`resultCode ${JSON.stringify(code)} is not one ${describeHandler(call)} may answer (allowed: ${allowed.join(', ')})`];
   }
-  // One variant per set of codes (an accepted create has an instanceId, a refused one must not): check against the
+  // One variant per set of codes (an accepted create has an instanceId, a refused one need not): check against the
   // variant of the code answered, so that the lines name what is wrong with that answer.
   const variant = answerVariants(call.family, schema).find((candidate) => candidate.codes.includes(code));
   if (!variant) return [];
-  const validate = validatorAt(call.family, variant.pointer);
+  const validate = validatorAt(call.family, variant.pointer, level);
   return validate(body) ? [] : describeErrors(validate.errors, ['/resultCode']);
 }
 
 const describeHandler = (call: SellerCall): string => (FAMILIES[call.family].schemas.handlers[call.handler] ? call.handler : `an unknown ${FAMILIES[call.family].title} call`);
 
-function bodySignProblems(endpoint: SellerEndpoint, call: SellerCall, answer: SellerAnswer): string[] {
+function bodySignFindings(endpoint: SellerEndpoint, call: SellerCall, answer: SellerAnswer): Finding[] {
+  const rules = rulesOf(call.family);
   const family = FAMILIES[call.family];
+  const rule = family.bodySignRequired ? rules.bodySign : rules.bodySignWhenSent;
   const header = answer.headers['body-sign'];
-  if (header === undefined) return family.bodySignRequired ? [`Body-Sign is missing; ${family.title} requires it on every answer`] : [];
+  if (header === undefined) return family.bodySignRequired ? [{ rule, detail: `Body-Sign is missing (${family.title})` }] : [];
   if (header !== bodySignHeader(endpoint.key, Buffer.from(answer.text, 'utf8'))) {
-    return [`Body-Sign ${JSON.stringify(header.slice(0, 80))} is not sign_type="HMAC-SHA256" over the exact body with the ${family.title} key`];
+    return [{ rule, detail: `Body-Sign ${JSON.stringify(header.slice(0, 80))} is not HMAC-SHA256 over the exact body with the ${family.title} key` }];
   }
   return [];
 }
@@ -84,7 +110,7 @@ function credentialProblems(endpoint: SellerEndpoint, call: SellerCall, body: un
       try {
         decryptCredential(endpoint.key, encryptType, value);
       } catch {
-        problems.push(`\`${where}.${name}\` does not decrypt with the access key (encryptType ${encryptType}: AES-${encryptType === '1' ? 256 : 128}-CBC, 16-character IV + Base64)`);
+        problems.push(`\`${where}.${name}\` does not decrypt with the access key (encryptType ${encryptType}: AES-${encryptType === '1' ? 256 : 128}-CBC)`);
       }
     }
   }

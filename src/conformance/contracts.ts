@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
+import { type Level, atLevel } from '../contract/levels.js';
 import { FAMILIES, type SellerFamily } from './families.js';
 
 // The families' bundled contracts (generated/<family>/openapi.json) as the driver and the catalogue read them: which
@@ -19,28 +20,34 @@ const validators = new Map<string, ValidateFunction>();
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 
+/** The family's contract (Huawei's level, as bundled); each level's schemas are registered with Ajv on first use. */
 function contractOf(family: SellerFamily): Contract {
   let contract = contracts.get(family);
   if (!contract) {
     contract = JSON.parse(readFileSync(new URL(`../../generated/${family}/openapi.json`, import.meta.url), 'utf8')) as Contract;
     ajv.addSchema({ $id: family, components: contract.components });
+    ajv.addSchema({ $id: `${family}.kgkit`, components: atLevel(contract, 'kgkit').components });
     contracts.set(family, contract);
   }
   return contract;
 }
 
-/** A validator of the schema at `pointer` (e.g. `/components/schemas/NewInstanceResponse/oneOf/0`) of the family's contract. */
-export function validatorAt(family: SellerFamily, pointer: string): ValidateFunction {
+/**
+ * A validator of the schema at `pointer` (e.g. `/components/schemas/NewInstanceResponse/oneOf/0`) of the family's
+ * contract, at Huawei's level or at kgkit's (docs/decisions.md#16).
+ */
+export function validatorAt(family: SellerFamily, pointer: string, level: Level = 'huawei'): ValidateFunction {
   contractOf(family);
-  const id = `${family}#${pointer}`;
+  const id = `${level === 'huawei' ? family : `${family}.kgkit`}#${pointer}`;
   let validate = validators.get(id);
   if (!validate) validators.set(id, (validate = ajv.compile({ $ref: id })));
   return validate;
 }
 
-/** The schema object at `#/components/schemas/<name>`, following one `$ref`. */
-export function schemaNamed(family: SellerFamily, name: string): Schema {
-  return contractOf(family).components.schemas[name] ?? {};
+/** The schema object at `#/components/schemas/<name>`, at Huawei's level or kgkit's. */
+export function schemaNamed(family: SellerFamily, name: string, level: Level = 'huawei'): Schema {
+  const schema = contractOf(family).components.schemas[name] ?? {};
+  return level === 'huawei' ? schema : atLevel(schema, level);
 }
 
 function resolve(family: SellerFamily, schema: Schema): { schema: Schema; pointer?: string } {

@@ -1,8 +1,7 @@
 import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { DEFAULT_TIMEOUT_MS } from './answer-check.js';
-import type { SellerFamily } from './families.js';
-import { type BuiltRequest, type Tamper, buildRequest } from './signing.js';
+import { DEFAULT_TIMEOUT_MS, type SellerAnswer, type SellerCall, type SellerEndpoint } from './call.js';
+import { type BuiltRequest, buildRequest } from './signing.js';
 
 // The marketplace driver: sends any marketplace → seller call of any family, signed exactly as KooGallery signs it,
 // with its 5 s timeout (license-kit-openapi.md A.2, B.3), and checks the answer against the family's contract. It knows
@@ -10,40 +9,8 @@ import { type BuiltRequest, type Tamper, buildRequest } from './signing.js';
 
 export type { SellerFamily } from './families.js';
 export type { Tamper } from './signing.js';
+export type { SellerAnswer, SellerCall, SellerEndpoint } from './call.js';
 export { checkAnswer } from './answer-check.js';
-
-export interface SellerEndpoint {
-  /** The production URL of the family as configured in Seller Console, e.g. http://127.0.0.1:8080/saas (the Kit
-   *  families get the SaaS production URL: the driver appends /produceAPI[/v2]/<operation>). */
-  url: string;
-  /** The access key bound to that interface type. */
-  key: string;
-}
-
-export interface SellerCall {
-  family: SellerFamily;
-  /** The activity (basic families, SaaS V1.0) or the Kit operation (tenantSync, …). */
-  handler: string;
-  /** The JSON body; for SaaS V1.0 the query parameters (strings). Sent as given, then signed like the marketplace. */
-  body: Record<string, unknown>;
-  /** Raw bytes to send instead of JSON.stringify(body) (bad-input cases); signed as they are unless tampered. */
-  raw?: string;
-  tamper?: Tamper;
-  /** Default 5000, the marketplace's. */
-  timeoutMs?: number;
-  now?: number;
-}
-
-export interface SellerAnswer {
-  request: { method: string; url: string; headers: Record<string, string>; body: string };
-  /** 0 when no answer (then `error` says why). */
-  status: number;
-  headers: Record<string, string>;
-  text: string;
-  json?: unknown;
-  durationMs: number;
-  error?: string;
-}
 
 type Received = { status: number; headers: Record<string, string>; bytes: Buffer };
 type Settled = Received | { failure: unknown } | { timedOut: true };

@@ -18,22 +18,44 @@ export function progressLine(event: Extract<ProgressEvent, { type: 'end' }>, wid
   return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 }
 
-/** The table printed at the end: every case with its result and time, the reasons of each failure or skip. */
-export function summaryTable(report: ConformanceReport): string {
+/** What the table prints under a case: failures (or the skip's reason), then warnings, then what could not be seen. */
+function detailLines(result: CaseResult, verbose: boolean): string[] {
+  const lines: string[] = [];
+  const list = (mark: string, items: string[]) => {
+    const shown = verbose ? items : items.slice(0, MAX_REASONS);
+    for (const item of shown) lines.push(`        ${mark} ${item}`);
+    if (shown.length < items.length) lines.push(`        … and ${items.length - shown.length} more (all in the JSON report)`);
+  };
+  if (result.status !== 'pass') list('-', result.reasons);
+  list('!', result.warnings);
+  list('?', result.unobservable);
+  return lines;
+}
+
+/**
+ * The table printed at the end: every case with its result, warnings (kgkit's rules, which fail only with --strict),
+ * checks that could not be observed, and time; under each, the reasons (-), warnings (!) and unobservable checks (?).
+ */
+export function summaryTable(report: ConformanceReport, { verbose = false } = {}): string {
   const idWidth = Math.max(4, ...report.results.map((r) => r.id.length));
-  const lines = [`${'RESULT'.padEnd(6)}  ${'CASE'.padEnd(idWidth)}  ${'TIME'.padStart(8)}  SLOWEST`];
+  const lines = [`${'RESULT'.padEnd(6)}  ${'CASE'.padEnd(idWidth)}  ${'WARN'.padStart(4)}  ${'N/O'.padStart(3)}  ${'TIME'.padStart(8)}  SLOWEST`];
   for (const result of report.results) {
-    lines.push(`${MARK[result.status].padEnd(6)}  ${result.id.padEnd(idWidth)}  ${`${result.durationMs} ms`.padStart(8)}  ${result.slowestMs} ms`);
-    if (result.status === 'pass') continue;
-    for (const reason of result.reasons.slice(0, MAX_REASONS)) lines.push(`        - ${reason}`);
-    if (result.reasons.length > MAX_REASONS) lines.push(`        … and ${result.reasons.length - MAX_REASONS} more (all in the JSON report)`);
+    const warn = result.warnings.length === 0 ? '' : String(result.warnings.length);
+    const unseen = result.unobservable.length === 0 ? '' : String(result.unobservable.length);
+    lines.push(`${MARK[result.status].padEnd(6)}  ${result.id.padEnd(idWidth)}  ${warn.padStart(4)}  ${unseen.padStart(3)}  ${`${result.durationMs} ms`.padStart(8)}  ${result.slowestMs} ms`);
+    lines.push(...detailLines(result, verbose));
   }
   lines.push('');
   for (const family of report.families) {
     lines.push(family.skipped ? `${family.family}: skipped (${family.skipped})` : `${family.family}: ${count(family.cases, 'case')} at ${family.url}`);
   }
-  const { passed, failed, skipped, calls, slowestMs } = report.summary;
-  lines.push('', `${count(report.results.length, 'case')}: ${passed} passed, ${failed} failed, ${skipped} skipped in ${seconds(report.durationMs)}; ${count(calls, 'call')}, slowest answer ${slowestMs} ms`);
+  const { passed, failed, skipped, warnings, unobservable, calls, slowestMs } = report.summary;
+  const profile = report.profile === 'strict' ? "--strict: kgkit's rules fail too" : "default profile: Huawei's rules fail, kgkit's warn (--strict makes them fail)";
+  lines.push(
+    '',
+    `${count(report.results.length, 'case')}: ${passed} passed, ${failed} failed, ${skipped} skipped in ${seconds(report.durationMs)}; ${count(warnings, 'warning')}, ${unobservable} not observable; ${count(calls, 'call')}, slowest answer ${slowestMs} ms`,
+    profile,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -57,9 +79,12 @@ export function junitXml(report: ConformanceReport): string {
       const cases = results.map((r) => {
         const open = `    <testcase classname="${xml(`conformance.${r.family}`)}" name="${xml(`${r.id}: ${r.title}`)}" time="${(r.durationMs / 1000).toFixed(3)}"`;
         const reasons = xml(r.reasons.join('\n'));
-        if (r.status === 'fail') return `${open}>\n      <failure message="${xml(r.reasons[0] ?? 'failed')}">${reasons}</failure>\n    </testcase>`;
-        if (r.status === 'skip') return `${open}>\n      <skipped message="${xml(r.reasons[0] ?? 'skipped')}"/>\n    </testcase>`;
-        return `${open}/>`;
+        // Warnings and unobservable checks do not fail a case: they go to its output.
+        const notes = [...r.warnings.map((w) => `warning: ${w}`), ...r.unobservable.map((u) => `not observable: ${u}`)];
+        const out = notes.length > 0 ? `\n      <system-out>${xml(notes.join('\n'))}</system-out>` : '';
+        if (r.status === 'fail') return `${open}>\n      <failure message="${xml(r.reasons[0] ?? 'failed')}">${reasons}</failure>${out}\n    </testcase>`;
+        if (r.status === 'skip') return `${open}>\n      <skipped message="${xml(r.reasons[0] ?? 'skipped')}"/>${out}\n    </testcase>`;
+        return out === '' ? `${open}/>` : `${open}>${out}\n    </testcase>`;
       });
       return `  <testsuite name="${xml(`conformance ${family.family}`)}" tests="${results.length}" failures="${failures}" skipped="${skipped}" errors="0" time="${time.toFixed(3)}" timestamp="${report.startedAt}">\n${cases.join('\n')}\n  </testsuite>`;
     });

@@ -1,7 +1,8 @@
+import { type Finding, type Profile, judgeAnswer } from './answer-check.js';
+import { DEFAULT_TIMEOUT_MS, type SellerAnswer, type SellerCall, type SellerEndpoint } from './call.js';
 import { CaseRun, CaseStopped, type CallRecord, type CaseKind, type CaseOptions, type ConformanceCase, type ProductType, type RequestShape } from './case.js';
 import { catalogue } from './catalogue/index.js';
-import { DEFAULT_TIMEOUT_MS } from './answer-check.js';
-import { type SellerAnswer, type SellerCall, type SellerEndpoint, checkAnswer, sendToSeller } from './driver.js';
+import { sendToSeller } from './driver.js';
 import { SELLER_FAMILIES, type SellerFamily } from './families.js';
 import { Ids } from './ids.js';
 
@@ -16,7 +17,11 @@ export interface RunOptions {
   /** Where a step of this request shape goes; default the family's endpoint (the CI gate routes through Prism). */
   route?: (family: SellerFamily, request: RequestShape) => SellerEndpoint;
   /** More problems of an answer, beyond the contract (the CI gate: the validator's own findings). */
-  inspect?: (family: SellerFamily, call: SellerCall, request: RequestShape, answer: SellerAnswer) => string[];
+  inspect?: (family: SellerFamily, call: SellerCall, request: RequestShape, answer: SellerAnswer) => Finding[];
+  /** `default` (Huawei's rules fail, kgkit's warn) or `strict` (both fail). */
+  profile?: Profile;
+  /** The seller's product does not change specification: no upgradeInstance, no changeInstanceCheck. */
+  noUpgrade?: boolean;
   cases?: ConformanceCase[];
   /** Run only the cases this accepts (tests, `--case`). */
   only?: (c: ConformanceCase) => boolean;
@@ -39,7 +44,12 @@ export interface CaseResult {
   title: string;
   steps: string[];
   status: CaseStatus;
+  /** Why it failed (or was skipped). */
   reasons: string[];
+  /** kgkit's rules the seller broke, which fail only with --strict. */
+  warnings: string[];
+  /** What could not be checked from outside, and why. */
+  unobservable: string[];
   durationMs: number;
   /** The slowest answer of the case (the marketplace waits 5 s). */
   slowestMs: number;
@@ -57,9 +67,10 @@ export interface ConformanceReport {
   startedAt: string;
   durationMs: number;
   runTag: string;
+  profile: Profile;
   families: FamilyStatus[];
   results: CaseResult[];
-  summary: { passed: number; failed: number; skipped: number; calls: number; slowestMs: number };
+  summary: { passed: number; failed: number; skipped: number; warnings: number; unobservable: number; calls: number; slowestMs: number };
 }
 
 export type ProgressEvent =
@@ -72,6 +83,8 @@ export async function runConformance(options: RunOptions): Promise<ConformanceRe
   const caseOptions: CaseOptions = {
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     retryDelayMs: options.retryDelayMs ?? 1_000,
+    profile: options.profile ?? 'default',
+    ...(options.noUpgrade ? { noUpgrade: true } : {}),
     ...(options.kitPublicKeyPem ? { kitPublicKeyPem: options.kitPublicKeyPem } : {}),
   };
   const all = options.cases ?? catalogue();
@@ -105,9 +118,18 @@ export async function runConformance(options: RunOptions): Promise<ConformanceRe
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     runTag: ids.tag,
+    profile: caseOptions.profile,
     families,
     results,
-    summary: { passed: counts.pass, failed: counts.fail, skipped: counts.skip, calls: calls.length, slowestMs: Math.max(0, ...calls.map((c) => c.durationMs)) },
+    summary: {
+      passed: counts.pass,
+      failed: counts.fail,
+      skipped: counts.skip,
+      warnings: results.reduce((sum, r) => sum + r.warnings.length, 0),
+      unobservable: results.reduce((sum, r) => sum + r.unobservable.length, 0),
+      calls: calls.length,
+      slowestMs: Math.max(0, ...calls.map((c) => c.durationMs)),
+    },
   };
 }
 
@@ -119,8 +141,8 @@ async function runCase(conformanceCase: ConformanceCase, options: RunOptions, ca
     const answer = await sendToSeller(endpoint, call);
     // Judged with the family's own key: a refusal of a call signed with another key is still signed with it.
     const judge = options.endpoints[family]!;
-    const problems = [...checkAnswer(judge, call, answer), ...(answer.status === 0 ? [] : (options.inspect?.(family, call, request, answer) ?? []))];
-    return { answer, problems };
+    const findings = [...judgeAnswer(judge, call, answer), ...(answer.status === 0 ? [] : (options.inspect?.(family, call, request, answer) ?? []))];
+    return { answer, findings };
   };
   const run = new CaseRun(family, caseOptions, ids, sender);
   let status: CaseStatus = 'pass';
@@ -132,7 +154,7 @@ async function runCase(conformanceCase: ConformanceCase, options: RunOptions, ca
     try {
       await conformanceCase.run(run);
     } catch (error) {
-      if (error instanceof CaseStopped) status = error.outcome;
+      if (error instanceof CaseStopped) status = error.outcome === 'end' ? 'pass' : error.outcome;
       else {
         status = 'fail';
         run.reasons.push(`the case could not run: ${(error as Error).message ?? String(error)}`);
@@ -150,6 +172,8 @@ async function runCase(conformanceCase: ConformanceCase, options: RunOptions, ca
     steps,
     status,
     reasons: run.reasons,
+    warnings: run.warnings,
+    unobservable: run.unobservable,
     durationMs: Math.round(performance.now() - started),
     slowestMs: Math.max(0, ...run.calls.map((call) => call.durationMs)),
     calls: run.calls,

@@ -95,12 +95,30 @@ const joinPath = (url: string, suffix: string): string => {
 };
 
 /**
- * SaaS V2.0, License codes, online License, orderNotify: the marketplace signs the key-sorted body (saas-v2.md §1.1);
- * raw bytes are signed as they are (kgkit accepts both, DECISIONS 2).
+ * The body as sent: keys sorted at every level, so that the raw bytes, the top-level-sorted form Huawei's sample
+ * verifies and a recursively sorted form are the same text (docs/decisions.md#2).
+ */
+export function sortedJson(value: unknown): string {
+  return JSON.stringify(sortedKeys(value));
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((name) => [name, sortedKeys((value as Record<string, unknown>)[name])]),
+  );
+}
+
+/**
+ * SaaS V2.0, License codes, online License, orderNotify: the marketplace signs the key-sorted body
+ * (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html); raw bytes are signed as they are.
  */
 function basicRequest(url: string, key: string, call: OutgoingCall, tamper: Tamper): BuiltRequest {
-  const body = call.raw ?? JSON.stringify(call.body);
-  const payload = call.raw ?? canonicalPayload(call.body);
+  const body = call.raw ?? sortedJson(call.body);
+  const payload = call.raw ?? canonicalPayload(sortedKeys(call.body) as Record<string, unknown>);
   const timestamp = signedAt(call.now ?? Date.now(), tamper);
   const nonce = nonceOf(tamper);
   const sign = (p: string) => basicSignature(key, nonce ?? '', String(timestamp ?? ''), p);
@@ -119,8 +137,8 @@ function basicRequest(url: string, key: string, call: OutgoingCall, tamper: Tamp
 
 /** Kit V2: `<production URL>/produceAPI/v2/<operation>`, x-sign over the key-sorted body itself (license-kit-openapi.md §C.2). */
 function kitV2Request(url: string, key: string, call: OutgoingCall, tamper: Tamper): BuiltRequest {
-  const body = call.raw ?? JSON.stringify(call.body);
-  const payload = call.raw ?? canonicalPayload(call.body);
+  const body = call.raw ?? sortedJson(call.body);
+  const payload = call.raw ?? canonicalPayload(sortedKeys(call.body) as Record<string, unknown>);
   const timestamp = signedAt(call.now ?? Date.now(), tamper);
   const nonce = nonceOf(tamper);
   const sign = (p: string) => kitSignature(key, nonce ?? '', String(timestamp ?? ''), p);

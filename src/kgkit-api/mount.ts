@@ -21,6 +21,9 @@ export function kgkitApiMount({ meter }: { meter: UsageMeter }): FamilyMount {
     app.use(`${PREFIX}/*`, bodyLimit({ maxSize: 1024 * 1024, onError: (c) => json(c, { resultCode: '000002', resultMsg: 'body is larger than 1 MiB' }) }));
     mountKgkit(app, {
       handlers: { ...usageHandlers(meter), ...statusHandlers(db) },
+      // kgkit writes this contract and both its sides: requests are held to it as written, nulls and unknown fields
+      // refused (the marketplace's families are tolerant instead, docs/decisions.md#16).
+      strictRequests: true,
       // The seller's own calls are not the marketplace's: logged, not written to the audit trail.
       observe: (call) =>
         logger.info('kgkit API call', {

@@ -4,8 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodySignHeader } from '../../src/crypto/body-sign.js';
 import { encryptCredential } from '../../src/crypto/aes-credentials.js';
-import { type SellerAnswer, type SellerCall, checkAnswer, sendToSeller } from '../../src/conformance/driver.js';
-import { buildRequest, kitTimeStamp, v1TimeStamp } from '../../src/conformance/signing.js';
+import { checkAnswer, judgeAnswer } from '../../src/conformance/answer-check.js';
+import { type SellerAnswer, type SellerCall, sendToSeller } from '../../src/conformance/driver.js';
+import { buildRequest, kitTimeStamp, sortedJson, v1TimeStamp } from '../../src/conformance/signing.js';
+import { canonicalPayload } from '../../src/crypto/basic-signature.js';
+import { kitSignature } from '../../src/crypto/kit-signature.js';
 import { kitFixtures } from '../support/kit.js';
 import { v1Fixtures, v1Instant } from '../support/saas-v1.js';
 
@@ -28,10 +31,18 @@ describe('signing, against the JDK-made fixtures', () => {
   });
 
   it.each(kitFixtures.xSign.map((f) => [f.name, f] as const))('Kit V2 x-sign: %s', (_name, f) => {
-    const call: SellerCall = { family: 'kit-v2', handler: f.operation, body: JSON.parse(f.body) as Record<string, unknown>, tamper: { nonce: f.nonce }, now: Number(f.timestamp) };
+    const body = JSON.parse(f.body) as Record<string, unknown>;
+    const call: SellerCall = { family: 'kit-v2', handler: f.operation, body, tamper: { nonce: f.nonce }, now: Number(f.timestamp) };
     const request = buildRequest('https://seller.example.com/saasproduce/', f.accessKey, call);
     expect(request.url).toBe(`https://seller.example.com/saasproduce/produceAPI/v2/${f.operation}`);
-    expect(request.headers).toMatchObject({ 'x-sign': f.signatureOverCanonical, 'x-timestamp': f.timestamp, 'x-nonce': f.nonce });
+    // Sent with its keys sorted at every level (docs/decisions.md#2), signed over what is sent.
+    expect(request.body).toBe(sortedJson(body));
+    const sent = canonicalPayload(JSON.parse(request.body) as Record<string, unknown>);
+    expect(request.headers).toMatchObject({ 'x-sign': kitSignature(f.accessKey, f.nonce, f.timestamp, sent), 'x-timestamp': f.timestamp, 'x-nonce': f.nonce });
+    // Where sorting changes no nested member, that is the JDK's signature over the canonical form.
+    if (sent === f.canonicalPayload) expect(request.headers['x-sign']).toBe(f.signatureOverCanonical);
+    // Raw bytes are signed as they are: the JDK's signature over the raw body.
+    expect(buildRequest('https://seller.example.com/saasproduce/', f.accessKey, { ...call, raw: f.body }).headers['x-sign']).toBe(f.signatureOverRaw);
   });
 
   it.each(kitFixtures.authToken.map((f) => [f.name, f] as const))('Kit V1 authToken: %s', (_name, f) => {
@@ -117,7 +128,9 @@ describe('sending', () => {
   it('gives up after the timeout: status 0 and why', async () => {
     const answer = await sendToSeller({ url: `${base}/hold`, key: 'k' }, { family: 'order-notify', handler: 'orderNotify', body: {}, timeoutMs: 300 });
     expect(answer).toMatchObject({ status: 0, error: 'no answer within 300 ms' });
-    expect(checkAnswer({ url: `${base}/hold`, key: 'k' }, { family: 'order-notify', handler: 'orderNotify', body: {}, timeoutMs: 300 }, answer)).toEqual(['no answer within 300 ms']);
+    expect(checkAnswer({ url: `${base}/hold`, key: 'k' }, { family: 'order-notify', handler: 'orderNotify', body: {}, timeoutMs: 300 }, answer)).toEqual([
+      'no answer within 300 ms — Huawei: KooGallery waits 5 s for each answer, then counts the call as failed (https://support.huaweicloud.com/eu/accessg-marketplace/en-us_topic_000006.html)',
+    ]);
   });
 
   it('says why when nobody listens', async () => {
@@ -127,7 +140,7 @@ describe('sending', () => {
   });
 });
 
-describe('checking answers against the contract', () => {
+describe('judging answers by the rules (docs/decisions.md#16)', () => {
   const endpoint = { url: 'http://s/saas', key: 'the-basic-key-123' };
   const answer = (body: unknown, headers: Record<string, string> = {}, status = 200): SellerAnswer => {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -139,43 +152,54 @@ describe('checking answers against the contract', () => {
     }
     return { request: { method: 'POST', url: endpoint.url, headers: {}, body: '' }, status, headers: { 'content-type': 'application/json;charset=UTF-8', ...headers }, text, ...(json === undefined ? {} : { json }), durationMs: 12 };
   };
-  const check = (family: SellerCall['family'], handler: string, a: SellerAnswer, key = endpoint.key) => checkAnswer({ ...endpoint, key }, { family, handler, body: {} }, a);
+  /** Each finding as [whose rule, what happened]. */
+  const judged = (family: SellerCall['family'], handler: string, a: SellerAnswer, key = endpoint.key) =>
+    judgeAnswer({ ...endpoint, key }, { family, handler, body: {} }, a).map((finding) => [finding.rule.level, finding.detail]);
 
-  it('accepts what the contract allows', () => {
-    expect(check('saas-v2', 'newInstance', answer({ resultCode: '000000', resultMsg: 'success', instanceId: 'i-1' }))).toEqual([]);
-    expect(check('saas-v2', 'newInstance', answer({ resultCode: '000100', resultMsg: 'sold out' }))).toEqual([]);
-    expect(check('saas-v2', 'deleteEverything', answer({ resultCode: '000002' }))).toEqual([]);
+  it('accepts what the contract allows, and nulls where a field is optional', () => {
+    expect(judged('saas-v2', 'newInstance', answer({ resultCode: '000000', resultMsg: 'success', instanceId: 'i-1' }))).toEqual([]);
+    expect(judged('saas-v2', 'newInstance', answer({ resultCode: '000100', resultMsg: 'sold out' }))).toEqual([]);
+    expect(judged('saas-v2', 'deleteEverything', answer({ resultCode: '000002' }))).toEqual([]);
+    // The answer table marks instanceId M: a refusal may carry it too.
+    expect(judged('saas-v2', 'newInstance', answer({ resultCode: '000002', instanceId: 'i' }))).toEqual([]);
   });
 
   it.each([
-    ['an undeclared field', 'queryInstance', { resultCode: '000000', info: [], traceId: 'x' }, 'answer has undeclared field `traceId`'],
-    ['a nested undeclared field', 'queryInstance', { resultCode: '000000', info: [{ instanceId: 'i', debug: 1 }] }, 'answer has undeclared field `info.0.debug`'],
-    ['a code the activity may not answer', 'newInstance', { resultCode: '000003' }, 'resultCode "000003" is not one newInstance may answer (allowed: 000000, 000004, 000001, 000002, 000005, 000100, 000101, 000102, 000103, 000104, 000105, 000106, 000107)'],
-    ['an accepted create without instanceId', 'newInstance', { resultCode: '000000' }, 'answer lacks required field `instanceId`'],
-    ['a refused create with an instanceId', 'newInstance', { resultCode: '000002', instanceId: 'i' }, 'answer has undeclared field `instanceId`'],
-    ['no resultCode', 'releaseInstance', { resultMsg: 'ok' }, 'answer has no resultCode'],
-    ['a message too long', 'releaseInstance', { resultCode: '000000', resultMsg: 'x'.repeat(256) }, '`resultMsg` must NOT have more than 255 characters'],
-  ])('names %s', (_what, handler, body, problem) => {
-    expect(check('saas-v2', handler, answer(body))).toEqual([problem]);
+    ['an extra field', 'queryInstance', { resultCode: '000000', info: [], traceId: 'x' }, 'answer has undeclared field `traceId`'],
+    ['a nested extra field', 'queryInstance', { resultCode: '000000', info: [{ instanceId: 'i', debug: 1 }] }, 'answer has undeclared field `info.0.debug`'],
+    ["Spring's null for an unset field", 'releaseInstance', { resultCode: '000000', resultMsg: 'success.', instanceId: null }, 'answer has undeclared field `instanceId`'],
+  ])("%s breaks only kgkit's rule (a warning by default)", (_what, handler, body, detail) => {
+    expect(judged('saas-v2', handler, answer(body))).toEqual([['kgkit', detail]]);
   });
 
-  it('names the HTTP status, the content type and a body that is not JSON', () => {
-    expect(check('saas-v2', 'releaseInstance', answer('<html>oops</html>', { 'content-type': 'text/html' }, 500))).toEqual([
-      'HTTP 500; the contract declares only 200',
-      'content type text/html; expected application/json',
-      'answer is not JSON: "<html>oops</html>"',
+  it.each([
+    ['a code the activity may not answer', 'newInstance', { resultCode: '000003' }, 'resultCode "000003" is not one newInstance may answer (allowed: 000000, 000004, 000001, 000002, 000005, 000100, 000101, 000102, 000103, 000104, 000105, 000106, 000107)'],
+    ['an accepted create without instanceId', 'newInstance', { resultCode: '000000' }, 'answer lacks required field `instanceId`'],
+    ['an accepted create whose instanceId is null', 'newInstance', { resultCode: '000000', instanceId: null }, 'answer lacks required field `instanceId`'],
+    ['no resultCode', 'releaseInstance', { resultMsg: 'ok' }, 'answer has no resultCode'],
+    ['a message too long', 'releaseInstance', { resultCode: '000000', resultMsg: 'x'.repeat(256) }, '`resultMsg` must NOT have more than 255 characters'],
+  ])("%s breaks Huawei's table", (_what, handler, body, detail) => {
+    expect(judged('saas-v2', handler, answer(body))).toContainEqual(['huawei', detail]);
+  });
+
+  it('an HTTP status other than 200 is kgkit\'s rule; a body that is not JSON is Huawei\'s', () => {
+    expect(judged('saas-v2', 'releaseInstance', answer({ resultCode: '000002', resultMsg: 'bad' }, {}, 400))).toEqual([['kgkit', 'HTTP 400']]);
+    expect(judged('saas-v2', 'releaseInstance', answer('<html>oops</html>', { 'content-type': 'text/html' }, 500))).toEqual([
+      ['kgkit', 'HTTP 500'],
+      ['huawei', 'content type text/html, not application/json'],
+      ['huawei', 'answer is not JSON: "<html>oops</html>"'],
     ]);
   });
 
-  it('requires a Body-Sign over the exact bytes in V1.0 and Kit V1, and checks one when V2.0 sends it', () => {
+  it("requires a Body-Sign over the exact bytes in V1.0 and Kit V1 (Huawei's rule), and checks one when V2.0 sends it (kgkit's)", () => {
     const body = { resultCode: '000000', resultMsg: 'success' };
     const text = JSON.stringify(body);
-    expect(check('kit-v1', 'tenantSync', answer(body))).toEqual(['Body-Sign is missing; Kit V1 requires it on every answer']);
-    expect(check('kit-v1', 'tenantSync', answer(body, { 'body-sign': bodySignHeader(endpoint.key, text) }))).toEqual([]);
-    expect(check('saas-v2', 'releaseInstance', answer(body))).toEqual([]);
-    const [problem, ...more] = check('saas-v2', 'releaseInstance', answer(body, { 'body-sign': bodySignHeader('another-key-123', text) }));
-    expect(more).toEqual([]);
-    expect(problem).toMatch(/^Body-Sign "sign_type=.*" is not sign_type="HMAC-SHA256" over the exact body with the SaaS V2.0 key$/);
+    expect(judged('kit-v1', 'tenantSync', answer(body))).toEqual([['huawei', 'Body-Sign is missing (Kit V1)']]);
+    expect(judged('kit-v1', 'tenantSync', answer(body, { 'body-sign': bodySignHeader(endpoint.key, text) }))).toEqual([]);
+    expect(judged('saas-v2', 'releaseInstance', answer(body))).toEqual([]);
+    expect(judged('saas-v2', 'releaseInstance', answer(body, { 'body-sign': bodySignHeader('another-key-123', text) }))).toEqual([
+      ['kgkit', expect.stringMatching(/^Body-Sign "sign_type=.*" is not HMAC-SHA256 over the exact body with the SaaS V2.0 key$/)],
+    ]);
   });
 
   it('requires credentials that decrypt with the key: always in V1.0, in V2.0 when encryptType is set', () => {
@@ -183,17 +207,26 @@ describe('checking answers against the contract', () => {
     const foreign = encryptCredential('someone-elses-key', '1', 'admin');
     const v1 = (userName: string) => {
       const body = { resultCode: '000000', encryptType: '1', instanceId: 'i-1', appInfo: { frontEndUrl: 'https://app.example.com/', userName, password: sealed } };
-      return check('saas-v1', 'newInstance', answer(body, { 'body-sign': bodySignHeader(endpoint.key, JSON.stringify(body)) }));
+      return judged('saas-v1', 'newInstance', answer(body, { 'body-sign': bodySignHeader(endpoint.key, JSON.stringify(body)) }));
     };
     expect(v1(sealed)).toEqual([]);
-    expect(v1(foreign)).toEqual(['`appInfo.userName` does not decrypt with the access key (encryptType 1: AES-256-CBC, 16-character IV + Base64)']);
+    expect(v1(foreign)).toEqual([['huawei', '`appInfo.userName` does not decrypt with the access key (encryptType 1: AES-256-CBC)']]);
     const v2 = { resultCode: '000000', encryptType: '1', info: [{ instanceId: 'i-1', appInfo: { frontEndUrl: 'https://app.example.com/', userName: sealed, password: foreign } }] };
-    expect(check('saas-v2', 'queryInstance', answer(v2))).toEqual(['`info.0.appInfo.password` does not decrypt with the access key (encryptType 1: AES-256-CBC, 16-character IV + Base64)']);
+    expect(judged('saas-v2', 'queryInstance', answer(v2))).toEqual([['huawei', '`info.0.appInfo.password` does not decrypt with the access key (encryptType 1: AES-256-CBC)']]);
     const plain = { resultCode: '000000', info: [{ instanceId: 'i-1', appInfo: { frontEndUrl: 'https://app.example.com/', userName: 'admin', password: 'secret' } }] };
-    expect(check('saas-v2', 'queryInstance', answer(plain))).toEqual([]);
+    expect(judged('saas-v2', 'queryInstance', answer(plain))).toEqual([]);
   });
 
   it('names an answer later than the timeout', () => {
-    expect(check('order-notify', 'orderNotify', { ...answer({ resultCode: '000000' }), durationMs: 5_200 })).toEqual(['answered after 5200 ms; the marketplace gives up at 5000 ms']);
+    expect(judged('order-notify', 'orderNotify', { ...answer({ resultCode: '000000' }), durationMs: 5_200 })).toEqual([['huawei', 'answered after 5200 ms']]);
+  });
+
+  it('gates by profile: checkAnswer lists what fails, each line naming its rule and source', () => {
+    const extra = answer({ resultCode: '000000', resultMsg: 'ok', traceId: 'x' });
+    const call = { family: 'saas-v2' as const, handler: 'releaseInstance', body: {} };
+    expect(checkAnswer(endpoint, call, extra)).toEqual([]);
+    expect(checkAnswer(endpoint, call, extra, 'strict')).toEqual([
+      "answer has undeclared field `traceId` — kgkit: answers carry only the fields Huawei's tables name, no nulls, in kgkit's formats (docs/decisions.md#16)",
+    ]);
   });
 });

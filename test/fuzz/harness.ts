@@ -80,7 +80,7 @@ export async function startFuzzServer(dialect: DialectName, { via = 'http' }: { 
     onBackgroundError: (error, instanceId) => logger.error('background provisioning failed', { instanceId, error: (error as Error).message }),
   });
   const app = buildApp({
-    config: { ...TEST_CONFIG, apiToken: FUZZ_API_TOKEN, kit: { accessKey: KEYS.kit, rsaPrivateKeyPem: KIT_RSA_PRIVATE_KEY } },
+    config: { ...TEST_CONFIG, strictRequests: true, apiToken: FUZZ_API_TOKEN, kit: { accessKey: KEYS.kit, rsaPrivateKeyPem: KIT_RSA_PRIVATE_KEY } },
     db: store.db,
     lifecycle,
     nonces: sqlNonceRegistry(store.db, now),

@@ -61,7 +61,7 @@ export function judge(target: FamilyTarget, handler: HandlerTarget, wire: Wire, 
   problems.push(...contractProblems(target, handler, answer, json));
   if (target.family !== 'kgkit') {
     const sellerAnswer = { request: { method: wire.method, url: wire.path, headers: {}, body: '' }, status: answer.status, headers: answer.headers, text: answer.text, ...(json === undefined ? {} : { json }), durationMs: 0 };
-    problems.push(...checkAnswer({ url: wire.path, key: target.key }, { family: target.family, handler: judged?.name ?? '(unknown)', body: {} }, sellerAnswer));
+    problems.push(...checkAnswer({ url: wire.path, key: target.key }, { family: target.family, handler: judged?.name ?? '(unknown)', body: {} }, sellerAnswer, 'strict'));
   }
   if (code === '000005') problems.push('answered 000005 (internal error): a request must be refused or served, never fail inside the seller');
   for (const entry of errors) problems.push(`logged an error: ${entry.message} ${JSON.stringify(entry.fields).slice(0, 300)}`);

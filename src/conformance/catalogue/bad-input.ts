@@ -1,18 +1,23 @@
-import type { CaseRun, ConformanceCase, ProductType, RequestShape, Step } from '../case.js';
+import type { Level } from '../../contract/levels.js';
+import type { CaseOptions, CaseRun, ConformanceCase, ProductType, RequestShape, Step } from '../case.js';
 import { allowedCodes, requestSchemaOf, schemaNamed, validatorAt } from '../contracts.js';
 import { FAMILIES, type SellerFamily, handlersOf } from '../families.js';
 
-// Bad inputs generated from each handler's request schema (missing required fields, wrong types, an undeclared field,
-// too long, bad enum values, bad formats): the seller must refuse each with a code the contract allows for that
-// handler, HTTP 200, never a crash (DECISIONS 6).
+// Bad inputs generated from each handler's request schema (missing required fields, wrong types, too long, bad enum
+// values, bad formats; with --strict also kgkit's own: an undeclared field, kgkit's ID formats). Refusing them is
+// kgkit's rule (the marketplace sends what its tables say): a warning by default. Each case starts with a positive
+// control, a valid call of the same activity that must succeed, or a refusal would prove nothing. The answers
+// themselves are judged like any other (a JSON object with a result code, within 5 s).
 
 export interface BadInputProfile {
   family: SellerFamily;
   productType: ProductType;
-  /** A valid body of `handler` referring to things that exist: the case sets them up first. */
+  /** A valid body of `handler` referring to things that exist (fresh ones on each call): the case sets them up first. */
   base(run: CaseRun, handler: string): Promise<Record<string, unknown>>;
   /** Whole-body faults (not JSON, no activity, …) sent to `handler`'s path and judged as its answers. */
   malformed: { handler: string; inputs: MalformedInput[] };
+  /** Handlers a seller may not implement (Huawei marks them optional), and when a run leaves them out. */
+  optional?: { handlers: readonly string[]; unmet: (options: CaseOptions) => string | undefined };
 }
 
 export interface MalformedInput {
@@ -47,19 +52,23 @@ function refusalCodes(family: SellerFamily, handler: string): string[] {
 export function badInputCases(profile: BadInputProfile): ConformanceCase[] {
   const { family, productType } = profile;
   const cases = handlersOf(family).map((handler): ConformanceCase => {
-    const mutations = mutationsOf(family, handler);
+    const labels = mutationsOf(family, handler, 'kgkit').map((m) => m.label);
     return {
       id: `${family}.bad-input.${handler}`,
       family,
       productType,
       kind: 'bad-input',
-      title: `${handler} with bad input from the contract is refused (HTTP 200, ${refusalCodes(family, handler).join('/')})`,
-      steps: [`set up what a valid ${handler} refers to`, ...mutations.map((m) => `${handler} ${m.label}: refused`)],
+      title: `${handler} with bad input from the contract is refused (kgkit: ${refusalCodes(family, handler).join('/')}), after a valid ${handler} succeeded`,
+      steps: [`positive control: a valid ${handler} succeeds`, `set up what a valid ${handler} refers to`, ...labels.map((label) => `${handler} ${label}: refused`)],
+      ...(profile.optional?.handlers.includes(handler) ? { unmet: profile.optional.unmet } : {}),
       async run(run) {
+        // Huawei's level by default; kgkit's own (undeclared fields, ID formats) with --strict.
+        const level: Level = run.options.profile === 'strict' ? 'kgkit' : 'huawei';
+        await run.succeed({ handler, body: await profile.base(run, handler), label: `${handler} (positive control)` }, { accept: ['000004'] });
         const base = await profile.base(run, handler);
         const schema = requestSchemaOf(family, handler)!;
-        const validate = validatorAt(family, `/components/schemas/${schema}`);
-        for (const mutation of mutations) {
+        const validate = validatorAt(family, `/components/schemas/${schema}`, level);
+        for (const mutation of mutationsOf(family, handler, level)) {
           const body = mutation.apply(base);
           // Only what the contract itself refuses is a bad input.
           if (validate({ ...body, ...DRIVER_PLACEHOLDERS[family] })) continue;
@@ -74,9 +83,10 @@ export function badInputCases(profile: BadInputProfile): ConformanceCase[] {
     family,
     productType,
     kind: 'bad-input',
-    title: `malformed ${FAMILIES[family].title} requests are refused (HTTP 200, a refusal code)`,
-    steps: inputs.map((input) => `${input.label}: refused`),
+    title: `malformed ${FAMILIES[family].title} requests are refused (kgkit: a refusal code), after a valid one succeeded`,
+    steps: [`positive control: a valid ${handler} succeeds`, ...inputs.map((input) => `${input.label}: refused`)],
     async run(run) {
+      await run.succeed({ handler, body: await profile.base(run, handler), label: `${handler} (positive control)` }, { accept: ['000004'] });
       for (const input of inputs) {
         const step: Step = { handler: input.judgedAs ?? handler, body: input.body ?? {}, label: input.label, request: input.request, ...(input.raw !== undefined ? { raw: input.raw } : {}) };
         await expectRefusal(run, step, input.judgedAs ?? handler, handler);
@@ -92,15 +102,15 @@ async function expectRefusal(run: CaseRun, step: Step, judgedAs: string, pathOf:
   const reply = await run.send(FAMILIES[run.family].transport.startsWith('kit') ? { ...step, handler: pathOf } : step);
   const refusals = refusalCodes(run.family, judgedAs);
   if (reply.code !== undefined && refusals.includes(reply.code)) return;
-  const why = reply.code === '000005' ? ': bad input must be refused, not fail inside the seller' : '';
-  run.check(false, `${step.label} answered ${reply.describe()}${why}; expected a refusal (${refusals.join(' or ')})`);
+  const why = reply.code === '000005' ? ' (an internal error, not a refusal)' : '';
+  run.check(false, run.rules.badInputRefused, `${step.label} answered ${reply.describe()}${why}, not a refusal (${refusals.join(' or ')})`);
 }
 
-/** Follows `$ref`s and merges `allOf`, enough to read type, enum, lengths and patterns. */
-function flatten(family: SellerFamily, schema: Schema): Schema {
+/** Follows `$ref`s and merges `allOf`, enough to read type, enum, lengths and patterns at `level`. */
+function flatten(family: SellerFamily, schema: Schema, level: Level): Schema {
   let merged: Schema = { ...schema };
-  if (typeof schema.$ref === 'string') merged = { ...flatten(family, schemaNamed(family, schema.$ref.split('/').pop()!)), ...withoutKeys(schema, ['$ref']) };
-  if (Array.isArray(schema.allOf)) for (const part of schema.allOf as Schema[]) merged = { ...flatten(family, part), ...merged };
+  if (typeof schema.$ref === 'string') merged = { ...flatten(family, schemaNamed(family, schema.$ref.split('/').pop()!, level), level), ...withoutKeys(schema, ['$ref']) };
+  if (Array.isArray(schema.allOf)) for (const part of schema.allOf as Schema[]) merged = { ...flatten(family, part, level), ...merged };
   return merged;
 }
 
@@ -112,9 +122,9 @@ function without(body: Record<string, unknown>, name: string): Record<string, un
   return copy;
 }
 
-/** The mutations of a handler's request, from its schema alone (labels are known before the case runs). */
-function mutationsOf(family: SellerFamily, handler: string): Mutation[] {
-  const schema = flatten(family, schemaNamed(family, requestSchemaOf(family, handler)!));
+/** The mutations of a handler's request at `level`, from its schema alone (labels are known before the case runs). */
+function mutationsOf(family: SellerFamily, handler: string, level: Level): Mutation[] {
+  const schema = flatten(family, schemaNamed(family, requestSchemaOf(family, handler)!, level), level);
   const properties = (schema.properties ?? {}) as Record<string, Schema>;
   const skip = new Set(['activity', ...(DRIVER_FIELDS[family] ?? [])]);
   const jsonBody = FAMILIES[family].transport !== 'saas-v1';
@@ -123,11 +133,12 @@ function mutationsOf(family: SellerFamily, handler: string): Mutation[] {
   for (const name of (schema.required as string[] | undefined) ?? []) {
     if (!skip.has(name)) mutations.push({ label: `without required \`${name}\``, apply: (b) => without(b, name) });
   }
-  mutations.push({ label: 'with undeclared field `unexpectedField`', apply: (b) => ({ ...b, unexpectedField: 'x' }) });
+  // A field the contract does not name is bad input only where the object is closed (kgkit's level).
+  if (schema.additionalProperties === false) mutations.push({ label: 'with undeclared field `unexpectedField`', apply: (b) => ({ ...b, unexpectedField: 'x' }) });
 
   for (const [name, raw] of Object.entries(properties)) {
     if (skip.has(name)) continue;
-    const s = flatten(family, raw);
+    const s = flatten(family, raw, level);
     const set = (value: unknown) => (b: Record<string, unknown>) => ({ ...b, [name]: value });
     const wrongType = jsonBody ? wrongTypeOf(s) : undefined;
     if (wrongType !== undefined) mutations.push({ label: `with \`${name}\` of the wrong type (${JSON.stringify(wrongType)})`, apply: set(wrongType) });
@@ -143,7 +154,7 @@ function mutationsOf(family: SellerFamily, handler: string): Mutation[] {
       const malformed = typeof s.pattern === 'string' ? violating(s.pattern, (s.maxLength as number | undefined) ?? 64) : undefined;
       if (malformed !== undefined) mutations.push({ label: `with \`${name}\` in a bad format (${JSON.stringify(malformed)})`, apply: set(malformed) });
     }
-    if (s.type === 'array') mutations.push(...arrayMutations(family, name, s));
+    if (s.type === 'array') mutations.push(...arrayMutations(family, name, s, level));
   }
   return mutations;
 }
@@ -185,9 +196,9 @@ function violating(pattern: string, maxLength: number): string | undefined {
   return ['not valid!', 'a/b', ' leading', '\u0001'].find((candidate) => candidate.length <= maxLength && !regex.test(candidate));
 }
 
-function arrayMutations(family: SellerFamily, name: string, s: Schema): Mutation[] {
+function arrayMutations(family: SellerFamily, name: string, s: Schema, level: Level): Mutation[] {
   const mutations: Mutation[] = [];
-  const items = s.items ? flatten(family, s.items as Schema) : undefined;
+  const items = s.items ? flatten(family, s.items as Schema, level) : undefined;
   const required = (items?.required as string[] | undefined) ?? [];
   if (required.length > 0) {
     const field = required[0]!;

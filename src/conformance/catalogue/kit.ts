@@ -1,14 +1,14 @@
 import { constants, publicEncrypt } from 'node:crypto';
-import type { CaseOptions, CaseRun, ConformanceCase, Step } from '../case.js';
+import { type CaseOptions, type CaseRun, type ConformanceCase, MODES, type Mode, type Step } from '../case.js';
 import { kitTimeStamp } from '../signing.js';
 import { badInputCases } from './bad-input.js';
 import { probingCase } from './probing.js';
 import { securityCases } from './security.js';
 
-// Joint-operation Kit syncs (license-kit-openapi.md §C.4–C.7), V2 (x-sign headers, flags up to 2, authSync 3) and V1
-// (authToken header, JSON-encoded lists, flags 0/1): the buyer binding an enterprise, its application, departments
-// and users. Kit calls are never retried automatically, but a buyer may resend: every sync is idempotent, and deleting
-// what is not there succeeds (§C.4).
+// Joint-operation Kit syncs (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html and its
+// siblings), V2 (x-sign headers, flags up to 2, authSync 3) and V1 (authToken header, JSON-encoded lists, flags 0/1):
+// the buyer binding an enterprise, its application, departments and users. Kit calls are never retried automatically,
+// but a buyer may resend: every sync is idempotent, and deleting what is not there succeeds.
 
 type Version = 'v2' | 'v1';
 
@@ -46,10 +46,13 @@ function newWorld(run: CaseRun, { credentialApplication = false } = {}): KitWorl
   };
 }
 
-/** The bodies of one Kit version about one world; V2 bodies carry their timeStamp, V1's is set by the driver. */
-function kitBodies(version: Version, world: KitWorld) {
+/**
+ * The bodies of one Kit version about one world; V2 bodies carry their timeStamp, V1's is set by the driver. testFlag is
+ * mandatory: 1 for a debug call, 0 for a production one.
+ */
+function kitBodies(version: Version, world: KitWorld, mode: Mode) {
   const stamp = () => (version === 'v2' ? { timeStamp: kitTimeStamp(Date.now()) } : {});
-  const step = (handler: string, body: Record<string, unknown>, label?: string): Step => ({ handler, body: { ...body, testFlag: 1, ...stamp() }, label: label ?? handler });
+  const step = (handler: string, body: Record<string, unknown>, label?: string): Step => ({ handler, body: { ...body, testFlag: mode === 'debug' ? 1 : 0, ...stamp() }, label: label ?? handler });
   const { instanceId, orderId, tenantId, tenantCode, appId, clientId } = world;
   return {
     tenant: (flag: number, name = 'Conformance Tenant') =>
@@ -87,43 +90,45 @@ export function kitCases(version: Version): ConformanceCase[] {
   const family = version === 'v2' ? 'kit-v2' : 'kit-v1';
   const modify = version === 'v2';
 
-  const lifecycle: ConformanceCase = {
-    id: `${family}.joint-operation.lifecycle`,
-    family,
-    productType: 'joint-operation',
-    kind: 'lifecycle',
-    title: `joint operation: bind an enterprise, its application, departments and users, ${modify ? 'modify, cancel, ' : ''}then unbind`,
-    steps: [
-      'tenantSync add (flag 1): 000000',
-      'applicationSync add with the RSA-OAEP clientSecret: 000000',
-      'allOrgSync with two departments; singleOrgSync add, modify, delete: 000000 each',
-      'authSync add two users, then modify them: 000000 each',
-      ...(modify ? ['authSync cancel authorisation (flag 3): 000000', 'applicationSync modify with new credentials (flag 2): 000000'] : []),
-      'authSync delete the users; applicationSync delete: 000000 each',
-      ...(modify ? ['tenantSync modify name and domain (flag 2): 000000'] : []),
-      'tenantSync delete (flag 0): 000000',
-    ],
-    unmet: needsKey,
-    async run(run) {
-      const kit = kitBodies(version, newWorld(run));
-      await run.succeed(kit.tenant(1));
-      await run.succeed(kit.application(1, sealSecret(run.options, 'secret-of-the-app-1')));
-      await run.succeed(kit.allOrgs(ORGS));
-      await run.succeed(kit.org(1, 'ORG-OPS', 'Operations', 'ORG-HQ'));
-      await run.succeed(kit.org(2, 'ORG-OPS', 'Operations and Support', 'ORG-HQ'));
-      await run.succeed(kit.org(0, 'ORG-OPS', 'Operations and Support', 'ORG-HQ'));
-      await run.succeed(kit.users(1, USERS));
-      await run.succeed(kit.users(2, USERS.map((user) => ({ ...user, name: `${user.name} (renamed)` }))));
-      if (modify) {
-        await run.succeed(kit.users(3, USERS.slice(1)));
-        await run.succeed(kit.application(2, sealSecret(run.options, 'secret-of-the-app-2'), run.ids.other('CL')));
-      }
-      await run.succeed(kit.users(0, USERS));
-      await run.succeed(kit.application(0, sealSecret(run.options, 'secret-of-the-app-2')));
-      if (modify) await run.succeed(kit.tenant(2, 'Conformance Tenant (renamed)'));
-      await run.succeed(kit.tenant(0));
-    },
-  };
+  const lifecycles = MODES.map(
+    (mode): ConformanceCase => ({
+      id: `${family}.joint-operation.${mode}`,
+      family,
+      productType: 'joint-operation',
+      kind: 'lifecycle',
+      title: `joint operation: bind an enterprise, its application, departments and users, ${modify ? 'modify, cancel, ' : ''}then unbind (${mode === 'debug' ? 'debug calls, testFlag 1' : 'production calls, testFlag 0'})`,
+      steps: [
+        'tenantSync add (flag 1): 000000',
+        'applicationSync add with the RSA-OAEP clientSecret: 000000',
+        'allOrgSync with two departments; singleOrgSync add, modify, delete: 000000 each',
+        'authSync add two users, then modify them: 000000 each',
+        ...(modify ? ['authSync cancel authorisation (flag 3): 000000', 'applicationSync modify with new credentials (flag 2): 000000'] : []),
+        'authSync delete the users; applicationSync delete: 000000 each',
+        ...(modify ? ['tenantSync modify name and domain (flag 2): 000000'] : []),
+        'tenantSync delete (flag 0): 000000',
+      ],
+      unmet: needsKey,
+      async run(run) {
+        const kit = kitBodies(version, newWorld(run), mode);
+        await run.succeed(kit.tenant(1));
+        await run.succeed(kit.application(1, sealSecret(run.options, 'secret-of-the-app-1')));
+        await run.succeed(kit.allOrgs(ORGS));
+        await run.succeed(kit.org(1, 'ORG-OPS', 'Operations', 'ORG-HQ'));
+        await run.succeed(kit.org(2, 'ORG-OPS', 'Operations and Support', 'ORG-HQ'));
+        await run.succeed(kit.org(0, 'ORG-OPS', 'Operations and Support', 'ORG-HQ'));
+        await run.succeed(kit.users(1, USERS));
+        await run.succeed(kit.users(2, USERS.map((user) => ({ ...user, name: `${user.name} (renamed)` }))));
+        if (modify) {
+          await run.succeed(kit.users(3, USERS.slice(1)));
+          await run.succeed(kit.application(2, sealSecret(run.options, 'secret-of-the-app-2'), run.ids.other('CL')));
+        }
+        await run.succeed(kit.users(0, USERS));
+        await run.succeed(kit.application(0, sealSecret(run.options, 'secret-of-the-app-2')));
+        if (modify) await run.succeed(kit.tenant(2, 'Conformance Tenant (renamed)'));
+        await run.succeed(kit.tenant(0));
+      },
+    }),
+  );
 
   const credentialApplication: ConformanceCase = {
     id: `${family}.joint-operation.credential-application`,
@@ -134,7 +139,8 @@ export function kitCases(version: Version): ConformanceCase[] {
     steps: ['tenantSync add with empty instanceId and orderId (testFlag 1): 000000', 'applicationSync add with empty instanceId: 000000', 'applicationSync and tenantSync delete: 000000'],
     unmet: needsKey,
     async run(run) {
-      const kit = kitBodies(version, newWorld(run, { credentialApplication: true }));
+      // The seller applying for credentials is a debug call (§C.4: instanceId and orderId empty).
+      const kit = kitBodies(version, newWorld(run, { credentialApplication: true }), 'debug');
       await run.succeed(kit.tenant(1));
       await run.succeed(kit.application(1, sealSecret(run.options, 'credential-application-secret')));
       await run.succeed(kit.application(0, sealSecret(run.options, 'credential-application-secret')));
@@ -156,10 +162,11 @@ export function kitCases(version: Version): ConformanceCase[] {
       'tenantSync delete twice, and of a tenant never synced: 000000 each',
     ],
     async run(run) {
-      const kit = kitBodies(version, newWorld(run));
+      const kit = kitBodies(version, newWorld(run), 'production');
+      const rule = run.rules.kitDeleteMissing;
       const twice = async (step: Step) => {
         await run.succeed({ ...step, label: `${step.label} (first)` });
-        await run.succeed({ ...step, label: `${step.label} (resent)` });
+        await run.succeed({ ...step, label: `${step.label} (resent)` }, { rule });
       };
       await twice(kit.tenant(1));
       await twice(kit.allOrgs(ORGS));
@@ -169,11 +176,11 @@ export function kitCases(version: Version): ConformanceCase[] {
         await twice(kit.users(1, USERS));
         await twice(kit.users(0, USERS));
       }
-      const unknown = kitBodies(version, newWorld(run));
-      await run.succeed({ ...unknown.org(0, 'ORG-NONE', 'Nowhere'), label: 'singleOrgSync delete of an unknown department' });
-      await run.succeed({ ...unknown.application(0, sealSecret(run.options, 'unknown-secret')), label: 'applicationSync delete of an unknown application' });
+      const unknown = kitBodies(version, newWorld(run), 'production');
+      await run.succeed({ ...unknown.org(0, 'ORG-NONE', 'Nowhere'), label: 'singleOrgSync delete of an unknown department' }, { rule });
+      await run.succeed({ ...unknown.application(0, sealSecret(run.options, 'unknown-secret')), label: 'applicationSync delete of an unknown application' }, { rule });
       await twice(kit.tenant(0));
-      await run.succeed({ ...unknown.tenant(0), label: 'tenantSync delete of a tenant never synced' });
+      await run.succeed({ ...unknown.tenant(0), label: 'tenantSync delete of a tenant never synced' }, { rule });
     },
   };
 
@@ -181,7 +188,7 @@ export function kitCases(version: Version): ConformanceCase[] {
     family,
     productType: 'joint-operation',
     async savedCases(run) {
-      const kit = kitBodies(version, newWorld(run));
+      const kit = kitBodies(version, newWorld(run), 'debug');
       const withKey = run.options.kitPublicKeyPem ? [kit.application(1, sealSecret(run.options, 'probed-secret')), kit.users(1, USERS)] : [];
       return [kit.tenant(1), ...withKey, kit.allOrgs(ORGS), kit.org(1, 'ORG-QA', 'Quality', 'ORG-RD')];
     },
@@ -192,15 +199,17 @@ export function kitCases(version: Version): ConformanceCase[] {
     productType: 'joint-operation',
     probeTitle: 'tenantSync add of a fresh tenant',
     async probe(run) {
-      return { step: kitBodies(version, newWorld(run)).tenant(1) };
+      return { step: kitBodies(version, newWorld(run), 'production').tenant(1) };
     },
   });
 
   const badInput = badInputCases({
     family,
     productType: 'joint-operation',
+    // A valid applicationSync (the positive control) needs a clientSecret the seller can decrypt.
+    optional: { handlers: ['applicationSync'], unmet: needsKey },
     async base(run, handler) {
-      const kit = kitBodies(version, newWorld(run));
+      const kit = kitBodies(version, newWorld(run), 'production');
       const bodies: Record<string, Step> = {
         tenantSync: kit.tenant(1),
         applicationSync: kit.application(1, sealSecret(run.options, 'bad-input-secret')),
@@ -220,5 +229,5 @@ export function kitCases(version: Version): ConformanceCase[] {
     },
   });
 
-  return [lifecycle, credentialApplication, idempotency, probing, ...security, ...badInput];
+  return [...lifecycles, credentialApplication, idempotency, probing, ...security, ...badInput];
 }

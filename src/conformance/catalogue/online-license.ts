@@ -1,32 +1,35 @@
-import type { CaseRun, ConformanceCase, Step } from '../case.js';
+import type { CaseRun, ConformanceCase, Mode, Step } from '../case.js';
 import { expireTime, licenseTime } from '../ids.js';
 import { badInputCases } from './bad-input.js';
 import { type Lifecycle, lifecycleCases } from './lifecycle.js';
 import { probingCase } from './probing.js';
 import { securityCases } from './security.js';
 
-// Online-open License products (license-kit-openapi.md B.1–B.8): the SaaS-like instance calls (no queryInstance, no
-// upgrade) and getLicenseAsync, which the seller answers at once and fulfils by uploading the License.
+// Online-open License products (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649282.html): the
+// SaaS-like instance calls (no queryInstance, no upgrade) and getLicenseAsync, which the seller answers at once and
+// fulfils by uploading the License.
 
 const FAMILY = 'online-license';
 const YEAR_MS = 365 * 24 * 3_600_000;
 
-const licenseStep = (activity: string, fields: Record<string, unknown>, label?: string): Step => ({
+/** A call of `activity`: debug calls carry testFlag "1", production calls none. */
+const licenseStep = (mode: Mode, activity: string, fields: Record<string, unknown>, label?: string): Step => ({
   handler: activity,
-  body: { activity, ...fields, testFlag: '1' },
+  body: { activity, ...fields, ...(mode === 'debug' ? { testFlag: '1' } : {}) },
   ...(label ? { label } : {}),
 });
 
-async function createLicensed(run: CaseRun, order = run.ids.order(), businessId = run.ids.businessId()): Promise<string> {
-  const reply = await run.succeed(licenseStep('newInstance', { ...order, businessId }), { accept: ['000004'] });
+async function createLicensed(run: CaseRun, mode: Mode, order = run.ids.order(), businessId = run.ids.businessId()): Promise<string> {
+  const reply = await run.succeed(licenseStep(mode, 'newInstance', { ...order, businessId }), { accept: ['000004'] });
   const instanceId = reply.field('instanceId');
-  if (typeof instanceId !== 'string') run.fail(`newInstance of ${order.orderLineId} answered ${reply.describe()} without an instanceId`);
+  if (typeof instanceId !== 'string' || instanceId === '') run.fail(run.rules.answerFields, `newInstance of ${order.orderLineId} answered ${reply.describe()} without an instanceId`);
   return instanceId;
 }
 
 /** A License application for one device, valid from now (for a year when `periodic`). */
-const application = (run: CaseRun, instanceId: string, periodic: boolean, eventId = run.ids.event()) =>
+const application = (run: CaseRun, mode: Mode, instanceId: string, periodic: boolean, eventId = run.ids.event()) =>
   licenseStep(
+    mode,
     'getLicenseAsync',
     {
       instanceId,
@@ -38,9 +41,10 @@ const application = (run: CaseRun, instanceId: string, periodic: boolean, eventI
     `getLicenseAsync${periodic ? ' (yearly)' : ''}`,
   );
 
-const renewal = (run: CaseRun, instanceId: string, scene: string) => licenseStep('refreshInstance', { instanceId, ...run.ids.order(), scene, expireTime: expireTime(2) }, `refreshInstance ${scene}`);
-const status = (instanceId: string, value: 'FREEZE' | 'UNFREEZE') => licenseStep('updateInstanceStatus', { instanceId, status: value }, `updateInstanceStatus ${value}`);
-const release = (instanceId: string, label?: string) => licenseStep('releaseInstance', { instanceId }, label);
+const renewal = (run: CaseRun, mode: Mode, instanceId: string, scene: string) =>
+  licenseStep(mode, 'refreshInstance', { instanceId, ...run.ids.order(), scene, expireTime: expireTime(2) }, `refreshInstance ${scene}`);
+const status = (mode: Mode, instanceId: string, value: 'FREEZE' | 'UNFREEZE') => licenseStep(mode, 'updateInstanceStatus', { instanceId, status: value }, `updateInstanceStatus ${value}`);
+const release = (mode: Mode, instanceId: string, label?: string) => licenseStep(mode, 'releaseInstance', { instanceId }, label);
 
 const CREATE = 'newInstance of a new order: 000000 (or 000004) with an instanceId';
 
@@ -57,13 +61,13 @@ const LIFECYCLES: Lifecycle[] = [
       'updateInstanceStatus FREEZE, then UNFREEZE: 000000 each',
       'releaseInstance: 000000',
     ],
-    async then(run, id) {
-      await run.succeed(application(run, id, true));
-      await run.succeed(renewal(run, id, 'RENEWAL'));
-      await run.succeed(application(run, id, true));
-      await run.succeed(status(id, 'FREEZE'));
-      await run.succeed(status(id, 'UNFREEZE'));
-      await run.succeed(release(id));
+    async then(run, id, mode) {
+      await run.succeed(application(run, mode, id, true));
+      await run.succeed(renewal(run, mode, id, 'RENEWAL'));
+      await run.succeed(application(run, mode, id, true));
+      await run.succeed(status(mode, id, 'FREEZE'));
+      await run.succeed(status(mode, id, 'UNFREEZE'));
+      await run.succeed(release(mode, id));
     },
   },
   {
@@ -71,9 +75,9 @@ const LIFECYCLES: Lifecycle[] = [
     name: 'perpetual',
     title: 'one-time (perpetual) License: create, apply for a License without expiry, release',
     steps: [CREATE, 'getLicenseAsync for a device without expireTime: 000000', 'releaseInstance: 000000'],
-    async then(run, id) {
-      await run.succeed(application(run, id, false));
-      await run.succeed(release(id));
+    async then(run, id, mode) {
+      await run.succeed(application(run, mode, id, false));
+      await run.succeed(release(mode, id));
     },
   },
   {
@@ -81,16 +85,16 @@ const LIFECYCLES: Lifecycle[] = [
     name: 'trial',
     title: 'trial License: create, freeze at trial end, convert to formal, unfreeze, release',
     steps: [CREATE, 'updateInstanceStatus FREEZE: 000000', 'refreshInstance TRIAL_TO_FORMAL: 000000', 'updateInstanceStatus UNFREEZE: 000000', 'releaseInstance: 000000'],
-    async then(run, id) {
-      await run.succeed(status(id, 'FREEZE'));
-      await run.succeed(renewal(run, id, 'TRIAL_TO_FORMAL'));
-      await run.succeed(status(id, 'UNFREEZE'));
-      await run.succeed(release(id));
+    async then(run, id, mode) {
+      await run.succeed(status(mode, id, 'FREEZE'));
+      await run.succeed(renewal(run, mode, id, 'TRIAL_TO_FORMAL'));
+      await run.succeed(status(mode, id, 'UNFREEZE'));
+      await run.succeed(release(mode, id));
     },
   },
 ];
 
-const lifecycles = lifecycleCases(FAMILY, LIFECYCLES, (run) => createLicensed(run));
+const lifecycles = lifecycleCases(FAMILY, LIFECYCLES, (run, mode) => createLicensed(run, mode));
 
 const idempotency: ConformanceCase = {
   id: `${FAMILY}.idempotency.resent-calls`,
@@ -101,14 +105,14 @@ const idempotency: ConformanceCase = {
   steps: [CREATE, 'newInstance of the same order with another businessId: the same instanceId', 'the same getLicenseAsync (eventId + device) twice: 000000 both', 'releaseInstance twice: 000000 both'],
   async run(run) {
     const order = run.ids.order();
-    const first = await createLicensed(run, order);
-    const again = await run.succeed(licenseStep('newInstance', { ...order, businessId: run.ids.businessId() }, 'newInstance resent'), { accept: ['000004'] });
-    run.check(again.field('instanceId') === first, `resent order ${order.orderLineId} got instanceId ${String(again.field('instanceId'))}, first call got ${first}`);
-    const applying = application(run, first, true);
+    const first = await createLicensed(run, 'production', order);
+    const again = await run.succeed(licenseStep('production', 'newInstance', { ...order, businessId: run.ids.businessId() }, 'newInstance resent'), { accept: ['000004'] });
+    run.check(again.field('instanceId') === first, run.rules.sameInstance, `resent order ${order.orderLineId} got instanceId ${String(again.field('instanceId'))}, the first call got ${first}`);
+    const applying = application(run, 'production', first, true);
     await run.succeed(applying);
-    await run.succeed({ ...applying, label: 'getLicenseAsync (resent)' });
-    await run.succeed(release(first));
-    await run.succeed(release(first, 'releaseInstance (resent)'));
+    await run.succeed({ ...applying, label: 'getLicenseAsync (resent)' }, { rule: run.rules.repeatable });
+    await run.succeed(release('production', first));
+    await run.succeed(release('production', first, 'releaseInstance (resent)'), { rule: run.rules.repeatable });
   },
 };
 
@@ -119,8 +123,15 @@ const probing = probingCase({
   async savedCases(run) {
     const order = run.ids.order();
     const businessId = run.ids.businessId();
-    const id = await createLicensed(run, order, businessId);
-    return [licenseStep('newInstance', { ...order, businessId }), application(run, id, true), renewal(run, id, 'RENEWAL'), status(id, 'FREEZE'), status(id, 'UNFREEZE'), release(id)];
+    const id = await createLicensed(run, 'debug', order, businessId);
+    return [
+      licenseStep('debug', 'newInstance', { ...order, businessId }),
+      application(run, 'debug', id, true),
+      renewal(run, 'debug', id, 'RENEWAL'),
+      status('debug', id, 'FREEZE'),
+      status('debug', id, 'UNFREEZE'),
+      release('debug', id),
+    ];
   },
 });
 
@@ -132,11 +143,19 @@ const security = securityCases({
     const order = run.ids.order();
     const businessId = run.ids.businessId();
     return {
-      step: licenseStep('newInstance', { ...order, businessId }),
-      async nothingCreated(run) {
-        // The family has no queryInstance: the order's proper create must not find what the refused one would have made.
-        const reply = await run.succeed(licenseStep('newInstance', { ...order, businessId: run.ids.businessId() }, 'newInstance of the same order, properly signed'), { accept: ['000004'] });
-        run.check(reply.field('instanceId') !== businessId, `the refused newInstance created instance ${businessId}: the order's proper newInstance answered it`);
+      step: licenseStep('production', 'newInstance', { ...order, businessId }),
+      businessId,
+      sameEffect: (first, again) => first.field('instanceId') === again.field('instanceId'),
+      async nothingCreated(run, control) {
+        // The family has no queryInstance: only a seller that names instances by the first businessId shows, through
+        // the order's proper create, what the refused one would have made.
+        const rule = run.rules.refusedHasNoEffect;
+        if (control.reply.field('instanceId') !== control.probe.businessId) {
+          run.notObservable(rule, 'the seller names instances its own way, not by the first businessId, and this family has no queryInstance');
+          return;
+        }
+        const reply = await run.succeed(licenseStep('production', 'newInstance', { ...order, businessId: run.ids.businessId() }, 'newInstance of the refused order, properly signed'), { accept: ['000004'] });
+        run.check(reply.field('instanceId') !== businessId, rule, `the refused newInstance made instance ${businessId}: the order's proper newInstance answered it`);
       },
     };
   },
@@ -146,13 +165,13 @@ const badInput = badInputCases({
   family: FAMILY,
   productType: 'license',
   async base(run, handler) {
-    if (handler === 'newInstance') return licenseStep('newInstance', { ...run.ids.order(), businessId: run.ids.businessId() }).body;
-    const id = await createLicensed(run);
+    if (handler === 'newInstance') return licenseStep('production', 'newInstance', { ...run.ids.order(), businessId: run.ids.businessId() }).body;
+    const id = await createLicensed(run, 'production');
     const bodies: Record<string, Step> = {
-      refreshInstance: licenseStep('refreshInstance', { instanceId: id, ...run.ids.order(), scene: 'RENEWAL', productId: `PR${run.ids.tag}`, expireTime: expireTime(2) }),
-      updateInstanceStatus: status(id, 'FREEZE'),
-      releaseInstance: licenseStep('releaseInstance', { instanceId: id, ...run.ids.order() }),
-      getLicenseAsync: application(run, id, true),
+      refreshInstance: licenseStep('production', 'refreshInstance', { instanceId: id, ...run.ids.order(), scene: 'RENEWAL', productId: `PR${run.ids.tag}`, expireTime: expireTime(2) }),
+      updateInstanceStatus: status('production', id, 'FREEZE'),
+      releaseInstance: licenseStep('production', 'releaseInstance', { instanceId: id, ...run.ids.order() }),
+      getLicenseAsync: application(run, 'production', id, true),
     };
     return bodies[handler]!.body;
   },
@@ -162,7 +181,7 @@ const badInput = badInputCases({
       { label: 'a body that is not JSON', raw: 'activity=newInstance', request: 'unparseable', judgedAs: '' },
       { label: 'a JSON array', raw: '[]', request: 'violating', judgedAs: '' },
       { label: 'an empty JSON object', body: {}, request: 'violating', judgedAs: '' },
-      { label: 'an unknown activity (queryInstance is not part of this family)', body: { activity: 'queryInstance', instanceId: 'abc', testFlag: '1' }, request: 'violating', judgedAs: 'queryInstance' },
+      { label: 'an unknown activity (queryInstance is not part of this family)', body: { activity: 'queryInstance', instanceId: 'abc' }, request: 'violating', judgedAs: 'queryInstance' },
     ],
   },
 });

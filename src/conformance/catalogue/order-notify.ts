@@ -1,29 +1,33 @@
-import type { ConformanceCase, Step } from '../case.js';
+import { type ConformanceCase, MODES, type Mode, type Step } from '../case.js';
 import { badInputCases } from './bad-input.js';
 import { securityCases } from './security.js';
 
-// Order notification (license-kit-openapi.md §E): the marketplace tells the seller an order was paid; the seller looks
-// it up with Query Order. Retried for 3 h, so a resend must be answered like the first.
+// Order notification (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html): the
+// marketplace tells the seller an order was paid; the seller looks it up with Query Order. Retried for 3 h, so a resend
+// must be answered like the first.
 
 const FAMILY = 'order-notify';
 
-const notify = (order: { orderId: string; orderLineId: string }, label?: string): Step => ({
+/** testFlag is mandatory here: "1" for a debug call, "0" for a production one. */
+const notify = (order: { orderId: string; orderLineId: string }, label?: string, mode: Mode = 'production'): Step => ({
   handler: 'orderNotify',
-  body: { activity: 'orderNotify', ...order, testFlag: '1' },
+  body: { activity: 'orderNotify', ...order, testFlag: mode === 'debug' ? '1' : '0' },
   ...(label ? { label } : {}),
 });
 
-const lifecycle: ConformanceCase = {
-  id: `${FAMILY}.any.notify`,
-  family: FAMILY,
-  productType: 'any',
-  kind: 'lifecycle',
-  title: 'a paid order is notified: 000000',
-  steps: ['orderNotify of a new order (testFlag "1"): 000000'],
-  async run(run) {
-    await run.succeed(notify(run.ids.order()));
-  },
-};
+const lifecycles = MODES.map(
+  (mode): ConformanceCase => ({
+    id: `${FAMILY}.any.${mode}`,
+    family: FAMILY,
+    productType: 'any',
+    kind: 'lifecycle',
+    title: `a paid order is notified: 000000 (${mode === 'debug' ? 'debug call, testFlag "1"' : 'production call, testFlag "0"'})`,
+    steps: [`orderNotify of a new order (testFlag "${mode === 'debug' ? '1' : '0'}"): 000000`],
+    async run(run) {
+      await run.succeed(notify(run.ids.order(), undefined, mode));
+    },
+  }),
+);
 
 const idempotency: ConformanceCase = {
   id: `${FAMILY}.idempotency.resent-notification`,
@@ -34,9 +38,10 @@ const idempotency: ConformanceCase = {
   steps: ['orderNotify of a new order: 000000', 'the same notification again: 000000', 'three resends at once: 000000 each'],
   async run(run) {
     const order = run.ids.order();
+    const again = { rule: run.rules.repeatable };
     await run.succeed(notify(order));
-    await run.succeed(notify(order, 'orderNotify (resent)'));
-    await Promise.all([1, 2, 3].map((n) => run.succeed(notify(order, `orderNotify (resent at once #${n})`))));
+    await run.succeed(notify(order, 'orderNotify (resent)'), again);
+    await Promise.all([1, 2, 3].map((n) => run.succeed(notify(order, `orderNotify (resent at once #${n})`), again)));
   },
 };
 
@@ -61,9 +66,9 @@ const badInput = badInputCases({
       { label: 'a body that is not JSON', raw: 'activity=orderNotify', request: 'unparseable', judgedAs: '' },
       { label: 'a JSON array', raw: '[]', request: 'violating', judgedAs: '' },
       { label: 'an empty JSON object', body: {}, request: 'violating', judgedAs: '' },
-      { label: 'an unknown activity', body: { activity: 'newInstance', orderId: 'CS1', orderLineId: 'CS1-000001', testFlag: '1' }, request: 'violating', judgedAs: 'newInstance' },
+      { label: 'an unknown activity', body: { activity: 'newInstance', orderId: 'CS1', orderLineId: 'CS1-000001', testFlag: '0' }, request: 'violating', judgedAs: 'newInstance' },
     ],
   },
 });
 
-export const orderNotifyCases: ConformanceCase[] = [lifecycle, idempotency, ...security, ...badInput];
+export const orderNotifyCases: ConformanceCase[] = [...lifecycles, idempotency, ...security, ...badInput];

@@ -1,7 +1,7 @@
 import type { CaseRun, ConformanceCase, ProductType, Step } from '../case.js';
 import type { SellerFamily } from '../families.js';
 
-// Probing (拨测, saas-v2.md §7): while a product is on sale, the marketplace re-runs its saved debug cases
+// Probing (拨测, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html): while a product is on sale, the marketplace re-runs its saved debug cases
 // (testFlag "1") twice a day, with the same bodies, in no guaranteed order. Each must succeed every time.
 
 export interface ProbingProfile {
@@ -37,14 +37,14 @@ export function probingCase({ family, productType, savedCases, alsoSuccess = {} 
           const reply = await run.send({ ...step, label });
           const ok = reply.code === '000000' || (reply.code !== undefined && (alsoSuccess[step.handler] ?? []).includes(reply.code));
           if (!ok) {
-            run.check(false, `${label} answered ${reply.describe()}; a saved debug case must succeed on every run`);
+            run.check(false, run.rules.repeatable, `${label} answered ${reply.describe()}; a saved debug case must succeed on every run`);
             continue;
           }
           const instanceId = reply.field('instanceId');
           if (instanceId === undefined) continue;
           const key = step.label ?? step.handler;
           if (!firstInstance.has(key)) firstInstance.set(key, instanceId);
-          else run.check(firstInstance.get(key) === instanceId, `${label} got instanceId ${String(instanceId)}, the debug run got ${String(firstInstance.get(key))}`);
+          else run.check(firstInstance.get(key) === instanceId, run.rules.sameInstance, `${label} got instanceId ${String(instanceId)}, the debug run got ${String(firstInstance.get(key))}`);
         }
       }
     },

@@ -1,20 +1,20 @@
-import type { CaseRun, ConformanceCase, ProductType, Step } from '../case.js';
+import { type CaseRun, type ConformanceCase, MODES, type Mode, type ProductType, type Step } from '../case.js';
 import { expireTime } from '../ids.js';
 import { badInputCases } from './bad-input.js';
 import { probingCase } from './probing.js';
-import { expectNotFound } from './saas-v2.js';
-import { securityCases } from './security.js';
+import { lists, refusedCreateMadeNothing, securityCases } from './security.js';
 
-// SaaS V1.0 (deprecated, saas-v2.md §3.9): GET with every parameter in the query, authToken + timeStamp, Body-Sign
-// and AES-encrypted credentials on every answer (the driver's checks). The V1.0 debug cases: period products
-// "new (period) / renew / expire / release", by-times "new (by times) / release" (saas-v2.md §7), plus on-demand
-// and trial.
+// SaaS V1.0 (deprecated, https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649013.html):
+// GET with every parameter in the query, authToken + timeStamp, Body-Sign and AES-encrypted credentials on every answer
+// (the driver's checks). The V1.0 debug cases: period products "new (period) / renew / expire / release", by-times
+// "new (by times) / release", plus on-demand and trial.
 
 const FAMILY = 'saas-v1';
 
-const v1Step = (activity: string, params: Record<string, string>, label?: string): Step => ({
+/** V1.0 pages document testFlag "1" (debug) and "0" (production, the default). */
+const v1Step = (activity: string, params: Record<string, string>, label?: string, mode: Mode = 'production'): Step => ({
   handler: activity,
-  body: { activity, ...params, testFlag: '1' },
+  body: { activity, ...params, testFlag: mode === 'debug' ? '1' : '0' },
   ...(label ? { label } : {}),
 });
 
@@ -37,20 +37,17 @@ function newInstanceParams(run: CaseRun, orderId: string, extra: Record<string, 
 const PERIOD = (years = 1) => ({ chargingMode: '1', periodType: 'year', periodNumber: '1', orderAmount: '100.00', expireTime: expireTime(years) });
 
 /** newInstance (its answer carries the encrypted appInfo), then queryInstance lists it; the instanceId. */
-async function createV1(run: CaseRun, orderId = run.ids.order().orderId, extra: Record<string, string> = PERIOD()): Promise<string> {
-  const reply = await run.succeed(v1Step('newInstance', newInstanceParams(run, orderId, extra)), { accept: ['000004'] });
+async function createV1(run: CaseRun, orderId = run.ids.order().orderId, extra: Record<string, string> = PERIOD(), mode: Mode = 'production'): Promise<string> {
+  const reply = await run.succeed(v1Step('newInstance', newInstanceParams(run, orderId, extra), undefined, mode), { accept: ['000004'] });
   const instanceId = reply.field('instanceId');
-  if (typeof instanceId !== 'string') run.fail(`newInstance of ${orderId} answered ${reply.describe()} without an instanceId`);
-  const query = await run.succeed(v1Step('queryInstance', { instanceId }), { attempts: 10 });
-  const info = query.field('info');
-  if (!(Array.isArray(info) && info.some((entry) => (entry as { instanceId?: unknown }).instanceId === instanceId))) {
-    run.fail(`queryInstance of ${instanceId} answered 000000 without it in \`info\``);
-  }
+  if (typeof instanceId !== 'string' || instanceId === '') run.fail(run.rules.answerFields, `newInstance of ${orderId} answered ${reply.describe()} without an instanceId`);
+  const query = await run.succeed(v1Step('queryInstance', { instanceId }, undefined, mode), { attempts: 10, rule: run.rules.listsInstance });
+  if (!lists(query, instanceId)) run.fail(run.rules.listsInstance, `queryInstance of ${instanceId} answered 000000 without it in \`info\``);
   return instanceId;
 }
 
-const renew = (run: CaseRun, instanceId: string, extra: Record<string, string> = {}, label = 'refreshInstance') =>
-  v1Step('refreshInstance', { instanceId, orderId: run.ids.order().orderId, expireTime: expireTime(2), periodType: 'year', periodNumber: '1', ...extra }, label);
+const renew = (run: CaseRun, instanceId: string, extra: Record<string, string> = {}, label = 'refreshInstance', mode: Mode = 'production') =>
+  v1Step('refreshInstance', { instanceId, orderId: run.ids.order().orderId, expireTime: expireTime(2), periodType: 'year', periodNumber: '1', ...extra }, label, mode);
 
 const CREATE = 'newInstance with the order details (customer, SKU, period, saasExtendParams): 000000 with instanceId and encrypted appInfo; queryInstance lists it';
 
@@ -60,7 +57,7 @@ interface Lifecycle {
   title: string;
   extra: () => Record<string, string>;
   steps: string[];
-  then(run: CaseRun, instanceId: string, orderId: string): Promise<void>;
+  then(run: CaseRun, instanceId: string, orderId: string, mode: Mode): Promise<void>;
 }
 
 const LIFECYCLES: Lifecycle[] = [
@@ -70,12 +67,12 @@ const LIFECYCLES: Lifecycle[] = [
     title: 'period product: new, query, renew, expire, renew again, upgrade, release',
     extra: () => PERIOD(),
     steps: [CREATE, 'refreshInstance with a renewal order: 000000', 'expireInstance (the period ended): 000000', 'refreshInstance with another renewal order: 000000', 'upgrade with the new skuCode/productId and linear values: 000000', 'releaseInstance: 000000'],
-    async then(run, id, orderId) {
-      await run.succeed(renew(run, id));
-      await run.succeed(v1Step('expireInstance', { instanceId: id, orderId }));
-      await run.succeed(renew(run, id, {}, 'refreshInstance after expiry'));
-      await run.succeed(v1Step('upgrade', { instanceId: id, orderId: run.ids.order().orderId, skuCode: `SKU2${run.ids.tag}`, productId: `PR2${run.ids.tag}`, amount: '20' }));
-      await run.succeed(v1Step('releaseInstance', { instanceId: id, orderId }));
+    async then(run, id, orderId, mode) {
+      await run.succeed(renew(run, id, {}, 'refreshInstance', mode));
+      await run.succeed(v1Step('expireInstance', { instanceId: id, orderId }, undefined, mode));
+      await run.succeed(renew(run, id, {}, 'refreshInstance after expiry', mode));
+      await run.succeed(v1Step('upgrade', { instanceId: id, orderId: run.ids.order().orderId, skuCode: `SKU2${run.ids.tag}`, productId: `PR2${run.ids.tag}`, amount: '20' }, undefined, mode));
+      await run.succeed(v1Step('releaseInstance', { instanceId: id, orderId }, undefined, mode));
     },
   },
   {
@@ -84,8 +81,8 @@ const LIFECYCLES: Lifecycle[] = [
     title: 'by-times product: new, query, release',
     extra: () => ({ chargingMode: '3', orderAmount: '30.00' }),
     steps: [CREATE, 'releaseInstance: 000000'],
-    async then(run, id, orderId) {
-      await run.succeed(v1Step('releaseInstance', { instanceId: id, orderId }));
+    async then(run, id, orderId, mode) {
+      await run.succeed(v1Step('releaseInstance', { instanceId: id, orderId }, undefined, mode));
     },
   },
   {
@@ -94,10 +91,10 @@ const LIFECYCLES: Lifecycle[] = [
     title: 'on-demand product: new, query, instanceStatus FREEZE and NORMAL, release',
     extra: () => ({}),
     steps: [CREATE, 'instanceStatus FREEZE (arrears), then NORMAL: 000000 each', 'releaseInstance: 000000'],
-    async then(run, id, orderId) {
-      await run.succeed(v1Step('instanceStatus', { instanceId: id, instanceStatus: 'FREEZE' }, 'instanceStatus FREEZE'));
-      await run.succeed(v1Step('instanceStatus', { instanceId: id, instanceStatus: 'NORMAL' }, 'instanceStatus NORMAL'));
-      await run.succeed(v1Step('releaseInstance', { instanceId: id, orderId }));
+    async then(run, id, orderId, mode) {
+      await run.succeed(v1Step('instanceStatus', { instanceId: id, instanceStatus: 'FREEZE' }, 'instanceStatus FREEZE', mode));
+      await run.succeed(v1Step('instanceStatus', { instanceId: id, instanceStatus: 'NORMAL' }, 'instanceStatus NORMAL', mode));
+      await run.succeed(v1Step('releaseInstance', { instanceId: id, orderId }, undefined, mode));
     },
   },
   {
@@ -106,26 +103,28 @@ const LIFECYCLES: Lifecycle[] = [
     title: 'trial: new (trialFlag 1), query, convert to formal (trialToFormal 1), release',
     extra: () => ({ ...PERIOD(), trialFlag: '1' }),
     steps: [CREATE, 'refreshInstance with trialToFormal=1 and the conversion order: 000000', 'releaseInstance: 000000'],
-    async then(run, id, orderId) {
-      await run.succeed(renew(run, id, { trialToFormal: '1' }, 'refreshInstance trialToFormal'));
-      await run.succeed(v1Step('releaseInstance', { instanceId: id, orderId }));
+    async then(run, id, orderId, mode) {
+      await run.succeed(renew(run, id, { trialToFormal: '1' }, 'refreshInstance trialToFormal', mode));
+      await run.succeed(v1Step('releaseInstance', { instanceId: id, orderId }, undefined, mode));
     },
   },
 ];
 
-const lifecycleCases = LIFECYCLES.map(
-  (lifecycle): ConformanceCase => ({
-    id: `${FAMILY}.${lifecycle.name}.lifecycle`,
-    family: FAMILY,
-    productType: lifecycle.productType,
-    kind: 'lifecycle',
-    title: lifecycle.title,
-    steps: lifecycle.steps,
-    async run(run) {
-      const { orderId } = run.ids.order();
-      await lifecycle.then(run, await createV1(run, orderId, lifecycle.extra()), orderId);
-    },
-  }),
+const lifecycleCases = LIFECYCLES.flatMap((lifecycle) =>
+  MODES.map(
+    (mode): ConformanceCase => ({
+      id: `${FAMILY}.${lifecycle.name}.${mode}`,
+      family: FAMILY,
+      productType: lifecycle.productType,
+      kind: 'lifecycle',
+      title: `${lifecycle.title} (${mode === 'debug' ? 'debug calls, testFlag "1"' : 'production calls, testFlag "0"'})`,
+      steps: lifecycle.steps,
+      async run(run) {
+        const { orderId } = run.ids.order();
+        await lifecycle.then(run, await createV1(run, orderId, lifecycle.extra(), mode), orderId, mode);
+      },
+    }),
+  ),
 );
 
 const idempotency: ConformanceCase = {
@@ -139,13 +138,13 @@ const idempotency: ConformanceCase = {
     const { orderId } = run.ids.order();
     const first = await createV1(run, orderId);
     const again = await run.succeed(v1Step('newInstance', newInstanceParams(run, orderId, PERIOD()), 'newInstance resent'), { accept: ['000004'] });
-    run.check(again.field('instanceId') === first, `resent order ${orderId} got instanceId ${String(again.field('instanceId'))}, first call got ${first}`);
+    run.check(again.field('instanceId') === first, run.rules.sameInstance, `resent order ${orderId} got instanceId ${String(again.field('instanceId'))}, the first call got ${first}`);
     const renewal = renew(run, first);
     for (const step of [renewal, renewal, v1Step('expireInstance', { instanceId: first, orderId }), v1Step('expireInstance', { instanceId: first, orderId }, 'expireInstance resent')]) {
-      await run.succeed(step);
+      await run.succeed(step, { rule: run.rules.repeatable });
     }
     await run.succeed(v1Step('releaseInstance', { instanceId: first, orderId }));
-    await run.succeed(v1Step('releaseInstance', { instanceId: first, orderId }, 'releaseInstance resent'));
+    await run.succeed(v1Step('releaseInstance', { instanceId: first, orderId }, 'releaseInstance resent'), { rule: run.rules.repeatable });
   },
 };
 
@@ -156,15 +155,15 @@ const probing = probingCase({
   async savedCases(run) {
     const { orderId } = run.ids.order();
     const params = newInstanceParams(run, orderId, PERIOD());
-    const created = await run.succeed(v1Step('newInstance', params), { accept: ['000004'] });
+    const created = await run.succeed(v1Step('newInstance', params, undefined, 'debug'), { accept: ['000004'] });
     const id = String(created.field('instanceId'));
     return [
-      v1Step('newInstance', params),
-      v1Step('queryInstance', { instanceId: id }),
-      renew(run, id),
-      v1Step('expireInstance', { instanceId: id, orderId }),
-      v1Step('upgrade', { instanceId: id, orderId: run.ids.order().orderId, skuCode: 'SKU2', productId: 'PR2' }),
-      v1Step('releaseInstance', { instanceId: id, orderId }),
+      v1Step('newInstance', params, undefined, 'debug'),
+      v1Step('queryInstance', { instanceId: id }, undefined, 'debug'),
+      renew(run, id, {}, 'refreshInstance', 'debug'),
+      v1Step('expireInstance', { instanceId: id, orderId }, undefined, 'debug'),
+      v1Step('upgrade', { instanceId: id, orderId: run.ids.order().orderId, skuCode: 'SKU2', productId: 'PR2' }, undefined, 'debug'),
+      v1Step('releaseInstance', { instanceId: id, orderId }, undefined, 'debug'),
     ];
   },
 });
@@ -179,11 +178,16 @@ const security = securityCases({
     const businessId = params.businessId!;
     return {
       step: v1Step('newInstance', params),
-      async nothingCreated(run) {
-        await expectNotFound(run, v1Step('queryInstance', { instanceId: businessId }, 'queryInstance of the refused businessId'), businessId, 'the refused newInstance');
-        const reply = await run.succeed(v1Step('newInstance', { ...params, businessId: run.ids.businessId() }, 'newInstance of the same order, properly signed'), { accept: ['000004'] });
-        run.check(reply.field('instanceId') !== businessId, `the refused newInstance created instance ${businessId}: the order's proper newInstance answered it`);
-      },
+      businessId,
+      sameEffect: (first, again) => first.field('instanceId') === again.field('instanceId'),
+      nothingCreated: (run, control) =>
+        refusedCreateMadeNothing(run, {
+          control: control.reply,
+          controlBusinessId: control.probe.businessId!,
+          refusedBusinessId: businessId,
+          query: (instanceId, label) => v1Step('queryInstance', { instanceId }, label),
+          resend: () => v1Step('newInstance', { ...params, businessId: run.ids.businessId() }, 'newInstance of the refused order, properly signed'),
+        }),
     };
   },
 });
@@ -208,8 +212,8 @@ const badInput = badInputCases({
   malformed: {
     handler: 'queryInstance',
     inputs: [
-      { label: 'a query without activity', body: { instanceId: 'abc', testFlag: '1' }, request: 'violating', judgedAs: '' },
-      { label: 'an unknown activity', body: { activity: 'deleteEverything', testFlag: '1' }, request: 'violating', judgedAs: 'deleteEverything' },
+      { label: 'a query without activity', body: { instanceId: 'abc', testFlag: '0' }, request: 'violating', judgedAs: '' },
+      { label: 'an unknown activity', body: { activity: 'deleteEverything', testFlag: '0' }, request: 'violating', judgedAs: 'deleteEverything' },
       { label: 'no parameters but the signature', body: {}, request: 'violating', judgedAs: '' },
     ],
   },

@@ -1,80 +1,96 @@
-import type { CaseRun, ConformanceCase, Step } from '../case.js';
+import type { CaseRun, ConformanceCase, Mode, Step } from '../case.js';
 import { expireTime } from '../ids.js';
 import { badInputCases } from './bad-input.js';
-import { type Lifecycle, lifecycleCases } from './lifecycle.js';
+import { type Lifecycle, lifecycleCases, needsUpgrades } from './lifecycle.js';
 import { probingCase } from './probing.js';
-import { securityCases } from './security.js';
+import { lists, refusedCreateMadeNothing, securityCases } from './security.js';
 
-// SaaS V2.0 basic interfaces (saas-v2.md §3): the seller console's debug cases per product type. Every call is a
-// debug call (testFlag "1"), like the console's and its probing.
+// SaaS V2.0 basic interfaces (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html): the
+// seller console's debug cases per product type, in debug and in production mode, resends, probing, security
+// negatives and bad inputs.
 
 const FAMILY = 'saas-v2';
 
-/** A debug call of `activity` (testFlag "1"). */
-const saasStep = (activity: string, fields: Record<string, unknown>, label?: string): Step => ({
+/** A call of `activity`: debug calls carry testFlag "1", production calls none (current pages). */
+const saasStep = (mode: Mode, activity: string, fields: Record<string, unknown>, label?: string): Step => ({
   handler: activity,
-  body: { activity, ...fields, testFlag: '1' },
+  body: { activity, ...fields, ...(mode === 'debug' ? { testFlag: '1' } : {}) },
   ...(label ? { label } : {}),
 });
 
 /** newInstance of a fresh order, then queryInstance until the instance is ready; its instanceId. */
-async function createInstance(run: CaseRun, order = run.ids.order(), businessId = run.ids.businessId()): Promise<string> {
-  const reply = await run.succeed(saasStep('newInstance', { ...order, businessId }), { accept: ['000004'] });
+async function createInstance(run: CaseRun, mode: Mode, order = run.ids.order(), businessId = run.ids.businessId()): Promise<string> {
+  const reply = await run.succeed(saasStep(mode, 'newInstance', { ...order, businessId }), { accept: ['000004'] });
   const instanceId = reply.field('instanceId');
-  if (typeof instanceId !== 'string') run.fail(`newInstance of ${order.orderLineId} answered ${reply.describe()} without an instanceId`);
-  await queryListed(run, instanceId);
+  if (typeof instanceId !== 'string' || instanceId === '') run.fail(run.rules.answerFields, `newInstance of ${order.orderLineId} answered ${reply.describe()} without an instanceId`);
+  await queryListed(run, mode, instanceId);
   return instanceId;
 }
 
 /** queryInstance must answer the instance (asked again while it answers 000004, as KooGallery polls). */
-async function queryListed(run: CaseRun, instanceId: string): Promise<void> {
-  const reply = await run.succeed(saasStep('queryInstance', { instanceId }), { attempts: 10 });
-  const info = reply.field('info');
-  const listed = Array.isArray(info) && info.some((entry) => (entry as { instanceId?: unknown }).instanceId === instanceId);
-  if (!listed) run.fail(`queryInstance of ${instanceId} answered 000000 without it in \`info\` (${JSON.stringify(info ?? null).slice(0, 120)})`);
+async function queryListed(run: CaseRun, mode: Mode, instanceId: string): Promise<void> {
+  const reply = await run.succeed(saasStep(mode, 'queryInstance', { instanceId }), { attempts: 10, rule: run.rules.listsInstance });
+  if (!lists(reply, instanceId)) run.fail(run.rules.listsInstance, `queryInstance of ${instanceId} answered 000000 without it in \`info\` (${JSON.stringify(reply.field('info') ?? null).slice(0, 120)})`);
 }
 
-const renewal = (run: CaseRun, instanceId: string, scene: string, years = 1) => saasStep('refreshInstance', { instanceId, ...run.ids.order(), scene, expireTime: expireTime(years) }, `refreshInstance ${scene}`);
-const status = (instanceId: string, value: 'FREEZE' | 'UNFREEZE') => saasStep('updateInstanceStatus', { instanceId, status: value }, `updateInstanceStatus ${value}`);
-const upgrade = (run: CaseRun, instanceId: string) => saasStep('upgradeInstance', { instanceId, ...run.ids.order() });
-const release = (instanceId: string, order?: { orderId: string; orderLineId: string }, label?: string) => saasStep('releaseInstance', { instanceId, ...order }, label);
+const renewal = (run: CaseRun, mode: Mode, instanceId: string, scene: string, years = 1) =>
+  saasStep(mode, 'refreshInstance', { instanceId, ...run.ids.order(), scene, expireTime: expireTime(years) }, `refreshInstance ${scene}`);
+const status = (mode: Mode, instanceId: string, value: 'FREEZE' | 'UNFREEZE') => saasStep(mode, 'updateInstanceStatus', { instanceId, status: value }, `updateInstanceStatus ${value}`);
+const upgrade = (run: CaseRun, mode: Mode, instanceId: string) => saasStep(mode, 'upgradeInstance', { instanceId, ...run.ids.order() });
+const release = (mode: Mode, instanceId: string, order?: { orderId: string; orderLineId: string }, label?: string) => saasStep(mode, 'releaseInstance', { instanceId, ...order }, label);
+const changeCheck = (run: CaseRun, mode: Mode, instanceId: string) =>
+  saasStep(mode, 'changeInstanceCheck', { instanceId, productInfo: { linearValue: '10', productId: `PR${run.ids.tag}`, skuCode: `SKU${run.ids.tag}` } });
 
 const CREATE = 'newInstance of a new order: 000000 (or 000004, then queryInstance until ready) with an instanceId; queryInstance lists it';
 
+// Which activities each product type uses: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html
+// (upgradeInstance and changeInstanceCheck only for period products that change specification).
 const LIFECYCLES: Lifecycle[] = [
   {
     productType: 'yearly-monthly',
     name: 'yearly',
-    title: 'yearly/monthly product: create, query, renew, freeze, unfreeze, renewal change, upgrade, cancel renewal, release',
+    title: 'yearly/monthly product: create, query, renew, freeze, unfreeze, cancel the renewal, release',
     steps: [
       CREATE,
       'refreshInstance RENEWAL with a renewal order and a new expireTime: 000000',
       'updateInstanceStatus FREEZE, then UNFREEZE: 000000 each',
-      'changeInstanceCheck with the target productInfo: 000000 (allowed) or 000100 (refused)',
-      'when allowed, refreshInstance RENEWAL_CHANGE with the change order: 000000',
-      'upgradeInstance with an upgrade order: 000000',
       'refreshInstance UNSUBSCRIBE_RENEWAL_PERIOD: 000000',
       'releaseInstance with the unsubscribe order: 000000',
     ],
-    async then(run, id) {
-      await run.succeed(renewal(run, id, 'RENEWAL'));
-      await run.succeed(status(id, 'FREEZE'));
-      await run.succeed(status(id, 'UNFREEZE'));
-      const check = await run.expect(saasStep('changeInstanceCheck', { instanceId: id, productInfo: { skuCode: `SKU${run.ids.tag}`, productId: `PR${run.ids.tag}`, linearValue: '10' } }), ['000000', '000100']);
-      if (check.code === '000000') await run.succeed(renewal(run, id, 'RENEWAL_CHANGE', 2));
-      await run.succeed(upgrade(run, id));
-      await run.succeed(renewal(run, id, 'UNSUBSCRIBE_RENEWAL_PERIOD'));
-      await run.succeed(release(id, run.ids.order()));
+    async then(run, id, mode) {
+      await run.succeed(renewal(run, mode, id, 'RENEWAL'));
+      await run.succeed(status(mode, id, 'FREEZE'));
+      await run.succeed(status(mode, id, 'UNFREEZE'));
+      await run.succeed(renewal(run, mode, id, 'UNSUBSCRIBE_RENEWAL_PERIOD'));
+      await run.succeed(release(mode, id, run.ids.order()));
+    },
+  },
+  {
+    productType: 'yearly-monthly',
+    name: 'specification-change',
+    title: 'yearly/monthly product that changes specification: create, renewal-change check, renewal change, upgrade, release',
+    steps: [
+      CREATE,
+      'changeInstanceCheck with the target productInfo: 000000 (allowed) or a refusal',
+      'when allowed, refreshInstance RENEWAL_CHANGE with the change order: 000000',
+      'upgradeInstance with an upgrade order: 000000',
+      'releaseInstance: 000000',
+    ],
+    unmet: needsUpgrades,
+    async then(run, id, mode) {
+      const check = await run.send(changeCheck(run, mode, id));
+      if (check.code === '000000') await run.succeed(renewal(run, mode, id, 'RENEWAL_CHANGE', 2));
+      await run.succeed(upgrade(run, mode, id));
+      await run.succeed(release(mode, id));
     },
   },
   {
     productType: 'one-time',
     name: 'one-time',
-    title: 'one-time product: create, query, upgrade, release',
-    steps: [CREATE, 'upgradeInstance with an upgrade order: 000000', 'releaseInstance: 000000'],
-    async then(run, id) {
-      await run.succeed(upgrade(run, id));
-      await run.succeed(release(id));
+    title: 'one-time product: create, query, release',
+    steps: [CREATE, 'releaseInstance: 000000'],
+    async then(run, id, mode) {
+      await run.succeed(release(mode, id));
     },
   },
   {
@@ -82,11 +98,11 @@ const LIFECYCLES: Lifecycle[] = [
     name: 'pay-per-use',
     title: 'pay-per-use product: create, query, freeze on arrears, unfreeze, release',
     steps: [CREATE, 'updateInstanceStatus FREEZE (arrears), then UNFREEZE (topped up): 000000 each', 'queryInstance: 000000 (usageInfo allowed)', 'releaseInstance: 000000'],
-    async then(run, id) {
-      await run.succeed(status(id, 'FREEZE'));
-      await run.succeed(status(id, 'UNFREEZE'));
-      await queryListed(run, id);
-      await run.succeed(release(id));
+    async then(run, id, mode) {
+      await run.succeed(status(mode, id, 'FREEZE'));
+      await run.succeed(status(mode, id, 'UNFREEZE'));
+      await queryListed(run, mode, id);
+      await run.succeed(release(mode, id));
     },
   },
   {
@@ -94,9 +110,9 @@ const LIFECYCLES: Lifecycle[] = [
     name: 'package',
     title: 'pay-per-use package: create, query, renew the package, release',
     steps: [CREATE, 'refreshInstance RENEWAL of the package: 000000', 'releaseInstance: 000000'],
-    async then(run, id) {
-      await run.succeed(renewal(run, id, 'RENEWAL'));
-      await run.succeed(release(id));
+    async then(run, id, mode) {
+      await run.succeed(renewal(run, mode, id, 'RENEWAL'));
+      await run.succeed(release(mode, id));
     },
   },
   {
@@ -104,17 +120,18 @@ const LIFECYCLES: Lifecycle[] = [
     name: 'trial',
     title: 'trial: create, query, freeze at trial end, convert to formal, unfreeze, release',
     steps: [CREATE, 'updateInstanceStatus FREEZE (trial ended): 000000', 'refreshInstance TRIAL_TO_FORMAL with the conversion order: 000000', 'updateInstanceStatus UNFREEZE: 000000', 'releaseInstance: 000000'],
-    async then(run, id) {
-      await run.succeed(status(id, 'FREEZE'));
-      await run.succeed(renewal(run, id, 'TRIAL_TO_FORMAL'));
-      await run.succeed(status(id, 'UNFREEZE'));
-      await run.succeed(release(id));
+    async then(run, id, mode) {
+      await run.succeed(status(mode, id, 'FREEZE'));
+      await run.succeed(renewal(run, mode, id, 'TRIAL_TO_FORMAL'));
+      await run.succeed(status(mode, id, 'UNFREEZE'));
+      await run.succeed(release(mode, id));
     },
   },
 ];
 
-const lifecycles = lifecycleCases(FAMILY, LIFECYCLES, (run) => createInstance(run));
+const lifecycles = lifecycleCases(FAMILY, LIFECYCLES, createInstance);
 
+// The marketplace resends real orders: the idempotency cases use production calls.
 const resentOrder: ConformanceCase = {
   id: `${FAMILY}.idempotency.resent-order`,
   family: FAMILY,
@@ -124,15 +141,15 @@ const resentOrder: ConformanceCase = {
   steps: ['newInstance of a new order', 'the marketplace resends it with another businessId: the same instanceId', 'three resends at once: the same instanceId each', 'queryInstance lists that one instance'],
   async run(run) {
     const order = run.ids.order();
-    const first = await createInstance(run, order);
+    const first = await createInstance(run, 'production', order);
     const resend = async (label: string) => {
-      const reply = await run.succeed(saasStep('newInstance', { ...order, businessId: run.ids.businessId() }, label), { accept: ['000004'] });
+      const reply = await run.succeed(saasStep('production', 'newInstance', { ...order, businessId: run.ids.businessId() }, label), { accept: ['000004'] });
       const got = reply.field('instanceId');
-      run.check(got === first, `resent order ${order.orderLineId} got instanceId ${String(got)}, first call got ${first}`);
+      run.check(got === first, run.rules.sameInstance, `resent order ${order.orderLineId} got instanceId ${String(got)}, the first call got ${first}`);
     };
     await resend('newInstance resent');
     await Promise.all([1, 2, 3].map((n) => resend(`newInstance resent at once #${n}`)));
-    await queryListed(run, first);
+    await queryListed(run, 'production', first);
   },
 };
 
@@ -141,19 +158,19 @@ const repeatedChanges: ConformanceCase = {
   family: FAMILY,
   productType: 'yearly-monthly',
   kind: 'idempotency',
-  title: 'every change resent answers success again: renewal, freeze, unfreeze, upgrade, release twice',
+  title: 'every change resent answers success again: renewal, freeze, unfreeze, release twice (upgrade twice unless --no-upgrade)',
   steps: [CREATE, 'the same refreshInstance twice: 000000 both', 'FREEZE twice, UNFREEZE twice: 000000 each', 'the same upgradeInstance twice: 000000 both', 'releaseInstance twice: 000000 both'],
   async run(run) {
-    const id = await createInstance(run);
+    const id = await createInstance(run, 'production');
     const twice = async (step: Step) => {
-      await run.succeed({ ...step, label: `${step.label ?? step.handler} (first)` });
-      await run.succeed({ ...step, label: `${step.label ?? step.handler} (resent)` });
+      await run.succeed({ ...step, label: `${step.label ?? step.handler} (first)` }, { rule: run.rules.repeatable });
+      await run.succeed({ ...step, label: `${step.label ?? step.handler} (resent)` }, { rule: run.rules.repeatable });
     };
-    await twice(renewal(run, id, 'RENEWAL'));
-    await twice(status(id, 'FREEZE'));
-    await twice(status(id, 'UNFREEZE'));
-    await twice(upgrade(run, id));
-    await twice(release(id, undefined, 'releaseInstance'));
+    await twice(renewal(run, 'production', id, 'RENEWAL'));
+    await twice(status('production', id, 'FREEZE'));
+    await twice(status('production', id, 'UNFREEZE'));
+    if (!run.options.noUpgrade) await twice(upgrade(run, 'production', id));
+    await twice(release('production', id, undefined, 'releaseInstance'));
   },
 };
 
@@ -162,7 +179,7 @@ const unknownInstance: ConformanceCase = {
   family: FAMILY,
   productType: 'any',
   kind: 'lifecycle',
-  title: 'calls about an instance that never existed answer 000003 and create nothing',
+  title: 'calls about an instance that never existed: kgkit answers 000003 (Huawei: "may"), and nothing is created',
   steps: [
     'queryInstance, refreshInstance, updateInstanceStatus, upgradeInstance, changeInstanceCheck of an unknown instanceId: 000003',
     'releaseInstance of it: 000003 or 000000',
@@ -170,13 +187,17 @@ const unknownInstance: ConformanceCase = {
   ],
   async run(run) {
     const id = `unknown-${run.ids.businessId()}`;
-    await run.expect(saasStep('queryInstance', { instanceId: id }), ['000003'], { stop: false });
-    await run.expect(renewal(run, id, 'RENEWAL'), ['000003'], { stop: false });
-    await run.expect(status(id, 'FREEZE'), ['000003'], { stop: false });
-    await run.expect(upgrade(run, id), ['000003'], { stop: false });
-    await run.expect(saasStep('changeInstanceCheck', { instanceId: id, productInfo: { skuCode: 'SKU1' } }), ['000003'], { stop: false });
-    await run.expect(release(id), ['000003', '000000'], { stop: false });
-    await run.expect(saasStep('queryInstance', { instanceId: id }, 'queryInstance afterwards'), ['000003'], { stop: false });
+    const rule = run.rules.unknownInstance;
+    const step = (s: Step, codes: string[]) => run.expect(s, codes, { rule, stop: false });
+    await step(saasStep('production', 'queryInstance', { instanceId: id }), ['000003']);
+    await step(renewal(run, 'production', id, 'RENEWAL'), ['000003']);
+    await step(status('production', id, 'FREEZE'), ['000003']);
+    if (!run.options.noUpgrade) {
+      await step(upgrade(run, 'production', id), ['000003']);
+      await step(changeCheck(run, 'production', id), ['000003']);
+    }
+    await step(release('production', id), ['000003', '000000']);
+    await step(saasStep('production', 'queryInstance', { instanceId: id }, 'queryInstance afterwards'), ['000003']);
   },
 };
 
@@ -187,26 +208,18 @@ const probing = probingCase({
   async savedCases(run) {
     const order = run.ids.order();
     const businessId = run.ids.businessId();
-    const id = await createInstance(run, order, businessId);
+    const id = await createInstance(run, 'debug', order, businessId);
     return [
-      saasStep('newInstance', { ...order, businessId }),
-      saasStep('queryInstance', { instanceId: id }),
-      renewal(run, id, 'RENEWAL'),
-      status(id, 'FREEZE'),
-      status(id, 'UNFREEZE'),
-      upgrade(run, id),
-      release(id),
+      saasStep('debug', 'newInstance', { ...order, businessId }),
+      saasStep('debug', 'queryInstance', { instanceId: id }),
+      renewal(run, 'debug', id, 'RENEWAL'),
+      status('debug', id, 'FREEZE'),
+      status('debug', id, 'UNFREEZE'),
+      ...(run.options.noUpgrade ? [] : [upgrade(run, 'debug', id)]),
+      release('debug', id),
     ];
   },
 });
-
-/** A query that must not find `instanceId`: 000003, or an answer whose `info` does not list it. */
-export async function expectNotFound(run: CaseRun, step: Step, instanceId: string, what: string): Promise<void> {
-  const reply = await run.send(step);
-  const info = reply.field('info');
-  const listed = Array.isArray(info) && info.some((entry) => (entry as { instanceId?: unknown }).instanceId === instanceId);
-  if (reply.code === '000004' || listed) run.fail(`${what} created instance ${instanceId}: a later queryInstance answered ${reply.describe()}${listed ? ' and lists it' : ''}`);
-}
 
 const security = securityCases({
   family: FAMILY,
@@ -216,12 +229,17 @@ const security = securityCases({
     const order = run.ids.order();
     const businessId = run.ids.businessId();
     return {
-      step: saasStep('newInstance', { ...order, businessId }),
-      async nothingCreated(run) {
-        await expectNotFound(run, saasStep('queryInstance', { instanceId: businessId }, 'queryInstance of the refused businessId'), businessId, 'the refused newInstance');
-        const reply = await run.succeed(saasStep('newInstance', { ...order, businessId: run.ids.businessId() }, 'newInstance of the same order, properly signed'), { accept: ['000004'] });
-        run.check(reply.field('instanceId') !== businessId, `the refused newInstance created instance ${businessId}: the order's proper newInstance answered it`);
-      },
+      step: saasStep('production', 'newInstance', { ...order, businessId }),
+      businessId,
+      sameEffect: (first, again) => first.field('instanceId') === again.field('instanceId'),
+      nothingCreated: (run, control) =>
+        refusedCreateMadeNothing(run, {
+          control: control.reply,
+          controlBusinessId: control.probe.businessId!,
+          refusedBusinessId: businessId,
+          query: (instanceId, label) => saasStep('production', 'queryInstance', { instanceId }, label),
+          resend: () => saasStep('production', 'newInstance', { ...order, businessId: run.ids.businessId() }, 'newInstance of the refused order, properly signed'),
+        }),
     };
   },
 });
@@ -229,16 +247,17 @@ const security = securityCases({
 const badInput = badInputCases({
   family: FAMILY,
   productType: 'any',
+  optional: { handlers: ['upgradeInstance', 'changeInstanceCheck'], unmet: needsUpgrades },
   async base(run, handler) {
-    if (handler === 'newInstance') return saasStep('newInstance', { ...run.ids.order(), businessId: run.ids.businessId() }).body;
-    const instanceId = await createInstance(run);
+    if (handler === 'newInstance') return saasStep('production', 'newInstance', { ...run.ids.order(), businessId: run.ids.businessId() }).body;
+    const instanceId = await createInstance(run, 'production');
     const bodies: Record<string, Step> = {
-      queryInstance: saasStep('queryInstance', { instanceId }),
-      refreshInstance: saasStep('refreshInstance', { instanceId, ...run.ids.order(), scene: 'RENEWAL', productId: `PR${run.ids.tag}`, expireTime: expireTime() }),
-      updateInstanceStatus: status(instanceId, 'FREEZE'),
-      releaseInstance: release(instanceId, run.ids.order()),
-      upgradeInstance: upgrade(run, instanceId),
-      changeInstanceCheck: saasStep('changeInstanceCheck', { instanceId, productInfo: { skuCode: 'SKU1', productId: 'PR1', linearValue: '10' } }),
+      queryInstance: saasStep('production', 'queryInstance', { instanceId }),
+      refreshInstance: saasStep('production', 'refreshInstance', { instanceId, ...run.ids.order(), scene: 'RENEWAL', productId: `PR${run.ids.tag}`, expireTime: expireTime() }),
+      updateInstanceStatus: status('production', instanceId, 'FREEZE'),
+      releaseInstance: release('production', instanceId, run.ids.order()),
+      upgradeInstance: upgrade(run, 'production', instanceId),
+      changeInstanceCheck: changeCheck(run, 'production', instanceId),
     };
     return bodies[handler]!.body;
   },
@@ -248,9 +267,9 @@ const badInput = badInputCases({
       { label: 'a body that is not JSON', raw: 'activity=newInstance', request: 'unparseable', judgedAs: '' },
       { label: 'a JSON array', raw: '[]', request: 'violating', judgedAs: '' },
       { label: 'an empty JSON object', body: {}, request: 'violating', judgedAs: '' },
-      { label: 'an unknown activity', body: { activity: 'deleteEverything', testFlag: '1' }, request: 'violating', judgedAs: 'deleteEverything' },
-      { label: 'a newInstance without activity', body: { orderId: 'CS1', orderLineId: 'CS1-000001', businessId: 'b1', testFlag: '1' }, request: 'violating', judgedAs: '' },
-      { label: 'a 100 KB body', body: { activity: 'newInstance', orderId: 'CS1', orderLineId: 'CS1-000001', businessId: 'b1', testFlag: '1', padding: 'A'.repeat(100_000) }, request: 'violating', judgedAs: 'newInstance' },
+      { label: 'an unknown activity', body: { activity: 'deleteEverything' }, request: 'violating', judgedAs: 'deleteEverything' },
+      { label: 'a newInstance without activity', body: { orderId: 'CS1', orderLineId: 'CS1-000001', businessId: 'b1' }, request: 'violating', judgedAs: '' },
+      { label: 'a 100 KB body', body: { activity: 'newInstance', orderId: 'CS1', orderLineId: 'CS1-000001', businessId: 'b1', padding: 'A'.repeat(100_000) }, request: 'violating', judgedAs: 'newInstance' },
     ],
   },
 });
