@@ -43,8 +43,16 @@ const REQUEST_AUTHENTICATION = `${HUAWEI}/accessg-marketplace/zh-cn_topic_007064
 const REPEATABLE = `${HUAWEI}/intl/en-us/accessg-marketplace/en-us_topic_0070649058.html`;
 const V2_CREATE = `${HUAWEI}/intl/en-us/accessg-marketplace/topic_0070649092.html`;
 
-/** The rules of one family (the sources differ per family; the sentences do not). */
-export function rulesOf(family: SellerFamily) {
+const made = new Map<SellerFamily, Rules>();
+
+/** The rules of one family (the sources differ per family; the sentences do not), made once: compare them by identity. */
+export function rulesOf(family: SellerFamily): Rules {
+  let rules = made.get(family);
+  if (!rules) made.set(family, (rules = makeRules(family)));
+  return rules;
+}
+
+function makeRules(family: SellerFamily) {
   const v1 = family === 'saas-v1' || family === 'kit-v1';
   return {
     answerInTime: { level: 'huawei', says: 'KooGallery waits 5 s for each answer, then counts the call as failed', source: `${HUAWEI}/eu/accessg-marketplace/en-us_topic_000006.html` },
@@ -79,10 +87,15 @@ export function rulesOf(family: SellerFamily) {
     replayRefused: { level: 'kgkit', says: 'a replayed nonce (V1: authToken) is refused with 000001', source: DECISION(4) },
     unknownInstance: { level: 'kgkit', says: 'a call about an instance that never existed answers 000003 and creates nothing', source: DECISION(19) },
     badInputRefused: { level: 'kgkit', says: 'a request outside the contract is refused with a refusal code, never processed', source: DECISION(16) },
+    badInputAnswer: {
+      level: 'kgkit',
+      says: "the answer to a request outside Huawei's tables still follows them (Huawei's tables bind only answers to what the marketplace sends)",
+      source: DECISION(16),
+    },
   } satisfies Record<string, Rule>;
 }
 
-export type Rules = ReturnType<typeof rulesOf>;
+export type Rules = ReturnType<typeof makeRules>;
 export type RuleName = keyof Rules;
 
 /** "…: Huawei: every call is verified (https://…)" — what happened, then the rule and where it is written. */

@@ -3,6 +3,7 @@ import { DEFAULT_TIMEOUT_MS, type SellerAnswer, type SellerCall, type SellerEndp
 import { CaseRun, CaseStopped, type CallRecord, type CaseKind, type CaseOptions, type ConformanceCase, type ProductType, type RequestShape } from './case.js';
 import { catalogue } from './catalogue/index.js';
 import { sendToSeller } from './driver.js';
+import { rulesOf } from './rules.js';
 import { SELLER_FAMILIES, type SellerFamily } from './families.js';
 import { Ids } from './ids.js';
 
@@ -133,6 +134,15 @@ export async function runConformance(options: RunOptions): Promise<ConformanceRe
   };
 }
 
+/**
+ * Huawei's field tables describe the answers to what the marketplace sends. An answer to a request outside them (bad
+ * input) that breaks them (a seller echoing an over-long businessId as its instanceId, say) breaks kgkit's rule only.
+ */
+function forRequest(finding: Finding, family: SellerFamily, request: RequestShape): Finding {
+  const rules = rulesOf(family);
+  return request !== 'conforming' && finding.rule === rules.answerFields ? { ...finding, rule: rules.badInputAnswer } : finding;
+}
+
 async function runCase(conformanceCase: ConformanceCase, options: RunOptions, caseOptions: CaseOptions, ids: Ids): Promise<CaseResult> {
   const { family } = conformanceCase;
   const started = performance.now();
@@ -141,7 +151,7 @@ async function runCase(conformanceCase: ConformanceCase, options: RunOptions, ca
     const answer = await sendToSeller(endpoint, call);
     // Judged with the family's own key: a refusal of a call signed with another key is still signed with it.
     const judge = options.endpoints[family]!;
-    const findings = [...judgeAnswer(judge, call, answer), ...(answer.status === 0 ? [] : (options.inspect?.(family, call, request, answer) ?? []))];
+    const findings = [...judgeAnswer(judge, call, answer).map((finding) => forRequest(finding, family, request)), ...(answer.status === 0 ? [] : (options.inspect?.(family, call, request, answer) ?? []))];
     return { answer, findings };
   };
   const run = new CaseRun(family, caseOptions, ids, sender);
