@@ -5,7 +5,7 @@ import { type AppConfig, buildApp } from '../../src/http/app.js';
 import type { FamilyMount, OrderTracker } from '../../src/http/family.js';
 import type { TenantDirectoryReader } from '../../src/kit/directory.js';
 import { InstanceLifecycle, type LifecycleOptions } from '../../src/instances/lifecycle.js';
-import { silentLogger } from '../../src/log.js';
+import { type Logger, silentLogger } from '../../src/log.js';
 import { builtinProvisioner } from '../../src/provisioning/builtin-provisioner.js';
 import { sqlNonceRegistry } from '../../src/security/nonce-registry.js';
 import { SqlInstanceRepository } from '../../src/store/instances.js';
@@ -59,7 +59,16 @@ export function signedQuery(rawBody: string, options: { key?: string; timestamp?
 
 export function startTestServer(
   store: TestStore,
-  options: { config?: Partial<AppConfig>; lifecycle?: Partial<LifecycleOptions>; now?: number; families?: FamilyMount[]; directory?: TenantDirectoryReader; orders?: OrderTracker; usage?: UsageInfoSource } = {},
+  options: {
+    config?: Partial<AppConfig>;
+    lifecycle?: Partial<LifecycleOptions>;
+    now?: number;
+    families?: FamilyMount[];
+    directory?: TenantDirectoryReader;
+    orders?: OrderTracker;
+    usage?: UsageInfoSource;
+    logger?: Logger;
+  } = {},
 ): TestServer {
   const clock = { now: options.now ?? Date.now() };
   const now = () => clock.now;
@@ -74,7 +83,7 @@ export function startTestServer(
     db: store.db,
     lifecycle,
     nonces: sqlNonceRegistry(store.db, now),
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     now,
     ...(options.families ? { families: options.families } : {}),
     ...(options.directory ? { directory: options.directory } : {}),
