@@ -442,8 +442,9 @@ export interface components {
             orderAmount?: number | string;
             /**
              * @description The products (billing items) of the line (UNCONFIRMED field). A pay-per-use specification with several
-             *     billing items holds several, and each becomes its own instance (idempotency key `orderId` + `productId`,
-             *     docs/decisions.md#14).
+             *     billing items holds several, and each becomes its own instance. Huawei keys such a create on `orderId` +
+             *     `productId`; kgkit keys every create on its order line (`orderId`, `orderLineId`), known at once without
+             *     this lookup (docs/decisions.md#17).
              * @example [
              *       {
              *         "skuCode": "6b7b4ff1-6d8a-4b0c-8a3e-4e1a1c0f9d2e",

@@ -72,9 +72,12 @@ export interface components {
          *     at once with the instance ID and let KooGallery poll `queryInstance` (docs/decisions.md#15). KooGallery waits 5 s,
          *     then retries hourly for 3 h; after that the order fails and is unsubscribed.
          *
-         *     Idempotency (docs/decisions.md#14): the same (`orderId`, `orderLineId`) must return the same `instanceId` and create
-         *     nothing new; for pay-per-use, where one order yields several instances, the key is (`orderId`, `productId`),
-         *     with `productId` from Query Order. `businessId` changes on every call.
+         *     Idempotency (docs/decisions.md#14): the same (`orderId`, `orderLineId`) must return the same `instanceId` and
+         *     create nothing new. For pay-per-use, where one order yields several instances, Huawei names the key
+         *     (`orderId`, `productId`), with `productId` from Query Order; kgkit keys every create, pay-per-use included, on
+         *     the order line (`orderId`, `orderLineId`) (docs/decisions.md#17): the request carries no `productId`, each
+         *     product of a pay-per-use order is its own order line, and waiting for Query Order would make every create
+         *     depend on an Open API that can be slow or down for hours. `businessId` changes on every call.
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649427.html
          */
