@@ -258,6 +258,8 @@ export interface components {
              * @example 20220413093539534
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ResultCode
@@ -318,6 +320,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * AppId
@@ -402,6 +406,8 @@ export interface components {
              * @example 20220413093540001
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ApplicationSyncResponse
@@ -428,6 +434,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * V1User
@@ -596,6 +604,8 @@ export interface components {
              * @example 20221109101010123
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * AuthSyncResponse
@@ -619,6 +629,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * OrgCode
@@ -666,6 +678,8 @@ export interface components {
              * @example 10000
              */
             parentCode?: components["schemas"]["ParentCode"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * V1OrgInfoList
@@ -722,6 +736,8 @@ export interface components {
              * @example 20221109101010456
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * AllOrgSyncResponse
@@ -745,6 +761,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * SingleOrgSyncRequest
@@ -796,6 +814,8 @@ export interface components {
              * @example 20221109101010789
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * SingleOrgSyncResponse
@@ -819,6 +839,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;

@@ -261,6 +261,8 @@ export interface components {
              * @example 20220413093539534
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ResultCode
@@ -321,6 +323,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * AppId
@@ -409,6 +413,8 @@ export interface components {
              * @example 20220413093540001
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ApplicationSyncResponse
@@ -437,6 +443,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * User
@@ -595,6 +603,8 @@ export interface components {
              * @example 20221109101010123
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * AuthSyncResponse
@@ -618,6 +628,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * OrgCode
@@ -665,6 +677,8 @@ export interface components {
              * @example 10000
              */
             parentCode?: components["schemas"]["ParentCode"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * AllOrgSyncRequest
@@ -709,6 +723,8 @@ export interface components {
              * @example 20221109101010456
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * AllOrgSyncResponse
@@ -732,6 +748,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * SingleOrgSyncRequest
@@ -788,6 +806,8 @@ export interface components {
              * @example 20221109101010789
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * SingleOrgSyncResponse
@@ -811,6 +831,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;

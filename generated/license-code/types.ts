@@ -149,6 +149,8 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * LicenseCodeStatus
@@ -191,6 +193,8 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ReleaseLicenseCodeRequest
@@ -228,12 +232,18 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ProductionRequest
          * @description Body of a call to the license-code production interface: one JSON object whose `activity` selects the
-         *     scenario; every value is a JSON string (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649172.html-A.5). kgkit answers a body that matches
-         *     none of these schemas (unknown `activity`, missing or malformed field, unknown field) with `000002`.
+         *     scenario; every value is a JSON string (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649172.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649167.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649168.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649169.html). kgkit answers a body that matches
+         *     none of these schemas (unknown `activity`, missing or malformed field) with `000002`;
+         *     an unknown field only at kgkit's strict level (docs/decisions.md#16).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649172.html
          */
         ProductionRequest: components["schemas"]["RefreshLicenseCodeRequest"] | components["schemas"]["UpdateLicenseCodeStatusRequest"] | components["schemas"]["ReleaseLicenseCodeRequest"];
@@ -294,6 +304,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * UpdateLicenseCodeStatusResponse
@@ -314,6 +326,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ReleaseLicenseCodeResponse
@@ -333,6 +347,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ResultResponse
@@ -354,6 +370,8 @@ export interface components {
              * @example Authentication failed.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ProductionResponse
@@ -361,7 +379,9 @@ export interface components {
          *     of the call's `activity`, or `ResultResponse` when the call cannot be attributed to an activity or fails the
          *     signature check. `anyOf`, not `oneOf`: the shapes overlap (`{"resultCode":"000000"}` answers every
          *     activity). A timeout (5 s) or any code but `000000` counts as a failure and is retried 60 times, every
-         *     2 minutes (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649167.html-A.5).
+         *     2 minutes (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649167.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649168.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649169.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649189.html
          */
         ProductionResponse: components["schemas"]["RefreshLicenseCodeResponse"] | components["schemas"]["UpdateLicenseCodeStatusResponse"] | components["schemas"]["ReleaseLicenseCodeResponse"] | components["schemas"]["ResultResponse"];

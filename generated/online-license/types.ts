@@ -103,6 +103,8 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * RefreshScene
@@ -193,6 +195,8 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * InstanceStatus
@@ -232,6 +236,8 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ReleaseInstanceRequest
@@ -267,6 +273,8 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * LicenseTime
@@ -362,13 +370,18 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ProductionRequest
          * @description Body of a call to the online-open License production interface: one JSON object whose `activity` selects
-         *     the scenario; every value is a JSON string (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html-B.7). kgkit answers a body that
-         *     matches none of these schemas (unknown `activity` such as `queryInstance`, missing or malformed field,
-         *     unknown field) with `000002`.
+         *     the scenario; every value is a JSON string (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649252.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649253.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html). kgkit answers a body that
+         *     matches none of these schemas (unknown `activity` such as `queryInstance`, missing or malformed field)
+         *     with `000002`; an unknown field only at kgkit's strict level (docs/decisions.md#16).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649282.html
          */
         ProductionRequest: components["schemas"]["NewInstanceRequest"] | components["schemas"]["RefreshInstanceRequest"] | components["schemas"]["UpdateInstanceStatusRequest"] | components["schemas"]["ReleaseInstanceRequest"] | components["schemas"]["GetLicenseAsyncRequest"];
@@ -416,7 +429,7 @@ export interface components {
          *     `instanceId` (docs/decisions.md#14).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html
          */
-        NewInstanceResponse: {
+        NewInstanceResponse: ({
             /**
              * @description `000000`: the instance is ready; `000004`: it is being created asynchronously and the platform checks
              *     again later (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html; docs/decisions.md#15).
@@ -435,7 +448,9 @@ export interface components {
              * @example 87b94795-0603-4e24-8ae5-69420d60e3c8
              */
             instanceId: components["schemas"]["InstanceId"];
-        } | {
+        } & {
+            [key: string]: unknown;
+        }) | ({
             /**
              * @description `000100`: no instance resource available, the only create refusal this guide documents (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html);
              *     `000001`, `000002`, `000005`: the common failures. The SaaS-only refusals `000101`-`000107` do not
@@ -450,7 +465,9 @@ export interface components {
              * @example No instance resource can be allocated.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        };
+        } & {
+            [key: string]: unknown;
+        });
         /**
          * RefreshInstanceResponse
          * @description Answer to `refreshInstance` (`resultCode` M String 6, `resultMsg` O String 255).
@@ -470,6 +487,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * UpdateInstanceStatusResponse
@@ -490,6 +509,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ReleaseInstanceResponse
@@ -510,6 +531,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * GetLicenseAsyncResponse
@@ -536,6 +559,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ResultResponse
@@ -558,6 +583,8 @@ export interface components {
              * @example Authentication failed.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ProductionResponse

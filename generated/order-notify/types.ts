@@ -89,6 +89,8 @@ export interface components {
              * @example 1
              */
             testFlag: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ProductionRequest
@@ -155,6 +157,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ResultResponse
@@ -176,6 +180,8 @@ export interface components {
              * @example Authentication failed.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ProductionResponse

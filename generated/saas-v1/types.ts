@@ -41,7 +41,8 @@ export interface components {
          * @description The query string of a SaaS V1.0 call, URL-decoded (every value a string): `activity` selects the scenario,
          *     `authToken` and `timeStamp` sign it (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html ; https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html). kgkit's generated server validates the query against
          *     the member named by `activity` (`x-kgkit-query-schema` of the operation); a query that matches none (unknown
-         *     `activity`, missing or malformed parameter, a parameter not listed for its activity) is answered `000002`.
+         *     `activity`, missing or malformed parameter) is answered `000002`. A parameter not listed for its activity is
+         *     accepted at Huawei's level and refused only at kgkit's strict level (`x-kgkit-strict`, docs/decisions.md#16).
          *     A parameter sent with an empty value is treated as absent: whether KooGallery sends empty optional parameters is
          *     UNCONFIRMED, and an empty value carries nothing to refuse the call for. A parameter sent twice counts with its
          *     first value, for the signature check and for the call alike.
@@ -395,6 +396,8 @@ export interface components {
              * @example Sign in with the administrator account, then change the initial password.
              */
             memo?: string;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * NewInstanceResponse
@@ -407,7 +410,7 @@ export interface components {
          *     Sources: https://huaweicloud.com/guide/productsdesc-bms_00a3aa731426282cf27f272f51cd2a90support0 ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html
          */
-        NewInstanceResponse: {
+        NewInstanceResponse: ({
             /**
              * @description `000000`: the instance is ready; `000004`: it is being provisioned, and a retry or `queryInstance`
              *     answers it once ready (docs/decisions.md#15).
@@ -440,7 +443,9 @@ export interface components {
              *     }
              */
             appInfo?: components["schemas"]["AppInfo"];
-        } | {
+        } & {
+            [key: string]: unknown;
+        }) | ({
             /**
              * @description Why the instance was not created: `000001` (authToken), `000002` (parameters, including a contact that
              *     does not decrypt or a bad `saasExtendParams`), `000005` (internal error), and the create-only refusals
@@ -454,7 +459,9 @@ export interface components {
              * @example No instance resource can be allocated.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        };
+        } & {
+            [key: string]: unknown;
+        });
         /**
          * RefreshInstanceResponse
          * @description Answer to `refreshInstance` (common response: `resultCode` M String 6, `resultMsg` O String 255).
@@ -474,6 +481,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ExpireInstanceResponse
@@ -493,6 +502,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ReleaseInstanceResponse
@@ -513,6 +524,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * UpgradeResponse
@@ -533,6 +546,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * InstanceStatusResponse
@@ -553,6 +568,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * UsageInfo
@@ -582,6 +599,8 @@ export interface components {
              * @example https://www.isvwebsite.com/usage
              */
             dashboardUrl?: string;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * InstanceInfo
@@ -613,6 +632,8 @@ export interface components {
              *     ]
              */
             usageInfo?: components["schemas"]["UsageInfo"][];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * QueryInstanceResponse
@@ -652,6 +673,8 @@ export interface components {
              *     ]
              */
             info?: components["schemas"]["InstanceInfo"][];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ResultResponse
@@ -672,6 +695,8 @@ export interface components {
              * @example authToken does not match
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * V1ProductionResponse
@@ -841,6 +866,8 @@ export interface components {
              * @example 1
              */
             provisionType?: components["schemas"]["ProvisionType"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * RefreshInstanceQuery
@@ -917,6 +944,8 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ExpireInstanceQuery
@@ -959,6 +988,8 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ReleaseInstanceQuery
@@ -1007,6 +1038,8 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * UpgradeQuery
@@ -1073,6 +1106,8 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * InstanceStatusQuery
@@ -1112,6 +1147,8 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * QueryInstanceQuery
@@ -1146,6 +1183,8 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;

@@ -108,6 +108,8 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * QueryInstanceRequest
@@ -139,6 +141,8 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * RefreshScene
@@ -229,6 +233,8 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * InstanceStatus
@@ -270,6 +276,8 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ReleaseInstanceRequest
@@ -307,6 +315,8 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * UpgradeInstanceRequest
@@ -344,6 +354,8 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * SkuCode
@@ -423,6 +435,8 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ProductionRequest
@@ -481,7 +495,7 @@ export interface components {
          *     returned by `queryInstance`. The same order always gets the same `instanceId` (docs/decisions.md#14).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          */
-        NewInstanceResponse: {
+        NewInstanceResponse: ({
             /**
              * @description `000000`: the instance is ready; `000004`: it is being provisioned asynchronously and KooGallery
              *     will poll `queryInstance` until it is ready (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html; docs/decisions.md#15).
@@ -500,7 +514,9 @@ export interface components {
              * @example 03pf80c2bae96vc49b80b917bea776d7
              */
             instanceId: components["schemas"]["InstanceId"];
-        } | {
+        } & {
+            [key: string]: unknown;
+        }) | ({
             /**
              * @description Why the instance was not created: the common failures `000001` (signature), `000002` (parameters),
              *     `000005` (internal error), and the create-only refusals `000100`–`000107` of the result-code table
@@ -514,7 +530,9 @@ export interface components {
              * @example No instance resource can be allocated.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        };
+        } & {
+            [key: string]: unknown;
+        });
         /**
          * EncryptType
          * @description Encryption of `appInfo.userName` / `appInfo.password` (`encryptType`, O, String 3). When present, each of
@@ -578,6 +596,8 @@ export interface components {
              * @example Sign in with the administrator account, then change the initial password.
              */
             memo?: string;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * UsageInfo
@@ -610,6 +630,8 @@ export interface components {
              * @example https://www.isvwebsite.com/usage
              */
             dashboardUrl?: string;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * InstanceInfo
@@ -647,6 +669,8 @@ export interface components {
              *     ]
              */
             usageInfo?: components["schemas"]["UsageInfo"][];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * QueryInstanceResponse
@@ -692,6 +716,8 @@ export interface components {
              *     ]
              */
             info?: components["schemas"]["InstanceInfo"][];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * RefreshInstanceResponse
@@ -712,6 +738,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * UpdateInstanceStatusResponse
@@ -734,6 +762,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ReleaseInstanceResponse
@@ -754,6 +784,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * UpgradeInstanceResponse
@@ -775,6 +807,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ChangeInstanceCheckResponse
@@ -795,6 +829,8 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ResultResponse
@@ -816,6 +852,8 @@ export interface components {
              * @example Authentication failed.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ProductionResponse
