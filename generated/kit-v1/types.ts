@@ -307,14 +307,17 @@ export interface components {
          */
         TenantSyncResponse: {
             /**
-             * @description `000000`: the tenant is stored or deleted, now or already (a delete of an unknown tenant too);
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the tenant is stored or deleted, now or already (a delete of an unknown tenant too);
              *     `000001`: `authToken` missing or wrong, or replayed; `000002`: `timeStamp` missing, malformed or outside the
              *     window, body too large, not a JSON object or not matching this schema (a JSON-encoded list included);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
              * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
@@ -418,7 +421,10 @@ export interface components {
          */
         ApplicationSyncResponse: {
             /**
-             * @description `000000`: the application is stored or deleted, now or already; `000101`: `clientSecret` cannot be decrypted
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the application is stored or deleted, now or already; `000101`: `clientSecret` cannot be decrypted
              *     with the seller's RSA private key; nothing is stored (CONFLICT with the basic interfaces' `000101`: Huawei's
              *     demo code, kept for `applicationSync` only, as in V2); `000005` also when no RSA private key is configured
              *     (`KIT_RSA_PRIVATE_KEY_FILE`).
@@ -428,7 +434,7 @@ export interface components {
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005" | "000101";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005" | "000101";
             /**
              * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
@@ -616,14 +622,17 @@ export interface components {
          */
         AuthSyncResponse: {
             /**
-             * @description `000000`: every listed user is added, changed or deleted, now or already;
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: every listed user is added, changed or deleted, now or already;
              *     `000001`: `authToken` missing or wrong, or replayed; `000002`: `timeStamp` missing, malformed or outside the
              *     window, body too large, not a JSON object or not matching this schema (a JSON-encoded list included);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
              * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
@@ -748,14 +757,17 @@ export interface components {
          */
         AllOrgSyncResponse: {
             /**
-             * @description `000000`: the tenant's departments are now exactly the list;
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the tenant's departments are now exactly the list;
              *     `000001`: `authToken` missing or wrong, or replayed; `000002`: `timeStamp` missing, malformed or outside the
              *     window, body too large, not a JSON object or not matching this schema (a JSON-encoded list included);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
              * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
@@ -826,14 +838,17 @@ export interface components {
          */
         SingleOrgSyncResponse: {
             /**
-             * @description `000000`: the department is added, changed or deleted, now or already;
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the department is added, changed or deleted, now or already;
              *     `000001`: `authToken` missing or wrong, or replayed; `000002`: `timeStamp` missing, malformed or outside the
              *     window, body too large, not a JSON object or not matching this schema (a JSON-encoded list included);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
              * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success

@@ -310,14 +310,17 @@ export interface components {
          */
         TenantSyncResponse: {
             /**
-             * @description `000000`: the tenant is stored, changed or deleted, now or already (a delete of an unknown tenant too);
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the tenant is stored, changed or deleted, now or already (a delete of an unknown tenant too);
              *     `000001`: `x-sign` missing or wrong, or `x-nonce` replayed; `000002`: `x-timestamp` missing or outside
              *     the window, `x-nonce` missing, body too large, not JSON or not matching this schema (docs/decisions.md#5, #6);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
              * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
@@ -425,7 +428,10 @@ export interface components {
          */
         ApplicationSyncResponse: {
             /**
-             * @description `000000`: the application is stored, changed or deleted, now or already; `000101`: `clientSecret` cannot be
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the application is stored, changed or deleted, now or already; `000101`: `clientSecret` cannot be
              *     decrypted with the seller's RSA private key (not Base64, not OAEP with SHA-256 or SHA-1, or made for another
              *     key); nothing is stored. CONFLICT: `000101` is Huawei's demo code for this case ("something wrong with
              *     appSecret", in no official table), while the basic interfaces' table gives `000101` to `newInstance`
@@ -437,7 +443,7 @@ export interface components {
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005" | "000101";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005" | "000101";
             /**
              * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
@@ -615,14 +621,17 @@ export interface components {
          */
         AuthSyncResponse: {
             /**
-             * @description `000000`: every listed user is added, changed, deleted or no longer authorised, now or already;
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: every listed user is added, changed, deleted or no longer authorised, now or already;
              *     `000001`: `x-sign` missing or wrong, or `x-nonce` replayed; `000002`: `x-timestamp` missing or outside
              *     the window, `x-nonce` missing, body too large, not JSON or not matching this schema (docs/decisions.md#5, #6);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
              * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
@@ -735,14 +744,17 @@ export interface components {
          */
         AllOrgSyncResponse: {
             /**
-             * @description `000000`: the tenant's departments are now exactly the list;
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the tenant's departments are now exactly the list;
              *     `000001`: `x-sign` missing or wrong, or `x-nonce` replayed; `000002`: `x-timestamp` missing or outside
              *     the window, `x-nonce` missing, body too large, not JSON or not matching this schema (docs/decisions.md#5, #6);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
              * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
@@ -818,14 +830,17 @@ export interface components {
          */
         SingleOrgSyncResponse: {
             /**
-             * @description `000000`: the department is added, changed or deleted, now or already;
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the department is added, changed or deleted, now or already;
              *     `000001`: `x-sign` missing or wrong, or `x-nonce` replayed; `000002`: `x-timestamp` missing or outside
              *     the window, `x-nonce` missing, body too large, not JSON or not matching this schema (docs/decisions.md#5, #6);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
              * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
