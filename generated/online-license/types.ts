@@ -424,7 +424,7 @@ export interface components {
         ResultMessage: string;
         /**
          * NewInstanceResponse
-         * @description Answer to `newInstance`: either accepted, with the instance ID, or refused, without one. `000000` = created
+         * @description Answer to `newInstance`: either accepted, with the instance ID, or refused (kgkit sends no instance ID then). `000000` = created
          *     synchronously; `000004` = being created asynchronously (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html). The same order line always gets the same
          *     `instanceId` (docs/decisions.md#14).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html
@@ -465,6 +465,14 @@ export interface components {
              * @example No instance resource can be allocated.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+            /**
+             * @description Huawei's answer table marks `instanceId` M (String 64) without saying a refusal leaves it out, so a
+             *     refusal may carry one (Spring's default JSON writes it as `null`, which counts as absent,
+             *     docs/decisions.md#16). kgkit sends none: no instance was created.
+             *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html
+             * @example 03pf80c2bae96vc49b80b917bea776d7
+             */
+            instanceId?: components["schemas"]["InstanceId"];
         } & {
             [key: string]: unknown;
         });

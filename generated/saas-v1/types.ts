@@ -459,6 +459,14 @@ export interface components {
              * @example No instance resource can be allocated.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+            /**
+             * @description Huawei's answer table marks `instanceId` M (String 64) without saying a refusal leaves it out, so a
+             *     refusal may carry one (Spring's default JSON writes it as `null`, which counts as absent,
+             *     docs/decisions.md#16). kgkit sends none: no instance was created.
+             *     Source: https://huaweicloud.com/guide/productsdesc-bms_00a3aa731426282cf27f272f51cd2a90support0
+             * @example 03pf80c2bae96vc49b80b917bea776d7
+             */
+            instanceId?: components["schemas"]["InstanceId"];
         } & {
             [key: string]: unknown;
         });

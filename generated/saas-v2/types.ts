@@ -489,7 +489,7 @@ export interface components {
         ResultMessage: string;
         /**
          * NewInstanceResponse
-         * @description Answer to `newInstance`: either accepted, with the instance ID, or refused, without one.
+         * @description Answer to `newInstance`: either accepted, with the instance ID, or refused (kgkit sends no instance ID then).
          *     `000000` = provisioned synchronously; `000004` = provisioning asynchronously, KooGallery will poll
          *     `queryInstance` (docs/decisions.md#15). There is no `appInfo` in the V2.0 create answer: access information is
          *     returned by `queryInstance`. The same order always gets the same `instanceId` (docs/decisions.md#14).
@@ -530,6 +530,14 @@ export interface components {
              * @example No instance resource can be allocated.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+            /**
+             * @description Huawei's answer table marks `instanceId` M (String 64) without saying a refusal leaves it out, so a
+             *     refusal may carry one (Spring's default JSON writes it as `null`, which counts as absent,
+             *     docs/decisions.md#16). kgkit sends none: no instance was created.
+             *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
+             * @example 03pf80c2bae96vc49b80b917bea776d7
+             */
+            instanceId?: components["schemas"]["InstanceId"];
         } & {
             [key: string]: unknown;
         });
