@@ -184,16 +184,18 @@ export interface components {
         /**
          * KitTestFlag
          * @description Debug flag (M, Integer 2): a JSON **integer** in the Kit bodies, unlike the string `testFlag` of the basic
-         *     interfaces (docs/decisions.md#7; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html). kgkit stores a debug sync like any other, marked as a
-         *     test, and a debug call can be repeated as often as wanted with the same answer.
+         *     interfaces (docs/decisions.md#7; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html):
+         *     `0` a production call, `1` a debug call (the seller's interface debugging in Seller Console, and its re-runs).
+         *     kgkit stores a debug sync like any other, marked as a test, and a debug call can be repeated as often as wanted
+         *     with the same answer.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          * @example 0
-         * @enum {integer}
          */
-        KitTestFlag: 0 | 1;
+        KitTestFlag: number;
         /**
          * SyncTimeStamp
-         * @description Time as `yyyyMMddHHmmssSSS` in **UTC+8** (M, String), e.g. `20220420114117642` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html).
+         * @description Time as `yyyyMMddHHmmssSSS` in **UTC+8** (M, String; the table gives no length, 17 is that of the format it
+         *     states), e.g. `20220420114117642` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html).
          *     In Kit V2 the signature's freshness comes from the `x-timestamp` header, so kgkit checks only the form of this
          *     field; in Kit V1 it is the `timeStamp` the `authToken` is keyed with, and kgkit refuses it outside the signature
          *     window (see the V1 contract).

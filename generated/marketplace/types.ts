@@ -665,7 +665,7 @@ export interface components {
         /**
          * UsageValue
          * @description A usage quantity: greater than 0, at most 4 decimals. The CN tables say String (17 on one copy, 20 on the
-         *     other: CONFLICT, the shorter is enforced) and Huawei's example sends `"99"`; the international table says
+         *     other: CONFLICT; Huawei's level takes the longer, kgkit sends at most the shorter) and Huawei's example sends `"99"`; the international table says
          *     Double(12,4). A decimal string is what kgkit sends; a number is accepted too, but its decimals cannot be
          *     checked here (binary floating point makes `multipleOf: 0.0001` refuse values such as 0.3).
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649406.html ;

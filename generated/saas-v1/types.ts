@@ -186,16 +186,17 @@ export interface components {
         ProductId: string;
         /**
          * TestFlag
-         * @description Debug flag (`testFlag`, O, String 2). `"1"` marks a debug call; a production call carries `"0"` or no
-         *     `testFlag` at all. A debug call must be repeatable and idempotent like any other (docs/decisions.md#7); Huawei's
-         *     sample answers it without business side effects.
+         * @description Debug flag (`testFlag`, O, String 2). `"1"` marks a debug call (应用接入调试 in Seller Console, and the
+         *     probing (拨测) re-runs of saved debug cases); a production call carries `"0"` or no `testFlag` at all: kgkit
+         *     treats `"1"` as debug and anything else as production (docs/decisions.md#7). A debug call must be repeatable
+         *     and idempotent like any other; Huawei's sample answers it without business side effects.
          *     CONFLICT on the non-debug value: older pages "0 = non-debug, default 0", current (2025) pages
-         *     "non-debug requests do not carry the parameter" → accept `"0"` or absence (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     "non-debug requests do not carry the parameter" → accept `"0"` or absence
+         *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          * @example 1
-         * @enum {string}
          */
-        TestFlag: "0" | "1";
+        TestFlag: string;
         /**
          * TrialFlag
          * @description Whether the instance is a trial (`trialFlag`, O). Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html.
@@ -279,8 +280,8 @@ export interface components {
         ProvisionType: string;
         /**
          * V1InstanceStatus
-         * @description Target status of `instanceStatus` (`instanceStatus`, M), for pay-per-use products. The length is not documented;
-         *     32 as V2.0's `status`. Sources: https://huaweicloud.com/guide/productsdesc-bms_a3711d423040ea3edb9b286e23121ab4support0.
+         * @description Target status of `instanceStatus` (`instanceStatus`, M), for pay-per-use products. The length is not documented:
+         *     the two values bound it. Sources: https://huaweicloud.com/guide/productsdesc-bms_a3711d423040ea3edb9b286e23121ab4support0.
          * @example FREEZE
          * @enum {string}
          */
