@@ -218,6 +218,8 @@ export interface components {
              * @example Tm9ZVHdkR2lOb1RoZVJlYWxUb2tlbg
              */
             refresh_token?: string;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * TokenError
@@ -241,6 +243,8 @@ export interface components {
              * @example Invalid authorization code
              */
             error_description?: string;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * UserInfo
@@ -316,6 +320,8 @@ export interface components {
              * @example 34a59a26e6a24071a9cc7a0526440171
              */
             tenant: string;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * UserInfoError
@@ -339,6 +345,8 @@ export interface components {
              * @example Full authentication is required to access this resource
              */
             error_description?: string;
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
