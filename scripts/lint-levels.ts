@@ -5,7 +5,9 @@
  *   every `x-kgkit-no-max-length` says why, on a schema that has no `maxLength` at Huawei's level;
  * - in a family the marketplace calls on the seller (not `x-kgkit-side: client`, not kgkit's own API), no object is
  *   closed at Huawei's level: `additionalProperties: false` lives only in `x-kgkit-strict` (the Open APIs the seller
- *   calls are the exception: Huawei refuses undefined parameters there, `MKT.0101`);
+ *   calls are the exception: Huawei refuses undefined parameters there, `MKT.0101`). Such an object leaves
+ *   `additionalProperties` out at Huawei's level (JSON Schema's default: open), so that openapi-typescript gives the
+ *   handlers exact types, without an index signature; every object with `properties` says how it is closed;
  * - every array schema has `items`;
  * - every string property of a request or answer (and every string parameter) has a `maxLength` or says with
  *   `x-kgkit-no-max-length` why Huawei gives none; an enum or a const bounds a string by itself;
@@ -98,6 +100,9 @@ export function levelProblems(family: string, document: Node, sellerSide: boolea
     }
     if (sellerSide && node.additionalProperties === false) {
       problems.push(`${where}: closed at Huawei's level; in a family the marketplace calls, additionalProperties: false belongs in ${STRICT} (docs/decisions.md#16)`);
+    }
+    if (isNode(node.properties) && node.additionalProperties === undefined && (node[STRICT] as Node | undefined)?.additionalProperties === undefined) {
+      problems.push(`${where}: an object with properties says neither additionalProperties nor ${STRICT}.additionalProperties`);
     }
     if (typesOf(node).includes('array') && node.items === undefined && node.prefixItems === undefined) problems.push(`${where}: an array schema without items`);
     // A property of an object, or the schema of a parameter or header: a string there needs a length.

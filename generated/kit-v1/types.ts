@@ -260,8 +260,6 @@ export interface components {
              * @example 20220413093539534
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ResultCode
@@ -325,8 +323,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * AppId
@@ -411,8 +407,6 @@ export interface components {
              * @example 20220413093540001
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ApplicationSyncResponse
@@ -442,8 +436,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * V1User
@@ -612,8 +604,6 @@ export interface components {
              * @example 20221109101010123
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * AuthSyncResponse
@@ -640,8 +630,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * OrgCode
@@ -689,8 +677,6 @@ export interface components {
              * @example 10000
              */
             parentCode?: components["schemas"]["ParentCode"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * V1OrgInfoList
@@ -747,8 +733,6 @@ export interface components {
              * @example 20221109101010456
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * AllOrgSyncResponse
@@ -775,8 +759,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * SingleOrgSyncRequest
@@ -828,8 +810,6 @@ export interface components {
              * @example 20221109101010789
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * SingleOrgSyncResponse
@@ -856,8 +836,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
     };
     responses: never;

@@ -263,8 +263,6 @@ export interface components {
              * @example 20220413093539534
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ResultCode
@@ -328,8 +326,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * AppId
@@ -418,8 +414,6 @@ export interface components {
              * @example 20220413093540001
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ApplicationSyncResponse
@@ -451,8 +445,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * User
@@ -611,8 +603,6 @@ export interface components {
              * @example 20221109101010123
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * AuthSyncResponse
@@ -639,8 +629,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * OrgCode
@@ -688,8 +676,6 @@ export interface components {
              * @example 10000
              */
             parentCode?: components["schemas"]["ParentCode"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * AllOrgSyncRequest
@@ -734,8 +720,6 @@ export interface components {
              * @example 20221109101010456
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * AllOrgSyncResponse
@@ -762,8 +746,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * SingleOrgSyncRequest
@@ -820,8 +802,6 @@ export interface components {
              * @example 20221109101010789
              */
             timeStamp: components["schemas"]["SyncTimeStamp"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * SingleOrgSyncResponse
@@ -848,8 +828,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
     };
     responses: never;

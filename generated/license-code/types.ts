@@ -150,8 +150,6 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * LicenseCodeStatus
@@ -194,8 +192,6 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ReleaseLicenseCodeRequest
@@ -233,8 +229,6 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ProductionRequest
@@ -305,8 +299,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * UpdateLicenseCodeStatusResponse
@@ -327,8 +319,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ReleaseLicenseCodeResponse
@@ -348,8 +338,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ResultResponse
@@ -371,8 +359,6 @@ export interface components {
              * @example Authentication failed.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ProductionResponse

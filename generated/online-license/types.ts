@@ -104,8 +104,6 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * RefreshScene
@@ -197,8 +195,6 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * InstanceStatus
@@ -238,8 +234,6 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ReleaseInstanceRequest
@@ -275,8 +269,6 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * LicenseTime
@@ -372,8 +364,6 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ProductionRequest
@@ -431,7 +421,7 @@ export interface components {
          *     `instanceId` (docs/decisions.md#14).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html
          */
-        NewInstanceResponse: ({
+        NewInstanceResponse: {
             /**
              * @description `000000`: the instance is ready; `000004`: it is being created asynchronously and the platform checks
              *     again later (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html; docs/decisions.md#15).
@@ -450,9 +440,7 @@ export interface components {
              * @example 87b94795-0603-4e24-8ae5-69420d60e3c8
              */
             instanceId: components["schemas"]["InstanceId"];
-        } & {
-            [key: string]: unknown;
-        }) | ({
+        } | {
             /**
              * @description `000100`: no instance resource available, the only create refusal this guide documents (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html);
              *     `000001`, `000002`, `000005`: the common failures. The SaaS-only refusals `000101`-`000107` do not
@@ -475,9 +463,7 @@ export interface components {
              * @example 03pf80c2bae96vc49b80b917bea776d7
              */
             instanceId?: components["schemas"]["InstanceId"];
-        } & {
-            [key: string]: unknown;
-        });
+        };
         /**
          * RefreshInstanceResponse
          * @description Answer to `refreshInstance` (`resultCode` M String 6, `resultMsg` O String 255).
@@ -497,8 +483,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * UpdateInstanceStatusResponse
@@ -519,8 +503,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ReleaseInstanceResponse
@@ -541,8 +523,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * GetLicenseAsyncResponse
@@ -569,8 +549,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ResultResponse
@@ -593,8 +571,6 @@ export interface components {
              * @example Authentication failed.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ProductionResponse

@@ -90,8 +90,6 @@ export interface components {
              * @example 1
              */
             testFlag: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ProductionRequest
@@ -158,8 +156,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ResultResponse
@@ -181,8 +177,6 @@ export interface components {
              * @example Authentication failed.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ProductionResponse

@@ -398,8 +398,6 @@ export interface components {
              * @example Sign in with the administrator account, then change the initial password.
              */
             memo?: string;
-        } & {
-            [key: string]: unknown;
         };
         /**
          * NewInstanceResponse
@@ -412,7 +410,7 @@ export interface components {
          *     Sources: https://huaweicloud.com/guide/productsdesc-bms_00a3aa731426282cf27f272f51cd2a90support0 ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html
          */
-        NewInstanceResponse: ({
+        NewInstanceResponse: {
             /**
              * @description `000000`: the instance is ready; `000004`: it is being provisioned, and a retry or `queryInstance`
              *     answers it once ready (docs/decisions.md#15).
@@ -445,9 +443,7 @@ export interface components {
              *     }
              */
             appInfo?: components["schemas"]["AppInfo"];
-        } & {
-            [key: string]: unknown;
-        }) | ({
+        } | {
             /**
              * @description Why the instance was not created: `000001` (authToken), `000002` (parameters, including a contact that
              *     does not decrypt or a bad `saasExtendParams`), `000005` (internal error), and the create-only refusals
@@ -469,9 +465,7 @@ export interface components {
              * @example 03pf80c2bae96vc49b80b917bea776d7
              */
             instanceId?: components["schemas"]["InstanceId"];
-        } & {
-            [key: string]: unknown;
-        });
+        };
         /**
          * RefreshInstanceResponse
          * @description Answer to `refreshInstance` (common response: `resultCode` M String 6, `resultMsg` O String 255).
@@ -491,8 +485,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ExpireInstanceResponse
@@ -512,8 +504,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ReleaseInstanceResponse
@@ -534,8 +524,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * UpgradeResponse
@@ -556,8 +544,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * InstanceStatusResponse
@@ -578,8 +564,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * UsageInfo
@@ -609,8 +593,6 @@ export interface components {
              * @example https://www.isvwebsite.com/usage
              */
             dashboardUrl?: string;
-        } & {
-            [key: string]: unknown;
         };
         /**
          * InstanceInfo
@@ -642,8 +624,6 @@ export interface components {
              *     ]
              */
             usageInfo?: components["schemas"]["UsageInfo"][];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * QueryInstanceResponse
@@ -683,8 +663,6 @@ export interface components {
              *     ]
              */
             info?: components["schemas"]["InstanceInfo"][];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ResultResponse
@@ -705,8 +683,6 @@ export interface components {
              * @example authToken does not match
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * V1ProductionResponse
@@ -876,8 +852,6 @@ export interface components {
              * @example 1
              */
             provisionType?: components["schemas"]["ProvisionType"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * RefreshInstanceQuery
@@ -954,8 +928,6 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ExpireInstanceQuery
@@ -998,8 +970,6 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ReleaseInstanceQuery
@@ -1048,8 +1018,6 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * UpgradeQuery
@@ -1116,8 +1084,6 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * InstanceStatusQuery
@@ -1157,8 +1123,6 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * QueryInstanceQuery
@@ -1193,8 +1157,6 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
     };
     responses: never;

@@ -109,8 +109,6 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * QueryInstanceRequest
@@ -142,8 +140,6 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * RefreshScene
@@ -235,8 +231,6 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * InstanceStatus
@@ -278,8 +272,6 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ReleaseInstanceRequest
@@ -317,8 +309,6 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * UpgradeInstanceRequest
@@ -356,8 +346,6 @@ export interface components {
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * SkuCode
@@ -437,8 +425,6 @@ export interface components {
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ProductionRequest
@@ -497,7 +483,7 @@ export interface components {
          *     returned by `queryInstance`. The same order always gets the same `instanceId` (docs/decisions.md#14).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          */
-        NewInstanceResponse: ({
+        NewInstanceResponse: {
             /**
              * @description `000000`: the instance is ready; `000004`: it is being provisioned asynchronously and KooGallery
              *     will poll `queryInstance` until it is ready (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html; docs/decisions.md#15).
@@ -516,9 +502,7 @@ export interface components {
              * @example 03pf80c2bae96vc49b80b917bea776d7
              */
             instanceId: components["schemas"]["InstanceId"];
-        } & {
-            [key: string]: unknown;
-        }) | ({
+        } | {
             /**
              * @description Why the instance was not created: the common failures `000001` (signature), `000002` (parameters),
              *     `000005` (internal error), and the create-only refusals `000100`–`000107` of the result-code table
@@ -540,9 +524,7 @@ export interface components {
              * @example 03pf80c2bae96vc49b80b917bea776d7
              */
             instanceId?: components["schemas"]["InstanceId"];
-        } & {
-            [key: string]: unknown;
-        });
+        };
         /**
          * EncryptType
          * @description Encryption of `appInfo.userName` / `appInfo.password` (`encryptType`, O, String 3). When present, each of
@@ -606,8 +588,6 @@ export interface components {
              * @example Sign in with the administrator account, then change the initial password.
              */
             memo?: string;
-        } & {
-            [key: string]: unknown;
         };
         /**
          * UsageInfo
@@ -640,8 +620,6 @@ export interface components {
              * @example https://www.isvwebsite.com/usage
              */
             dashboardUrl?: string;
-        } & {
-            [key: string]: unknown;
         };
         /**
          * InstanceInfo
@@ -679,8 +657,6 @@ export interface components {
              *     ]
              */
             usageInfo?: components["schemas"]["UsageInfo"][];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * QueryInstanceResponse
@@ -726,8 +702,6 @@ export interface components {
              *     ]
              */
             info?: components["schemas"]["InstanceInfo"][];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * RefreshInstanceResponse
@@ -748,8 +722,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * UpdateInstanceStatusResponse
@@ -772,8 +744,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ReleaseInstanceResponse
@@ -794,8 +764,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * UpgradeInstanceResponse
@@ -817,8 +785,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ChangeInstanceCheckResponse
@@ -839,8 +805,6 @@ export interface components {
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ResultResponse
@@ -862,8 +826,6 @@ export interface components {
              * @example Authentication failed.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * ProductionResponse

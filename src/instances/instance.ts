@@ -1,14 +1,11 @@
-/**
- * What the buyer is given to reach their tenant (saas-v2.md §3.2 AppInfo). A type, not an interface: the contract's
- * AppInfo is open at Huawei's level (an index signature), which only a type alias is assignable to.
- */
-export type AppAccess = {
+/** What the buyer is given to reach their tenant (saas-v2.md §3.2 AppInfo). */
+export interface AppAccess {
   frontEndUrl: string;
   adminUrl?: string;
   userName?: string;
   password?: string;
   memo?: string;
-};
+}
 
 export type InstanceStatus = 'PROVISIONING' | 'ACTIVE' | 'FAILED' | 'RELEASED';
 
