@@ -7,12 +7,14 @@
  *   answers declare it: for a contract the seller serves, each handler's answer; for one it calls (x-kgkit-side: client),
  *   each operation's answers, whatever their status. `tsx scripts/lint.ts --fix` rewrites those lists from the contracts;
  * - a value that no API returns instead says where it is reported (`x-kgkit-reported-in`, the usage-record codes of
- *   Seller Console), and no answer may declare it; every other value is returned by at least one handler.
+ *   Seller Console), and no answer may declare it; every other value is returned by at least one handler;
+ * - the two levels of every contract, Huawei's and kgkit's `x-kgkit-strict` (scripts/lint-levels.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseDocument } from 'yaml';
 import { ROOT, bundleContract, families } from './contract.js';
+import { levelProblems } from './lint-levels.js';
 import { type OpenApiDocument, describeOperations } from './server-template.js';
 
 type Node = Record<string, unknown>;
@@ -102,6 +104,9 @@ for (const family of families()) {
       }
     }
   });
+  const client = (document.info as Node)['x-kgkit-side'] === 'client';
+  const kitAnswers = family.startsWith('kit-') ? handlersOf(document).map((handler) => ({ name: handler.name, codes: declaredCodes(document, handler.answers) })) : [];
+  problems.push(...levelProblems(family, document, !client && family !== 'kgkit', kitAnswers));
   for (const handler of handlersOf(document)) {
     for (const code of declaredCodes(document, handler.answers)) {
       const byFamily = returnedBy.get(code) ?? new Map<string, Set<string>>();

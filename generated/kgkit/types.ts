@@ -163,7 +163,7 @@ export interface components {
             instanceId: string;
             /**
              * @description How much was used, in the unit of the product's pay-per-use billing item: more than 0, at most 4 decimals,
-             *     at most 99999999.9999 (the usage push's Double(12,4), saas-v2.md §6.1). A decimal string keeps it exact.
+             *     at most 99999999.9999 (the usage push's Double(12,4), https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html). A decimal string keeps it exact.
              * @example 37.5
              */
             quantity: string | number;
@@ -195,14 +195,14 @@ export interface components {
         };
         /**
          * ResultCode
-         * @description The one registry of result codes (DECISIONS 13), grouped by family. Every answer that carries a code
+         * @description The one registry of result codes (docs/decisions.md#13), grouped by family. Every answer that carries a code
          *     (`resultCode`, or `error_code` on most Open APIs) narrows this schema to the codes it may carry (`allOf` this
          *     schema + `enum`); each code lists, in `x-returned-by`, the handlers (activities or operations) of each family
          *     whose answers declare it, kept by `scripts/lint.ts`.
          *
          *     Groups:
          *     - **Production interfaces** (生产接口, marketplace → seller), a 6-digit JSON string always sent with HTTP 200
-         *       (DECISIONS 6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
+         *       (docs/decisions.md#6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
          *       `getLicenseAsync` refusals. The EU guide and the V1 intl-EN page list only `000000`–`000005` and `000100`.
          *     - **Open APIs** (开放接口, seller → marketplace; `openapi/marketplace/`): `MKT.*` (order query, usage push),
          *       `CBC.*` and `9138xxxx` (string/file upload), `9202xxxx` and `950000xx` (License-code APIs).

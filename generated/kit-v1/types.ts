@@ -16,9 +16,9 @@ export interface paths {
          * Sync a buyer enterprise (tenant)
          * @description KooGallery calls the seller with an `authToken` header; the answer is always HTTP 200 with a `resultCode` and
          *     a `Body-Sign` header. Retries: the interface pages say the buyer (for `authSync` the enterprise administrator)
-         *     decides whether to resend a failed call (DECISIONS "Retry schedule"); one Huawei page fragment says KooGallery
-         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED, license-kit-openapi.md
-         *     §C.8; reference/seeds). Either way every call is idempotent.
+         *     decides whether to resend a failed call (docs/decisions.md "Marketplace retries"); one Huawei page fragment says KooGallery
+         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED: the fragment was kept without its
+         *     address, and no Kit page says so). Either way every call is idempotent.
          */
         post: operations["tenantSync"];
         delete?: never;
@@ -40,9 +40,9 @@ export interface paths {
          * Sync the enterprise's OAuth client credentials
          * @description KooGallery calls the seller with an `authToken` header; the answer is always HTTP 200 with a `resultCode` and
          *     a `Body-Sign` header. Retries: the interface pages say the buyer (for `authSync` the enterprise administrator)
-         *     decides whether to resend a failed call (DECISIONS "Retry schedule"); one Huawei page fragment says KooGallery
-         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED, license-kit-openapi.md
-         *     §C.8; reference/seeds). Either way every call is idempotent.
+         *     decides whether to resend a failed call (docs/decisions.md "Marketplace retries"); one Huawei page fragment says KooGallery
+         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED: the fragment was kept without its
+         *     address, and no Kit page says so). Either way every call is idempotent.
          */
         post: operations["applicationSync"];
         delete?: never;
@@ -64,9 +64,9 @@ export interface paths {
          * Sync the users authorised for the application
          * @description KooGallery calls the seller with an `authToken` header; the answer is always HTTP 200 with a `resultCode` and
          *     a `Body-Sign` header. Retries: the interface pages say the buyer (for `authSync` the enterprise administrator)
-         *     decides whether to resend a failed call (DECISIONS "Retry schedule"); one Huawei page fragment says KooGallery
-         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED, license-kit-openapi.md
-         *     §C.8; reference/seeds). Either way every call is idempotent.
+         *     decides whether to resend a failed call (docs/decisions.md "Marketplace retries"); one Huawei page fragment says KooGallery
+         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED: the fragment was kept without its
+         *     address, and no Kit page says so). Either way every call is idempotent.
          */
         post: operations["authSync"];
         delete?: never;
@@ -88,9 +88,9 @@ export interface paths {
          * Replace the enterprise's department list
          * @description KooGallery calls the seller with an `authToken` header; the answer is always HTTP 200 with a `resultCode` and
          *     a `Body-Sign` header. Retries: the interface pages say the buyer (for `authSync` the enterprise administrator)
-         *     decides whether to resend a failed call (DECISIONS "Retry schedule"); one Huawei page fragment says KooGallery
-         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED, license-kit-openapi.md
-         *     §C.8; reference/seeds). Either way every call is idempotent.
+         *     decides whether to resend a failed call (docs/decisions.md "Marketplace retries"); one Huawei page fragment says KooGallery
+         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED: the fragment was kept without its
+         *     address, and no Kit page says so). Either way every call is idempotent.
          */
         post: operations["allOrgSync"];
         delete?: never;
@@ -112,9 +112,9 @@ export interface paths {
          * Add, change or delete one department
          * @description KooGallery calls the seller with an `authToken` header; the answer is always HTTP 200 with a `resultCode` and
          *     a `Body-Sign` header. Retries: the interface pages say the buyer (for `authSync` the enterprise administrator)
-         *     decides whether to resend a failed call (DECISIONS "Retry schedule"); one Huawei page fragment says KooGallery
-         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED, license-kit-openapi.md
-         *     §C.8; reference/seeds). Either way every call is idempotent.
+         *     decides whether to resend a failed call (docs/decisions.md "Marketplace retries"); one Huawei page fragment says KooGallery
+         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED: the fragment was kept without its
+         *     address, and no Kit page says so). Either way every call is idempotent.
          */
         post: operations["singleOrgSync"];
         delete?: never;
@@ -131,8 +131,8 @@ export interface components {
          * KitInstanceId
          * @description Instance ID of the purchase a Kit sync belongs to (M, String 64): the `instanceId` the seller answered to
          *     `newInstance`. **Empty** when the seller applies for application credentials in Seller Console (a test);
-         *     mandatory for real orders (license-kit-openapi.md §C.4, §C.5). kgkit never checks that the instance exists
-         *     (§C.4) and keys the tenant directory on it (DECISIONS 14). The pattern is kgkit's: `InstanceId`'s, plus the
+         *     mandatory for real orders (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html ; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html). kgkit never checks that the instance exists
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html) and keys the tenant directory on it (docs/decisions.md#14). The pattern is kgkit's: `InstanceId`'s, plus the
          *     empty value.
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html
@@ -142,7 +142,7 @@ export interface components {
         /**
          * TenantId
          * @description The buyer enterprise's (tenant's) ID (M, String 64). The OAuth `userinfo.tenant` of the joint-operation login
-         *     carries the same value (license-kit-openapi.md §C.4, §C.9). The pattern is kgkit's (the shape of every ID kgkit
+         *     carries the same value (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html ; https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0158.html). The pattern is kgkit's (the shape of every ID kgkit
          *     stores; the documented value is 32 hex digits).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          * @example 68cbc86abc2018ab880d92f36422fa0e
@@ -151,21 +151,21 @@ export interface components {
         /**
          * KitOrderId
          * @description KooGallery order ID of the purchase (M, String 64). Like `instanceId`, empty when the seller applies for
-         *     application credentials (license-kit-openapi.md §C.4). The pattern is kgkit's: `OrderId`'s, plus the empty value.
+         *     application credentials (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html). The pattern is kgkit's: `OrderId`'s, plus the empty value.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          * @example CS1906666666ABCDE
          */
         KitOrderId: string;
         /**
          * TenantCode
-         * @description Tenant code (M, String 64): tells which domain the tenant's users log in through (license-kit-openapi.md §C.4).
+         * @description Tenant code (M, String 64): tells which domain the tenant's users log in through (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          * @example huawei
          */
         TenantCode: string;
         /**
          * TenantName
-         * @description The enterprise's name (M, String 255) (license-kit-openapi.md §C.4).
+         * @description The enterprise's name (M, String 255) (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          * @example huaiweitest
          */
@@ -173,7 +173,7 @@ export interface components {
         /**
          * DomainName
          * @description The tenant's unified authentication centre (M, String 255): the base URL of its OAuth 2.0 endpoints, scheme
-         *     included, e.g. `https://example.tenantaccount.com` (license-kit-openapi.md §C.4, §C.9).
+         *     included, e.g. `https://example.tenantaccount.com` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html ; https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0158.html).
          *     The pattern is kgkit's: kgkit later sends the decrypted `clientSecret` to this host, so it accepts an `https://`
          *     URL without query or fragment only; anything else is answered `000002`. Every documented value is such a URL.
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html ;
@@ -184,16 +184,18 @@ export interface components {
         /**
          * KitTestFlag
          * @description Debug flag (M, Integer 2): a JSON **integer** in the Kit bodies, unlike the string `testFlag` of the basic
-         *     interfaces (DECISIONS 7; license-kit-openapi.md §C.4). kgkit stores a debug sync like any other, marked as a
-         *     test, and a debug call can be repeated as often as wanted with the same answer.
+         *     interfaces (docs/decisions.md#7; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html):
+         *     `0` a production call, `1` a debug call (the seller's interface debugging in Seller Console, and its re-runs).
+         *     kgkit stores a debug sync like any other, marked as a test, and a debug call can be repeated as often as wanted
+         *     with the same answer.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          * @example 0
-         * @enum {integer}
          */
-        KitTestFlag: 0 | 1;
+        KitTestFlag: number;
         /**
          * SyncTimeStamp
-         * @description Time as `yyyyMMddHHmmssSSS` in **UTC+8** (M, String), e.g. `20220420114117642` (license-kit-openapi.md §C.4).
+         * @description Time as `yyyyMMddHHmmssSSS` in **UTC+8** (M, String; the table gives no length, 17 is that of the format it
+         *     states), e.g. `20220420114117642` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html).
          *     In Kit V2 the signature's freshness comes from the `x-timestamp` header, so kgkit checks only the form of this
          *     field; in Kit V1 it is the `timeStamp` the `authToken` is keyed with, and kgkit refuses it outside the signature
          *     window (see the V1 contract).
@@ -204,8 +206,8 @@ export interface components {
         /**
          * TenantSyncRequest
          * @description Kit V1 tenant (enterprise) sync, `POST <production URL>/produceAPI/tenantSync`: the buyer bound the application
-         *     to an enterprise, or removed it (license-kit-openapi.md §C.4). The fields of V2, but `flag` is only `0`/`1`.
-         *     Idempotency as V2 (DECISIONS 14): key (`instanceId`, `tenantId`); a repeated add answers `000000` and leaves
+         *     to an enterprise, or removed it (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html). The fields of V2, but `flag` is only `0`/`1`.
+         *     Idempotency as V2 (docs/decisions.md#14): key (`instanceId`, `tenantId`); a repeated add answers `000000` and leaves
          *     the values sent; a delete answers `000000` even for an unknown tenant and removes its applications, users and
          *     departments of this instance.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html
@@ -242,7 +244,7 @@ export interface components {
              */
             domainName: components["schemas"]["DomainName"];
             /**
-             * @description What happened (M, Integer 2); V1 has no modify (§C.1).
+             * @description What happened (M, Integer 2); V1 has no modify (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html).
              * @example 1
              * @enum {integer}
              */
@@ -261,14 +263,14 @@ export interface components {
         };
         /**
          * ResultCode
-         * @description The one registry of result codes (DECISIONS 13), grouped by family. Every answer that carries a code
+         * @description The one registry of result codes (docs/decisions.md#13), grouped by family. Every answer that carries a code
          *     (`resultCode`, or `error_code` on most Open APIs) narrows this schema to the codes it may carry (`allOf` this
          *     schema + `enum`); each code lists, in `x-returned-by`, the handlers (activities or operations) of each family
          *     whose answers declare it, kept by `scripts/lint.ts`.
          *
          *     Groups:
          *     - **Production interfaces** (生产接口, marketplace → seller), a 6-digit JSON string always sent with HTTP 200
-         *       (DECISIONS 6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
+         *       (docs/decisions.md#6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
          *       `getLicenseAsync` refusals. The EU guide and the V1 intl-EN page list only `000000`–`000005` and `000100`.
          *     - **Open APIs** (开放接口, seller → marketplace; `openapi/marketplace/`): `MKT.*` (order query, usage push),
          *       `CBC.*` and `9138xxxx` (string/file upload), `9202xxxx` and `950000xx` (License-code APIs).
@@ -291,30 +293,33 @@ export interface components {
         /**
          * ResultMessage
          * @description Free-text result message (`resultMsg`, O, String 255). Never carries stack traces or other internals
-         *     (DECISIONS 6). Source: saas-v2.md §3 common response
+         *     (docs/decisions.md#6). Source: the common response of https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
          * @example success
          */
         ResultMessage: string;
         /**
          * TenantSyncResponse
-         * @description Answer to Kit V1 `tenantSync`, always HTTP 200 (DECISIONS 6) and always with a `Body-Sign` header (§C.3):
-         *     `resultCode` (M, String 6), `resultMsg` (O, String 255) (license-kit-openapi.md §C.1). The exact Kit code list is
+         * @description Answer to Kit V1 `tenantSync`, always HTTP 200 (docs/decisions.md#6) and always with a `Body-Sign` header (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html):
+         *     `resultCode` (M, String 6), `resultMsg` (O, String 255) (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html). The exact Kit code list is
          *     UNCONFIRMED: the common block applies. A call the `authToken` check refuses gets this answer too.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html
          */
         TenantSyncResponse: {
             /**
-             * @description `000000`: the tenant is stored or deleted, now or already (a delete of an unknown tenant too);
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the tenant is stored or deleted, now or already (a delete of an unknown tenant too);
              *     `000001`: `authToken` missing or wrong, or replayed; `000002`: `timeStamp` missing, malformed or outside the
              *     window, body too large, not a JSON object or not matching this schema (a JSON-encoded list included);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
-             * @description Free text (O, String 255); never internals (DECISIONS 6).
+             * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
@@ -322,15 +327,14 @@ export interface components {
         /**
          * AppId
          * @description Application ID from the marketplace application credential (应用凭证) (M, String 64); the same value in
-         *     `applicationSync` and `authSync` (license-kit-openapi.md §C.5, §C.6). The pattern is kgkit's.
+         *     `applicationSync` and `authSync` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html ; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649435.html). The pattern is kgkit's.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html
          * @example app-0001
          */
         AppId: string;
         /**
          * ClientId
-         * @description OAuth 2.0 `client_id` of this tenant's application at its auth centre (M, String 64) (license-kit-openapi.md
-         *     §C.5). The pattern (printable ASCII, no blank) is kgkit's: the value travels in OAuth requests as it is.
+         * @description OAuth 2.0 `client_id` of this tenant's application at its auth centre (M, String 64) (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html). The pattern (printable ASCII, no blank) is kgkit's: the value travels in OAuth requests as it is.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html
          * @example client-0001
          */
@@ -339,9 +343,9 @@ export interface components {
          * ClientSecret
          * @description OAuth 2.0 `client_secret` of this tenant's application (M, String), **encrypted** with the RSA public key the
          *     seller uploaded when creating the application credential: RSA (key of at least 3072 bits) with OAEP padding,
-         *     Base64; the plaintext is what `/api/v1/oauth2/token` expects (license-kit-openapi.md §C.5, §C.9).
+         *     Base64; the plaintext is what `/api/v1/oauth2/token` expects (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html ; https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0158.html).
          *
-         *     UNCONFIRMED: the OAEP hash (SHA-1 or SHA-256) and the output encoding. kgkit (DECISIONS 12) decodes standard
+         *     UNCONFIRMED: the OAEP hash (SHA-1 or SHA-256) and the output encoding. kgkit (docs/decisions.md#12) decodes standard
          *     Base64 (line breaks, as older Java encoders write them, are let through) and tries OAEP with SHA-256 first (MGF1 SHA-256, then MGF1 SHA-1: Java's
          *     `RSA/ECB/OAEPWithSHA-256AndMGF1Padding` without parameters uses MGF1 with SHA-1), then SHA-1 (MGF1 SHA-1).
          *     A value none of them decrypts is answered `000101` and nothing is stored (see the response). kgkit keeps the
@@ -355,8 +359,8 @@ export interface components {
         /**
          * ApplicationSyncRequest
          * @description Kit V1 tenant application sync, `POST <production URL>/produceAPI/applicationSync`: the OAuth client
-         *     credentials of the enterprise's application (license-kit-openapi.md §C.5); `flag` only `0`/`1`.
-         *     Idempotency as V2 (DECISIONS 14): key (`instanceId`, `tenantId`, `appId`). The `clientSecret` is decrypted
+         *     credentials of the enterprise's application (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649110.html); `flag` only `0`/`1`.
+         *     Idempotency as V2 (docs/decisions.md#14): key (`instanceId`, `tenantId`, `appId`). The `clientSecret` is decrypted
          *     for an add only; an undecryptable one is answered `000101` and nothing is stored.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649110.html
          */
@@ -387,7 +391,7 @@ export interface components {
              */
             clientSecret: components["schemas"]["ClientSecret"];
             /**
-             * @description What happened (M, Integer 2); V1 has no modify (§C.1).
+             * @description What happened (M, Integer 2); V1 has no modify (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html).
              * @example 1
              * @enum {integer}
              */
@@ -406,14 +410,17 @@ export interface components {
         };
         /**
          * ApplicationSyncResponse
-         * @description Answer to Kit V1 `applicationSync`, always HTTP 200 (DECISIONS 6) and always with a `Body-Sign` header (§C.3):
-         *     `resultCode` (M, String 6), `resultMsg` (O, String 255) (license-kit-openapi.md §C.1). The exact Kit code list is
+         * @description Answer to Kit V1 `applicationSync`, always HTTP 200 (docs/decisions.md#6) and always with a `Body-Sign` header (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html):
+         *     `resultCode` (M, String 6), `resultMsg` (O, String 255) (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html). The exact Kit code list is
          *     UNCONFIRMED: the common block applies. A call the `authToken` check refuses gets this answer too.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html
          */
         ApplicationSyncResponse: {
             /**
-             * @description `000000`: the application is stored or deleted, now or already; `000101`: `clientSecret` cannot be decrypted
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the application is stored or deleted, now or already; `000101`: `clientSecret` cannot be decrypted
              *     with the seller's RSA private key; nothing is stored (CONFLICT with the basic interfaces' `000101`: Huawei's
              *     demo code, kept for `applicationSync` only, as in V2); `000005` also when no RSA private key is configured
              *     (`KIT_RSA_PRIVATE_KEY_FILE`).
@@ -423,16 +430,16 @@ export interface components {
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005" | "000101";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005" | "000101";
             /**
-             * @description Free text (O, String 255); never internals (DECISIONS 6).
+             * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
         };
         /**
          * V1User
-         * @description One user inside the JSON-encoded `authSync.userList` string of Kit V1 (license-kit-openapi.md §C.6: "V1
+         * @description One user inside the JSON-encoded `authSync.userList` string of Kit V1 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649111.html: "V1
          *     describes the same keys inside the JSON string"). The documented V1 example leaves optional members empty and
          *     nests `entryDate`, `employeeType` (a string) and `workPlace` in `extension`.
          *     Open (`additionalProperties: true`) for the same reason as the V2 `User`: the table is incomplete
@@ -521,7 +528,7 @@ export interface components {
         /**
          * V1UserList
          * @description What the Kit V1 `authSync.userList` string decodes to: a JSON array of at most 500 users
-         *     (license-kit-openapi.md §C.6). kgkit checks the decoded value against this schema and answers `000002` when it
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649111.html). kgkit checks the decoded value against this schema and answers `000002` when it
          *     is not JSON, not an array, longer than 500, or a user does not match.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649111.html
          * @example [
@@ -547,8 +554,8 @@ export interface components {
         /**
          * AuthSyncRequest
          * @description Kit V1 authorisation sync, `POST <production URL>/produceAPI/authSync`: users granted or withdrawn
-         *     (license-kit-openapi.md §C.6). Unlike V2, `userList` is a **string** holding a JSON array.
-         *     Idempotency as V2 (DECISIONS 14): key (`instanceId`, `tenantId`, `appId`, `userName`).
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649111.html). Unlike V2, `userList` is a **string** holding a JSON array.
+         *     Idempotency as V2 (docs/decisions.md#14): key (`instanceId`, `tenantId`, `appId`, `userName`).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649111.html
          */
         AuthSyncRequest: {
@@ -579,8 +586,8 @@ export interface components {
              */
             currentSyncTime: components["schemas"]["SyncTimeStamp"];
             /**
-             * @description What happened (M, Integer 2). CONFLICT: the V1/V2 summary (§C.1) gives V1 only `0`/`1`, while the authSync
-             *     table (§C.6) gives V1 `0`/`1`/`2`; kgkit accepts `2` too, since refusing a documented value would fail a
+             * @description What happened (M, Integer 2). CONFLICT: the V1/V2 summary (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html) gives V1 only `0`/`1`, while the authSync
+             *     table (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649111.html) gives V1 `0`/`1`/`2`; kgkit accepts `2` too, since refusing a documented value would fail a
              *     real sync. `3` (cancel authorisation) is V2 only.
              * @example 1
              * @enum {integer}
@@ -600,23 +607,26 @@ export interface components {
         };
         /**
          * AuthSyncResponse
-         * @description Answer to Kit V1 `authSync`, always HTTP 200 (DECISIONS 6) and always with a `Body-Sign` header (§C.3):
-         *     `resultCode` (M, String 6), `resultMsg` (O, String 255) (license-kit-openapi.md §C.1). The exact Kit code list is
+         * @description Answer to Kit V1 `authSync`, always HTTP 200 (docs/decisions.md#6) and always with a `Body-Sign` header (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html):
+         *     `resultCode` (M, String 6), `resultMsg` (O, String 255) (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html). The exact Kit code list is
          *     UNCONFIRMED: the common block applies. A call the `authToken` check refuses gets this answer too.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html
          */
         AuthSyncResponse: {
             /**
-             * @description `000000`: every listed user is added, changed or deleted, now or already;
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: every listed user is added, changed or deleted, now or already;
              *     `000001`: `authToken` missing or wrong, or replayed; `000002`: `timeStamp` missing, malformed or outside the
              *     window, body too large, not a JSON object or not matching this schema (a JSON-encoded list included);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
-             * @description Free text (O, String 255); never internals (DECISIONS 6).
+             * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
@@ -624,14 +634,14 @@ export interface components {
         /**
          * OrgCode
          * @description Department code (M, String 64), unique within the tenant; the key of a department in the directory
-         *     (license-kit-openapi.md §C.7) and the OAuth `userinfo.organizationCode` of its users (§C.9).
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html) and the OAuth `userinfo.organizationCode` of its users (https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0158.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html
          * @example 10000
          */
         OrgCode: string;
         /**
          * OrgName
-         * @description Department name (M, String 128), unique among its siblings; may be renamed (license-kit-openapi.md §C.7).
+         * @description Department name (M, String 128), unique among its siblings; may be renamed (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html
          * @example 研发部
          */
@@ -639,7 +649,7 @@ export interface components {
         /**
          * ParentCode
          * @description `orgCode` of the parent department (O, String 64); empty (or absent) only for a top-level department. It may
-         *     change: that is a move (license-kit-openapi.md §C.7). kgkit does not require the parent to be known: a full
+         *     change: that is a move (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html). kgkit does not require the parent to be known: a full
          *     list arrives in any order.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html
          * @example 10000
@@ -648,7 +658,7 @@ export interface components {
         /**
          * V1OrgInfo
          * @description One department inside the JSON-encoded `allOrgSync.orgInfo` string of Kit V1: `{orgCode, name, parentCode}`
-         *     (V1 says `name` where V2 says `orgName`; license-kit-openapi.md §C.7).
+         *     (V1 says `name` where V2 says `orgName`; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649113.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649113.html
          */
         V1OrgInfo: {
@@ -671,7 +681,7 @@ export interface components {
         /**
          * V1OrgInfoList
          * @description What the Kit V1 `allOrgSync.orgInfo` string decodes to: a flat (non-tree) JSON array of departments
-         *     (license-kit-openapi.md §C.7). kgkit checks the decoded value against this schema (`000002` otherwise).
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649113.html). kgkit checks the decoded value against this schema (`000002` otherwise).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649113.html
          * @example [
          *       {
@@ -689,9 +699,9 @@ export interface components {
         V1OrgInfoList: components["schemas"]["V1OrgInfo"][];
         /**
          * AllOrgSyncRequest
-         * @description Kit V1 full organisation sync, `POST <production URL>/produceAPI/allOrgSync` (license-kit-openapi.md §C.7).
+         * @description Kit V1 full organisation sync, `POST <production URL>/produceAPI/allOrgSync` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649113.html).
          *     Unlike V2, `orgInfo` is a **string** holding a JSON array of `{orgCode, name, parentCode}`. kgkit replaces the
-         *     tenant's departments of this instance with the list in one transaction (DECISIONS 14); an `orgCode` listed
+         *     tenant's departments of this instance with the list in one transaction (docs/decisions.md#14); an `orgCode` listed
          *     twice counts once (the last entry wins).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649113.html
          */
@@ -726,23 +736,26 @@ export interface components {
         };
         /**
          * AllOrgSyncResponse
-         * @description Answer to Kit V1 `allOrgSync`, always HTTP 200 (DECISIONS 6) and always with a `Body-Sign` header (§C.3):
-         *     `resultCode` (M, String 6), `resultMsg` (O, String 255) (license-kit-openapi.md §C.1). The exact Kit code list is
+         * @description Answer to Kit V1 `allOrgSync`, always HTTP 200 (docs/decisions.md#6) and always with a `Body-Sign` header (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html):
+         *     `resultCode` (M, String 6), `resultMsg` (O, String 255) (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html). The exact Kit code list is
          *     UNCONFIRMED: the common block applies. A call the `authToken` check refuses gets this answer too.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html
          */
         AllOrgSyncResponse: {
             /**
-             * @description `000000`: the tenant's departments are now exactly the list;
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the tenant's departments are now exactly the list;
              *     `000001`: `authToken` missing or wrong, or replayed; `000002`: `timeStamp` missing, malformed or outside the
              *     window, body too large, not a JSON object or not matching this schema (a JSON-encoded list included);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
-             * @description Free text (O, String 255); never internals (DECISIONS 6).
+             * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
@@ -750,7 +763,7 @@ export interface components {
         /**
          * SingleOrgSyncRequest
          * @description Kit V1 incremental organisation sync, `POST <production URL>/produceAPI/singleOrgSync`: one department
-         *     created, changed or deleted (license-kit-openapi.md §C.7). Idempotency as V2 (DECISIONS 14): key (`instanceId`,
+         *     created, changed or deleted (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649113.html). Idempotency as V2 (docs/decisions.md#14): key (`instanceId`,
          *     `tenantId`, `orgCode`); a delete of an unknown department answers `000000`.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649113.html
          */
@@ -781,7 +794,7 @@ export interface components {
              */
             parentCode?: components["schemas"]["ParentCode"];
             /**
-             * @description What happened (M, Integer 2); the organisation sync is the V1 interface with a modify (§C.1).
+             * @description What happened (M, Integer 2); the organisation sync is the V1 interface with a modify (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html).
              * @example 1
              * @enum {integer}
              */
@@ -800,23 +813,26 @@ export interface components {
         };
         /**
          * SingleOrgSyncResponse
-         * @description Answer to Kit V1 `singleOrgSync`, always HTTP 200 (DECISIONS 6) and always with a `Body-Sign` header (§C.3):
-         *     `resultCode` (M, String 6), `resultMsg` (O, String 255) (license-kit-openapi.md §C.1). The exact Kit code list is
+         * @description Answer to Kit V1 `singleOrgSync`, always HTTP 200 (docs/decisions.md#6) and always with a `Body-Sign` header (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html):
+         *     `resultCode` (M, String 6), `resultMsg` (O, String 255) (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html). The exact Kit code list is
          *     UNCONFIRMED: the common block applies. A call the `authToken` check refuses gets this answer too.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html
          */
         SingleOrgSyncResponse: {
             /**
-             * @description `000000`: the department is added, changed or deleted, now or already;
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the department is added, changed or deleted, now or already;
              *     `000001`: `authToken` missing or wrong, or replayed; `000002`: `timeStamp` missing, malformed or outside the
              *     window, body too large, not a JSON object or not matching this schema (a JSON-encoded list included);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
-             * @description Free text (O, String 255); never internals (DECISIONS 6).
+             * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
@@ -825,8 +841,7 @@ export interface components {
     responses: never;
     parameters: {
         /**
-         * @description The legacy `authToken` of the Kit V1 interfaces (A.11 POST variant; license-kit-openapi.md §C.1, saas-v2.md
-         *     §1.6), a **header** (String 255):
+         * @description The legacy `authToken` of the Kit V1 interfaces (the POST variant of https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html, https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html), a **header** (String 255):
          *     `authToken = base64(HMAC-SHA256(kitKey + timeStamp, "k1=v1&k2=v2&…"))` over **every body member**, names sorted
          *     ascending (Huawei's sample uses a `TreeMap`), keyed with the key bound to the Kit interfaces
          *     (`KOOGALLERY_KIT_ACCESS_KEY`) followed by the body's `timeStamp`; standard Base64 with padding.
@@ -834,11 +849,11 @@ export interface components {
          *     strings as sent), integers in decimal (`flag=1`). How Huawei renders a `null` or a nested value is UNCONFIRMED
          *     (no V1 body has one): kgkit leaves null members out and writes others as compact JSON.
          *
-         *     **Verification by kgkit**: the body's `timeStamp` (`yyyyMMddHHmmssSSS`, **UTC+8** per §C.4) must be present
-         *     and within 60 s of now either way (`SIGNATURE_TOLERANCE_MS`, as `x-timestamp` of V2; DECISIONS 1), else
+         *     **Verification by kgkit**: the body's `timeStamp` (`yyyyMMddHHmmssSSS`, **UTC+8** per https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html) must be present
+         *     and within 60 s of now either way (`SIGNATURE_TOLERANCE_MS`, as `x-timestamp` of V2; docs/decisions.md#1), else
          *     `000002`; a missing or wrong `authToken` is `000001` (constant-time comparison). V1 has no nonce: the
          *     `authToken` itself serves as one and is remembered for twice the window, so a replay of the same call is
-         *     `000001` (DECISIONS 4). A body that is not a JSON object has no `timeStamp` and gets `000002`. Every failure is
+         *     `000001` (docs/decisions.md#4). A body that is not a JSON object has no `timeStamp` and gets `000002`. Every failure is
          *     HTTP 200 and leaves no trace in the store.
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html ;
@@ -850,8 +865,8 @@ export interface components {
     requestBodies: never;
     headers: {
         /**
-         * @description Response signature, **required** on every Kit V1 answer, refusals included (license-kit-openapi.md §C.3;
-         *     saas-v2.md §1.4; DECISIONS 10): `sign_type="HMAC-SHA256", signature="<Base64 of HMAC-SHA256(key, exact response
+         * @description Response signature, **required** on every Kit V1 answer, refusals included (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html;
+         *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html; docs/decisions.md#10): `sign_type="HMAC-SHA256", signature="<Base64 of HMAC-SHA256(key, exact response
          *     body bytes)>"`, both values in double quotes exactly so (else the platform reports "sign_type is not equals
          *     HMAC-SHA256 or signature is empty"). The key is the access key alone, not key + timeStamp (the MIW FAQ is
          *     authoritative over one sample fragment); kgkit uses the key bound to the Kit interfaces, the one that signs the
@@ -872,8 +887,7 @@ export interface operations {
             query?: never;
             header: {
                 /**
-                 * @description The legacy `authToken` of the Kit V1 interfaces (A.11 POST variant; license-kit-openapi.md §C.1, saas-v2.md
-                 *     §1.6), a **header** (String 255):
+                 * @description The legacy `authToken` of the Kit V1 interfaces (the POST variant of https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html, https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html), a **header** (String 255):
                  *     `authToken = base64(HMAC-SHA256(kitKey + timeStamp, "k1=v1&k2=v2&…"))` over **every body member**, names sorted
                  *     ascending (Huawei's sample uses a `TreeMap`), keyed with the key bound to the Kit interfaces
                  *     (`KOOGALLERY_KIT_ACCESS_KEY`) followed by the body's `timeStamp`; standard Base64 with padding.
@@ -881,11 +895,11 @@ export interface operations {
                  *     strings as sent), integers in decimal (`flag=1`). How Huawei renders a `null` or a nested value is UNCONFIRMED
                  *     (no V1 body has one): kgkit leaves null members out and writes others as compact JSON.
                  *
-                 *     **Verification by kgkit**: the body's `timeStamp` (`yyyyMMddHHmmssSSS`, **UTC+8** per §C.4) must be present
-                 *     and within 60 s of now either way (`SIGNATURE_TOLERANCE_MS`, as `x-timestamp` of V2; DECISIONS 1), else
+                 *     **Verification by kgkit**: the body's `timeStamp` (`yyyyMMddHHmmssSSS`, **UTC+8** per https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html) must be present
+                 *     and within 60 s of now either way (`SIGNATURE_TOLERANCE_MS`, as `x-timestamp` of V2; docs/decisions.md#1), else
                  *     `000002`; a missing or wrong `authToken` is `000001` (constant-time comparison). V1 has no nonce: the
                  *     `authToken` itself serves as one and is remembered for twice the window, so a replay of the same call is
-                 *     `000001` (DECISIONS 4). A body that is not a JSON object has no `timeStamp` and gets `000002`. Every failure is
+                 *     `000001` (docs/decisions.md#4). A body that is not a JSON object has no `timeStamp` and gets `000002`. Every failure is
                  *     HTTP 200 and leaves no trace in the store.
                  *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html ;
                  *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html ;
@@ -904,7 +918,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Every answer, success or failure (DECISIONS 6), signed with `Body-Sign` (§C.3; DECISIONS 10). */
+            /** @description Every answer, success or failure (docs/decisions.md#6), signed with `Body-Sign` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html; docs/decisions.md#10). */
             200: {
                 headers: {
                     "Body-Sign": components["headers"]["BodySign"];
@@ -921,8 +935,7 @@ export interface operations {
             query?: never;
             header: {
                 /**
-                 * @description The legacy `authToken` of the Kit V1 interfaces (A.11 POST variant; license-kit-openapi.md §C.1, saas-v2.md
-                 *     §1.6), a **header** (String 255):
+                 * @description The legacy `authToken` of the Kit V1 interfaces (the POST variant of https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html, https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html), a **header** (String 255):
                  *     `authToken = base64(HMAC-SHA256(kitKey + timeStamp, "k1=v1&k2=v2&…"))` over **every body member**, names sorted
                  *     ascending (Huawei's sample uses a `TreeMap`), keyed with the key bound to the Kit interfaces
                  *     (`KOOGALLERY_KIT_ACCESS_KEY`) followed by the body's `timeStamp`; standard Base64 with padding.
@@ -930,11 +943,11 @@ export interface operations {
                  *     strings as sent), integers in decimal (`flag=1`). How Huawei renders a `null` or a nested value is UNCONFIRMED
                  *     (no V1 body has one): kgkit leaves null members out and writes others as compact JSON.
                  *
-                 *     **Verification by kgkit**: the body's `timeStamp` (`yyyyMMddHHmmssSSS`, **UTC+8** per §C.4) must be present
-                 *     and within 60 s of now either way (`SIGNATURE_TOLERANCE_MS`, as `x-timestamp` of V2; DECISIONS 1), else
+                 *     **Verification by kgkit**: the body's `timeStamp` (`yyyyMMddHHmmssSSS`, **UTC+8** per https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html) must be present
+                 *     and within 60 s of now either way (`SIGNATURE_TOLERANCE_MS`, as `x-timestamp` of V2; docs/decisions.md#1), else
                  *     `000002`; a missing or wrong `authToken` is `000001` (constant-time comparison). V1 has no nonce: the
                  *     `authToken` itself serves as one and is remembered for twice the window, so a replay of the same call is
-                 *     `000001` (DECISIONS 4). A body that is not a JSON object has no `timeStamp` and gets `000002`. Every failure is
+                 *     `000001` (docs/decisions.md#4). A body that is not a JSON object has no `timeStamp` and gets `000002`. Every failure is
                  *     HTTP 200 and leaves no trace in the store.
                  *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html ;
                  *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html ;
@@ -953,7 +966,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Every answer, success or failure (DECISIONS 6), signed with `Body-Sign` (§C.3; DECISIONS 10). */
+            /** @description Every answer, success or failure (docs/decisions.md#6), signed with `Body-Sign` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html; docs/decisions.md#10). */
             200: {
                 headers: {
                     "Body-Sign": components["headers"]["BodySign"];
@@ -970,8 +983,7 @@ export interface operations {
             query?: never;
             header: {
                 /**
-                 * @description The legacy `authToken` of the Kit V1 interfaces (A.11 POST variant; license-kit-openapi.md §C.1, saas-v2.md
-                 *     §1.6), a **header** (String 255):
+                 * @description The legacy `authToken` of the Kit V1 interfaces (the POST variant of https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html, https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html), a **header** (String 255):
                  *     `authToken = base64(HMAC-SHA256(kitKey + timeStamp, "k1=v1&k2=v2&…"))` over **every body member**, names sorted
                  *     ascending (Huawei's sample uses a `TreeMap`), keyed with the key bound to the Kit interfaces
                  *     (`KOOGALLERY_KIT_ACCESS_KEY`) followed by the body's `timeStamp`; standard Base64 with padding.
@@ -979,11 +991,11 @@ export interface operations {
                  *     strings as sent), integers in decimal (`flag=1`). How Huawei renders a `null` or a nested value is UNCONFIRMED
                  *     (no V1 body has one): kgkit leaves null members out and writes others as compact JSON.
                  *
-                 *     **Verification by kgkit**: the body's `timeStamp` (`yyyyMMddHHmmssSSS`, **UTC+8** per §C.4) must be present
-                 *     and within 60 s of now either way (`SIGNATURE_TOLERANCE_MS`, as `x-timestamp` of V2; DECISIONS 1), else
+                 *     **Verification by kgkit**: the body's `timeStamp` (`yyyyMMddHHmmssSSS`, **UTC+8** per https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html) must be present
+                 *     and within 60 s of now either way (`SIGNATURE_TOLERANCE_MS`, as `x-timestamp` of V2; docs/decisions.md#1), else
                  *     `000002`; a missing or wrong `authToken` is `000001` (constant-time comparison). V1 has no nonce: the
                  *     `authToken` itself serves as one and is remembered for twice the window, so a replay of the same call is
-                 *     `000001` (DECISIONS 4). A body that is not a JSON object has no `timeStamp` and gets `000002`. Every failure is
+                 *     `000001` (docs/decisions.md#4). A body that is not a JSON object has no `timeStamp` and gets `000002`. Every failure is
                  *     HTTP 200 and leaves no trace in the store.
                  *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html ;
                  *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html ;
@@ -1002,7 +1014,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Every answer, success or failure (DECISIONS 6), signed with `Body-Sign` (§C.3; DECISIONS 10). */
+            /** @description Every answer, success or failure (docs/decisions.md#6), signed with `Body-Sign` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html; docs/decisions.md#10). */
             200: {
                 headers: {
                     "Body-Sign": components["headers"]["BodySign"];
@@ -1019,8 +1031,7 @@ export interface operations {
             query?: never;
             header: {
                 /**
-                 * @description The legacy `authToken` of the Kit V1 interfaces (A.11 POST variant; license-kit-openapi.md §C.1, saas-v2.md
-                 *     §1.6), a **header** (String 255):
+                 * @description The legacy `authToken` of the Kit V1 interfaces (the POST variant of https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html, https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html), a **header** (String 255):
                  *     `authToken = base64(HMAC-SHA256(kitKey + timeStamp, "k1=v1&k2=v2&…"))` over **every body member**, names sorted
                  *     ascending (Huawei's sample uses a `TreeMap`), keyed with the key bound to the Kit interfaces
                  *     (`KOOGALLERY_KIT_ACCESS_KEY`) followed by the body's `timeStamp`; standard Base64 with padding.
@@ -1028,11 +1039,11 @@ export interface operations {
                  *     strings as sent), integers in decimal (`flag=1`). How Huawei renders a `null` or a nested value is UNCONFIRMED
                  *     (no V1 body has one): kgkit leaves null members out and writes others as compact JSON.
                  *
-                 *     **Verification by kgkit**: the body's `timeStamp` (`yyyyMMddHHmmssSSS`, **UTC+8** per §C.4) must be present
-                 *     and within 60 s of now either way (`SIGNATURE_TOLERANCE_MS`, as `x-timestamp` of V2; DECISIONS 1), else
+                 *     **Verification by kgkit**: the body's `timeStamp` (`yyyyMMddHHmmssSSS`, **UTC+8** per https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html) must be present
+                 *     and within 60 s of now either way (`SIGNATURE_TOLERANCE_MS`, as `x-timestamp` of V2; docs/decisions.md#1), else
                  *     `000002`; a missing or wrong `authToken` is `000001` (constant-time comparison). V1 has no nonce: the
                  *     `authToken` itself serves as one and is remembered for twice the window, so a replay of the same call is
-                 *     `000001` (DECISIONS 4). A body that is not a JSON object has no `timeStamp` and gets `000002`. Every failure is
+                 *     `000001` (docs/decisions.md#4). A body that is not a JSON object has no `timeStamp` and gets `000002`. Every failure is
                  *     HTTP 200 and leaves no trace in the store.
                  *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html ;
                  *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html ;
@@ -1051,7 +1062,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Every answer, success or failure (DECISIONS 6), signed with `Body-Sign` (§C.3; DECISIONS 10). */
+            /** @description Every answer, success or failure (docs/decisions.md#6), signed with `Body-Sign` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html; docs/decisions.md#10). */
             200: {
                 headers: {
                     "Body-Sign": components["headers"]["BodySign"];
@@ -1068,8 +1079,7 @@ export interface operations {
             query?: never;
             header: {
                 /**
-                 * @description The legacy `authToken` of the Kit V1 interfaces (A.11 POST variant; license-kit-openapi.md §C.1, saas-v2.md
-                 *     §1.6), a **header** (String 255):
+                 * @description The legacy `authToken` of the Kit V1 interfaces (the POST variant of https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html, https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html), a **header** (String 255):
                  *     `authToken = base64(HMAC-SHA256(kitKey + timeStamp, "k1=v1&k2=v2&…"))` over **every body member**, names sorted
                  *     ascending (Huawei's sample uses a `TreeMap`), keyed with the key bound to the Kit interfaces
                  *     (`KOOGALLERY_KIT_ACCESS_KEY`) followed by the body's `timeStamp`; standard Base64 with padding.
@@ -1077,11 +1087,11 @@ export interface operations {
                  *     strings as sent), integers in decimal (`flag=1`). How Huawei renders a `null` or a nested value is UNCONFIRMED
                  *     (no V1 body has one): kgkit leaves null members out and writes others as compact JSON.
                  *
-                 *     **Verification by kgkit**: the body's `timeStamp` (`yyyyMMddHHmmssSSS`, **UTC+8** per §C.4) must be present
-                 *     and within 60 s of now either way (`SIGNATURE_TOLERANCE_MS`, as `x-timestamp` of V2; DECISIONS 1), else
+                 *     **Verification by kgkit**: the body's `timeStamp` (`yyyyMMddHHmmssSSS`, **UTC+8** per https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html) must be present
+                 *     and within 60 s of now either way (`SIGNATURE_TOLERANCE_MS`, as `x-timestamp` of V2; docs/decisions.md#1), else
                  *     `000002`; a missing or wrong `authToken` is `000001` (constant-time comparison). V1 has no nonce: the
                  *     `authToken` itself serves as one and is remembered for twice the window, so a replay of the same call is
-                 *     `000001` (DECISIONS 4). A body that is not a JSON object has no `timeStamp` and gets `000002`. Every failure is
+                 *     `000001` (docs/decisions.md#4). A body that is not a JSON object has no `timeStamp` and gets `000002`. Every failure is
                  *     HTTP 200 and leaves no trace in the store.
                  *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html ;
                  *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html ;
@@ -1100,7 +1110,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Every answer, success or failure (DECISIONS 6), signed with `Body-Sign` (§C.3; DECISIONS 10). */
+            /** @description Every answer, success or failure (docs/decisions.md#6), signed with `Body-Sign` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html; docs/decisions.md#10). */
             200: {
                 headers: {
                     "Body-Sign": components["headers"]["BodySign"];

@@ -16,9 +16,9 @@ export interface paths {
          * Sync a buyer enterprise (tenant)
          * @description KooGallery calls the seller; the headers carry the signature (see `x-sign`). The answer is always HTTP 200
          *     with a `resultCode`. Retries: the interface pages say the buyer (for `authSync` the enterprise administrator)
-         *     decides whether to resend a failed call (DECISIONS "Retry schedule"); one Huawei page fragment says KooGallery
-         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED, license-kit-openapi.md
-         *     §C.8; reference/seeds). Either way every call is idempotent.
+         *     decides whether to resend a failed call (docs/decisions.md "Marketplace retries"); one Huawei page fragment says KooGallery
+         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED: the fragment was kept without its
+         *     address, and no Kit page says so). Either way every call is idempotent.
          */
         post: operations["tenantSync"];
         delete?: never;
@@ -40,9 +40,9 @@ export interface paths {
          * Sync the enterprise's OAuth client credentials
          * @description KooGallery calls the seller; the headers carry the signature (see `x-sign`). The answer is always HTTP 200
          *     with a `resultCode`. Retries: the interface pages say the buyer (for `authSync` the enterprise administrator)
-         *     decides whether to resend a failed call (DECISIONS "Retry schedule"); one Huawei page fragment says KooGallery
-         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED, license-kit-openapi.md
-         *     §C.8; reference/seeds). Either way every call is idempotent.
+         *     decides whether to resend a failed call (docs/decisions.md "Marketplace retries"); one Huawei page fragment says KooGallery
+         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED: the fragment was kept without its
+         *     address, and no Kit page says so). Either way every call is idempotent.
          */
         post: operations["applicationSync"];
         delete?: never;
@@ -64,9 +64,9 @@ export interface paths {
          * Sync the users authorised for the application
          * @description KooGallery calls the seller; the headers carry the signature (see `x-sign`). The answer is always HTTP 200
          *     with a `resultCode`. Retries: the interface pages say the buyer (for `authSync` the enterprise administrator)
-         *     decides whether to resend a failed call (DECISIONS "Retry schedule"); one Huawei page fragment says KooGallery
-         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED, license-kit-openapi.md
-         *     §C.8; reference/seeds). Either way every call is idempotent.
+         *     decides whether to resend a failed call (docs/decisions.md "Marketplace retries"); one Huawei page fragment says KooGallery
+         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED: the fragment was kept without its
+         *     address, and no Kit page says so). Either way every call is idempotent.
          */
         post: operations["authSync"];
         delete?: never;
@@ -88,9 +88,9 @@ export interface paths {
          * Replace the enterprise's department list
          * @description KooGallery calls the seller; the headers carry the signature (see `x-sign`). The answer is always HTTP 200
          *     with a `resultCode`. Retries: the interface pages say the buyer (for `authSync` the enterprise administrator)
-         *     decides whether to resend a failed call (DECISIONS "Retry schedule"); one Huawei page fragment says KooGallery
-         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED, license-kit-openapi.md
-         *     §C.8; reference/seeds). Either way every call is idempotent.
+         *     decides whether to resend a failed call (docs/decisions.md "Marketplace retries"); one Huawei page fragment says KooGallery
+         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED: the fragment was kept without its
+         *     address, and no Kit page says so). Either way every call is idempotent.
          */
         post: operations["allOrgSync"];
         delete?: never;
@@ -112,9 +112,9 @@ export interface paths {
          * Add, change or delete one department
          * @description KooGallery calls the seller; the headers carry the signature (see `x-sign`). The answer is always HTTP 200
          *     with a `resultCode`. Retries: the interface pages say the buyer (for `authSync` the enterprise administrator)
-         *     decides whether to resend a failed call (DECISIONS "Retry schedule"); one Huawei page fragment says KooGallery
-         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED, license-kit-openapi.md
-         *     §C.8; reference/seeds). Either way every call is idempotent.
+         *     decides whether to resend a failed call (docs/decisions.md "Marketplace retries"); one Huawei page fragment says KooGallery
+         *     calls a failing Kit interface 5 times, with a notification each time (UNCONFIRMED: the fragment was kept without its
+         *     address, and no Kit page says so). Either way every call is idempotent.
          */
         post: operations["singleOrgSync"];
         delete?: never;
@@ -131,8 +131,8 @@ export interface components {
          * KitInstanceId
          * @description Instance ID of the purchase a Kit sync belongs to (M, String 64): the `instanceId` the seller answered to
          *     `newInstance`. **Empty** when the seller applies for application credentials in Seller Console (a test);
-         *     mandatory for real orders (license-kit-openapi.md §C.4, §C.5). kgkit never checks that the instance exists
-         *     (§C.4) and keys the tenant directory on it (DECISIONS 14). The pattern is kgkit's: `InstanceId`'s, plus the
+         *     mandatory for real orders (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html ; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html). kgkit never checks that the instance exists
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html) and keys the tenant directory on it (docs/decisions.md#14). The pattern is kgkit's: `InstanceId`'s, plus the
          *     empty value.
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html
@@ -142,7 +142,7 @@ export interface components {
         /**
          * KitOrderId
          * @description KooGallery order ID of the purchase (M, String 64). Like `instanceId`, empty when the seller applies for
-         *     application credentials (license-kit-openapi.md §C.4). The pattern is kgkit's: `OrderId`'s, plus the empty value.
+         *     application credentials (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html). The pattern is kgkit's: `OrderId`'s, plus the empty value.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          * @example CS1906666666ABCDE
          */
@@ -150,7 +150,7 @@ export interface components {
         /**
          * TenantId
          * @description The buyer enterprise's (tenant's) ID (M, String 64). The OAuth `userinfo.tenant` of the joint-operation login
-         *     carries the same value (license-kit-openapi.md §C.4, §C.9). The pattern is kgkit's (the shape of every ID kgkit
+         *     carries the same value (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html ; https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0158.html). The pattern is kgkit's (the shape of every ID kgkit
          *     stores; the documented value is 32 hex digits).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          * @example 68cbc86abc2018ab880d92f36422fa0e
@@ -158,14 +158,14 @@ export interface components {
         TenantId: string;
         /**
          * TenantCode
-         * @description Tenant code (M, String 64): tells which domain the tenant's users log in through (license-kit-openapi.md §C.4).
+         * @description Tenant code (M, String 64): tells which domain the tenant's users log in through (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          * @example huawei
          */
         TenantCode: string;
         /**
          * TenantName
-         * @description The enterprise's name (M, String 255) (license-kit-openapi.md §C.4).
+         * @description The enterprise's name (M, String 255) (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          * @example huaiweitest
          */
@@ -173,7 +173,7 @@ export interface components {
         /**
          * DomainName
          * @description The tenant's unified authentication centre (M, String 255): the base URL of its OAuth 2.0 endpoints, scheme
-         *     included, e.g. `https://example.tenantaccount.com` (license-kit-openapi.md §C.4, §C.9).
+         *     included, e.g. `https://example.tenantaccount.com` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html ; https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0158.html).
          *     The pattern is kgkit's: kgkit later sends the decrypted `clientSecret` to this host, so it accepts an `https://`
          *     URL without query or fragment only; anything else is answered `000002`. Every documented value is such a URL.
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html ;
@@ -184,16 +184,18 @@ export interface components {
         /**
          * KitTestFlag
          * @description Debug flag (M, Integer 2): a JSON **integer** in the Kit bodies, unlike the string `testFlag` of the basic
-         *     interfaces (DECISIONS 7; license-kit-openapi.md §C.4). kgkit stores a debug sync like any other, marked as a
-         *     test, and a debug call can be repeated as often as wanted with the same answer.
+         *     interfaces (docs/decisions.md#7; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html):
+         *     `0` a production call, `1` a debug call (the seller's interface debugging in Seller Console, and its re-runs).
+         *     kgkit stores a debug sync like any other, marked as a test, and a debug call can be repeated as often as wanted
+         *     with the same answer.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          * @example 0
-         * @enum {integer}
          */
-        KitTestFlag: 0 | 1;
+        KitTestFlag: number;
         /**
          * SyncTimeStamp
-         * @description Time as `yyyyMMddHHmmssSSS` in **UTC+8** (M, String), e.g. `20220420114117642` (license-kit-openapi.md §C.4).
+         * @description Time as `yyyyMMddHHmmssSSS` in **UTC+8** (M, String; the table gives no length, 17 is that of the format it
+         *     states), e.g. `20220420114117642` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html).
          *     In Kit V2 the signature's freshness comes from the `x-timestamp` header, so kgkit checks only the form of this
          *     field; in Kit V1 it is the `timeStamp` the `authToken` is keyed with, and kgkit refuses it outside the signature
          *     window (see the V1 contract).
@@ -205,13 +207,13 @@ export interface components {
          * TenantSyncRequest
          * @description Tenant (enterprise) sync, `POST <production URL>/produceAPI/v2/tenantSync` (企业同步): the buyer bound the
          *     purchased application to an enterprise in the buyer console, or changed or removed it
-         *     (license-kit-openapi.md §C.4; saas-v2.md §3.10).
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html).
          *
-         *     Idempotency (DECISIONS 14, §C.4): key (`instanceId`, `tenantId`). A repeated add creates nothing new and
+         *     Idempotency (docs/decisions.md#14, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html): key (`instanceId`, `tenantId`). A repeated add creates nothing new and
          *     answers `000000`; add and modify both leave the tenant with the values sent. A delete answers `000000` even
          *     when the tenant is unknown or already deleted, and removes the tenant's applications, users and departments
          *     of this instance with it. kgkit never checks that the instance exists. A failed call is not retried
-         *     automatically: the buyer decides whether to resend (DECISIONS "Retry schedule").
+         *     automatically: the buyer decides whether to resend (docs/decisions.md "Marketplace retries").
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          */
         TenantSyncRequest: {
@@ -246,7 +248,7 @@ export interface components {
              */
             domainName: components["schemas"]["DomainName"];
             /**
-             * @description What happened (M, Integer 2); `2` is new in V2 (§C.1).
+             * @description What happened (M, Integer 2); `2` is new in V2 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html).
              * @example 1
              * @enum {integer}
              */
@@ -264,14 +266,14 @@ export interface components {
         };
         /**
          * ResultCode
-         * @description The one registry of result codes (DECISIONS 13), grouped by family. Every answer that carries a code
+         * @description The one registry of result codes (docs/decisions.md#13), grouped by family. Every answer that carries a code
          *     (`resultCode`, or `error_code` on most Open APIs) narrows this schema to the codes it may carry (`allOf` this
          *     schema + `enum`); each code lists, in `x-returned-by`, the handlers (activities or operations) of each family
          *     whose answers declare it, kept by `scripts/lint.ts`.
          *
          *     Groups:
          *     - **Production interfaces** (生产接口, marketplace → seller), a 6-digit JSON string always sent with HTTP 200
-         *       (DECISIONS 6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
+         *       (docs/decisions.md#6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
          *       `getLicenseAsync` refusals. The EU guide and the V1 intl-EN page list only `000000`–`000005` and `000100`.
          *     - **Open APIs** (开放接口, seller → marketplace; `openapi/marketplace/`): `MKT.*` (order query, usage push),
          *       `CBC.*` and `9138xxxx` (string/file upload), `9202xxxx` and `950000xx` (License-code APIs).
@@ -294,30 +296,33 @@ export interface components {
         /**
          * ResultMessage
          * @description Free-text result message (`resultMsg`, O, String 255). Never carries stack traces or other internals
-         *     (DECISIONS 6). Source: saas-v2.md §3 common response
+         *     (docs/decisions.md#6). Source: the common response of https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
          * @example success
          */
         ResultMessage: string;
         /**
          * TenantSyncResponse
-         * @description Answer to `tenantSync`, always HTTP 200 (DECISIONS 6): `resultCode` (M, String 6) and `resultMsg` (O, String 255)
-         *     (license-kit-openapi.md §C.1). The Kit pages only point at the common result-code page (the exact Kit list is
+         * @description Answer to `tenantSync`, always HTTP 200 (docs/decisions.md#6): `resultCode` (M, String 6) and `resultMsg` (O, String 255)
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html). The Kit pages only point at the common result-code page (the exact Kit list is
          *     UNCONFIRMED): the common block applies. A call the signature check refuses gets this answer too.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          */
         TenantSyncResponse: {
             /**
-             * @description `000000`: the tenant is stored, changed or deleted, now or already (a delete of an unknown tenant too);
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the tenant is stored, changed or deleted, now or already (a delete of an unknown tenant too);
              *     `000001`: `x-sign` missing or wrong, or `x-nonce` replayed; `000002`: `x-timestamp` missing or outside
-             *     the window, `x-nonce` missing, body too large, not JSON or not matching this schema (DECISIONS 5, 6);
+             *     the window, `x-nonce` missing, body too large, not JSON or not matching this schema (docs/decisions.md#5, #6);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
-             * @description Free text (O, String 255); never internals (DECISIONS 6).
+             * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
@@ -325,15 +330,14 @@ export interface components {
         /**
          * AppId
          * @description Application ID from the marketplace application credential (应用凭证) (M, String 64); the same value in
-         *     `applicationSync` and `authSync` (license-kit-openapi.md §C.5, §C.6). The pattern is kgkit's.
+         *     `applicationSync` and `authSync` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html ; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649435.html). The pattern is kgkit's.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html
          * @example app-0001
          */
         AppId: string;
         /**
          * ClientId
-         * @description OAuth 2.0 `client_id` of this tenant's application at its auth centre (M, String 64) (license-kit-openapi.md
-         *     §C.5). The pattern (printable ASCII, no blank) is kgkit's: the value travels in OAuth requests as it is.
+         * @description OAuth 2.0 `client_id` of this tenant's application at its auth centre (M, String 64) (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html). The pattern (printable ASCII, no blank) is kgkit's: the value travels in OAuth requests as it is.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html
          * @example client-0001
          */
@@ -342,9 +346,9 @@ export interface components {
          * ClientSecret
          * @description OAuth 2.0 `client_secret` of this tenant's application (M, String), **encrypted** with the RSA public key the
          *     seller uploaded when creating the application credential: RSA (key of at least 3072 bits) with OAEP padding,
-         *     Base64; the plaintext is what `/api/v1/oauth2/token` expects (license-kit-openapi.md §C.5, §C.9).
+         *     Base64; the plaintext is what `/api/v1/oauth2/token` expects (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html ; https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0158.html).
          *
-         *     UNCONFIRMED: the OAEP hash (SHA-1 or SHA-256) and the output encoding. kgkit (DECISIONS 12) decodes standard
+         *     UNCONFIRMED: the OAEP hash (SHA-1 or SHA-256) and the output encoding. kgkit (docs/decisions.md#12) decodes standard
          *     Base64 (line breaks, as older Java encoders write them, are let through) and tries OAEP with SHA-256 first (MGF1 SHA-256, then MGF1 SHA-1: Java's
          *     `RSA/ECB/OAEPWithSHA-256AndMGF1Padding` without parameters uses MGF1 with SHA-1), then SHA-1 (MGF1 SHA-1).
          *     A value none of them decrypts is answered `000101` and nothing is stored (see the response). kgkit keeps the
@@ -358,9 +362,9 @@ export interface components {
         /**
          * ApplicationSyncRequest
          * @description Tenant application sync, `POST <production URL>/produceAPI/v2/applicationSync` (应用同步): at the same binding
-         *     step, the OAuth client credentials of the enterprise's application (license-kit-openapi.md §C.5).
+         *     step, the OAuth client credentials of the enterprise's application (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html).
          *
-         *     Idempotency (DECISIONS 14, §C.5): key (`instanceId`, `tenantId`, `appId`). Add and modify store the `clientId`
+         *     Idempotency (docs/decisions.md#14, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html): key (`instanceId`, `tenantId`, `appId`). Add and modify store the `clientId`
          *     and the decrypted `clientSecret` (sealed), and answer `000000` when repeated; a delete answers `000000` even
          *     for an unknown application and removes the users authorised for it. The secret is decrypted only for add and
          *     modify: an undecryptable one is answered `000101` and nothing is stored. A failed call is not retried
@@ -395,7 +399,7 @@ export interface components {
              */
             clientSecret: components["schemas"]["ClientSecret"];
             /**
-             * @description What happened (M, Integer 2); `2` is new in V2 (§C.1).
+             * @description What happened (M, Integer 2); `2` is new in V2 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html).
              * @example 1
              * @enum {integer}
              */
@@ -413,36 +417,38 @@ export interface components {
         };
         /**
          * ApplicationSyncResponse
-         * @description Answer to `applicationSync`, always HTTP 200 (DECISIONS 6): `resultCode` (M, String 6) and `resultMsg` (O, String 255)
-         *     (license-kit-openapi.md §C.1). The Kit pages only point at the common result-code page (the exact Kit list is
+         * @description Answer to `applicationSync`, always HTTP 200 (docs/decisions.md#6): `resultCode` (M, String 6) and `resultMsg` (O, String 255)
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html). The Kit pages only point at the common result-code page (the exact Kit list is
          *     UNCONFIRMED): the common block applies. A call the signature check refuses gets this answer too.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          */
         ApplicationSyncResponse: {
             /**
-             * @description `000000`: the application is stored, changed or deleted, now or already; `000101`: `clientSecret` cannot be
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the application is stored, changed or deleted, now or already; `000101`: `clientSecret` cannot be
              *     decrypted with the seller's RSA private key (not Base64, not OAEP with SHA-256 or SHA-1, or made for another
              *     key); nothing is stored. CONFLICT: `000101` is Huawei's demo code for this case ("something wrong with
              *     appSecret", in no official table), while the basic interfaces' table gives `000101` to `newInstance`
-             *     (mobile number missing or duplicate); kgkit follows the demo here only (saas-v2.md §4, license-kit-openapi.md
-             *     §C.2). `000005` also when no RSA private key is configured (`KIT_RSA_PRIVATE_KEY_FILE`): the seller's
+             *     (mobile number missing or duplicate); kgkit follows the demo here only (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html). `000005` also when no RSA private key is configured (`KIT_RSA_PRIVATE_KEY_FILE`): the seller's
              *     setup, not the request, is at fault, and the buyer can resend once it is fixed.
              *     `000001`: `x-sign` missing or wrong, or `x-nonce` replayed; `000002`: `x-timestamp` missing or outside
-             *     the window, `x-nonce` missing, body too large, not JSON or not matching this schema (DECISIONS 5, 6);
+             *     the window, `x-nonce` missing, body too large, not JSON or not matching this schema (docs/decisions.md#5, #6);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005" | "000101";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005" | "000101";
             /**
-             * @description Free text (O, String 255); never internals (DECISIONS 6).
+             * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
         };
         /**
          * User
-         * @description One user of `authSync.userList` (the V2 `User` table, license-kit-openapi.md §C.6): a joint-operation account
+         * @description One user of `authSync.userList` (the V2 `User` table, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649435.html): a joint-operation account
          *     of the enterprise, authorised (or no longer) to use the seller's application.
          *
          *     Open (`additionalProperties: true`) on purpose: the reference has the V2 table only up to `workPlace`
@@ -454,7 +460,7 @@ export interface components {
         User: {
             /**
              * @description Joint-operation account, the login name (M, String 64); equals `userName` of the OAuth `userinfo`
-             *     (§C.9). With (`instanceId`, `tenantId`, `appId`) the key of the user in the directory (DECISIONS 14).
+             *     (https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0158.html). With (`instanceId`, `tenantId`, `appId`) the key of the user in the directory (docs/decisions.md#14).
              * @example zhangsan01
              */
             userName: string;
@@ -487,7 +493,7 @@ export interface components {
              */
             employeeType?: 1 | 2 | 3 | 4;
             /**
-             * @description Role in the application (M, String 32); equals `role` of the OAuth `userinfo` (§C.9).
+             * @description Role in the application (M, String 32); equals `role` of the OAuth `userinfo` (https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0158.html).
              * @example admin
              * @enum {string}
              */
@@ -537,9 +543,9 @@ export interface components {
          * AuthSyncRequest
          * @description Tenant application authorisation sync, `POST <production URL>/produceAPI/v2/authSync` (用户授权同步): the
          *     enterprise administrator granted or withdrew users' access to the application; sent asynchronously
-         *     (license-kit-openapi.md §C.6). There is no separate user sync: users arrive here.
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649435.html). There is no separate user sync: users arrive here.
          *
-         *     Idempotency (DECISIONS 14, §C.6): key (`instanceId`, `tenantId`, `appId`, `userName`). A repeated add or modify
+         *     Idempotency (docs/decisions.md#14, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649435.html): key (`instanceId`, `tenantId`, `appId`, `userName`). A repeated add or modify
          *     creates no duplicate and answers `000000`; a delete or a cancellation of unknown users answers `000000`.
          *     kgkit applies the whole list in one statement; a `userName` listed twice counts once (the last entry wins).
          *     `currentSyncTime` is stored, not used to order calls (its meaning for a resend is UNCONFIRMED): calls apply in
@@ -600,23 +606,26 @@ export interface components {
         };
         /**
          * AuthSyncResponse
-         * @description Answer to `authSync`, always HTTP 200 (DECISIONS 6): `resultCode` (M, String 6) and `resultMsg` (O, String 255)
-         *     (license-kit-openapi.md §C.1). The Kit pages only point at the common result-code page (the exact Kit list is
+         * @description Answer to `authSync`, always HTTP 200 (docs/decisions.md#6): `resultCode` (M, String 6) and `resultMsg` (O, String 255)
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html). The Kit pages only point at the common result-code page (the exact Kit list is
          *     UNCONFIRMED): the common block applies. A call the signature check refuses gets this answer too.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          */
         AuthSyncResponse: {
             /**
-             * @description `000000`: every listed user is added, changed, deleted or no longer authorised, now or already;
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: every listed user is added, changed, deleted or no longer authorised, now or already;
              *     `000001`: `x-sign` missing or wrong, or `x-nonce` replayed; `000002`: `x-timestamp` missing or outside
-             *     the window, `x-nonce` missing, body too large, not JSON or not matching this schema (DECISIONS 5, 6);
+             *     the window, `x-nonce` missing, body too large, not JSON or not matching this schema (docs/decisions.md#5, #6);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
-             * @description Free text (O, String 255); never internals (DECISIONS 6).
+             * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
@@ -624,14 +633,14 @@ export interface components {
         /**
          * OrgCode
          * @description Department code (M, String 64), unique within the tenant; the key of a department in the directory
-         *     (license-kit-openapi.md §C.7) and the OAuth `userinfo.organizationCode` of its users (§C.9).
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html) and the OAuth `userinfo.organizationCode` of its users (https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0158.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html
          * @example 10000
          */
         OrgCode: string;
         /**
          * OrgName
-         * @description Department name (M, String 128), unique among its siblings; may be renamed (license-kit-openapi.md §C.7).
+         * @description Department name (M, String 128), unique among its siblings; may be renamed (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html
          * @example 研发部
          */
@@ -639,7 +648,7 @@ export interface components {
         /**
          * ParentCode
          * @description `orgCode` of the parent department (O, String 64); empty (or absent) only for a top-level department. It may
-         *     change: that is a move (license-kit-openapi.md §C.7). kgkit does not require the parent to be known: a full
+         *     change: that is a move (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html). kgkit does not require the parent to be known: a full
          *     list arrives in any order.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html
          * @example 10000
@@ -647,7 +656,7 @@ export interface components {
         ParentCode: string;
         /**
          * OrgInfo
-         * @description One department of `allOrgSync.orgInfoList` (V2; license-kit-openapi.md §C.7). The list is flat, not a tree:
+         * @description One department of `allOrgSync.orgInfoList` (V2; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html). The list is flat, not a tree:
          *     `parentCode` links the departments.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html
          */
@@ -671,11 +680,11 @@ export interface components {
         /**
          * AllOrgSyncRequest
          * @description Full organisation sync, `POST <production URL>/produceAPI/v2/allOrgSync` (部门全量同步): when the application
-         *     is bound to the enterprise, its whole department list (license-kit-openapi.md §C.7).
+         *     is bound to the enterprise, its whole department list (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html).
          *
          *     kgkit replaces the tenant's departments of this instance with the list, in one transaction, so a repeat leaves
-         *     exactly the same departments (DECISIONS 14: key `instanceId`, `tenantId`, `orgCode`); an `orgCode` listed twice
-         *     counts once (the last entry wins). A product without a department model may simply acknowledge (§C.7).
+         *     exactly the same departments (docs/decisions.md#14: key `instanceId`, `tenantId`, `orgCode`); an `orgCode` listed twice
+         *     counts once (the last entry wins). A product without a department model may simply acknowledge (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html
          */
         AllOrgSyncRequest: {
@@ -714,23 +723,26 @@ export interface components {
         };
         /**
          * AllOrgSyncResponse
-         * @description Answer to `allOrgSync`, always HTTP 200 (DECISIONS 6): `resultCode` (M, String 6) and `resultMsg` (O, String 255)
-         *     (license-kit-openapi.md §C.1). The Kit pages only point at the common result-code page (the exact Kit list is
+         * @description Answer to `allOrgSync`, always HTTP 200 (docs/decisions.md#6): `resultCode` (M, String 6) and `resultMsg` (O, String 255)
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html). The Kit pages only point at the common result-code page (the exact Kit list is
          *     UNCONFIRMED): the common block applies. A call the signature check refuses gets this answer too.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          */
         AllOrgSyncResponse: {
             /**
-             * @description `000000`: the tenant's departments are now exactly the list;
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the tenant's departments are now exactly the list;
              *     `000001`: `x-sign` missing or wrong, or `x-nonce` replayed; `000002`: `x-timestamp` missing or outside
-             *     the window, `x-nonce` missing, body too large, not JSON or not matching this schema (DECISIONS 5, 6);
+             *     the window, `x-nonce` missing, body too large, not JSON or not matching this schema (docs/decisions.md#5, #6);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
-             * @description Free text (O, String 255); never internals (DECISIONS 6).
+             * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
@@ -738,11 +750,11 @@ export interface components {
         /**
          * SingleOrgSyncRequest
          * @description Incremental organisation sync, `POST <production URL>/produceAPI/v2/singleOrgSync` (部门增量同步): an
-         *     administrator created, changed or deleted one department (license-kit-openapi.md §C.7). The V2 path comes from
+         *     administrator created, changed or deleted one department (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html). The V2 path comes from
          *     Huawei's Java demo controller; the V2 field table was not retrieved, so the fields are assumed to be V1's
          *     (UNCONFIRMED).
          *
-         *     Idempotency (DECISIONS 14): key (`instanceId`, `tenantId`, `orgCode`). Add and modify leave the department with
+         *     Idempotency (docs/decisions.md#14): key (`instanceId`, `tenantId`, `orgCode`). Add and modify leave the department with
          *     the values sent (a modify may rename or move it; an unknown one is added); a delete answers `000000` even for
          *     an unknown department and leaves its children as they are (the marketplace sends their changes itself).
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649113.html ;
@@ -793,23 +805,26 @@ export interface components {
         };
         /**
          * SingleOrgSyncResponse
-         * @description Answer to `singleOrgSync`, always HTTP 200 (DECISIONS 6): `resultCode` (M, String 6) and `resultMsg` (O, String 255)
-         *     (license-kit-openapi.md §C.1). The Kit pages only point at the common result-code page (the exact Kit list is
+         * @description Answer to `singleOrgSync`, always HTTP 200 (docs/decisions.md#6): `resultCode` (M, String 6) and `resultMsg` (O, String 255)
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html). The Kit pages only point at the common result-code page (the exact Kit list is
          *     UNCONFIRMED): the common block applies. A call the signature check refuses gets this answer too.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html
          */
         SingleOrgSyncResponse: {
             /**
-             * @description `000000`: the department is added, changed or deleted, now or already;
+             * @description Huawei's level: the common block `000000`–`000005` of the result-code page the Kit pages point to
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html), which a seller may
+             *     answer; kgkit answers only these:
+             *     `000000`: the department is added, changed or deleted, now or already;
              *     `000001`: `x-sign` missing or wrong, or `x-nonce` replayed; `000002`: `x-timestamp` missing or outside
-             *     the window, `x-nonce` missing, body too large, not JSON or not matching this schema (DECISIONS 5, 6);
+             *     the window, `x-nonce` missing, body too large, not JSON or not matching this schema (docs/decisions.md#5, #6);
              *     `000005`: unexpected failure (nothing half-written: every change is one statement or one transaction).
              * @example 000000
              * @enum {unknown}
              */
-            resultCode: "000000" | "000001" | "000002" | "000005";
+            resultCode: "000000" | "000001" | "000002" | "000003" | "000004" | "000005";
             /**
-             * @description Free text (O, String 255); never internals (DECISIONS 6).
+             * @description Free text (O, String 255); never internals (docs/decisions.md#6).
              * @example success
              */
             resultMsg?: components["schemas"]["ResultMessage"];
@@ -823,17 +838,17 @@ export interface components {
          *     interface type is bound to its own key; Huawei's demo reads `kit_access_key`). kgkit reads it from
          *     `KOOGALLERY_KIT_ACCESS_KEY`.
          *
-         *     **Algorithm** (license-kit-openapi.md §C.2, saas-v2.md §1.2, confirmed by Huawei's Java demo
+         *     **Algorithm** (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, confirmed by Huawei's Java demo
          *     `IsvProduceAPI.verifyTenantSignature`; every string UTF-8; HMAC key = the Kit key's UTF-8 bytes):
          *
          *     1. `payload` = the JSON body re-serialised with null-valued top-level keys dropped, top-level keys sorted
          *        ascending, compact, non-ASCII not escaped, nested values as received: the same canonical payload as the
-         *        basic interfaces' signature (DECISIONS 2).
+         *        basic interfaces' signature (docs/decisions.md#2).
          *     2. `x-sign = hex(HMAC-SHA256(kitKey, kitKey + nonce + timestamp + payload))` with the `x-nonce` and
          *        `x-timestamp` header values: 64 hex digits. Unlike the basic scheme there is **no inner HMAC**: the payload
          *        itself follows the timestamp.
          *
-         *     **Verification by kgkit** (DECISIONS 2-6): a signature over the canonical payload **or** over the raw body
+         *     **Verification by kgkit** (docs/decisions.md#2–#6): a signature over the canonical payload **or** over the raw body
          *     bytes is accepted (the canonical form is UNCONFIRMED; both use the same key); hex case is ignored and the
          *     comparison is constant-time. Order of the checks: body size (`000002`) → `x-timestamp` present and within
          *     60 s either way, `x-nonce` present (`000002`) → `x-sign` (`000001`) → nonce not seen before (`000001`) → body
@@ -847,16 +862,16 @@ export interface components {
         /**
          * @description UNIX time of the call in **milliseconds** (String), part of what `x-sign` covers. kgkit refuses the call with
          *     `000002` when it is missing or when `|now − x-timestamp| > 60 s` (configurable, `SIGNATURE_TOLERANCE_MS`),
-         *     future timestamps included (DECISIONS 1, 5; license-kit-openapi.md §C.2).
+         *     future timestamps included (docs/decisions.md#1, #5; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html
          * @example 1680508066618
          */
         XTimestamp: string;
         /**
          * @description Random value, different on every call, part of what `x-sign` covers; the documented example is 64 upper-case
-         *     hex digits (license-kit-openapi.md §C.2). kgkit remembers it for twice the timestamp window (2 × 60 s) in
+         *     hex digits (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html). kgkit remembers it for twice the timestamp window (2 × 60 s) in
          *     storage shared by every replica, apart from the nonces of other interface families, and answers a replay
-         *     with `000001`; a missing nonce gets `000002` (DECISIONS 4, 5).
+         *     with `000001`; a missing nonce gets `000002` (docs/decisions.md#4, #5).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html
          * @example 50D83FDECAED6CCD8EF597F2A577950527928BA287D04E6036E92B2806FD17DA
          */
@@ -868,7 +883,7 @@ export interface components {
          * @description Response signature: `sign_type="HMAC-SHA256", signature="<Base64 of HMAC-SHA256(accessKey, exact response
          *     body bytes)>"`, both values in double quotes, exactly in this format. Required by V1.0 and Kit V1; kgkit
          *     also emits it on V2.0 answers (configurable), which is harmless: whether KooGallery checks it in V2.0 is
-         *     UNCONFIRMED (saas-v2.md §1.4; DECISIONS 10).
+         *     UNCONFIRMED (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html; docs/decisions.md#10).
          *     Sources: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html
          * @example sign_type="HMAC-SHA256", signature="9Pk2fH0zUe4mQ3vX1bR8sT6yW5aC7dE0gJ2kL4nO6qI="
@@ -889,17 +904,17 @@ export interface operations {
                  *     interface type is bound to its own key; Huawei's demo reads `kit_access_key`). kgkit reads it from
                  *     `KOOGALLERY_KIT_ACCESS_KEY`.
                  *
-                 *     **Algorithm** (license-kit-openapi.md §C.2, saas-v2.md §1.2, confirmed by Huawei's Java demo
+                 *     **Algorithm** (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, confirmed by Huawei's Java demo
                  *     `IsvProduceAPI.verifyTenantSignature`; every string UTF-8; HMAC key = the Kit key's UTF-8 bytes):
                  *
                  *     1. `payload` = the JSON body re-serialised with null-valued top-level keys dropped, top-level keys sorted
                  *        ascending, compact, non-ASCII not escaped, nested values as received: the same canonical payload as the
-                 *        basic interfaces' signature (DECISIONS 2).
+                 *        basic interfaces' signature (docs/decisions.md#2).
                  *     2. `x-sign = hex(HMAC-SHA256(kitKey, kitKey + nonce + timestamp + payload))` with the `x-nonce` and
                  *        `x-timestamp` header values: 64 hex digits. Unlike the basic scheme there is **no inner HMAC**: the payload
                  *        itself follows the timestamp.
                  *
-                 *     **Verification by kgkit** (DECISIONS 2-6): a signature over the canonical payload **or** over the raw body
+                 *     **Verification by kgkit** (docs/decisions.md#2–#6): a signature over the canonical payload **or** over the raw body
                  *     bytes is accepted (the canonical form is UNCONFIRMED; both use the same key); hex case is ignored and the
                  *     comparison is constant-time. Order of the checks: body size (`000002`) → `x-timestamp` present and within
                  *     60 s either way, `x-nonce` present (`000002`) → `x-sign` (`000001`) → nonce not seen before (`000001`) → body
@@ -913,16 +928,16 @@ export interface operations {
                 /**
                  * @description UNIX time of the call in **milliseconds** (String), part of what `x-sign` covers. kgkit refuses the call with
                  *     `000002` when it is missing or when `|now − x-timestamp| > 60 s` (configurable, `SIGNATURE_TOLERANCE_MS`),
-                 *     future timestamps included (DECISIONS 1, 5; license-kit-openapi.md §C.2).
+                 *     future timestamps included (docs/decisions.md#1, #5; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
                  *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html
                  * @example 1680508066618
                  */
                 "x-timestamp": components["parameters"]["XTimestamp"];
                 /**
                  * @description Random value, different on every call, part of what `x-sign` covers; the documented example is 64 upper-case
-                 *     hex digits (license-kit-openapi.md §C.2). kgkit remembers it for twice the timestamp window (2 × 60 s) in
+                 *     hex digits (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html). kgkit remembers it for twice the timestamp window (2 × 60 s) in
                  *     storage shared by every replica, apart from the nonces of other interface families, and answers a replay
-                 *     with `000001`; a missing nonce gets `000002` (DECISIONS 4, 5).
+                 *     with `000001`; a missing nonce gets `000002` (docs/decisions.md#4, #5).
                  *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html
                  * @example 50D83FDECAED6CCD8EF597F2A577950527928BA287D04E6036E92B2806FD17DA
                  */
@@ -939,8 +954,8 @@ export interface operations {
         };
         responses: {
             /**
-             * @description Every answer, success or failure (DECISIONS 6). With `BODY_SIGN=true` (the default) it carries
-             *     `Body-Sign`, keyed with the Kit key; whether V2 needs it is UNCONFIRMED (saas-v2.md §1.4; DECISIONS 10).
+             * @description Every answer, success or failure (docs/decisions.md#6). With `BODY_SIGN=true` (the default) it carries
+             *     `Body-Sign`, keyed with the Kit key; whether V2 needs it is UNCONFIRMED (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html; docs/decisions.md#10).
              */
             200: {
                 headers: {
@@ -963,17 +978,17 @@ export interface operations {
                  *     interface type is bound to its own key; Huawei's demo reads `kit_access_key`). kgkit reads it from
                  *     `KOOGALLERY_KIT_ACCESS_KEY`.
                  *
-                 *     **Algorithm** (license-kit-openapi.md §C.2, saas-v2.md §1.2, confirmed by Huawei's Java demo
+                 *     **Algorithm** (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, confirmed by Huawei's Java demo
                  *     `IsvProduceAPI.verifyTenantSignature`; every string UTF-8; HMAC key = the Kit key's UTF-8 bytes):
                  *
                  *     1. `payload` = the JSON body re-serialised with null-valued top-level keys dropped, top-level keys sorted
                  *        ascending, compact, non-ASCII not escaped, nested values as received: the same canonical payload as the
-                 *        basic interfaces' signature (DECISIONS 2).
+                 *        basic interfaces' signature (docs/decisions.md#2).
                  *     2. `x-sign = hex(HMAC-SHA256(kitKey, kitKey + nonce + timestamp + payload))` with the `x-nonce` and
                  *        `x-timestamp` header values: 64 hex digits. Unlike the basic scheme there is **no inner HMAC**: the payload
                  *        itself follows the timestamp.
                  *
-                 *     **Verification by kgkit** (DECISIONS 2-6): a signature over the canonical payload **or** over the raw body
+                 *     **Verification by kgkit** (docs/decisions.md#2–#6): a signature over the canonical payload **or** over the raw body
                  *     bytes is accepted (the canonical form is UNCONFIRMED; both use the same key); hex case is ignored and the
                  *     comparison is constant-time. Order of the checks: body size (`000002`) → `x-timestamp` present and within
                  *     60 s either way, `x-nonce` present (`000002`) → `x-sign` (`000001`) → nonce not seen before (`000001`) → body
@@ -987,16 +1002,16 @@ export interface operations {
                 /**
                  * @description UNIX time of the call in **milliseconds** (String), part of what `x-sign` covers. kgkit refuses the call with
                  *     `000002` when it is missing or when `|now − x-timestamp| > 60 s` (configurable, `SIGNATURE_TOLERANCE_MS`),
-                 *     future timestamps included (DECISIONS 1, 5; license-kit-openapi.md §C.2).
+                 *     future timestamps included (docs/decisions.md#1, #5; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
                  *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html
                  * @example 1680508066618
                  */
                 "x-timestamp": components["parameters"]["XTimestamp"];
                 /**
                  * @description Random value, different on every call, part of what `x-sign` covers; the documented example is 64 upper-case
-                 *     hex digits (license-kit-openapi.md §C.2). kgkit remembers it for twice the timestamp window (2 × 60 s) in
+                 *     hex digits (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html). kgkit remembers it for twice the timestamp window (2 × 60 s) in
                  *     storage shared by every replica, apart from the nonces of other interface families, and answers a replay
-                 *     with `000001`; a missing nonce gets `000002` (DECISIONS 4, 5).
+                 *     with `000001`; a missing nonce gets `000002` (docs/decisions.md#4, #5).
                  *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html
                  * @example 50D83FDECAED6CCD8EF597F2A577950527928BA287D04E6036E92B2806FD17DA
                  */
@@ -1013,8 +1028,8 @@ export interface operations {
         };
         responses: {
             /**
-             * @description Every answer, success or failure (DECISIONS 6). With `BODY_SIGN=true` (the default) it carries
-             *     `Body-Sign`, keyed with the Kit key; whether V2 needs it is UNCONFIRMED (saas-v2.md §1.4; DECISIONS 10).
+             * @description Every answer, success or failure (docs/decisions.md#6). With `BODY_SIGN=true` (the default) it carries
+             *     `Body-Sign`, keyed with the Kit key; whether V2 needs it is UNCONFIRMED (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html; docs/decisions.md#10).
              */
             200: {
                 headers: {
@@ -1037,17 +1052,17 @@ export interface operations {
                  *     interface type is bound to its own key; Huawei's demo reads `kit_access_key`). kgkit reads it from
                  *     `KOOGALLERY_KIT_ACCESS_KEY`.
                  *
-                 *     **Algorithm** (license-kit-openapi.md §C.2, saas-v2.md §1.2, confirmed by Huawei's Java demo
+                 *     **Algorithm** (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, confirmed by Huawei's Java demo
                  *     `IsvProduceAPI.verifyTenantSignature`; every string UTF-8; HMAC key = the Kit key's UTF-8 bytes):
                  *
                  *     1. `payload` = the JSON body re-serialised with null-valued top-level keys dropped, top-level keys sorted
                  *        ascending, compact, non-ASCII not escaped, nested values as received: the same canonical payload as the
-                 *        basic interfaces' signature (DECISIONS 2).
+                 *        basic interfaces' signature (docs/decisions.md#2).
                  *     2. `x-sign = hex(HMAC-SHA256(kitKey, kitKey + nonce + timestamp + payload))` with the `x-nonce` and
                  *        `x-timestamp` header values: 64 hex digits. Unlike the basic scheme there is **no inner HMAC**: the payload
                  *        itself follows the timestamp.
                  *
-                 *     **Verification by kgkit** (DECISIONS 2-6): a signature over the canonical payload **or** over the raw body
+                 *     **Verification by kgkit** (docs/decisions.md#2–#6): a signature over the canonical payload **or** over the raw body
                  *     bytes is accepted (the canonical form is UNCONFIRMED; both use the same key); hex case is ignored and the
                  *     comparison is constant-time. Order of the checks: body size (`000002`) → `x-timestamp` present and within
                  *     60 s either way, `x-nonce` present (`000002`) → `x-sign` (`000001`) → nonce not seen before (`000001`) → body
@@ -1061,16 +1076,16 @@ export interface operations {
                 /**
                  * @description UNIX time of the call in **milliseconds** (String), part of what `x-sign` covers. kgkit refuses the call with
                  *     `000002` when it is missing or when `|now − x-timestamp| > 60 s` (configurable, `SIGNATURE_TOLERANCE_MS`),
-                 *     future timestamps included (DECISIONS 1, 5; license-kit-openapi.md §C.2).
+                 *     future timestamps included (docs/decisions.md#1, #5; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
                  *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html
                  * @example 1680508066618
                  */
                 "x-timestamp": components["parameters"]["XTimestamp"];
                 /**
                  * @description Random value, different on every call, part of what `x-sign` covers; the documented example is 64 upper-case
-                 *     hex digits (license-kit-openapi.md §C.2). kgkit remembers it for twice the timestamp window (2 × 60 s) in
+                 *     hex digits (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html). kgkit remembers it for twice the timestamp window (2 × 60 s) in
                  *     storage shared by every replica, apart from the nonces of other interface families, and answers a replay
-                 *     with `000001`; a missing nonce gets `000002` (DECISIONS 4, 5).
+                 *     with `000001`; a missing nonce gets `000002` (docs/decisions.md#4, #5).
                  *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html
                  * @example 50D83FDECAED6CCD8EF597F2A577950527928BA287D04E6036E92B2806FD17DA
                  */
@@ -1087,8 +1102,8 @@ export interface operations {
         };
         responses: {
             /**
-             * @description Every answer, success or failure (DECISIONS 6). With `BODY_SIGN=true` (the default) it carries
-             *     `Body-Sign`, keyed with the Kit key; whether V2 needs it is UNCONFIRMED (saas-v2.md §1.4; DECISIONS 10).
+             * @description Every answer, success or failure (docs/decisions.md#6). With `BODY_SIGN=true` (the default) it carries
+             *     `Body-Sign`, keyed with the Kit key; whether V2 needs it is UNCONFIRMED (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html; docs/decisions.md#10).
              */
             200: {
                 headers: {
@@ -1111,17 +1126,17 @@ export interface operations {
                  *     interface type is bound to its own key; Huawei's demo reads `kit_access_key`). kgkit reads it from
                  *     `KOOGALLERY_KIT_ACCESS_KEY`.
                  *
-                 *     **Algorithm** (license-kit-openapi.md §C.2, saas-v2.md §1.2, confirmed by Huawei's Java demo
+                 *     **Algorithm** (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, confirmed by Huawei's Java demo
                  *     `IsvProduceAPI.verifyTenantSignature`; every string UTF-8; HMAC key = the Kit key's UTF-8 bytes):
                  *
                  *     1. `payload` = the JSON body re-serialised with null-valued top-level keys dropped, top-level keys sorted
                  *        ascending, compact, non-ASCII not escaped, nested values as received: the same canonical payload as the
-                 *        basic interfaces' signature (DECISIONS 2).
+                 *        basic interfaces' signature (docs/decisions.md#2).
                  *     2. `x-sign = hex(HMAC-SHA256(kitKey, kitKey + nonce + timestamp + payload))` with the `x-nonce` and
                  *        `x-timestamp` header values: 64 hex digits. Unlike the basic scheme there is **no inner HMAC**: the payload
                  *        itself follows the timestamp.
                  *
-                 *     **Verification by kgkit** (DECISIONS 2-6): a signature over the canonical payload **or** over the raw body
+                 *     **Verification by kgkit** (docs/decisions.md#2–#6): a signature over the canonical payload **or** over the raw body
                  *     bytes is accepted (the canonical form is UNCONFIRMED; both use the same key); hex case is ignored and the
                  *     comparison is constant-time. Order of the checks: body size (`000002`) → `x-timestamp` present and within
                  *     60 s either way, `x-nonce` present (`000002`) → `x-sign` (`000001`) → nonce not seen before (`000001`) → body
@@ -1135,16 +1150,16 @@ export interface operations {
                 /**
                  * @description UNIX time of the call in **milliseconds** (String), part of what `x-sign` covers. kgkit refuses the call with
                  *     `000002` when it is missing or when `|now − x-timestamp| > 60 s` (configurable, `SIGNATURE_TOLERANCE_MS`),
-                 *     future timestamps included (DECISIONS 1, 5; license-kit-openapi.md §C.2).
+                 *     future timestamps included (docs/decisions.md#1, #5; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
                  *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html
                  * @example 1680508066618
                  */
                 "x-timestamp": components["parameters"]["XTimestamp"];
                 /**
                  * @description Random value, different on every call, part of what `x-sign` covers; the documented example is 64 upper-case
-                 *     hex digits (license-kit-openapi.md §C.2). kgkit remembers it for twice the timestamp window (2 × 60 s) in
+                 *     hex digits (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html). kgkit remembers it for twice the timestamp window (2 × 60 s) in
                  *     storage shared by every replica, apart from the nonces of other interface families, and answers a replay
-                 *     with `000001`; a missing nonce gets `000002` (DECISIONS 4, 5).
+                 *     with `000001`; a missing nonce gets `000002` (docs/decisions.md#4, #5).
                  *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html
                  * @example 50D83FDECAED6CCD8EF597F2A577950527928BA287D04E6036E92B2806FD17DA
                  */
@@ -1161,8 +1176,8 @@ export interface operations {
         };
         responses: {
             /**
-             * @description Every answer, success or failure (DECISIONS 6). With `BODY_SIGN=true` (the default) it carries
-             *     `Body-Sign`, keyed with the Kit key; whether V2 needs it is UNCONFIRMED (saas-v2.md §1.4; DECISIONS 10).
+             * @description Every answer, success or failure (docs/decisions.md#6). With `BODY_SIGN=true` (the default) it carries
+             *     `Body-Sign`, keyed with the Kit key; whether V2 needs it is UNCONFIRMED (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html; docs/decisions.md#10).
              */
             200: {
                 headers: {
@@ -1185,17 +1200,17 @@ export interface operations {
                  *     interface type is bound to its own key; Huawei's demo reads `kit_access_key`). kgkit reads it from
                  *     `KOOGALLERY_KIT_ACCESS_KEY`.
                  *
-                 *     **Algorithm** (license-kit-openapi.md §C.2, saas-v2.md §1.2, confirmed by Huawei's Java demo
+                 *     **Algorithm** (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, confirmed by Huawei's Java demo
                  *     `IsvProduceAPI.verifyTenantSignature`; every string UTF-8; HMAC key = the Kit key's UTF-8 bytes):
                  *
                  *     1. `payload` = the JSON body re-serialised with null-valued top-level keys dropped, top-level keys sorted
                  *        ascending, compact, non-ASCII not escaped, nested values as received: the same canonical payload as the
-                 *        basic interfaces' signature (DECISIONS 2).
+                 *        basic interfaces' signature (docs/decisions.md#2).
                  *     2. `x-sign = hex(HMAC-SHA256(kitKey, kitKey + nonce + timestamp + payload))` with the `x-nonce` and
                  *        `x-timestamp` header values: 64 hex digits. Unlike the basic scheme there is **no inner HMAC**: the payload
                  *        itself follows the timestamp.
                  *
-                 *     **Verification by kgkit** (DECISIONS 2-6): a signature over the canonical payload **or** over the raw body
+                 *     **Verification by kgkit** (docs/decisions.md#2–#6): a signature over the canonical payload **or** over the raw body
                  *     bytes is accepted (the canonical form is UNCONFIRMED; both use the same key); hex case is ignored and the
                  *     comparison is constant-time. Order of the checks: body size (`000002`) → `x-timestamp` present and within
                  *     60 s either way, `x-nonce` present (`000002`) → `x-sign` (`000001`) → nonce not seen before (`000001`) → body
@@ -1209,16 +1224,16 @@ export interface operations {
                 /**
                  * @description UNIX time of the call in **milliseconds** (String), part of what `x-sign` covers. kgkit refuses the call with
                  *     `000002` when it is missing or when `|now − x-timestamp| > 60 s` (configurable, `SIGNATURE_TOLERANCE_MS`),
-                 *     future timestamps included (DECISIONS 1, 5; license-kit-openapi.md §C.2).
+                 *     future timestamps included (docs/decisions.md#1, #5; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
                  *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html
                  * @example 1680508066618
                  */
                 "x-timestamp": components["parameters"]["XTimestamp"];
                 /**
                  * @description Random value, different on every call, part of what `x-sign` covers; the documented example is 64 upper-case
-                 *     hex digits (license-kit-openapi.md §C.2). kgkit remembers it for twice the timestamp window (2 × 60 s) in
+                 *     hex digits (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html). kgkit remembers it for twice the timestamp window (2 × 60 s) in
                  *     storage shared by every replica, apart from the nonces of other interface families, and answers a replay
-                 *     with `000001`; a missing nonce gets `000002` (DECISIONS 4, 5).
+                 *     with `000001`; a missing nonce gets `000002` (docs/decisions.md#4, #5).
                  *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html
                  * @example 50D83FDECAED6CCD8EF597F2A577950527928BA287D04E6036E92B2806FD17DA
                  */
@@ -1235,8 +1250,8 @@ export interface operations {
         };
         responses: {
             /**
-             * @description Every answer, success or failure (DECISIONS 6). With `BODY_SIGN=true` (the default) it carries
-             *     `Body-Sign`, keyed with the Kit key; whether V2 needs it is UNCONFIRMED (saas-v2.md §1.4; DECISIONS 10).
+             * @description Every answer, success or failure (docs/decisions.md#6). With `BODY_SIGN=true` (the default) it carries
+             *     `Body-Sign`, keyed with the Kit key; whether V2 needs it is UNCONFIRMED (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html; docs/decisions.md#10).
              */
             200: {
                 headers: {

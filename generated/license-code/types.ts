@@ -32,7 +32,7 @@ export interface components {
          * LicenseCodeRefreshScene
          * @description Why the code's validity changes (`scene`, M, String 64). Unlike SaaS V2.0 there is no `TRIAL_TO_FORMAL` and
          *     no `RENEWAL_CHANGE` for license codes.
-         *     Source: license-kit-openapi.md A.3 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649167.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649167.html
          * @example RENEWAL
          * @enum {string}
          */
@@ -41,7 +41,7 @@ export interface components {
          * OrderId
          * @description KooGallery order ID (String 64). The pattern is kgkit's, not Huawei's: permissive (every documented
          *     ID and debug mock order such as `MOCKPERIODYEARNEW` matches) but safe to log and store.
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example CS2211181819B4LVS
          */
         OrderId: string;
@@ -49,7 +49,7 @@ export interface components {
          * OrderLineId
          * @description KooGallery order line ID (String 64), in practice `<orderId>-000001`. The pattern is kgkit's, not
          *     Huawei's (see `OrderId`).
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example CS2211181819B4LVS-000001
          */
         OrderLineId: string;
@@ -58,7 +58,7 @@ export interface components {
          * @description The authorization code (授权码, field `license`, String 64) KooGallery issued for the purchase, e.g.
          *     `PLXXXXXX`. The pattern is kgkit's, not Huawei's: the same permissive ID pattern as the other IDs (every
          *     documented example matches), safe to log and store.
-         *     Source: license-kit-openapi.md A.1, A.3 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649167.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649167.html
          * @example PL2305231819B4LVS
          */
         LicenseCode: string;
@@ -67,44 +67,45 @@ export interface components {
          * @description KooGallery product ID (String 64). It changes with the billing specification: `refreshInstance` sends
          *     the new one when the period type changes (monthly → yearly, for example). The pattern is kgkit's, not
          *     Huawei's (see `OrderId`).
-         *     Source: saas-v2.md §3.3 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html.
          * @example OFFI461867333479178240
          */
         ProductId: string;
         /**
          * ExpireTime
-         * @description Expiry time in UTC: `yyyyMMddHHmmss` (14 digits) or `yyyyMMddHHmmssSSS` (17 digits) (DECISIONS 8).
+         * @description Expiry time in UTC: `yyyyMMddHHmmss` (14 digits) or `yyyyMMddHHmmssSSS` (17 digits) (docs/decisions.md#8).
          *     CONFLICT: the tables document `yyyyMMddHHmmss`, but the documented example is `20221124023618256`
-         *     (17 digits, with milliseconds) → both are accepted (saas-v2.md §3.3).
+         *     (17 digits, with milliseconds) → both are accepted (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html
          * @example 20221124023618256
          */
         ExpireTime: string;
         /**
          * TestFlag
-         * @description Debug flag (`testFlag`, O, String 2). `"1"` marks a debug call; a production call carries `"0"` or no
-         *     `testFlag` at all. A debug call must be repeatable and idempotent like any other (DECISIONS 7); Huawei's
-         *     sample answers it without business side effects.
+         * @description Debug flag (`testFlag`, O, String 2). `"1"` marks a debug call (应用接入调试 in Seller Console, and the
+         *     probing (拨测) re-runs of saved debug cases); a production call carries `"0"` or no `testFlag` at all: kgkit
+         *     treats `"1"` as debug and anything else as production (docs/decisions.md#7). A debug call must be repeatable
+         *     and idempotent like any other; Huawei's sample answers it without business side effects.
          *     CONFLICT on the non-debug value: older pages "0 = non-debug, default 0", current (2025) pages
-         *     "non-debug requests do not carry the parameter" → accept `"0"` or absence (saas-v2.md §3).
+         *     "non-debug requests do not carry the parameter" → accept `"0"` or absence
+         *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          * @example 1
-         * @enum {string}
          */
-        TestFlag: "0" | "1";
+        TestFlag: string;
         /**
          * RefreshLicenseCodeRequest
          * @description Update the validity of a license code (更新授权码有效期), `activity=refreshLicenseCode`: a yearly/monthly
          *     License product was renewed, or a renewal was cancelled; the seller moves the code's expiry to `expireTime`.
          *     A failure may get the license's resources released. KooGallery retries 60 times, every 2 minutes.
          *
-         *     Idempotency (DECISIONS 14, by analogy with refreshInstance): key (`license`, `orderId`, `scene`); a repeat
+         *     Idempotency (docs/decisions.md#14, by analogy with refreshInstance): key (`license`, `orderId`, `scene`); a repeat
          *     answers `000000` and changes nothing. The marketplace issued the code and the seller's software activates it
-         *     with the marketplace directly (A.1, A.7), so a code kgkit has not seen yet is registered on first sight, unless
+         *     with the marketplace directly (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649172.html ; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649244.html), so a code kgkit has not seen yet is registered on first sight, unless
          *     the seller's product disowns it; a disowned or released code answers `000003` (kgkit's decision, UNCONFIRMED). A debug call
          *     (`testFlag="1"`) for a released code answers `000000` without changing it, so saved debug cases can be re-run
-         *     in any order (license-kit-openapi.md A.1).
-         *     Source: license-kit-openapi.md A.3 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649167.html)
+         *     in any order (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649172.html).
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649167.html
          */
         RefreshLicenseCodeRequest: {
             /**
@@ -140,12 +141,12 @@ export interface components {
             productId?: components["schemas"]["ProductId"];
             /**
              * @description New expiry, UTC (M, String 20), documented as `yyyyMMddHHmmss`; 17 digits (`yyyyMMddHHmmssSSS`) are
-             *     accepted too, as for refreshInstance (DECISIONS 8). A value that is no real date (31 February) gets `000002`.
+             *     accepted too, as for refreshInstance (docs/decisions.md#8). A value that is no real date (31 February) gets `000002`.
              * @example 20240523201932
              */
             expireTime: components["schemas"]["ExpireTime"];
             /**
-             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (DECISIONS 7).
+             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (docs/decisions.md#7).
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -153,7 +154,7 @@ export interface components {
         /**
          * LicenseCodeStatus
          * @description Target status of `updateLicenseCodeStatus` (`status`, M, String 32).
-         *     Source: license-kit-openapi.md A.1, A.4 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649168.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649168.html
          * @example FREEZE
          * @enum {string}
          */
@@ -164,11 +165,11 @@ export interface components {
          *     purchase expired and its grace period is over, unfreeze it after a renewal during the freeze period.
          *     KooGallery retries 60 times, every 2 minutes.
          *
-         *     Idempotency (DECISIONS 14, by analogy with updateInstanceStatus): asking for the status the code already has
+         *     Idempotency (docs/decisions.md#14, by analogy with updateInstanceStatus): asking for the status the code already has
          *     answers `000000` and changes nothing. A code kgkit has not seen yet is registered on first sight (taken as
          *     alive), unless the seller's product disowns it; a disowned or released code answers `000003` (kgkit's
          *     decision, UNCONFIRMED); a debug call (`testFlag="1"`) for a released code answers `000000` without changing it.
-         *     Source: license-kit-openapi.md A.4 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649168.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649168.html
          */
         UpdateLicenseCodeStatusRequest: {
             /**
@@ -187,7 +188,7 @@ export interface components {
              */
             status: components["schemas"]["LicenseCodeStatus"];
             /**
-             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (DECISIONS 7).
+             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (docs/decisions.md#7).
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -197,10 +198,10 @@ export interface components {
          * @description Release a license code (释放授权码), `activity=releaseLicenseCode`: the purchase expired and its retention
          *     period is over, or it was unsubscribed. KooGallery retries 60 times, every 2 minutes.
          *
-         *     Idempotency (DECISIONS 14, by analogy with releaseInstance): key `license`. Releasing a code already
+         *     Idempotency (docs/decisions.md#14, by analogy with releaseInstance): key `license`. Releasing a code already
          *     released, or one kgkit never saw, answers `000000` (kgkit's decision, UNCONFIRMED): there is nothing left to
          *     release, and a failure would only make KooGallery retry 60 times.
-         *     Source: license-kit-openapi.md A.5 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649169.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649169.html
          */
         ReleaseLicenseCodeRequest: {
             /**
@@ -224,7 +225,7 @@ export interface components {
              */
             orderLineId?: components["schemas"]["OrderLineId"];
             /**
-             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (DECISIONS 7).
+             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (docs/decisions.md#7).
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -232,21 +233,25 @@ export interface components {
         /**
          * ProductionRequest
          * @description Body of a call to the license-code production interface: one JSON object whose `activity` selects the
-         *     scenario; every value is a JSON string (license-kit-openapi.md A.1-A.5). kgkit answers a body that matches
-         *     none of these schemas (unknown `activity`, missing or malformed field, unknown field) with `000002`.
+         *     scenario; every value is a JSON string (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649172.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649167.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649168.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649169.html). kgkit answers a body that matches
+         *     none of these schemas (unknown `activity`, missing or malformed field) with `000002`;
+         *     an unknown field only at kgkit's strict level (docs/decisions.md#16).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649172.html
          */
         ProductionRequest: components["schemas"]["RefreshLicenseCodeRequest"] | components["schemas"]["UpdateLicenseCodeStatusRequest"] | components["schemas"]["ReleaseLicenseCodeRequest"];
         /**
          * ResultCode
-         * @description The one registry of result codes (DECISIONS 13), grouped by family. Every answer that carries a code
+         * @description The one registry of result codes (docs/decisions.md#13), grouped by family. Every answer that carries a code
          *     (`resultCode`, or `error_code` on most Open APIs) narrows this schema to the codes it may carry (`allOf` this
          *     schema + `enum`); each code lists, in `x-returned-by`, the handlers (activities or operations) of each family
          *     whose answers declare it, kept by `scripts/lint.ts`.
          *
          *     Groups:
          *     - **Production interfaces** (生产接口, marketplace → seller), a 6-digit JSON string always sent with HTTP 200
-         *       (DECISIONS 6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
+         *       (docs/decisions.md#6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
          *       `getLicenseAsync` refusals. The EU guide and the V1 intl-EN page list only `000000`–`000005` and `000100`.
          *     - **Open APIs** (开放接口, seller → marketplace; `openapi/marketplace/`): `MKT.*` (order query, usage push),
          *       `CBC.*` and `9138xxxx` (string/file upload), `9202xxxx` and `950000xx` (License-code APIs).
@@ -269,7 +274,7 @@ export interface components {
         /**
          * ResultMessage
          * @description Free-text result message (`resultMsg`, O, String 255). Never carries stack traces or other internals
-         *     (DECISIONS 6). Source: saas-v2.md §3 common response
+         *     (docs/decisions.md#6). Source: the common response of https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
          * @example success
          */
@@ -278,13 +283,13 @@ export interface components {
          * RefreshLicenseCodeResponse
          * @description Answer to `refreshLicenseCode` (`resultCode` M String 6, `resultMsg` O String 255). Huawei's example:
          *     `{"resultCode":"000000","resultMsg":"success."}`.
-         *     Source: license-kit-openapi.md A.3, A.6 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649167.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649167.html
          */
         RefreshLicenseCodeResponse: {
             /**
              * @description `000000`: the expiry is updated, or the same (`license`, `orderId`, `scene`) was already applied;
              *     `000003`: license code does not exist (released, or disowned by the seller's product); `000001`, `000002`, `000005`: the common
-             *     failures (A.6). No `000004`: kgkit applies the change before it answers.
+             *     failures (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649189.html). No `000004`: kgkit applies the change before it answers.
              * @example 000000
              * @enum {unknown}
              */
@@ -298,12 +303,12 @@ export interface components {
         /**
          * UpdateLicenseCodeStatusResponse
          * @description Answer to `updateLicenseCodeStatus` (`resultCode` M String 6, `resultMsg` O String 255).
-         *     Source: license-kit-openapi.md A.4, A.6 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649168.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649168.html
          */
         UpdateLicenseCodeStatusResponse: {
             /**
              * @description `000000`: the code has the requested status, now or already; `000003`: license code does not exist
-             *     (released, or disowned by the seller's product); `000001`, `000002`, `000005`: the common failures (A.6). No `000004`: kgkit applies
+             *     (released, or disowned by the seller's product); `000001`, `000002`, `000005`: the common failures (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649189.html). No `000004`: kgkit applies
              *     the change before it answers.
              * @example 000000
              * @enum {unknown}
@@ -318,12 +323,12 @@ export interface components {
         /**
          * ReleaseLicenseCodeResponse
          * @description Answer to `releaseLicenseCode` (`resultCode` M String 6, `resultMsg` O String 255).
-         *     Source: license-kit-openapi.md A.5, A.6 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649169.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649169.html
          */
         ReleaseLicenseCodeResponse: {
             /**
              * @description `000000`: the code is released, now or already, or kgkit never saw it (kgkit's decision, UNCONFIRMED);
-             *     `000001`, `000002`, `000005`: the common failures (A.6). Never `000003`: release is always repeatable.
+             *     `000001`, `000002`, `000005`: the common failures (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649189.html). Never `000003`: release is always repeatable.
              * @example 000000
              * @enum {unknown}
              */
@@ -337,14 +342,14 @@ export interface components {
         /**
          * ResultResponse
          * @description Answer to a call that cannot be attributed to an activity, or that fails the signature check before its
-         *     activity is looked at: only the common failure codes. Always HTTP 200 (DECISIONS 6).
-         *     Source: license-kit-openapi.md A.2, A.6 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649189.html)
+         *     activity is looked at: only the common failure codes. Always HTTP 200 (docs/decisions.md#6).
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649189.html
          */
         ResultResponse: {
             /**
              * @description `000001`: signature missing or wrong (for example made with another interface's key), or nonce replayed;
              *     `000002`: timestamp missing or stale, nonce missing, body not JSON or too large, unknown `activity`
-             *     (DECISIONS 5, 6); `000005`: unexpected error before the call reached an activity.
+             *     (docs/decisions.md#5, #6); `000005`: unexpected error before the call reached an activity.
              * @example 000001
              * @enum {unknown}
              */
@@ -357,11 +362,13 @@ export interface components {
         };
         /**
          * ProductionResponse
-         * @description Answer to any call of the license-code production interface, always HTTP 200 (DECISIONS 6): the response
+         * @description Answer to any call of the license-code production interface, always HTTP 200 (docs/decisions.md#6): the response
          *     of the call's `activity`, or `ResultResponse` when the call cannot be attributed to an activity or fails the
          *     signature check. `anyOf`, not `oneOf`: the shapes overlap (`{"resultCode":"000000"}` answers every
          *     activity). A timeout (5 s) or any code but `000000` counts as a failure and is retried 60 times, every
-         *     2 minutes (license-kit-openapi.md A.3-A.5).
+         *     2 minutes (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649167.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649168.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649169.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649189.html
          */
         ProductionResponse: components["schemas"]["RefreshLicenseCodeResponse"] | components["schemas"]["UpdateLicenseCodeStatusResponse"] | components["schemas"]["ReleaseLicenseCodeResponse"] | components["schemas"]["ResultResponse"];
@@ -373,23 +380,23 @@ export interface components {
          *     Console > 应用工具 > 密钥管理, the key bound to the basic interfaces). Every call carries it; the seller must
          *     verify it before doing anything else. The same scheme signs the License and `orderNotify` families.
          *
-         *     **Algorithm** (saas-v2.md §1.1, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
+         *     **Algorithm** (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
          *     every string UTF-8; HMAC key = the access key string's UTF-8 bytes):
          *
          *     1. `payload` = the JSON body re-serialised with null-valued top-level keys dropped, top-level keys sorted
-         *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (DECISIONS 2).
+         *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (docs/decisions.md#2).
          *     2. `inner = lowercase(hex(HMAC-SHA256(accessKey, payload)))`
          *     3. `canonicalRequest = accessKey + nonce + timestamp + inner` (the `nonce` and `timestamp` query values)
          *     4. `signature = hex(HMAC-SHA256(accessKey, canonicalRequest))`: 64 hex digits.
          *
-         *     **Verification by kgkit** (DECISIONS 1-6):
+         *     **Verification by kgkit** (docs/decisions.md#1–#6):
          *
          *     - Accepts a signature computed over the canonical `payload` **or** over the raw body bytes: the platform's
-         *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (DECISIONS 2).
+         *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (docs/decisions.md#2).
          *     - Emits upper-case hex (as every documented example does) and compares case-insensitively, in constant
-         *       time (DECISIONS 3; the sample uses `equalsIgnoreCase`).
+         *       time (docs/decisions.md#3; the sample uses `equalsIgnoreCase`).
          *     - Checks `timestamp` within a 60 s window and refuses a replayed `nonce` (see those parameters).
-         *     - Failure is answered with HTTP 200 and a `resultCode` (DECISIONS 5, 6): missing or wrong `signature`, or a
+         *     - Failure is answered with HTTP 200 and a `resultCode` (docs/decisions.md#5, #6): missing or wrong `signature`, or a
          *       replayed `nonce` → `000001`; missing or stale `timestamp`, missing `nonce` → `000002`. `required: true`
          *       here describes what KooGallery always sends; kgkit never answers a missing parameter with HTTP 4xx.
          *     - Order of the checks: body size (`000002`) → `timestamp` and `nonce` present and fresh (`000002`) →
@@ -414,10 +421,10 @@ export interface components {
          *
          *     kgkit refuses the call with `000002` (HTTP 200) when the timestamp is missing or when
          *     `|now − timestamp| > 60 s` (the tolerance is configurable). Huawei's sample only checks
-         *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (DECISIONS 1, 5).
+         *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (docs/decisions.md#1, #5).
          *
          *     CONFLICT: the intl pages say "seconds"; the CN V2.0 page says milliseconds, every example has 13 digits
-         *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (saas-v2.md §1.1).
+         *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
          *
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
          *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -431,9 +438,9 @@ export interface components {
          *     the production interface.
          *
          *     kgkit remembers every nonce for at least twice the timestamp window (2 × 60 s) in storage shared by all
-         *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; DECISIONS 4, 5).
+         *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; docs/decisions.md#4, #5).
          *     Huawei only says the seller "may cache it to defend against replay"; no retention is specified
-         *     (UNCONFIRMED, saas-v2.md §1.1).
+         *     (UNCONFIRMED, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
          *
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
          *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -447,7 +454,7 @@ export interface components {
          * @description Response signature: `sign_type="HMAC-SHA256", signature="<Base64 of HMAC-SHA256(accessKey, exact response
          *     body bytes)>"`, both values in double quotes, exactly in this format. Required by V1.0 and Kit V1; kgkit
          *     also emits it on V2.0 answers (configurable), which is harmless: whether KooGallery checks it in V2.0 is
-         *     UNCONFIRMED (saas-v2.md §1.4; DECISIONS 10).
+         *     UNCONFIRMED (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html; docs/decisions.md#10).
          *     Sources: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html
          * @example sign_type="HMAC-SHA256", signature="9Pk2fH0zUe4mQ3vX1bR8sT6yW5aC7dE0gJ2kL4nO6qI="
@@ -466,23 +473,23 @@ export interface operations {
                  *     Console > 应用工具 > 密钥管理, the key bound to the basic interfaces). Every call carries it; the seller must
                  *     verify it before doing anything else. The same scheme signs the License and `orderNotify` families.
                  *
-                 *     **Algorithm** (saas-v2.md §1.1, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
+                 *     **Algorithm** (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
                  *     every string UTF-8; HMAC key = the access key string's UTF-8 bytes):
                  *
                  *     1. `payload` = the JSON body re-serialised with null-valued top-level keys dropped, top-level keys sorted
-                 *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (DECISIONS 2).
+                 *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (docs/decisions.md#2).
                  *     2. `inner = lowercase(hex(HMAC-SHA256(accessKey, payload)))`
                  *     3. `canonicalRequest = accessKey + nonce + timestamp + inner` (the `nonce` and `timestamp` query values)
                  *     4. `signature = hex(HMAC-SHA256(accessKey, canonicalRequest))`: 64 hex digits.
                  *
-                 *     **Verification by kgkit** (DECISIONS 1-6):
+                 *     **Verification by kgkit** (docs/decisions.md#1–#6):
                  *
                  *     - Accepts a signature computed over the canonical `payload` **or** over the raw body bytes: the platform's
-                 *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (DECISIONS 2).
+                 *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (docs/decisions.md#2).
                  *     - Emits upper-case hex (as every documented example does) and compares case-insensitively, in constant
-                 *       time (DECISIONS 3; the sample uses `equalsIgnoreCase`).
+                 *       time (docs/decisions.md#3; the sample uses `equalsIgnoreCase`).
                  *     - Checks `timestamp` within a 60 s window and refuses a replayed `nonce` (see those parameters).
-                 *     - Failure is answered with HTTP 200 and a `resultCode` (DECISIONS 5, 6): missing or wrong `signature`, or a
+                 *     - Failure is answered with HTTP 200 and a `resultCode` (docs/decisions.md#5, #6): missing or wrong `signature`, or a
                  *       replayed `nonce` → `000001`; missing or stale `timestamp`, missing `nonce` → `000002`. `required: true`
                  *       here describes what KooGallery always sends; kgkit never answers a missing parameter with HTTP 4xx.
                  *     - Order of the checks: body size (`000002`) → `timestamp` and `nonce` present and fresh (`000002`) →
@@ -507,10 +514,10 @@ export interface operations {
                  *
                  *     kgkit refuses the call with `000002` (HTTP 200) when the timestamp is missing or when
                  *     `|now − timestamp| > 60 s` (the tolerance is configurable). Huawei's sample only checks
-                 *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (DECISIONS 1, 5).
+                 *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (docs/decisions.md#1, #5).
                  *
                  *     CONFLICT: the intl pages say "seconds"; the CN V2.0 page says milliseconds, every example has 13 digits
-                 *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (saas-v2.md §1.1).
+                 *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
                  *
                  *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
                  *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -524,9 +531,9 @@ export interface operations {
                  *     the production interface.
                  *
                  *     kgkit remembers every nonce for at least twice the timestamp window (2 × 60 s) in storage shared by all
-                 *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; DECISIONS 4, 5).
+                 *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; docs/decisions.md#4, #5).
                  *     Huawei only says the seller "may cache it to defend against replay"; no retention is specified
-                 *     (UNCONFIRMED, saas-v2.md §1.1).
+                 *     (UNCONFIRMED, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
                  *
                  *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
                  *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -546,7 +553,7 @@ export interface operations {
         };
         responses: {
             /**
-             * @description Every answer, success or failure (DECISIONS 6): the response schema of the call's `activity`, or
+             * @description Every answer, success or failure (docs/decisions.md#6): the response schema of the call's `activity`, or
              *     `ResultResponse`. The examples named after an activity are that activity's success answer (a mock
              *     picks one with `Prefer: example=<activity>`); the others are failures.
              */

@@ -41,7 +41,7 @@ export interface paths {
          * Push usage records
          * @description At most 1000 records a call. The answer only acknowledges the call: records are validated later, in the
          *     background, and a refused record shows up with an SDR code (`001`–`013`) in Seller Console → 交易管理 →
-         *     话单管理, to be corrected and pushed again (saas-v2.md §6.1). Rules (saas-v2.md §6.1): times in UTC; while
+         *     话单管理, to be corrected and pushed again (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html). Rules (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html): times in UTC; while
          *     the resource runs `begin_time` ≥ its start and `begin_time` ≤ `end_time` ≤ the push time, after it closes
          *     `end_time` ≤ the close time; a record beginning more than 21 days ago is refused (`MKT.9004`); two records of
          *     an instance with the same `begin_time` and `end_time` are duplicates (only the first counts); hourly billing
@@ -90,7 +90,7 @@ export interface paths {
          * @description `multipart/form-data` with a JSON part `isvUpdateFileReq` (`Content-Type: application/json`) and, for
          *     `type=FILE`, a file part `file`. Signed with AK/SK; the body hash of the signature covers the raw multipart
          *     bytes (UNCONFIRMED, see `apigAkSk`). Which codes this API returns is UNCONFIRMED: the `CBC.*` and `9138xxxx`
-         *     codes come from the common code table of the guide that documents it (license-kit-openapi.md A.12).
+         *     codes come from the common code table of the guide that documents it (https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0115.html).
          */
         post: operations["uploadMarketEventFile"];
         delete?: never;
@@ -209,7 +209,7 @@ export interface components {
          * OrderId
          * @description KooGallery order ID (String 64). The pattern is kgkit's, not Huawei's: permissive (every documented
          *     ID and debug mock order such as `MOCKPERIODYEARNEW` matches) but safe to log and store.
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example CS2211181819B4LVS
          */
         OrderId: string;
@@ -217,20 +217,20 @@ export interface components {
          * OrderLineId
          * @description KooGallery order line ID (String 64), in practice `<orderId>-000001`. The pattern is kgkit's, not
          *     Huawei's (see `OrderId`).
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example CS2211181819B4LVS-000001
          */
         OrderLineId: string;
         /**
          * ResultCode
-         * @description The one registry of result codes (DECISIONS 13), grouped by family. Every answer that carries a code
+         * @description The one registry of result codes (docs/decisions.md#13), grouped by family. Every answer that carries a code
          *     (`resultCode`, or `error_code` on most Open APIs) narrows this schema to the codes it may carry (`allOf` this
          *     schema + `enum`); each code lists, in `x-returned-by`, the handlers (activities or operations) of each family
          *     whose answers declare it, kept by `scripts/lint.ts`.
          *
          *     Groups:
          *     - **Production interfaces** (生产接口, marketplace → seller), a 6-digit JSON string always sent with HTTP 200
-         *       (DECISIONS 6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
+         *       (docs/decisions.md#6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
          *       `getLicenseAsync` refusals. The EU guide and the V1 intl-EN page list only `000000`–`000005` and `000100`.
          *     - **Open APIs** (开放接口, seller → marketplace; `openapi/marketplace/`): `MKT.*` (order query, usage push),
          *       `CBC.*` and `9138xxxx` (string/file upload), `9202xxxx` and `950000xx` (License-code APIs).
@@ -325,9 +325,9 @@ export interface components {
         QueryOrderFailure: components["schemas"]["QueryOrderRefusal"] | components["schemas"]["GatewayError"];
         /**
          * ExpireTime
-         * @description Expiry time in UTC: `yyyyMMddHHmmss` (14 digits) or `yyyyMMddHHmmssSSS` (17 digits) (DECISIONS 8).
+         * @description Expiry time in UTC: `yyyyMMddHHmmss` (14 digits) or `yyyyMMddHHmmssSSS` (17 digits) (docs/decisions.md#8).
          *     CONFLICT: the tables document `yyyyMMddHHmmss`, but the documented example is `20221124023618256`
-         *     (17 digits, with milliseconds) → both are accepted (saas-v2.md §3.3).
+         *     (17 digits, with milliseconds) → both are accepted (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html
          * @example 20221124023618256
          */
@@ -336,7 +336,7 @@ export interface components {
          * SkuCode
          * @description KooGallery SKU code (String 64) of a product specification, as carried by Query Order's product
          *     information and by the V1.0 `upgrade` call. The pattern is kgkit's, not Huawei's.
-         *     Source: saas-v2.md §3.6, §3.8 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649097.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649097.html.
          * @example 6b7b4ff1-6d8a-4b0c-8a3e-4e1a1c0f9d2e
          */
         SkuCode: string;
@@ -345,7 +345,7 @@ export interface components {
          * @description KooGallery product ID (String 64). It changes with the billing specification: `refreshInstance` sends
          *     the new one when the period type changes (monthly → yearly, for example). The pattern is kgkit's, not
          *     Huawei's (see `OrderId`).
-         *     Source: saas-v2.md §3.3 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html.
          * @example OFFI461867333479178240
          */
         ProductId: string;
@@ -387,7 +387,7 @@ export interface components {
          * @description One line of an order (OrderLine). Documented: `orderLineId` (M, String 64), `chargingMode` (M, String 25),
          *     `expireTime` (O). The rest of the table could not be retrieved from any source (UNCONFIRMED): `periodType`,
          *     `periodNumber`, `currency`, `orderAmount` and `productInfo` are named after the V1.0 `newInstance`
-         *     parameters that carried the same facts (saas-v2.md §3.9), all optional and loosely typed. Open: whatever else
+         *     parameters that carried the same facts (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html), all optional and loosely typed. Open: whatever else
          *     the line holds is kept.
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html (V1.0 newInstance)
@@ -412,8 +412,8 @@ export interface components {
              */
             chargingMode: "PERIOD" | "ONE_TIME" | "ON_DEMAND" | "ON_DEMAND_PKG";
             /**
-             * @description When the line's period ends (O): UTC `yyyyMMddHHmmss`, 17 digits accepted too (DECISIONS 8). Periodic and
-             *     package lines only; indicative, the marketplace's own calls drive the real expiry (saas-v2.md §3.9).
+             * @description When the line's period ends (O): UTC `yyyyMMddHHmmss`, 17 digits accepted too (docs/decisions.md#8). Periodic and
+             *     package lines only; indicative, the marketplace's own calls drive the real expiry (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html).
              * @example 20250702080000
              */
             expireTime?: components["schemas"]["ExpireTime"];
@@ -442,8 +442,9 @@ export interface components {
             orderAmount?: number | string;
             /**
              * @description The products (billing items) of the line (UNCONFIRMED field). A pay-per-use specification with several
-             *     billing items holds several, and each becomes its own instance (idempotency key `orderId` + `productId`,
-             *     DECISIONS 14).
+             *     billing items holds several, and each becomes its own instance. Huawei keys such a create on `orderId` +
+             *     `productId`; kgkit keys every create on its order line (`orderId`, `orderLineId`), known at once without
+             *     this lookup (docs/decisions.md#17).
              * @example [
              *       {
              *         "skuCode": "6b7b4ff1-6d8a-4b0c-8a3e-4e1a1c0f9d2e",
@@ -459,7 +460,7 @@ export interface components {
         /**
          * BuyerInfo
          * @description The buyer (BuyerInfo, O). Its table was not retrieved (UNCONFIRMED): the fields are those the V1.0
-         *     `newInstance` call carried for the buyer (saas-v2.md §3.9), all optional. Whether `mobilePhone` and `email`
+         *     `newInstance` call carried for the buyer (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html), all optional. Whether `mobilePhone` and `email`
          *     arrive encrypted, as in V1.0, is UNCONFIRMED: they are kept as received. Open.
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html (V1.0 newInstance)
@@ -505,7 +506,7 @@ export interface components {
         /**
          * ExtendParam
          * @description One extension parameter the buyer entered (ExtendParam): a name and its value, as V1.0's `saasExtendParams`
-         *     held them (`[{"name":"…","value":"…"}]`, saas-v2.md §3.9). The field names in the Query Order answer are
+         *     held them (`[{"name":"…","value":"…"}]`, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html). The field names in the Query Order answer are
          *     UNCONFIRMED. Open.
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html (V1.0 newInstance)
@@ -563,7 +564,7 @@ export interface components {
             orderType: "NEW" | "TRIAL" | "TRIAL_TO_FORMAL" | "UNSUBSCRIBE" | "RENEW" | "CHANGE";
             /**
              * @description When the order was placed, not when it takes effect (M, DateTime 20): UTC `yyyyMMddHHmmss`. Like
-             *     `expireTime`, 17 digits (with milliseconds) are accepted too (DECISIONS 8).
+             *     `expireTime`, 17 digits (with milliseconds) are accepted too (docs/decisions.md#8).
              * @example 20240702080000
              */
             createTime: string;
@@ -629,7 +630,7 @@ export interface components {
             /**
              * @description `MKT.0000`: the order is in `orderInfo`. Failures come with other HTTP statuses (the `default` answer).
              *     UNCONFIRMED: the page's own code table was not retrieved; `MKT.0000` is the success code of the shared
-             *     Open API table (saas-v2.md §6.1).
+             *     Open API table (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html).
              * @example MKT.0000
              * @enum {unknown}
              */
@@ -647,10 +648,11 @@ export interface components {
         /**
          * InstanceId
          * @description Instance ID (String 64), generated by the seller and globally unique; KooGallery sends it back in every
-         *     later call about the instance. kgkit uses the `businessId` of the first `newInstance` call of the order
-         *     (or a fresh UUID) (DECISIONS 14). The pattern is kgkit's, not Huawei's; it can never contain a comma,
-         *     because `queryInstance` sends a comma-separated list of instance IDs.
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     later call about the instance. kgkit uses the `businessId` of the first `newInstance` call of the order when
+         *     it can be one, a fresh UUID otherwise (docs/decisions.md#14, #18). The pattern is kgkit's, not Huawei's
+         *     (`x-kgkit-strict`): it can never contain a comma, because `queryInstance` sends a comma-separated list of
+         *     instance IDs.
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example 10e758d0-31ad-4c4b-8f1b-81d03469a10e
          */
         InstanceId: string;
@@ -664,7 +666,7 @@ export interface components {
         /**
          * UsageValue
          * @description A usage quantity: greater than 0, at most 4 decimals. The CN tables say String (17 on one copy, 20 on the
-         *     other: CONFLICT, the shorter is enforced) and Huawei's example sends `"99"`; the international table says
+         *     other: CONFLICT; Huawei's level takes the longer, kgkit sends at most the shorter) and Huawei's example sends `"99"`; the international table says
          *     Double(12,4). A decimal string is what kgkit sends; a number is accepted too, but its decimals cannot be
          *     checked here (binary floating point makes `multipleOf: 0.0001` refuse values such as 0.3).
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649406.html ;
@@ -737,7 +739,7 @@ export interface components {
         /**
          * UsagePushRequest
          * @description Body of the new usage push: `usage_records` (M, List<UsagePushData>, at most 1000). One copy of Huawei's
-         *     error table says 100 (CONFLICT, saas-v2.md §6.1); the field table and `MKT.9003` say 1000, kgkit follows them.
+         *     error table says 100 (CONFLICT, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html); the field table and `MKT.9003` say 1000, kgkit follows them.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649406.html
          * @example {
          *       "usage_records": [
@@ -1121,7 +1123,7 @@ export interface components {
             /**
              * @description `CBC.0000` success; the `9138xxxx` codes refuse the License (role without permission, License resource
              *     invalid, application invalid, no quota left in the period, inner error, malformed License, application
-             *     denied). That this API returns them is UNCONFIRMED (license-kit-openapi.md A.12).
+             *     denied). That this API returns them is UNCONFIRMED (https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0115.html).
              * @example CBC.0000
              * @enum {unknown}
              */
@@ -1643,7 +1645,7 @@ export interface components {
         UsageNonce: string;
         /**
          * @description The marketplace event the upload answers (M, String 64): the `eventId` of the online-open License
-         *     application (`getLicenseAsync`, license-kit-openapi.md B.7, D.3). The pattern is kgkit's (see the
+         *     application (`getLicenseAsync`, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html ; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649351.html). The pattern is kgkit's (see the
          *     online-license contract's `EventId`): it also keeps the value safe in a URL path.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649351.html
          * @example 8c2f1e5694d04b7fa1c3e9d2b6a4f0c8
@@ -1808,7 +1810,7 @@ export interface operations {
             path: {
                 /**
                  * @description The marketplace event the upload answers (M, String 64): the `eventId` of the online-open License
-                 *     application (`getLicenseAsync`, license-kit-openapi.md B.7, D.3). The pattern is kgkit's (see the
+                 *     application (`getLicenseAsync`, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html ; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649351.html). The pattern is kgkit's (see the
                  *     online-license contract's `EventId`): it also keeps the value safe in a URL path.
                  *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649351.html
                  * @example 8c2f1e5694d04b7fa1c3e9d2b6a4f0c8

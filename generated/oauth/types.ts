@@ -98,7 +98,7 @@ export interface components {
         /**
          * AuthorizationCodeTokenRequest
          * @description Redeems the `code` of the callback (RFC 6749 §4.1.3). A code is single use.
-         *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649143.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649143.html
          * @example {
          *       "grant_type": "authorization_code",
          *       "code": "z2DtqlUsr5",
@@ -120,12 +120,12 @@ export interface components {
              */
             code: string;
             /**
-             * @description `clientId` of `applicationSync` (M, String 64; §C.5).
+             * @description `clientId` of `applicationSync` (M, String 64; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html).
              * @example 0d6f3c5a1b8e4f2a9c7d
              */
             client_id: string;
             /**
-             * @description `clientSecret` of `applicationSync`, decrypted with the seller's RSA private key (M; §C.5, DECISIONS 12).
+             * @description `clientSecret` of `applicationSync`, decrypted with the seller's RSA private key (M; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html, docs/decisions.md#12).
              *     Its length is not documented (UNCONFIRMED); 512 is kgkit's limit.
              * @example 7a1c9e3b5d7f9a1c3e5b7d9f1a3c5e7b
              */
@@ -141,7 +141,7 @@ export interface components {
         /**
          * RefreshTokenRequest
          * @description Renews the access token with the refresh token of an earlier token answer (RFC 6749 §6).
-         *     Sources: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/api-oneaccess/RenewOAuthToken.html)
+         *     Sources: https://support.huaweicloud.com/api-oneaccess/RenewOAuthToken.html
          * @example {
          *       "grant_type": "refresh_token",
          *       "refresh_token": "Tm9ZVHdkR2lOb1RoZVJlYWxUb2tlbg",
@@ -161,12 +161,12 @@ export interface components {
              */
             refresh_token: string;
             /**
-             * @description `clientId` of `applicationSync` (M, String 64; §C.5).
+             * @description `clientId` of `applicationSync` (M, String 64; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html).
              * @example 0d6f3c5a1b8e4f2a9c7d
              */
             client_id: string;
             /**
-             * @description `clientSecret` of `applicationSync`, decrypted (M; §C.5, DECISIONS 12).
+             * @description `clientSecret` of `applicationSync`, decrypted (M; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html, docs/decisions.md#12).
              * @example 7a1c9e3b5d7f9a1c3e5b7d9f1a3c5e7b
              */
             client_secret: string;
@@ -174,14 +174,14 @@ export interface components {
         /**
          * TokenRequest
          * @description Form body of the token endpoint; `grant_type` selects the grant (RFC 6749 §4.1.3, §6).
-         *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649143.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649143.html
          */
         TokenRequest: components["schemas"]["AuthorizationCodeTokenRequest"] | components["schemas"]["RefreshTokenRequest"];
         /**
          * TokenResponse
          * @description The tokens of a granted request (RFC 6749 §5.1). The same shape answers both grants. Huawei documents no
          *     other field; kgkit's client reads only the fields it needs, so an extra field does not break it.
-         *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649143.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649143.html
          * @example {
          *       "access_token": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ6aGFuZ3NhbiJ9.c2lnbmF0dXJl",
          *       "token_type": "Bearer",
@@ -218,12 +218,14 @@ export interface components {
              * @example Tm9ZVHdkR2lOb1RoZVJlYWxUb2tlbg
              */
             refresh_token?: string;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * TokenError
          * @description A refused token request (RFC 6749 §5.2). Huawei documents `invalid_grant` with "Invalid authorization code"
          *     and "Invalid refresh token"; the other codes are RFC 6749's (UNCONFIRMED which ones the auth centre uses).
-         *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649143.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649143.html
          * @example {
          *       "error": "invalid_grant",
          *       "error_description": "Invalid authorization code"
@@ -241,6 +243,8 @@ export interface components {
              * @example Invalid authorization code
              */
             error_description?: string;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * UserInfo
@@ -250,7 +254,7 @@ export interface components {
          *     break it.
          *     Mapping (oAuth2.0协议API page): `userName` = `userName` of `authSync`; `tenant` = `tenantId` of `tenantSync`;
          *     `organizationCode` = `orgCode`; `role` = `role` of `authSync`.
-         *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649145.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649145.html
          * @example {
          *       "userName": "zhangsan",
          *       "name": "张三",
@@ -266,33 +270,33 @@ export interface components {
              */
             id?: string;
             /**
-             * @description Login name; equals `userName` of `authSync` (String 64; §C.6).
+             * @description Login name; equals `userName` of `authSync` (String 64; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649435.html).
              * @example zhangsan
              */
             userName: string;
             /**
-             * @description Display name (String 64; §C.6).
+             * @description Display name (String 64; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649435.html).
              * @example 张三
              */
             name?: string;
             /**
-             * @description E-mail address (String 128; §C.6); may be empty.
+             * @description E-mail address (String 128; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649435.html); may be empty.
              * @example zhangsan@example.com
              */
             email?: string;
             /**
-             * @description Mobile number (String 32; §C.6); may be empty.
+             * @description Mobile number (String 32; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649435.html); may be empty.
              * @example 13800000000
              */
             mobile?: string;
             /**
-             * @description The user's role in the application (§C.6).
+             * @description The user's role in the application (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649435.html).
              * @example user
              * @enum {string}
              */
             role?: "user" | "admin";
             /**
-             * @description Name of the user's department (String 128; §C.7).
+             * @description Name of the user's department (String 128; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html).
              * @example 研发部
              */
             organizationName?: string;
@@ -302,26 +306,28 @@ export interface components {
              */
             userId?: string;
             /**
-             * @description Department code; equals `orgCode` of `authSync` (String 64; §C.6, §C.7).
+             * @description Department code; equals `orgCode` of `authSync` (String 64; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649435.html ; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649437.html).
              * @example 10000
              */
             organizationCode?: string;
             /**
-             * @description The tenant's name (`name` of `tenantSync`, String 255; §C.4).
+             * @description The tenant's name (`name` of `tenantSync`, String 255; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html).
              * @example huaiweitest
              */
             projectName?: string;
             /**
-             * @description The tenant ID; equals `tenantId` of `tenantSync` (String 64; §C.4).
+             * @description The tenant ID; equals `tenantId` of `tenantSync` (String 64; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html).
              * @example 34a59a26e6a24071a9cc7a0526440171
              */
             tenant: string;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * UserInfoError
          * @description A refused `userinfo` call: no, unknown or expired access token. Huawei documents `unauthorized`;
          *     `invalid_token` is RFC 6750 §3.1's code (UNCONFIRMED whether the auth centre uses it).
-         *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649145.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649145.html
          * @example {
          *       "error": "unauthorized",
          *       "error_description": "Full authentication is required to access this resource"
@@ -339,13 +345,15 @@ export interface components {
              * @example Full authentication is required to access this resource
              */
             error_description?: string;
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
     parameters: {
         /**
          * @description The tenant application's OAuth client ID: `clientId` of `applicationSync` (M, String 64;
-         *     license-kit-openapi.md §C.5, §C.9). Its character set is not documented (UNCONFIRMED); the pattern admits
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html ; https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0158.html). Its character set is not documented (UNCONFIRMED); the pattern admits
          *     any visible ASCII.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html
          * @example 0d6f3c5a1b8e4f2a9c7d
@@ -355,13 +363,13 @@ export interface components {
          * @description Where the auth centre sends the browser back with `code` and `state` (M): the callback URL registered for the
          *     application. kgkit sends `<SSO_PATH>/callback` of its own server (`SSO_CALLBACK_URL`). The length limit is
          *     not documented (UNCONFIRMED); 2048 is kgkit's.
-         *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html
          * @example https://www.isvwebsite.com/sso/callback
          */
         RedirectUri: string;
         /**
          * @description Always `code`: the authorization-code grant (M; RFC 6749 §4.1.1).
-         *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html
          * @example code
          */
         ResponseType: "code";
@@ -369,7 +377,7 @@ export interface components {
          * @description Requested scope (O); the documented and default value is `get_user_info`, which lets `userinfo` answer.
          *     Other scopes of OneAccess are not part of joint-operation login (UNCONFIRMED whether the tenant auth
          *     centre accepts them).
-         *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html
          * @example get_user_info
          */
         Scope: string;
@@ -378,7 +386,7 @@ export interface components {
          *     defence against cross-site request forgery. Huawei documents it as alphanumeric; the length limit is not
          *     documented (UNCONFIRMED), 128 is kgkit's. kgkit always sends one: 64 random hex digits, stored server-side,
          *     single use, valid for 10 minutes.
-         *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html
          * @example 9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a1c3e5b7d9f0a2c4e6b8d0f
          */
         State: string;
@@ -386,7 +394,7 @@ export interface components {
          * @description Where the auth centre sends the browser after signing the user out (O, URL-encoded in the query); without
          *     it, the auth centre's login page. Whether it must be registered for the application is not documented
          *     (UNCONFIRMED). Note the name: `redirect_url` here, `redirect_uri` on `authorize`.
-         *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649450.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649450.html
          * @example https://www.isvwebsite.com/
          */
         LogoutRedirectUrl: string;
@@ -402,7 +410,7 @@ export interface operations {
             query: {
                 /**
                  * @description The tenant application's OAuth client ID: `clientId` of `applicationSync` (M, String 64;
-                 *     license-kit-openapi.md §C.5, §C.9). Its character set is not documented (UNCONFIRMED); the pattern admits
+                 *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html ; https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0158.html). Its character set is not documented (UNCONFIRMED); the pattern admits
                  *     any visible ASCII.
                  *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html
                  * @example 0d6f3c5a1b8e4f2a9c7d
@@ -412,13 +420,13 @@ export interface operations {
                  * @description Where the auth centre sends the browser back with `code` and `state` (M): the callback URL registered for the
                  *     application. kgkit sends `<SSO_PATH>/callback` of its own server (`SSO_CALLBACK_URL`). The length limit is
                  *     not documented (UNCONFIRMED); 2048 is kgkit's.
-                 *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html)
+                 *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html
                  * @example https://www.isvwebsite.com/sso/callback
                  */
                 redirect_uri: components["parameters"]["RedirectUri"];
                 /**
                  * @description Always `code`: the authorization-code grant (M; RFC 6749 §4.1.1).
-                 *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html)
+                 *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html
                  * @example code
                  */
                 response_type: components["parameters"]["ResponseType"];
@@ -426,7 +434,7 @@ export interface operations {
                  * @description Requested scope (O); the documented and default value is `get_user_info`, which lets `userinfo` answer.
                  *     Other scopes of OneAccess are not part of joint-operation login (UNCONFIRMED whether the tenant auth
                  *     centre accepts them).
-                 *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html)
+                 *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html
                  * @example get_user_info
                  */
                 scope?: components["parameters"]["Scope"];
@@ -435,7 +443,7 @@ export interface operations {
                  *     defence against cross-site request forgery. Huawei documents it as alphanumeric; the length limit is not
                  *     documented (UNCONFIRMED), 128 is kgkit's. kgkit always sends one: 64 random hex digits, stored server-side,
                  *     single use, valid for 10 minutes.
-                 *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html)
+                 *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html
                  * @example 9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a1c3e5b7d9f0a2c4e6b8d0f
                  */
                 state?: components["parameters"]["State"];
@@ -534,7 +542,7 @@ export interface operations {
                  * @description Where the auth centre sends the browser after signing the user out (O, URL-encoded in the query); without
                  *     it, the auth centre's login page. Whether it must be registered for the application is not documented
                  *     (UNCONFIRMED). Note the name: `redirect_url` here, `redirect_uri` on `authorize`.
-                 *     Source: license-kit-openapi.md §C.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649450.html)
+                 *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649450.html
                  * @example https://www.isvwebsite.com/
                  */
                 redirect_url?: components["parameters"]["LogoutRedirectUrl"];

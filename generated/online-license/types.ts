@@ -32,7 +32,7 @@ export interface components {
          * OrderId
          * @description KooGallery order ID (String 64). The pattern is kgkit's, not Huawei's: permissive (every documented
          *     ID and debug mock order such as `MOCKPERIODYEARNEW` matches) but safe to log and store.
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example CS2211181819B4LVS
          */
         OrderId: string;
@@ -40,41 +40,42 @@ export interface components {
          * OrderLineId
          * @description KooGallery order line ID (String 64), in practice `<orderId>-000001`. The pattern is kgkit's, not
          *     Huawei's (see `OrderId`).
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example CS2211181819B4LVS-000001
          */
         OrderLineId: string;
         /**
          * BusinessId
          * @description KooGallery business ID (String 64), **different on every call**, retries included: never an idempotency
-         *     key. The first one seen for an order becomes the instance ID (DECISIONS 14). The pattern is kgkit's.
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     key. The first one seen for an order becomes the instance ID (docs/decisions.md#14). The pattern is kgkit's.
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example 87b94795-0603-4e24-8ae5-69420d60e3c8
          */
         BusinessId: string;
         /**
          * TestFlag
-         * @description Debug flag (`testFlag`, O, String 2). `"1"` marks a debug call; a production call carries `"0"` or no
-         *     `testFlag` at all. A debug call must be repeatable and idempotent like any other (DECISIONS 7); Huawei's
-         *     sample answers it without business side effects.
+         * @description Debug flag (`testFlag`, O, String 2). `"1"` marks a debug call (应用接入调试 in Seller Console, and the
+         *     probing (拨测) re-runs of saved debug cases); a production call carries `"0"` or no `testFlag` at all: kgkit
+         *     treats `"1"` as debug and anything else as production (docs/decisions.md#7). A debug call must be repeatable
+         *     and idempotent like any other; Huawei's sample answers it without business side effects.
          *     CONFLICT on the non-debug value: older pages "0 = non-debug, default 0", current (2025) pages
-         *     "non-debug requests do not carry the parameter" → accept `"0"` or absence (saas-v2.md §3).
+         *     "non-debug requests do not carry the parameter" → accept `"0"` or absence
+         *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          * @example 1
-         * @enum {string}
          */
-        TestFlag: "0" | "1";
+        TestFlag: string;
         /**
          * NewInstanceRequest
          * @description Create an instance (创建实例), `activity=newInstance`: the buyer paid for an online-open License product and
          *     the seller creates the License instance. The body carries only order IDs: the seller calls Query Order
-         *     (license-kit-openapi.md D.2) for the details. kgkit runs the same instance lifecycle as SaaS V2.0, on the
-         *     same instances: if provisioning is slow it answers `000004` at once with the instance ID (DECISIONS 15).
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html) for the details. kgkit runs the same instance lifecycle as SaaS V2.0, on the
+         *     same instances: if provisioning is slow it answers `000004` at once with the instance ID (docs/decisions.md#15).
          *     KooGallery retries every 2 minutes for 2 hours; unresolved after 3 hours the order fails and is unsubscribed.
          *
-         *     Idempotency (B.2; DECISIONS 14): the same (`orderId`, `orderLineId`) returns the same `instanceId` and creates
+         *     Idempotency (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649282.html; docs/decisions.md#14): the same (`orderId`, `orderLineId`) returns the same `instanceId` and creates
          *     no new License instance. `businessId` changes on every call; the first one becomes the `instanceId`.
-         *     Source: license-kit-openapi.md B.4 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html
          */
         NewInstanceRequest: {
             /**
@@ -94,12 +95,12 @@ export interface components {
             orderLineId: components["schemas"]["OrderLineId"];
             /**
              * @description KooGallery business ID (M, String 64), different on every call including retries; Huawei recommends the
-             *     first one as the instance ID (DECISIONS 14).
+             *     first one as the instance ID (docs/decisions.md#14).
              * @example 87b94795-0603-4e24-8ae5-69420d60e3c8
              */
             businessId: components["schemas"]["BusinessId"];
             /**
-             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (DECISIONS 7).
+             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (docs/decisions.md#7).
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -107,8 +108,8 @@ export interface components {
         /**
          * RefreshScene
          * @description Why the License instance is updated (`scene`, M, String 64). Only these three values: unlike SaaS V2.0 this
-         *     guide has no `RENEWAL_CHANGE` (B.1), so kgkit answers it `000002`.
-         *     Source: license-kit-openapi.md B.5 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649252.html)
+         *     guide has no `RENEWAL_CHANGE` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649282.html), so kgkit answers it `000002`.
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649252.html
          * @example RENEWAL
          * @enum {string}
          */
@@ -116,10 +117,11 @@ export interface components {
         /**
          * InstanceId
          * @description Instance ID (String 64), generated by the seller and globally unique; KooGallery sends it back in every
-         *     later call about the instance. kgkit uses the `businessId` of the first `newInstance` call of the order
-         *     (or a fresh UUID) (DECISIONS 14). The pattern is kgkit's, not Huawei's; it can never contain a comma,
-         *     because `queryInstance` sends a comma-separated list of instance IDs.
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     later call about the instance. kgkit uses the `businessId` of the first `newInstance` call of the order when
+         *     it can be one, a fresh UUID otherwise (docs/decisions.md#14, #18). The pattern is kgkit's, not Huawei's
+         *     (`x-kgkit-strict`): it can never contain a comma, because `queryInstance` sends a comma-separated list of
+         *     instance IDs.
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example 10e758d0-31ad-4c4b-8f1b-81d03469a10e
          */
         InstanceId: string;
@@ -128,15 +130,15 @@ export interface components {
          * @description KooGallery product ID (String 64). It changes with the billing specification: `refreshInstance` sends
          *     the new one when the period type changes (monthly → yearly, for example). The pattern is kgkit's, not
          *     Huawei's (see `OrderId`).
-         *     Source: saas-v2.md §3.3 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html.
          * @example OFFI461867333479178240
          */
         ProductId: string;
         /**
          * ExpireTime
-         * @description Expiry time in UTC: `yyyyMMddHHmmss` (14 digits) or `yyyyMMddHHmmssSSS` (17 digits) (DECISIONS 8).
+         * @description Expiry time in UTC: `yyyyMMddHHmmss` (14 digits) or `yyyyMMddHHmmssSSS` (17 digits) (docs/decisions.md#8).
          *     CONFLICT: the tables document `yyyyMMddHHmmss`, but the documented example is `20221124023618256`
-         *     (17 digits, with milliseconds) → both are accepted (saas-v2.md §3.3).
+         *     (17 digits, with milliseconds) → both are accepted (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html
          * @example 20221124023618256
          */
@@ -145,10 +147,10 @@ export interface components {
          * RefreshInstanceRequest
          * @description Update a License instance (更新实例), `activity=refreshInstance`: after a trial-to-formal conversion, a
          *     renewal or a renewal cancellation of a yearly/monthly product, set the new expiry. KooGallery retries for
-         *     2 hours, then waits for a manual restart (B.2). An instance with an expiry counts as periodic for
+         *     2 hours, then waits for a manual restart (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649282.html). An instance with an expiry counts as periodic for
          *     `getLicenseAsync` (see there).
-         *     Idempotency (DECISIONS 14): key (`instanceId`, `orderId`, `scene`); a repeat answers `000000` and changes nothing.
-         *     Source: license-kit-openapi.md B.5 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649252.html)
+         *     Idempotency (docs/decisions.md#14): key (`instanceId`, `orderId`, `scene`); a repeat answers `000000` and changes nothing.
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649252.html
          */
         RefreshInstanceRequest: {
             /**
@@ -183,13 +185,13 @@ export interface components {
              */
             productId?: components["schemas"]["ProductId"];
             /**
-             * @description New expiry, UTC (M, String 20): 14 or 17 digits (DECISIONS 8; CONFLICT between the documented
+             * @description New expiry, UTC (M, String 20): 14 or 17 digits (docs/decisions.md#8; CONFLICT between the documented
              *     `yyyyMMddHHmmss` and the 17-digit example `20221124023618256`).
              * @example 20221124023618256
              */
             expireTime: components["schemas"]["ExpireTime"];
             /**
-             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (DECISIONS 7).
+             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (docs/decisions.md#7).
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -197,8 +199,8 @@ export interface components {
         /**
          * InstanceStatus
          * @description Target status of `updateInstanceStatus` (String 32). V1.0 used `instanceStatus` = `FREEZE`/`NORMAL`
-         *     and `expireInstance` instead. Sources: saas-v2.md §3.4
-         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649430.html); license-kit-openapi.md B.6.
+         *     and `expireInstance` instead. Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649430.html
+         *     ; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649253.html (online License).
          * @example FREEZE
          * @enum {string}
          */
@@ -207,9 +209,9 @@ export interface components {
          * UpdateInstanceStatusRequest
          * @description Update the status of a License instance (更新实例状态), `activity=updateInstanceStatus`: freeze it on expiry,
          *     unfreeze it after a renewal. The seller keeps a freeze period of 15 days and the buyer's data during it.
-         *     KooGallery retries for 2 hours (B.2).
-         *     Idempotency (DECISIONS 14): key (`instanceId`, `status`); a repeat answers `000000`.
-         *     Source: license-kit-openapi.md B.6 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649253.html)
+         *     KooGallery retries for 2 hours (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649282.html).
+         *     Idempotency (docs/decisions.md#14): key (`instanceId`, `status`); a repeat answers `000000`.
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649253.html
          */
         UpdateInstanceStatusRequest: {
             /**
@@ -228,7 +230,7 @@ export interface components {
              */
             status: components["schemas"]["InstanceStatus"];
             /**
-             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (DECISIONS 7).
+             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (docs/decisions.md#7).
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -237,9 +239,9 @@ export interface components {
          * ReleaseInstanceRequest
          * @description Release a License instance (释放实例), `activity=releaseInstance`: the instance expired and its retention
          *     period is over, or it was unsubscribed.
-         *     Idempotency (DECISIONS 14): key `instanceId`; releasing an instance already released answers `000000`.
-         *     Source: license-kit-openapi.md B.6 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649253.html ;
-         *     https://www.huaweicloud.com/guide/productsdesc-bms_31e68ffb413e4809121141367f69d41asupport0)
+         *     Idempotency (docs/decisions.md#14): key `instanceId`; releasing an instance already released answers `000000`.
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649253.html ;
+         *     https://www.huaweicloud.com/guide/productsdesc-bms_31e68ffb413e4809121141367f69d41asupport0
          */
         ReleaseInstanceRequest: {
             /**
@@ -263,7 +265,7 @@ export interface components {
              */
             orderLineId?: components["schemas"]["OrderLineId"];
             /**
-             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (DECISIONS 7).
+             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (docs/decisions.md#7).
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -276,7 +278,7 @@ export interface components {
          *     `yyyy-MM-dd HH:mm:ss` with a `T` or a blank between date and time, optional milliseconds, and an optional
          *     zone (`z`, `Z`, `UTC`, `GMT`, or an offset such as `+08:00`), with or without a blank before it. Without a
          *     zone, or with `z`, the time is UTC as the table says. A value that is no real date (31 February) gets `000002`.
-         *     Source: license-kit-openapi.md B.7 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html
          * @example 2023-10-27 10:30:15 z
          */
         LicenseTime: string;
@@ -284,10 +286,10 @@ export interface components {
          * EventId
          * @description KooGallery business serial number of a License application (`eventId`, String 64). Together with the device
          *     fingerprint it identifies "the same application" when the marketplace resends it, and it is the
-         *     `{event_id}` of the upload call that hands the License back (license-kit-openapi.md D.3). The pattern is
+         *     `{event_id}` of the upload call that hands the License back (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649351.html). The pattern is
          *     kgkit's, not Huawei's (the documented example is masked, `8****e5694*****c8`): the permissive ID pattern of
          *     the other IDs, which also keeps the value safe in a URL path.
-         *     Source: license-kit-openapi.md B.7 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html
          * @example 8c2f1e5694d04b7fa1c3e9d2b6a4f0c8
          */
         EventId: string;
@@ -295,11 +297,11 @@ export interface components {
          * GetLicenseAsyncRequest
          * @description Apply for a License (异步申请License), `activity=getLicenseAsync`: the buyer applied for a License of an
          *     instance in the marketplace, which asks the seller to generate it. The seller then hands the License back
-         *     with the Open API `POST …/v1/market-event/{event_id}/file` (license-kit-openapi.md D.3), `event_id` =
+         *     with the Open API `POST …/v1/market-event/{event_id}/file` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649351.html), `event_id` =
          *     `eventId`. Whether the answer may carry the License itself is UNCONFIRMED (the rest of Huawei's table was
          *     not retrieved), so kgkit's answer carries only `resultCode` and `resultMsg`.
          *
-         *     What kgkit does (B.7, B.8; kgkit's decisions where Huawei is silent):
+         *     What kgkit does (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html ; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html; kgkit's decisions where Huawei is silent):
          *     - an instance that does not exist, failed, or was released answers `000003`;
          *     - `000902` when `expireTime` is missing for a periodic product. kgkit cannot tell a periodic product without
          *       Query Order (UNCONFIRMED); it counts an instance as periodic once `refreshInstance` gave it an expiry;
@@ -310,7 +312,7 @@ export interface components {
          *     - `000002` also for an `expireTime` that is not after `effectiveTime`;
          *     - otherwise the License is issued and recorded with the request, to be uploaded (`000000`).
          *
-         *     Idempotency (B.2; DECISIONS 14): key (`eventId`, `deviceFingerprint`). A resend of the same application
+         *     Idempotency (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649282.html; docs/decisions.md#14): key (`eventId`, `deviceFingerprint`). A resend of the same application
          *     gets the same License (nothing new is issued) and answers `000000` again.
          *
          *     **kgkit's default License** is a compact JWS (RFC 7515, `alg` `EdDSA`, RFC 8037) signed with the seller's
@@ -321,7 +323,7 @@ export interface components {
          *     the Ed25519 signature over the ASCII text before the second dot with the seller's public key (any JOSE
          *     library does it), then checks that `deviceFingerprint` is the device's own and that now lies between
          *     `effectiveTime` and `expireTime`.
-         *     Source: license-kit-openapi.md B.7 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html
          */
         GetLicenseAsyncRequest: {
             /**
@@ -352,13 +354,13 @@ export interface components {
             eventId: components["schemas"]["EventId"];
             /**
              * @description Device fingerprint or hardware ID (O, String 1024), when the License binds to hardware. Opaque to kgkit
-             *     (Huawei's client SDK builds it as `MAC|diskSerial|boardSerial|cpuSerial`, license-kit-openapi.md D.5).
+             *     (Huawei's client SDK builds it as `MAC|diskSerial|boardSerial|cpuSerial`, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002290055385.html).
              *     An empty string counts as absent (kgkit's choice: `000903` is a clearer answer than `000002`).
              * @example 00-1A-2B-3C-4D-5E|S4EWNX0R123456|PF2ZK0AB|BFEBFBFF000906EA
              */
             deviceFingerprint?: string;
             /**
-             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (DECISIONS 7).
+             * @description Debug flag (O, String 2); `"1"` = debug call, `"0"` (the documented default) or absent = real call (docs/decisions.md#7).
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -366,22 +368,25 @@ export interface components {
         /**
          * ProductionRequest
          * @description Body of a call to the online-open License production interface: one JSON object whose `activity` selects
-         *     the scenario; every value is a JSON string (license-kit-openapi.md B.4-B.7). kgkit answers a body that
-         *     matches none of these schemas (unknown `activity` such as `queryInstance`, missing or malformed field,
-         *     unknown field) with `000002`.
+         *     the scenario; every value is a JSON string (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649252.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649253.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html). kgkit answers a body that
+         *     matches none of these schemas (unknown `activity` such as `queryInstance`, missing or malformed field)
+         *     with `000002`; an unknown field only at kgkit's strict level (docs/decisions.md#16).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649282.html
          */
         ProductionRequest: components["schemas"]["NewInstanceRequest"] | components["schemas"]["RefreshInstanceRequest"] | components["schemas"]["UpdateInstanceStatusRequest"] | components["schemas"]["ReleaseInstanceRequest"] | components["schemas"]["GetLicenseAsyncRequest"];
         /**
          * ResultCode
-         * @description The one registry of result codes (DECISIONS 13), grouped by family. Every answer that carries a code
+         * @description The one registry of result codes (docs/decisions.md#13), grouped by family. Every answer that carries a code
          *     (`resultCode`, or `error_code` on most Open APIs) narrows this schema to the codes it may carry (`allOf` this
          *     schema + `enum`); each code lists, in `x-returned-by`, the handlers (activities or operations) of each family
          *     whose answers declare it, kept by `scripts/lint.ts`.
          *
          *     Groups:
          *     - **Production interfaces** (生产接口, marketplace → seller), a 6-digit JSON string always sent with HTTP 200
-         *       (DECISIONS 6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
+         *       (docs/decisions.md#6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
          *       `getLicenseAsync` refusals. The EU guide and the V1 intl-EN page list only `000000`–`000005` and `000100`.
          *     - **Open APIs** (开放接口, seller → marketplace; `openapi/marketplace/`): `MKT.*` (order query, usage push),
          *       `CBC.*` and `9138xxxx` (string/file upload), `9202xxxx` and `950000xx` (License-code APIs).
@@ -404,22 +409,22 @@ export interface components {
         /**
          * ResultMessage
          * @description Free-text result message (`resultMsg`, O, String 255). Never carries stack traces or other internals
-         *     (DECISIONS 6). Source: saas-v2.md §3 common response
+         *     (docs/decisions.md#6). Source: the common response of https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
          * @example success
          */
         ResultMessage: string;
         /**
          * NewInstanceResponse
-         * @description Answer to `newInstance`: either accepted, with the instance ID, or refused, without one. `000000` = created
-         *     synchronously; `000004` = being created asynchronously (B.4). The same order line always gets the same
-         *     `instanceId` (DECISIONS 14).
-         *     Source: license-kit-openapi.md B.4, B.8 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html)
+         * @description Answer to `newInstance`: either accepted, with the instance ID, or refused (kgkit sends no instance ID then). `000000` = created
+         *     synchronously; `000004` = being created asynchronously (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html). The same order line always gets the same
+         *     `instanceId` (docs/decisions.md#14).
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html
          */
         NewInstanceResponse: {
             /**
              * @description `000000`: the instance is ready; `000004`: it is being created asynchronously and the platform checks
-             *     again later (B.4; DECISIONS 15).
+             *     again later (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html; docs/decisions.md#15).
              * @example 000000
              * @enum {unknown}
              */
@@ -431,13 +436,13 @@ export interface components {
             resultMsg?: components["schemas"]["ResultMessage"];
             /**
              * @description Seller's globally unique instance ID (M, String 64): the `businessId` of the first call for this order
-             *     line, always the same for the same (`orderId`, `orderLineId`) (DECISIONS 14).
+             *     line, always the same for the same (`orderId`, `orderLineId`) (docs/decisions.md#14).
              * @example 87b94795-0603-4e24-8ae5-69420d60e3c8
              */
             instanceId: components["schemas"]["InstanceId"];
         } | {
             /**
-             * @description `000100`: no instance resource available, the only create refusal this guide documents (B.8);
+             * @description `000100`: no instance resource available, the only create refusal this guide documents (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html);
              *     `000001`, `000002`, `000005`: the common failures. The SaaS-only refusals `000101`-`000107` do not
              *     exist here: a provisioner refusing with one of them is answered `000005` with its reason (kgkit's
              *     decision). Not `000003`: no instance exists yet.
@@ -450,16 +455,24 @@ export interface components {
              * @example No instance resource can be allocated.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+            /**
+             * @description Huawei's answer table marks `instanceId` M (String 64) without saying a refusal leaves it out, so a
+             *     refusal may carry one (Spring's default JSON writes it as `null`, which counts as absent,
+             *     docs/decisions.md#16). kgkit sends none: no instance was created.
+             *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649251.html
+             * @example 03pf80c2bae96vc49b80b917bea776d7
+             */
+            instanceId?: components["schemas"]["InstanceId"];
         };
         /**
          * RefreshInstanceResponse
          * @description Answer to `refreshInstance` (`resultCode` M String 6, `resultMsg` O String 255).
-         *     Source: license-kit-openapi.md B.5, B.8 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649252.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649252.html
          */
         RefreshInstanceResponse: {
             /**
              * @description `000000`: the expiry is updated, or the same (`instanceId`, `orderId`, `scene`) was already applied;
-             *     `000003`: instance ID does not exist (B.8); `000004`: still being applied (KooGallery counts it as a
+             *     `000003`: instance ID does not exist (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html); `000004`: still being applied (KooGallery counts it as a
              *     failure and retries); `000001`, `000002`, `000005`: the common failures.
              * @example 000000
              * @enum {unknown}
@@ -474,12 +487,12 @@ export interface components {
         /**
          * UpdateInstanceStatusResponse
          * @description Answer to `updateInstanceStatus` (`resultCode` M String 6, `resultMsg` O String 255).
-         *     Source: license-kit-openapi.md B.6, B.8 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649253.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649253.html
          */
         UpdateInstanceStatusResponse: {
             /**
              * @description `000000`: the instance has the requested status, now or already; `000003`: instance ID does not exist
-             *     (B.8); `000004`: still being applied (KooGallery counts it as a failure and retries); `000001`, `000002`,
+             *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html); `000004`: still being applied (KooGallery counts it as a failure and retries); `000001`, `000002`,
              *     `000005`: the common failures.
              * @example 000000
              * @enum {unknown}
@@ -494,11 +507,11 @@ export interface components {
         /**
          * ReleaseInstanceResponse
          * @description Answer to `releaseInstance` (`resultCode` M String 6, `resultMsg` O String 255).
-         *     Source: license-kit-openapi.md B.6, B.8 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649253.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649253.html
          */
         ReleaseInstanceResponse: {
             /**
-             * @description `000000`: the instance is released, now or already; `000003`: the instance was never known (B.8);
+             * @description `000000`: the instance is released, now or already; `000003`: the instance was never known (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html);
              *     `000004`: release still running (KooGallery counts it as a failure and retries); `000001`, `000002`,
              *     `000005`: the common failures.
              * @example 000000
@@ -515,10 +528,10 @@ export interface components {
          * GetLicenseAsyncResponse
          * @description Answer to `getLicenseAsync` (`resultCode` M String 6, `resultMsg` O String 255). Huawei documents `000000`
          *     (handled synchronously) and `000004` (handled asynchronously); kgkit issues the License before it answers,
-         *     so it answers `000000` and never `000004`. The License itself travels by the upload API (D.3), not here
+         *     so it answers `000000` and never `000004`. The License itself travels by the upload API (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649351.html), not here
          *     (UNCONFIRMED whether the answer may carry it).
-         *     Source: license-kit-openapi.md B.7, B.8 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html ;
-         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html
          */
         GetLicenseAsyncResponse: {
             /**
@@ -526,7 +539,7 @@ export interface components {
              *     for upload; `000003`: the instance does not exist; `000900`: the current order's License quota is used
              *     up; `000901`: apply within the current order's validity window; `000902`: a periodic License needs
              *     `expireTime`; `000903`: a device fingerprint is required; `000001`, `000002`, `000005`: the common
-             *     failures (B.8).
+             *     failures (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html).
              * @example 000000
              * @enum {unknown}
              */
@@ -541,14 +554,14 @@ export interface components {
          * ResultResponse
          * @description Answer to a call that cannot be attributed to an activity (`queryInstance` and `upgradeInstance` included:
          *     not documented for this guide), or that fails the signature check before its activity is looked at: only
-         *     the common failure codes. Always HTTP 200 (DECISIONS 6).
-         *     Source: license-kit-openapi.md B.1, B.8 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html)
+         *     the common failure codes. Always HTTP 200 (docs/decisions.md#6).
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html
          */
         ResultResponse: {
             /**
              * @description `000001`: signature missing or wrong (for example made with another interface's key), or nonce replayed;
              *     `000002`: timestamp missing or stale, nonce missing, body not JSON or too large, unknown `activity`
-             *     (DECISIONS 5, 6); `000005`: unexpected error before the call reached an activity.
+             *     (docs/decisions.md#5, #6); `000005`: unexpected error before the call reached an activity.
              * @example 000001
              * @enum {unknown}
              */
@@ -561,10 +574,10 @@ export interface components {
         };
         /**
          * ProductionResponse
-         * @description Answer to any call of the online-open License production interface, always HTTP 200 (DECISIONS 6): the
+         * @description Answer to any call of the online-open License production interface, always HTTP 200 (docs/decisions.md#6): the
          *     response of the call's `activity`, or `ResultResponse` when the call cannot be attributed to an activity or
          *     fails the signature check. `anyOf`, not `oneOf`: the shapes overlap (`{"resultCode":"000000"}` answers
-         *     several activities). A timeout (5 s) or a failure code counts as a failure and is retried (B.2).
+         *     several activities). A timeout (5 s) or a failure code counts as a failure and is retried (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649282.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html
          */
         ProductionResponse: components["schemas"]["NewInstanceResponse"] | components["schemas"]["RefreshInstanceResponse"] | components["schemas"]["UpdateInstanceStatusResponse"] | components["schemas"]["ReleaseInstanceResponse"] | components["schemas"]["GetLicenseAsyncResponse"] | components["schemas"]["ResultResponse"];
@@ -576,23 +589,23 @@ export interface components {
          *     Console > 应用工具 > 密钥管理, the key bound to the basic interfaces). Every call carries it; the seller must
          *     verify it before doing anything else. The same scheme signs the License and `orderNotify` families.
          *
-         *     **Algorithm** (saas-v2.md §1.1, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
+         *     **Algorithm** (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
          *     every string UTF-8; HMAC key = the access key string's UTF-8 bytes):
          *
          *     1. `payload` = the JSON body re-serialised with null-valued top-level keys dropped, top-level keys sorted
-         *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (DECISIONS 2).
+         *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (docs/decisions.md#2).
          *     2. `inner = lowercase(hex(HMAC-SHA256(accessKey, payload)))`
          *     3. `canonicalRequest = accessKey + nonce + timestamp + inner` (the `nonce` and `timestamp` query values)
          *     4. `signature = hex(HMAC-SHA256(accessKey, canonicalRequest))`: 64 hex digits.
          *
-         *     **Verification by kgkit** (DECISIONS 1-6):
+         *     **Verification by kgkit** (docs/decisions.md#1–#6):
          *
          *     - Accepts a signature computed over the canonical `payload` **or** over the raw body bytes: the platform's
-         *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (DECISIONS 2).
+         *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (docs/decisions.md#2).
          *     - Emits upper-case hex (as every documented example does) and compares case-insensitively, in constant
-         *       time (DECISIONS 3; the sample uses `equalsIgnoreCase`).
+         *       time (docs/decisions.md#3; the sample uses `equalsIgnoreCase`).
          *     - Checks `timestamp` within a 60 s window and refuses a replayed `nonce` (see those parameters).
-         *     - Failure is answered with HTTP 200 and a `resultCode` (DECISIONS 5, 6): missing or wrong `signature`, or a
+         *     - Failure is answered with HTTP 200 and a `resultCode` (docs/decisions.md#5, #6): missing or wrong `signature`, or a
          *       replayed `nonce` → `000001`; missing or stale `timestamp`, missing `nonce` → `000002`. `required: true`
          *       here describes what KooGallery always sends; kgkit never answers a missing parameter with HTTP 4xx.
          *     - Order of the checks: body size (`000002`) → `timestamp` and `nonce` present and fresh (`000002`) →
@@ -617,10 +630,10 @@ export interface components {
          *
          *     kgkit refuses the call with `000002` (HTTP 200) when the timestamp is missing or when
          *     `|now − timestamp| > 60 s` (the tolerance is configurable). Huawei's sample only checks
-         *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (DECISIONS 1, 5).
+         *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (docs/decisions.md#1, #5).
          *
          *     CONFLICT: the intl pages say "seconds"; the CN V2.0 page says milliseconds, every example has 13 digits
-         *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (saas-v2.md §1.1).
+         *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
          *
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
          *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -634,9 +647,9 @@ export interface components {
          *     the production interface.
          *
          *     kgkit remembers every nonce for at least twice the timestamp window (2 × 60 s) in storage shared by all
-         *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; DECISIONS 4, 5).
+         *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; docs/decisions.md#4, #5).
          *     Huawei only says the seller "may cache it to defend against replay"; no retention is specified
-         *     (UNCONFIRMED, saas-v2.md §1.1).
+         *     (UNCONFIRMED, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
          *
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
          *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -650,7 +663,7 @@ export interface components {
          * @description Response signature: `sign_type="HMAC-SHA256", signature="<Base64 of HMAC-SHA256(accessKey, exact response
          *     body bytes)>"`, both values in double quotes, exactly in this format. Required by V1.0 and Kit V1; kgkit
          *     also emits it on V2.0 answers (configurable), which is harmless: whether KooGallery checks it in V2.0 is
-         *     UNCONFIRMED (saas-v2.md §1.4; DECISIONS 10).
+         *     UNCONFIRMED (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html; docs/decisions.md#10).
          *     Sources: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html
          * @example sign_type="HMAC-SHA256", signature="9Pk2fH0zUe4mQ3vX1bR8sT6yW5aC7dE0gJ2kL4nO6qI="
@@ -669,23 +682,23 @@ export interface operations {
                  *     Console > 应用工具 > 密钥管理, the key bound to the basic interfaces). Every call carries it; the seller must
                  *     verify it before doing anything else. The same scheme signs the License and `orderNotify` families.
                  *
-                 *     **Algorithm** (saas-v2.md §1.1, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
+                 *     **Algorithm** (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
                  *     every string UTF-8; HMAC key = the access key string's UTF-8 bytes):
                  *
                  *     1. `payload` = the JSON body re-serialised with null-valued top-level keys dropped, top-level keys sorted
-                 *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (DECISIONS 2).
+                 *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (docs/decisions.md#2).
                  *     2. `inner = lowercase(hex(HMAC-SHA256(accessKey, payload)))`
                  *     3. `canonicalRequest = accessKey + nonce + timestamp + inner` (the `nonce` and `timestamp` query values)
                  *     4. `signature = hex(HMAC-SHA256(accessKey, canonicalRequest))`: 64 hex digits.
                  *
-                 *     **Verification by kgkit** (DECISIONS 1-6):
+                 *     **Verification by kgkit** (docs/decisions.md#1–#6):
                  *
                  *     - Accepts a signature computed over the canonical `payload` **or** over the raw body bytes: the platform's
-                 *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (DECISIONS 2).
+                 *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (docs/decisions.md#2).
                  *     - Emits upper-case hex (as every documented example does) and compares case-insensitively, in constant
-                 *       time (DECISIONS 3; the sample uses `equalsIgnoreCase`).
+                 *       time (docs/decisions.md#3; the sample uses `equalsIgnoreCase`).
                  *     - Checks `timestamp` within a 60 s window and refuses a replayed `nonce` (see those parameters).
-                 *     - Failure is answered with HTTP 200 and a `resultCode` (DECISIONS 5, 6): missing or wrong `signature`, or a
+                 *     - Failure is answered with HTTP 200 and a `resultCode` (docs/decisions.md#5, #6): missing or wrong `signature`, or a
                  *       replayed `nonce` → `000001`; missing or stale `timestamp`, missing `nonce` → `000002`. `required: true`
                  *       here describes what KooGallery always sends; kgkit never answers a missing parameter with HTTP 4xx.
                  *     - Order of the checks: body size (`000002`) → `timestamp` and `nonce` present and fresh (`000002`) →
@@ -710,10 +723,10 @@ export interface operations {
                  *
                  *     kgkit refuses the call with `000002` (HTTP 200) when the timestamp is missing or when
                  *     `|now − timestamp| > 60 s` (the tolerance is configurable). Huawei's sample only checks
-                 *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (DECISIONS 1, 5).
+                 *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (docs/decisions.md#1, #5).
                  *
                  *     CONFLICT: the intl pages say "seconds"; the CN V2.0 page says milliseconds, every example has 13 digits
-                 *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (saas-v2.md §1.1).
+                 *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
                  *
                  *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
                  *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -727,9 +740,9 @@ export interface operations {
                  *     the production interface.
                  *
                  *     kgkit remembers every nonce for at least twice the timestamp window (2 × 60 s) in storage shared by all
-                 *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; DECISIONS 4, 5).
+                 *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; docs/decisions.md#4, #5).
                  *     Huawei only says the seller "may cache it to defend against replay"; no retention is specified
-                 *     (UNCONFIRMED, saas-v2.md §1.1).
+                 *     (UNCONFIRMED, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
                  *
                  *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
                  *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -749,7 +762,7 @@ export interface operations {
         };
         responses: {
             /**
-             * @description Every answer, success or failure (DECISIONS 6): the response schema of the call's `activity`, or
+             * @description Every answer, success or failure (docs/decisions.md#6): the response schema of the call's `activity`, or
              *     `ResultResponse`. The examples named after an activity are that activity's success answer (a mock
              *     picks one with `Prefer: example=<activity>`); the others are failures.
              */

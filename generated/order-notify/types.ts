@@ -32,7 +32,7 @@ export interface components {
          * OrderId
          * @description KooGallery order ID (String 64). The pattern is kgkit's, not Huawei's: permissive (every documented
          *     ID and debug mock order such as `MOCKPERIODYEARNEW` matches) but safe to log and store.
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example CS2211181819B4LVS
          */
         OrderId: string;
@@ -40,31 +40,32 @@ export interface components {
          * OrderLineId
          * @description KooGallery order line ID (String 64), in practice `<orderId>-000001`. The pattern is kgkit's, not
          *     Huawei's (see `OrderId`).
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example CS2211181819B4LVS-000001
          */
         OrderLineId: string;
         /**
          * TestFlag
-         * @description Debug flag (`testFlag`, O, String 2). `"1"` marks a debug call; a production call carries `"0"` or no
-         *     `testFlag` at all. A debug call must be repeatable and idempotent like any other (DECISIONS 7); Huawei's
-         *     sample answers it without business side effects.
+         * @description Debug flag (`testFlag`, O, String 2). `"1"` marks a debug call (应用接入调试 in Seller Console, and the
+         *     probing (拨测) re-runs of saved debug cases); a production call carries `"0"` or no `testFlag` at all: kgkit
+         *     treats `"1"` as debug and anything else as production (docs/decisions.md#7). A debug call must be repeatable
+         *     and idempotent like any other; Huawei's sample answers it without business side effects.
          *     CONFLICT on the non-debug value: older pages "0 = non-debug, default 0", current (2025) pages
-         *     "non-debug requests do not carry the parameter" → accept `"0"` or absence (saas-v2.md §3).
+         *     "non-debug requests do not carry the parameter" → accept `"0"` or absence
+         *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          * @example 1
-         * @enum {string}
          */
-        TestFlag: "0" | "1";
+        TestFlag: string;
         /**
          * OrderNotifyRequest
          * @description Order notification (订单通知), `activity=orderNotify`: the buyer paid an order; the seller fetches its details
-         *     with Query Order (license-kit-openapi.md D.2). KooGallery retries for 3 hours.
-         *     Idempotency (DECISIONS 14; not spelled out by Huawei): key (`orderId`, `orderLineId`); a resend answers
+         *     with Query Order (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html). KooGallery retries for 3 hours.
+         *     Idempotency (docs/decisions.md#14; not spelled out by Huawei): key (`orderId`, `orderLineId`); a resend answers
          *     `000000` again. kgkit keeps each notification, with when it was first and last seen and how often, for
          *     the order details to be fetched.
-         *     Unlike the other families, `testFlag` is **mandatory** here (§E).
-         *     Source: license-kit-openapi.md §E (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html)
+         *     Unlike the other families, `testFlag` is **mandatory** here (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html).
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html
          */
         OrderNotifyRequest: {
             /**
@@ -85,7 +86,7 @@ export interface components {
             /**
              * @description Debug flag (**M**, String 2): `"1"` = debug call, `"0"` = real call. The table marks it mandatory and
              *     also names `"0"` the default; kgkit follows the M flag and answers a notification without it `000002`
-             *     (DECISIONS 7 allows absence for the other families only).
+             *     (docs/decisions.md#7 allows absence for the other families only).
              * @example 1
              */
             testFlag: components["schemas"]["TestFlag"];
@@ -100,14 +101,14 @@ export interface components {
         ProductionRequest: components["schemas"]["OrderNotifyRequest"];
         /**
          * ResultCode
-         * @description The one registry of result codes (DECISIONS 13), grouped by family. Every answer that carries a code
+         * @description The one registry of result codes (docs/decisions.md#13), grouped by family. Every answer that carries a code
          *     (`resultCode`, or `error_code` on most Open APIs) narrows this schema to the codes it may carry (`allOf` this
          *     schema + `enum`); each code lists, in `x-returned-by`, the handlers (activities or operations) of each family
          *     whose answers declare it, kept by `scripts/lint.ts`.
          *
          *     Groups:
          *     - **Production interfaces** (生产接口, marketplace → seller), a 6-digit JSON string always sent with HTTP 200
-         *       (DECISIONS 6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
+         *       (docs/decisions.md#6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
          *       `getLicenseAsync` refusals. The EU guide and the V1 intl-EN page list only `000000`–`000005` and `000100`.
          *     - **Open APIs** (开放接口, seller → marketplace; `openapi/marketplace/`): `MKT.*` (order query, usage push),
          *       `CBC.*` and `9138xxxx` (string/file upload), `9202xxxx` and `950000xx` (License-code APIs).
@@ -130,7 +131,7 @@ export interface components {
         /**
          * ResultMessage
          * @description Free-text result message (`resultMsg`, O, String 255). Never carries stack traces or other internals
-         *     (DECISIONS 6). Source: saas-v2.md §3 common response
+         *     (docs/decisions.md#6). Source: the common response of https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
          * @example success
          */
@@ -139,13 +140,13 @@ export interface components {
          * OrderNotifyResponse
          * @description Answer to `orderNotify` (`resultCode` M String 6, `resultMsg` O String 255). Huawei's example:
          *     `{"resultCode":"000000","resultMsg":"success"}`.
-         *     Source: license-kit-openapi.md §E (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html
          */
         OrderNotifyResponse: {
             /**
              * @description `000000`: the notification is recorded, now or already; `000001`, `000002`, `000005`: the common
              *     failures. Huawei lists only `000000` for this interface; the failures are those of every production
-             *     interface (DECISIONS 5, 6).
+             *     interface (docs/decisions.md#5, #6).
              * @example 000000
              * @enum {unknown}
              */
@@ -159,14 +160,14 @@ export interface components {
         /**
          * ResultResponse
          * @description Answer to a call that cannot be attributed to `orderNotify`, or that fails the signature check before its
-         *     activity is looked at: only the common failure codes. Always HTTP 200 (DECISIONS 6).
-         *     Source: license-kit-openapi.md §E, §F (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html)
+         *     activity is looked at: only the common failure codes. Always HTTP 200 (docs/decisions.md#6).
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html
          */
         ResultResponse: {
             /**
              * @description `000001`: signature missing or wrong (for example made with another interface's key), or nonce replayed;
              *     `000002`: timestamp missing or stale, nonce missing, body not JSON or too large, `activity` other than
-             *     `orderNotify` (DECISIONS 5, 6); `000005`: unexpected error before the call reached the activity.
+             *     `orderNotify` (docs/decisions.md#5, #6); `000005`: unexpected error before the call reached the activity.
              * @example 000001
              * @enum {unknown}
              */
@@ -179,9 +180,9 @@ export interface components {
         };
         /**
          * ProductionResponse
-         * @description Answer to any call of the order-notification interface, always HTTP 200 (DECISIONS 6): `OrderNotifyResponse`,
+         * @description Answer to any call of the order-notification interface, always HTTP 200 (docs/decisions.md#6): `OrderNotifyResponse`,
          *     or `ResultResponse` when the call cannot be attributed to `orderNotify` or fails the signature check.
-         *     `anyOf`: the shapes overlap. A timeout (5 s) or any code but `000000` is retried for 3 hours (§E).
+         *     `anyOf`: the shapes overlap. A timeout (5 s) or any code but `000000` is retried for 3 hours (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html
          */
         ProductionResponse: components["schemas"]["OrderNotifyResponse"] | components["schemas"]["ResultResponse"];
@@ -193,23 +194,23 @@ export interface components {
          *     Console > 应用工具 > 密钥管理, the key bound to the basic interfaces). Every call carries it; the seller must
          *     verify it before doing anything else. The same scheme signs the License and `orderNotify` families.
          *
-         *     **Algorithm** (saas-v2.md §1.1, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
+         *     **Algorithm** (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
          *     every string UTF-8; HMAC key = the access key string's UTF-8 bytes):
          *
          *     1. `payload` = the JSON body re-serialised with null-valued top-level keys dropped, top-level keys sorted
-         *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (DECISIONS 2).
+         *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (docs/decisions.md#2).
          *     2. `inner = lowercase(hex(HMAC-SHA256(accessKey, payload)))`
          *     3. `canonicalRequest = accessKey + nonce + timestamp + inner` (the `nonce` and `timestamp` query values)
          *     4. `signature = hex(HMAC-SHA256(accessKey, canonicalRequest))`: 64 hex digits.
          *
-         *     **Verification by kgkit** (DECISIONS 1-6):
+         *     **Verification by kgkit** (docs/decisions.md#1–#6):
          *
          *     - Accepts a signature computed over the canonical `payload` **or** over the raw body bytes: the platform's
-         *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (DECISIONS 2).
+         *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (docs/decisions.md#2).
          *     - Emits upper-case hex (as every documented example does) and compares case-insensitively, in constant
-         *       time (DECISIONS 3; the sample uses `equalsIgnoreCase`).
+         *       time (docs/decisions.md#3; the sample uses `equalsIgnoreCase`).
          *     - Checks `timestamp` within a 60 s window and refuses a replayed `nonce` (see those parameters).
-         *     - Failure is answered with HTTP 200 and a `resultCode` (DECISIONS 5, 6): missing or wrong `signature`, or a
+         *     - Failure is answered with HTTP 200 and a `resultCode` (docs/decisions.md#5, #6): missing or wrong `signature`, or a
          *       replayed `nonce` → `000001`; missing or stale `timestamp`, missing `nonce` → `000002`. `required: true`
          *       here describes what KooGallery always sends; kgkit never answers a missing parameter with HTTP 4xx.
          *     - Order of the checks: body size (`000002`) → `timestamp` and `nonce` present and fresh (`000002`) →
@@ -234,10 +235,10 @@ export interface components {
          *
          *     kgkit refuses the call with `000002` (HTTP 200) when the timestamp is missing or when
          *     `|now − timestamp| > 60 s` (the tolerance is configurable). Huawei's sample only checks
-         *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (DECISIONS 1, 5).
+         *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (docs/decisions.md#1, #5).
          *
          *     CONFLICT: the intl pages say "seconds"; the CN V2.0 page says milliseconds, every example has 13 digits
-         *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (saas-v2.md §1.1).
+         *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
          *
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
          *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -251,9 +252,9 @@ export interface components {
          *     the production interface.
          *
          *     kgkit remembers every nonce for at least twice the timestamp window (2 × 60 s) in storage shared by all
-         *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; DECISIONS 4, 5).
+         *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; docs/decisions.md#4, #5).
          *     Huawei only says the seller "may cache it to defend against replay"; no retention is specified
-         *     (UNCONFIRMED, saas-v2.md §1.1).
+         *     (UNCONFIRMED, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
          *
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
          *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -267,7 +268,7 @@ export interface components {
          * @description Response signature: `sign_type="HMAC-SHA256", signature="<Base64 of HMAC-SHA256(accessKey, exact response
          *     body bytes)>"`, both values in double quotes, exactly in this format. Required by V1.0 and Kit V1; kgkit
          *     also emits it on V2.0 answers (configurable), which is harmless: whether KooGallery checks it in V2.0 is
-         *     UNCONFIRMED (saas-v2.md §1.4; DECISIONS 10).
+         *     UNCONFIRMED (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html; docs/decisions.md#10).
          *     Sources: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html
          * @example sign_type="HMAC-SHA256", signature="9Pk2fH0zUe4mQ3vX1bR8sT6yW5aC7dE0gJ2kL4nO6qI="
@@ -286,23 +287,23 @@ export interface operations {
                  *     Console > 应用工具 > 密钥管理, the key bound to the basic interfaces). Every call carries it; the seller must
                  *     verify it before doing anything else. The same scheme signs the License and `orderNotify` families.
                  *
-                 *     **Algorithm** (saas-v2.md §1.1, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
+                 *     **Algorithm** (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
                  *     every string UTF-8; HMAC key = the access key string's UTF-8 bytes):
                  *
                  *     1. `payload` = the JSON body re-serialised with null-valued top-level keys dropped, top-level keys sorted
-                 *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (DECISIONS 2).
+                 *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (docs/decisions.md#2).
                  *     2. `inner = lowercase(hex(HMAC-SHA256(accessKey, payload)))`
                  *     3. `canonicalRequest = accessKey + nonce + timestamp + inner` (the `nonce` and `timestamp` query values)
                  *     4. `signature = hex(HMAC-SHA256(accessKey, canonicalRequest))`: 64 hex digits.
                  *
-                 *     **Verification by kgkit** (DECISIONS 1-6):
+                 *     **Verification by kgkit** (docs/decisions.md#1–#6):
                  *
                  *     - Accepts a signature computed over the canonical `payload` **or** over the raw body bytes: the platform's
-                 *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (DECISIONS 2).
+                 *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (docs/decisions.md#2).
                  *     - Emits upper-case hex (as every documented example does) and compares case-insensitively, in constant
-                 *       time (DECISIONS 3; the sample uses `equalsIgnoreCase`).
+                 *       time (docs/decisions.md#3; the sample uses `equalsIgnoreCase`).
                  *     - Checks `timestamp` within a 60 s window and refuses a replayed `nonce` (see those parameters).
-                 *     - Failure is answered with HTTP 200 and a `resultCode` (DECISIONS 5, 6): missing or wrong `signature`, or a
+                 *     - Failure is answered with HTTP 200 and a `resultCode` (docs/decisions.md#5, #6): missing or wrong `signature`, or a
                  *       replayed `nonce` → `000001`; missing or stale `timestamp`, missing `nonce` → `000002`. `required: true`
                  *       here describes what KooGallery always sends; kgkit never answers a missing parameter with HTTP 4xx.
                  *     - Order of the checks: body size (`000002`) → `timestamp` and `nonce` present and fresh (`000002`) →
@@ -327,10 +328,10 @@ export interface operations {
                  *
                  *     kgkit refuses the call with `000002` (HTTP 200) when the timestamp is missing or when
                  *     `|now − timestamp| > 60 s` (the tolerance is configurable). Huawei's sample only checks
-                 *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (DECISIONS 1, 5).
+                 *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (docs/decisions.md#1, #5).
                  *
                  *     CONFLICT: the intl pages say "seconds"; the CN V2.0 page says milliseconds, every example has 13 digits
-                 *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (saas-v2.md §1.1).
+                 *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
                  *
                  *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
                  *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -344,9 +345,9 @@ export interface operations {
                  *     the production interface.
                  *
                  *     kgkit remembers every nonce for at least twice the timestamp window (2 × 60 s) in storage shared by all
-                 *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; DECISIONS 4, 5).
+                 *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; docs/decisions.md#4, #5).
                  *     Huawei only says the seller "may cache it to defend against replay"; no retention is specified
-                 *     (UNCONFIRMED, saas-v2.md §1.1).
+                 *     (UNCONFIRMED, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
                  *
                  *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
                  *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -366,7 +367,7 @@ export interface operations {
         };
         responses: {
             /**
-             * @description Every answer, success or failure (DECISIONS 6): `OrderNotifyResponse`, or `ResultResponse` when the
+             * @description Every answer, success or failure (docs/decisions.md#6): `OrderNotifyResponse`, or `ResultResponse` when the
              *     call cannot be attributed to the activity or fails the signature check. The example named
              *     `orderNotify` is the success answer; the others are failures.
              */

@@ -39,9 +39,10 @@ export interface components {
         /**
          * V1ProductionQuery
          * @description The query string of a SaaS V1.0 call, URL-decoded (every value a string): `activity` selects the scenario,
-         *     `authToken` and `timeStamp` sign it (saas-v2.md §0, §1.6). kgkit's generated server validates the query against
+         *     `authToken` and `timeStamp` sign it (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html ; https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html). kgkit's generated server validates the query against
          *     the member named by `activity` (`x-kgkit-query-schema` of the operation); a query that matches none (unknown
-         *     `activity`, missing or malformed parameter, a parameter not listed for its activity) is answered `000002`.
+         *     `activity`, missing or malformed parameter) is answered `000002`. A parameter not listed for its activity is
+         *     accepted at Huawei's level and refused only at kgkit's strict level (`x-kgkit-strict`, docs/decisions.md#16).
          *     A parameter sent with an empty value is treated as absent: whether KooGallery sends empty optional parameters is
          *     UNCONFIRMED, and an empty value carries nothing to refuse the call for. A parameter sent twice counts with its
          *     first value, for the signature check and for the call alike.
@@ -55,10 +56,10 @@ export interface components {
          *     `authToken`**, names sorted ascending (Huawei's sample uses a `TreeMap`), URL-decoded values, joined with `&`.
          *     The access key is the one bound to the basic interfaces (Seller Console > 应用工具 > 密钥管理).
          *
-         *     kgkit checks it before anything else is read (saas-v2.md §1.6; license-kit-openapi.md A.11): missing or wrong →
+         *     kgkit checks it before anything else is read (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html): missing or wrong →
          *     `000001`. V1.0 has no nonce, so kgkit remembers every accepted `authToken` for twice the `timeStamp` window in
          *     the shared nonce registry (scope `saas-v1`) and refuses the same token again with `000001` (kgkit's decision,
-         *     as DECISIONS 4 does for V2.0's nonce). A refused call leaves no trace.
+         *     as docs/decisions.md#4 does for V2.0's nonce). A refused call leaves no trace.
          *     Sources: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html
          * @example KqwKIZ8qRgFrFxsxAKNorZN5jr1z3IMquG/VPwS0/ZM=
@@ -68,18 +69,17 @@ export interface components {
          * TimeStamp
          * @description Time of the call in UTC, `yyyyMMddHHmmssSSS` (`timeStamp`, M, String 20); part of the `authToken` key and of
          *     the signed parameters. kgkit refuses the call with `000002` when it is missing, not a real UTC instant, or more
-         *     than 60 s from now either way: the same window as V2.0's `timestamp` (DECISIONS 1, 5; `SIGNATURE_TOLERANCE_MS`);
+         *     than 60 s from now either way: the same window as V2.0's `timestamp` (docs/decisions.md#1, #5; `SIGNATURE_TOLERANCE_MS`);
          *     V1.0 states no window (kgkit's decision).
          *     CONFLICT: the documented example string `…&timeStamp=201706211855321` has 15 digits, which fits no format; the
-         *     table's `yyyyMMddHHmmssSSS` (17 digits) is followed (license-kit-openapi.md A.11; saas-v2.md §1.6).
+         *     table's `yyyyMMddHHmmssSSS` (17 digits) is followed (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html; https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html
          * @example 20261121090000123
          */
         TimeStamp: string;
         /**
          * V1Activity
-         * @description Scenario selector of SaaS V1.0 (`activity`, M, String 20). Sources: saas-v2.md §0, §1.6
-         *     (https://support.huaweicloud.com/distributed-devg-v2-imc/imc_01_0005.html).
+         * @description Scenario selector of SaaS V1.0 (`activity`, M, String 20). Sources: https://support.huaweicloud.com/distributed-devg-v2-imc/imc_01_0005.html.
          * @example newInstance
          * @enum {string}
          */
@@ -87,7 +87,7 @@ export interface components {
         /**
          * CustomerId
          * @description Huawei Cloud account ID of the customer (`customerId`, M, String 100). The pattern is kgkit's, not Huawei's.
-         *     Source: saas-v2.md §3.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html).
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html.
          * @example 68cbc86abc2018ab880d92f36422fa0e
          */
         CustomerId: string;
@@ -95,7 +95,7 @@ export interface components {
          * CustomerName
          * @description Huawei Cloud account name of the customer (`customerName`, String 64); personal data, never logged.
          *     CONFLICT: mandatory on the CN page, optional on the intl page → optional: refusing a create for a missing name
-         *     would fail the customer's order (saas-v2.md §3.9;
+         *     would fail the customer's order (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html ;
          *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649013.html).
          *     Any text without control characters; the pattern is kgkit's.
@@ -106,7 +106,7 @@ export interface components {
          * IamUserId
          * @description ID of the IAM sub-user who bought (`userId`, O, String 64): sent only when the product chose "基于IAM用户名创建…";
          *     from 2025-10-25 new SaaS assets no longer receive IAM sub-account information. The pattern is kgkit's.
-         *     Source: saas-v2.md §3.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html).
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html.
          * @example 0a1b2c3d4e5f60718293a4b5c6d7e8f9
          */
         IamUserId: string;
@@ -115,14 +115,14 @@ export interface components {
          * @description Name of the IAM sub-user who bought (`userName`, O, String 64); personal data, never logged. Sent only when the
          *     product chose "基于IAM用户名创建…"; from 2025-10-25 new SaaS assets no longer receive IAM sub-account
          *     information. Any text without control characters; the pattern is kgkit's.
-         *     Source: saas-v2.md §3.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html).
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html.
          * @example iam_buyer
          */
         IamUserName: string;
         /**
          * EncryptedMobilePhone
          * @description The customer's mobile number, **encrypted** (`mobilePhone`, O): a 16-character IV in clear followed by the Base64
-         *     AES-CBC ciphertext, with the key derived from the access key as for credentials (saas-v2.md §1.5; DECISIONS 11).
+         *     AES-CBC ciphertext, with the key derived from the access key as for credentials (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html; docs/decisions.md#11).
          *     Sent only when the product chose "基于手机号码创建…". kgkit decrypts it with AES-256 (`encryptType` `1`, Huawei's
          *     default): no source names the key size KooGallery uses for request fields (UNCONFIRMED); public V1.0 seller code
          *     decrypts it with 256 bits. A value that does not decrypt is refused with `000002` and nothing is stored.
@@ -135,7 +135,7 @@ export interface components {
         /**
          * EncryptedEmail
          * @description The customer's e-mail address, **encrypted** (`email`, O), exactly like `mobilePhone`: IV (16 characters) +
-         *     Base64 AES-256-CBC ciphertext (saas-v2.md §1.5; key size UNCONFIRMED, see `mobilePhone`). Sent only when the
+         *     Base64 AES-256-CBC ciphertext (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html; key size UNCONFIRMED, see `mobilePhone`). Sent only when the
          *     product chose "基于邮箱创建…". A value that does not decrypt is refused with `000002` and nothing is stored.
          *     No length is documented: 512 characters (kgkit's bound) hold any address of up to 254 characters (RFC 5321).
          *     Source: https://huaweicloud.com/s/JeiZmuaLn-WPt-eggei9rOaOpSU/t_30_p_2/JeS6keWVhuW6lyU
@@ -145,8 +145,8 @@ export interface components {
         /**
          * BusinessId
          * @description KooGallery business ID (String 64), **different on every call**, retries included: never an idempotency
-         *     key. The first one seen for an order becomes the instance ID (DECISIONS 14). The pattern is kgkit's.
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     key. The first one seen for an order becomes the instance ID (docs/decisions.md#14). The pattern is kgkit's.
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example 87b94795-0603-4e24-8ae5-69420d60e3c8
          */
         BusinessId: string;
@@ -154,16 +154,16 @@ export interface components {
          * OrderId
          * @description KooGallery order ID (String 64). The pattern is kgkit's, not Huawei's: permissive (every documented
          *     ID and debug mock order such as `MOCKPERIODYEARNEW` matches) but safe to log and store.
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example CS2211181819B4LVS
          */
         OrderId: string;
         /**
          * InstanceIdList
          * @description One or more instance IDs, comma-separated without spaces, at most 100 (`queryInstance.instanceId`, M), as in
-         *     V2.0: each ID follows `InstanceId`, hence at most 100 × 64 + 99 = 6499 characters (DECISIONS 9). Every other
+         *     V2.0: each ID follows `InstanceId`, hence at most 100 × 64 + 99 = 6499 characters (docs/decisions.md#9). Every other
          *     activity names exactly one instance, which this pattern also matches.
-         *     Source: saas-v2.md §3.2, §3.9 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html.
          * @example 61e834ba-7b97-4418-b8f7-e5345137278c,03pf80c2bae96vc49b80b917bea776d7
          */
         InstanceIdList: string;
@@ -171,7 +171,7 @@ export interface components {
          * SkuCode
          * @description KooGallery SKU code (String 64) of a product specification, as carried by Query Order's product
          *     information and by the V1.0 `upgrade` call. The pattern is kgkit's, not Huawei's.
-         *     Source: saas-v2.md §3.6, §3.8 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649097.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649097.html.
          * @example 6b7b4ff1-6d8a-4b0c-8a3e-4e1a1c0f9d2e
          */
         SkuCode: string;
@@ -180,26 +180,26 @@ export interface components {
          * @description KooGallery product ID (String 64). It changes with the billing specification: `refreshInstance` sends
          *     the new one when the period type changes (monthly → yearly, for example). The pattern is kgkit's, not
          *     Huawei's (see `OrderId`).
-         *     Source: saas-v2.md §3.3 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html.
          * @example OFFI461867333479178240
          */
         ProductId: string;
         /**
          * TestFlag
-         * @description Debug flag (`testFlag`, O, String 2). `"1"` marks a debug call; a production call carries `"0"` or no
-         *     `testFlag` at all. A debug call must be repeatable and idempotent like any other (DECISIONS 7); Huawei's
-         *     sample answers it without business side effects.
+         * @description Debug flag (`testFlag`, O, String 2). `"1"` marks a debug call (应用接入调试 in Seller Console, and the
+         *     probing (拨测) re-runs of saved debug cases); a production call carries `"0"` or no `testFlag` at all: kgkit
+         *     treats `"1"` as debug and anything else as production (docs/decisions.md#7). A debug call must be repeatable
+         *     and idempotent like any other; Huawei's sample answers it without business side effects.
          *     CONFLICT on the non-debug value: older pages "0 = non-debug, default 0", current (2025) pages
-         *     "non-debug requests do not carry the parameter" → accept `"0"` or absence (saas-v2.md §3).
+         *     "non-debug requests do not carry the parameter" → accept `"0"` or absence
+         *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          * @example 1
-         * @enum {string}
          */
-        TestFlag: "0" | "1";
+        TestFlag: string;
         /**
          * TrialFlag
-         * @description Whether the instance is a trial (`trialFlag`, O). Source: saas-v2.md §3.9
-         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html).
+         * @description Whether the instance is a trial (`trialFlag`, O). Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html.
          * @example 0
          * @enum {string}
          */
@@ -207,16 +207,16 @@ export interface components {
         /**
          * TrialToFormal
          * @description Trial-to-formal marker of `refreshInstance` (`trialToFormal`, O): documented as `1` or absent.
-         *     Source: saas-v2.md §3.9 (https://huaweicloud.com/guide/productsdesc-bms_6c8fbd60d85627fcc21620430ca10de5support0).
+         *     Source: https://huaweicloud.com/guide/productsdesc-bms_6c8fbd60d85627fcc21620430ca10de5support0.
          * @example 1
          * @enum {string}
          */
         TrialToFormal: "0" | "1";
         /**
          * ExpireTime
-         * @description Expiry time in UTC: `yyyyMMddHHmmss` (14 digits) or `yyyyMMddHHmmssSSS` (17 digits) (DECISIONS 8).
+         * @description Expiry time in UTC: `yyyyMMddHHmmss` (14 digits) or `yyyyMMddHHmmssSSS` (17 digits) (docs/decisions.md#8).
          *     CONFLICT: the tables document `yyyyMMddHHmmss`, but the documented example is `20221124023618256`
-         *     (17 digits, with milliseconds) → both are accepted (saas-v2.md §3.3).
+         *     (17 digits, with milliseconds) → both are accepted (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html
          * @example 20221124023618256
          */
@@ -226,7 +226,7 @@ export interface components {
          * @description Charging mode (`chargingMode`, O, Integer sent as query text): `1` = period (yearly/monthly), `3` = by times
          *     (按次). Other values are UNCONFIRMED (pay-per-use products existed in V1.0, so `2` probably means pay-per-use):
          *     any one- or two-digit value is accepted and stored, so that an undocumented value cannot fail an order.
-         *     Source: saas-v2.md §3.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html).
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html.
          * @example 1
          */
         ChargingMode: string;
@@ -236,7 +236,7 @@ export interface components {
          *     array** `[{"name":"…","value":"…"}]` (UTF-8). kgkit decodes and stores it; anything else (not Base64, not a JSON
          *     array, an entry without a string `name` or with a `value` that is neither a string nor null) is refused with
          *     `000002` and nothing is stored. No length is documented: 8192 characters is kgkit's bound.
-         *     Sources: saas-v2.md §3.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html);
+         *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html;
          *     public V1.0 seller code Base64-decoding it.
          * @example W3sibmFtZSI6InJlZ2lvbiIsInZhbHVlIjoi5Y2O5YyXIn0seyJuYW1lIjoic2VhdHMiLCJ2YWx1ZSI6IjEwIn1d
          */
@@ -244,16 +244,14 @@ export interface components {
         /**
          * LinearAttribute
          * @description A linear pricing attribute of the specification (`amount`, `diskSize`, `bandWidth`: O, Integer 7, sent as query
-         *     text): at most 7 digits. Sources: saas-v2.md §3.6, §3.9
-         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000001297828992.html).
+         *     text): at most 7 digits. Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000001297828992.html.
          * @example 10
          */
         LinearAttribute: string;
         /**
          * PeriodType
-         * @description Period unit of a period product (`periodType`, O, String 10; only for period products). Sources: saas-v2.md §3.9
-         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html ;
-         *     https://huaweicloud.com/guide/productsdesc-bms_6c8fbd60d85627fcc21620430ca10de5support0).
+         * @description Period unit of a period product (`periodType`, O, String 10; only for period products). Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html ;
+         *     https://huaweicloud.com/guide/productsdesc-bms_6c8fbd60d85627fcc21620430ca10de5support0.
          * @example year
          * @enum {string}
          */
@@ -261,8 +259,7 @@ export interface components {
         /**
          * PeriodNumber
          * @description Number of periods bought (`periodNumber`, O; 1, 2, 3…, sent as query text). No length is documented: up to 4
-         *     digits is kgkit's bound. Source: saas-v2.md §3.9
-         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html).
+         *     digits is kgkit's bound. Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html.
          * @example 1
          */
         PeriodNumber: string;
@@ -270,38 +267,35 @@ export interface components {
          * SignedOrderAmount
          * @description Amount of a renewal or release order (`orderAmount`, O, bigdecimal with at most 3 decimals, CN yuan / USD):
          *     **negative for a renewal cancellation** (退续费), which kgkit applies as the V2.0 scene
-         *     `UNSUBSCRIBE_RENEWAL_PERIOD`. 20 characters is kgkit's bound. Source: saas-v2.md §3.9
-         *     (https://huaweicloud.com/guide/productsdesc-bms_6c8fbd60d85627fcc21620430ca10de5support0).
+         *     `UNSUBSCRIBE_RENEWAL_PERIOD`. 20 characters is kgkit's bound. Source: https://huaweicloud.com/guide/productsdesc-bms_6c8fbd60d85627fcc21620430ca10de5support0.
          * @example -1200.5
          */
         SignedOrderAmount: string;
         /**
          * ProvisionType
          * @description Provisioning type (`provisionType`, O). Its values and meaning are UNCONFIRMED (the name is listed without a
-         *     table): kgkit accepts up to 32 letters, digits, `_` or `-` and stores it. Source: saas-v2.md §3.9
-         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html).
+         *     table): kgkit accepts up to 32 letters, digits, `_` or `-` and stores it. Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html.
          * @example 1
          */
         ProvisionType: string;
         /**
          * V1InstanceStatus
-         * @description Target status of `instanceStatus` (`instanceStatus`, M), for pay-per-use products. The length is not documented;
-         *     32 as V2.0's `status`. Sources: saas-v2.md §1.6, §3.4
-         *     (https://huaweicloud.com/guide/productsdesc-bms_a3711d423040ea3edb9b286e23121ab4support0).
+         * @description Target status of `instanceStatus` (`instanceStatus`, M), for pay-per-use products. The length is not documented:
+         *     the two values bound it. Sources: https://huaweicloud.com/guide/productsdesc-bms_a3711d423040ea3edb9b286e23121ab4support0.
          * @example FREEZE
          * @enum {string}
          */
         V1InstanceStatus: "FREEZE" | "NORMAL";
         /**
          * ResultCode
-         * @description The one registry of result codes (DECISIONS 13), grouped by family. Every answer that carries a code
+         * @description The one registry of result codes (docs/decisions.md#13), grouped by family. Every answer that carries a code
          *     (`resultCode`, or `error_code` on most Open APIs) narrows this schema to the codes it may carry (`allOf` this
          *     schema + `enum`); each code lists, in `x-returned-by`, the handlers (activities or operations) of each family
          *     whose answers declare it, kept by `scripts/lint.ts`.
          *
          *     Groups:
          *     - **Production interfaces** (生产接口, marketplace → seller), a 6-digit JSON string always sent with HTTP 200
-         *       (DECISIONS 6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
+         *       (docs/decisions.md#6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
          *       `getLicenseAsync` refusals. The EU guide and the V1 intl-EN page list only `000000`–`000005` and `000100`.
          *     - **Open APIs** (开放接口, seller → marketplace; `openapi/marketplace/`): `MKT.*` (order query, usage push),
          *       `CBC.*` and `9138xxxx` (string/file upload), `9202xxxx` and `950000xx` (License-code APIs).
@@ -324,7 +318,7 @@ export interface components {
         /**
          * ResultMessage
          * @description Free-text result message (`resultMsg`, O, String 255). Never carries stack traces or other internals
-         *     (DECISIONS 6). Source: saas-v2.md §3 common response
+         *     (docs/decisions.md#6). Source: the common response of https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
          * @example success
          */
@@ -334,15 +328,15 @@ export interface components {
          * @description Encryption of `appInfo.userName` / `appInfo.password` (`encryptType`, O, String 3). When present, each of
          *     those values is the 16-character IV (random ASCII alphanumerics, sent in clear) followed by the Base64
          *     AES-CBC ciphertext; the AES key is derived from the access key as Java's `SHA1PRNG`-seeded `KeyGenerator`
-         *     does (saas-v2.md §1.5; DECISIONS 11). Mandatory for V1.0; optional in V2.0, where kgkit sends
+         *     does (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html; docs/decisions.md#11). Mandatory for V1.0; optional in V2.0, where kgkit sends
          *     plain text by default.
          *     CONFLICT: the current V2.0 tables list no `encryptType` and describe plain-text credentials, while a 2025-02
          *     fragment of a V2.0 query response example begins with `"encryptType"` → optional in V2.0. Whether
          *     KooGallery decrypts V2.0 credentials is UNCONFIRMED.
          *     Key derivation, as checked against OpenJDK 17's own `KeyGenerator` (test/fixtures/crypto): SHA1PRNG's
-         *     state update adds *signed* Java bytes (carry −1, 0 or +1), so it is not the plain 160-bit addition that
-         *     saas-v2.md §1.5 describes; the 128-bit key (`SHA1(SHA1(accessKey))[0:16]`) is the same either way, the
-         *     256-bit key differs.
+         *     state update adds *signed* Java bytes (carry −1, 0 or +1), so it is not a plain 160-bit addition; the 128-bit
+         *     key (`SHA1(SHA1(accessKey))[0:16]`) is the same either way, the 256-bit key differs. Huawei's Java code:
+         *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649428.html
          * @example 1
          * @enum {string}
@@ -351,17 +345,18 @@ export interface components {
         /**
          * InstanceId
          * @description Instance ID (String 64), generated by the seller and globally unique; KooGallery sends it back in every
-         *     later call about the instance. kgkit uses the `businessId` of the first `newInstance` call of the order
-         *     (or a fresh UUID) (DECISIONS 14). The pattern is kgkit's, not Huawei's; it can never contain a comma,
-         *     because `queryInstance` sends a comma-separated list of instance IDs.
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     later call about the instance. kgkit uses the `businessId` of the first `newInstance` call of the order when
+         *     it can be one, a fresh UUID otherwise (docs/decisions.md#14, #18). The pattern is kgkit's, not Huawei's
+         *     (`x-kgkit-strict`): it can never contain a comma, because `queryInstance` sends a comma-separated list of
+         *     instance IDs.
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example 10e758d0-31ad-4c4b-8f1b-81d03469a10e
          */
         InstanceId: string;
         /**
          * AppInfo
-         * @description How the customer reaches the purchased application, as in V2.0 (saas-v2.md §3.2), except that in V1.0
-         *     `userName` and `password` are **always encrypted** (`encryptType` of the answer; saas-v2.md §1.5, DECISIONS 11).
+         * @description How the customer reaches the purchased application, as in V2.0 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html), except that in V1.0
+         *     `userName` and `password` are **always encrypted** (`encryptType` of the answer; https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html, docs/decisions.md#11).
          *     The examples (`hwadmin`, `Xy7kP2qLm9Rt5sWdA`) are encrypted with the access key `kgkit-test-access-key` by
          *     `test/fixtures/crypto/SaasV1Request.java` (JDK `KeyGenerator` + `SHA1PRNG`, AES-256-CBC).
          *     Sources: https://huaweicloud.com/guide/productsdesc-bms_00a3aa731426282cf27f272f51cd2a90support0 ;
@@ -389,7 +384,7 @@ export interface components {
             adminUrl?: string;
             /**
              * @description Administrator account, encrypted (O, String 128): the 16-character IV followed by the Base64 AES-CBC
-             *     ciphertext; the 128-character limit applies to that (saas-v2.md §1.5).
+             *     ciphertext; the 128-character limit applies to that (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html).
              * @example Zx8bWq3LmN5pRt7vPz3X5yLCwakEjp7XSrU/hQ==
              */
             userName?: string;
@@ -399,7 +394,7 @@ export interface components {
              */
             password?: string;
             /**
-             * @description Free text for the customer (O, String 1024); Chinese is sent as `\uXXXX` JSON escapes (saas-v2.md §3.2).
+             * @description Free text for the customer (O, String 1024); Chinese is sent as `\uXXXX` JSON escapes (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html).
              * @example Sign in with the administrator account, then change the initial password.
              */
             memo?: string;
@@ -407,18 +402,18 @@ export interface components {
         /**
          * NewInstanceResponse
          * @description Answer to `newInstance`. Unlike V2.0 it carries the access information at once, credentials encrypted:
-         *     `resultCode`, `resultMsg`, `encryptType`, `instanceId` (M 64), `appInfo` (saas-v2.md §3.9, §8). The same order
-         *     always gets the same `instanceId` (DECISIONS 14).
+         *     `resultCode`, `resultMsg`, `encryptType`, `instanceId` (M 64), `appInfo` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html). The same order
+         *     always gets the same `instanceId` (docs/decisions.md#14).
          *     `000004` (provisioning goes on; no `appInfo` yet) is V2.0's asynchronous answer; whether KooGallery V1.0 then
          *     polls `queryInstance` is UNCONFIRMED. Either way it retries the create, which answers the same instance, with
-         *     its `appInfo` once ready (DECISIONS 15).
+         *     its `appInfo` once ready (docs/decisions.md#15).
          *     Sources: https://huaweicloud.com/guide/productsdesc-bms_00a3aa731426282cf27f272f51cd2a90support0 ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html
          */
         NewInstanceResponse: {
             /**
              * @description `000000`: the instance is ready; `000004`: it is being provisioned, and a retry or `queryInstance`
-             *     answers it once ready (DECISIONS 15).
+             *     answers it once ready (docs/decisions.md#15).
              * @example 000000
              * @enum {unknown}
              */
@@ -430,12 +425,12 @@ export interface components {
             resultMsg?: components["schemas"]["ResultMessage"];
             /**
              * @description Encryption of `appInfo.userName`/`password`, present with `appInfo` (mandatory in V1.0; kgkit always
-             *     uses `1`, AES-256-CBC, Huawei's default; DECISIONS 11).
+             *     uses `1`, AES-256-CBC, Huawei's default; docs/decisions.md#11).
              * @example 1
              */
             encryptType?: components["schemas"]["EncryptType"];
             /**
-             * @description Seller's instance ID (M, String 64): the `businessId` of the first call for this order (DECISIONS 14).
+             * @description Seller's instance ID (M, String 64): the `businessId` of the first call for this order (docs/decisions.md#14).
              * @example 61e834ba-7b97-4418-b8f7-e5345137278c
              */
             instanceId: components["schemas"]["InstanceId"];
@@ -452,7 +447,7 @@ export interface components {
             /**
              * @description Why the instance was not created: `000001` (authToken), `000002` (parameters, including a contact that
              *     does not decrypt or a bad `saasExtendParams`), `000005` (internal error), and the create-only refusals
-             *     `000100`–`000107` (saas-v2.md §4). The V1 intl-EN page lists only `000000`–`000005` and `000100`.
+             *     `000100`–`000107` (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html). The V1 intl-EN page lists only `000000`–`000005` and `000100`.
              * @example 000100
              * @enum {unknown}
              */
@@ -462,17 +457,25 @@ export interface components {
              * @example No instance resource can be allocated.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+            /**
+             * @description Huawei's answer table marks `instanceId` M (String 64) without saying a refusal leaves it out, so a
+             *     refusal may carry one (Spring's default JSON writes it as `null`, which counts as absent,
+             *     docs/decisions.md#16). kgkit sends none: no instance was created.
+             *     Source: https://huaweicloud.com/guide/productsdesc-bms_00a3aa731426282cf27f272f51cd2a90support0
+             * @example 03pf80c2bae96vc49b80b917bea776d7
+             */
+            instanceId?: components["schemas"]["InstanceId"];
         };
         /**
          * RefreshInstanceResponse
          * @description Answer to `refreshInstance` (common response: `resultCode` M String 6, `resultMsg` O String 255).
-         *     Source: saas-v2.md §3.9 (https://huaweicloud.com/guide/productsdesc-bms_6c8fbd60d85627fcc21620430ca10de5support0)
+         *     Source: https://huaweicloud.com/guide/productsdesc-bms_6c8fbd60d85627fcc21620430ca10de5support0
          */
         RefreshInstanceResponse: {
             /**
-             * @description `000000`: the expiry is updated, or this (`instanceId`, `orderId`, scene) was already applied (DECISIONS 14);
+             * @description `000000`: the expiry is updated, or this (`instanceId`, `orderId`, scene) was already applied (docs/decisions.md#14);
              *     `000003`: unknown instance; `000004`: still being applied (KooGallery retries); `000002` also for an
-             *     `expireTime` that is no real date; `000001`, `000005`: the common failures (saas-v2.md §4).
+             *     `expireTime` that is no real date; `000001`, `000005`: the common failures (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html).
              * @example 000000
              * @enum {unknown}
              */
@@ -486,12 +489,12 @@ export interface components {
         /**
          * ExpireInstanceResponse
          * @description Answer to `expireInstance` (common response: `resultCode` M String 6, `resultMsg` O String 255).
-         *     Source: saas-v2.md §3.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html
          */
         ExpireInstanceResponse: {
             /**
-             * @description `000000`: the instance is frozen, now or already (DECISIONS 14); `000003`: unknown instance; `000004`:
-             *     still being applied (KooGallery retries); `000001`, `000002`, `000005`: the common failures (saas-v2.md §4).
+             * @description `000000`: the instance is frozen, now or already (docs/decisions.md#14); `000003`: unknown instance; `000004`:
+             *     still being applied (KooGallery retries); `000001`, `000002`, `000005`: the common failures (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html).
              * @example 000000
              * @enum {unknown}
              */
@@ -505,13 +508,13 @@ export interface components {
         /**
          * ReleaseInstanceResponse
          * @description Answer to `releaseInstance` (common response: `resultCode` M String 6, `resultMsg` O String 255).
-         *     Source: saas-v2.md §3.9 (https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0070649056.html)
+         *     Source: https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0070649056.html
          */
         ReleaseInstanceResponse: {
             /**
-             * @description `000000`: the instance is released, now or already (DECISIONS 14); `000003`: the instance was never
+             * @description `000000`: the instance is released, now or already (docs/decisions.md#14); `000003`: the instance was never
              *     known; `000004`: release still running (KooGallery retries); `000001`, `000002`, `000005`: the common
-             *     failures (saas-v2.md §4).
+             *     failures (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html).
              * @example 000000
              * @enum {unknown}
              */
@@ -525,13 +528,13 @@ export interface components {
         /**
          * UpgradeResponse
          * @description Answer to `upgrade` (common response: `resultCode` M String 6, `resultMsg` O String 255).
-         *     Source: saas-v2.md §3.6 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000001297828992.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000001297828992.html
          */
         UpgradeResponse: {
             /**
-             * @description `000000`: upgraded, now or already for this (`instanceId`, `orderId`) (DECISIONS 14); `000003`: unknown
+             * @description `000000`: upgraded, now or already for this (`instanceId`, `orderId`) (docs/decisions.md#14); `000003`: unknown
              *     instance; `000004`: upgrade still running (KooGallery retries); `000100`: no resource for the new
-             *     specification; `000001`, `000002`, `000005`: the common failures (saas-v2.md §4).
+             *     specification; `000001`, `000002`, `000005`: the common failures (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html).
              * @example 000000
              * @enum {unknown}
              */
@@ -545,13 +548,13 @@ export interface components {
         /**
          * InstanceStatusResponse
          * @description Answer to `instanceStatus` (common response: `resultCode` M String 6, `resultMsg` O String 255).
-         *     Source: saas-v2.md §1.6 (https://huaweicloud.com/guide/productsdesc-bms_a3711d423040ea3edb9b286e23121ab4support0)
+         *     Source: https://huaweicloud.com/guide/productsdesc-bms_a3711d423040ea3edb9b286e23121ab4support0
          */
         InstanceStatusResponse: {
             /**
-             * @description `000000`: the instance has the requested status, now or already (DECISIONS 14); `000003`: unknown
+             * @description `000000`: the instance has the requested status, now or already (docs/decisions.md#14); `000003`: unknown
              *     instance; `000004`: still being applied (KooGallery retries); `000001`, `000002`, `000005`: the common
-             *     failures (saas-v2.md §4).
+             *     failures (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html).
              * @example 000000
              * @enum {unknown}
              */
@@ -564,8 +567,8 @@ export interface components {
         };
         /**
          * UsageInfo
-         * @description Usage of a pay-per-use instance or of one billing item of a package, as in V2.0 (saas-v2.md §3.2; the V1.0
-         *     query answer is V2.0's plus `encryptType`, §3.9).
+         * @description Usage of a pay-per-use instance or of one billing item of a package, as in V2.0 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html; the V1.0
+         *     query answer is V2.0's plus `encryptType`, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html
          */
         UsageInfo: {
@@ -593,7 +596,7 @@ export interface components {
         };
         /**
          * InstanceInfo
-         * @description One instance in the `queryInstance` answer, as in V2.0 with encrypted credentials (saas-v2.md §3.2, §3.9).
+         * @description One instance in the `queryInstance` answer, as in V2.0 with encrypted credentials (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html ; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html).
          *     Source: https://huaweicloud.com/guide/productsdesc-bms_060db51ae71c39d28dad95398f778bedsupport1
          */
         InstanceInfo: {
@@ -624,14 +627,14 @@ export interface components {
         };
         /**
          * QueryInstanceResponse
-         * @description Answer to `queryInstance`: V2.0's answer plus `encryptType`, credentials encrypted (saas-v2.md §3.9). While an
-         *     instance is still being provisioned kgkit answers `000004` (DECISIONS 15).
+         * @description Answer to `queryInstance`: V2.0's answer plus `encryptType`, credentials encrypted (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html). While an
+         *     instance is still being provisioned kgkit answers `000004` (docs/decisions.md#15).
          *     Source: https://huaweicloud.com/guide/productsdesc-bms_060db51ae71c39d28dad95398f778bedsupport1
          */
         QueryInstanceResponse: {
             /**
              * @description `000000`: `info` holds the instances; `000003`: no requested instance is known; `000004`: an instance is
-             *     still being provisioned (DECISIONS 15); `000001`, `000002`, `000005`: the common failures (saas-v2.md §4).
+             *     still being provisioned (docs/decisions.md#15); `000001`, `000002`, `000005`: the common failures (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html).
              * @example 000000
              * @enum {unknown}
              */
@@ -664,8 +667,8 @@ export interface components {
         /**
          * ResultResponse
          * @description Answer to a call that cannot be attributed to an activity, or that fails the `authToken` check before its
-         *     activity is looked at: only the common failure codes. Always HTTP 200 with `Body-Sign` (DECISIONS 6, 10).
-         *     Source: saas-v2.md §1.6, §4 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html)
+         *     activity is looked at: only the common failure codes. Always HTTP 200 with `Body-Sign` (docs/decisions.md#6, #10).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html
          */
         ResultResponse: {
             /**
@@ -683,10 +686,10 @@ export interface components {
         };
         /**
          * V1ProductionResponse
-         * @description Answer to any SaaS V1.0 call, always HTTP 200 with a `Body-Sign` header (DECISIONS 6, 10): the response of the
+         * @description Answer to any SaaS V1.0 call, always HTTP 200 with a `Body-Sign` header (docs/decisions.md#6, #10): the response of the
          *     call's `activity`, or `ResultResponse` when the call cannot be attributed to an activity or fails the
          *     `authToken` check. `anyOf`, not `oneOf`: the shapes overlap. KooGallery waits 5 s; a timeout or any code but
-         *     `000000` counts as a failure and is retried (saas-v2.md §2, §5).
+         *     `000000` counts as a failure and is retried (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html ; https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html).
          *     Source: https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html
          */
         V1ProductionResponse: components["schemas"]["NewInstanceResponse"] | components["schemas"]["RefreshInstanceResponse"] | components["schemas"]["ExpireInstanceResponse"] | components["schemas"]["ReleaseInstanceResponse"] | components["schemas"]["UpgradeResponse"] | components["schemas"]["InstanceStatusResponse"] | components["schemas"]["QueryInstanceResponse"] | components["schemas"]["ResultResponse"];
@@ -694,8 +697,7 @@ export interface components {
          * OrderAmount
          * @description Amount of the order (`orderAmount`, O, bigdecimal ≥ 0 with at most 3 decimals, sent as query text): CN yuan on
          *     the Chinese site, USD on the international site. kgkit stores it as the exact text. No length is documented:
-         *     20 characters is kgkit's bound. Source: saas-v2.md §3.9
-         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html).
+         *     20 characters is kgkit's bound. Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html.
          * @example 1200.5
          */
         OrderAmount: string;
@@ -703,18 +705,18 @@ export interface components {
          * NewInstanceQuery
          * @description Create an instance (新购商品), `activity=newInstance`, GET: the customer paid and the seller provisions. Unlike
          *     V2.0, the order details travel in the query: customer, contact (encrypted), SKU and product, period, amount,
-         *     linear attributes, extension parameters (saas-v2.md §3.9, §8). kgkit decrypts `mobilePhone`/`email`, decodes
+         *     linear attributes, extension parameters (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html). kgkit decrypts `mobilePhone`/`email`, decodes
          *     `saasExtendParams` and keeps these details with the instance (never in the logs); a contact that does not
          *     decrypt, a bad `saasExtendParams` or an `expireTime` that is no real date is refused with `000002` and nothing
-         *     is stored. KooGallery waits 5 s and retries for 3 h, then the order fails and is unsubscribed (saas-v2.md §5).
+         *     is stored. KooGallery waits 5 s and retries for 3 h, then the order fails and is unsubscribed (https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html).
          *
          *     Which parameters are required is documented only for `authToken`, `timeStamp`, `activity`, `customerId`
          *     (M) and `userId`/`userName`/`mobilePhone`/`email` (O); for the rest V1.0 is silent (UNCONFIRMED), and kgkit
          *     requires only what it needs: `businessId` (the instance ID, as in V2.0) and `orderId` (the idempotency key).
          *     Everything else is optional, so that an absent detail cannot fail an order.
          *
-         *     Idempotency (DECISIONS 14): V1.0 has no `orderLineId`; kgkit uses `<orderId>-000001`, the order line KooGallery
-         *     gives every single-line order (saas-v2.md §3.8), as the key (`orderId`, `orderLineId`). The same order therefore
+         *     Idempotency (docs/decisions.md#14): V1.0 has no `orderLineId`; kgkit uses `<orderId>-000001`, the order line KooGallery
+         *     gives every single-line order (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html), as the key (`orderId`, `orderLineId`). The same order therefore
          *     always gets the same instance, whose ID is the first `businessId` seen, and a V2.0 `newInstance` for that order
          *     line finds it too. The order details of the first call are kept.
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html ;
@@ -769,7 +771,7 @@ export interface components {
             email?: components["schemas"]["EncryptedEmail"];
             /**
              * @description KooGallery business ID (String 64; M/O not documented for V1.0, required by kgkit as in V2.0), different on
-             *     every call: the first one seen for the order becomes the instance ID (DECISIONS 14).
+             *     every call: the first one seen for the order becomes the instance ID (docs/decisions.md#14).
              * @example 61e834ba-7b97-4418-b8f7-e5345137278c
              */
             businessId: components["schemas"]["BusinessId"];
@@ -789,7 +791,7 @@ export interface components {
              */
             productId?: components["schemas"]["ProductId"];
             /**
-             * @description Debug flag (O; String in the create table, Integer 1 in the renewal table, query text either way); `1` = debug call (DECISIONS 7).
+             * @description Debug flag (O; String in the create table, Integer 1 in the renewal table, query text either way); `1` = debug call (docs/decisions.md#7).
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -800,7 +802,7 @@ export interface components {
             trialFlag?: components["schemas"]["TrialFlag"];
             /**
              * @description Expiry, UTC, documented `yyyyMMddHHmmss` (O; only period and package products). Indicative only: the real
-             *     expiry is driven by the expire calls. 14 or 17 digits accepted (DECISIONS 8); a value that is no real date
+             *     expiry is driven by the expire calls. 14 or 17 digits accepted (docs/decisions.md#8); a value that is no real date
              *     is refused with `000002`.
              * @example 20271121090000
              */
@@ -855,14 +857,14 @@ export interface components {
          * RefreshInstanceQuery
          * @description Renewal (商品续费), `activity=refreshInstance`, GET: after a renewal, a renewal cancellation or a trial-to-formal
          *     conversion of a period product, set the new expiry. KooGallery retries for 1 h, then the renewal is "failed"
-         *     (saas-v2.md §5). kgkit applies it to the shared instance lifecycle as V2.0's `refreshInstance`, with the scene
+         *     (https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html). kgkit applies it to the shared instance lifecycle as V2.0's `refreshInstance`, with the scene
          *     decided from the V1.0 parameters (kgkit's mapping; V1.0 has no `scene`):
          *     `trialToFormal=1` → `TRIAL_TO_FORMAL`; otherwise a negative `orderAmount` (a renewal cancellation, 退续费) →
          *     `UNSUBSCRIBE_RENEWAL_PERIOD`; otherwise `RENEWAL`.
-         *     Idempotency (DECISIONS 14): key (`instanceId`, `orderId`, scene), `orderLineId` = `<orderId>-000001` as for
+         *     Idempotency (docs/decisions.md#14): key (`instanceId`, `orderId`, scene), `orderLineId` = `<orderId>-000001` as for
          *     `newInstance`; a repeat answers success and changes nothing.
-         *     Sources: saas-v2.md §3.9 (https://huaweicloud.com/guide/productsdesc-bms_6c8fbd60d85627fcc21620430ca10de5support0 ;
-         *     https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html)
+         *     Sources: https://huaweicloud.com/guide/productsdesc-bms_6c8fbd60d85627fcc21620430ca10de5support0 ;
+         *     https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html
          */
         RefreshInstanceQuery: {
             /**
@@ -896,7 +898,7 @@ export interface components {
              */
             productId?: components["schemas"]["ProductId"];
             /**
-             * @description New expiry, UTC, documented `yyyyMMddHHmmss` (M, String 20); 14 or 17 digits accepted (DECISIONS 8). A value
+             * @description New expiry, UTC, documented `yyyyMMddHHmmss` (M, String 20); 14 or 17 digits accepted (docs/decisions.md#8). A value
              *     that is no real date is refused with `000002`.
              * @example 20271121090000
              */
@@ -922,7 +924,7 @@ export interface components {
              */
             orderAmount?: components["schemas"]["SignedOrderAmount"];
             /**
-             * @description Debug flag (O; String in the create table, Integer 1 in the renewal table, query text either way); `1` = debug call (DECISIONS 7).
+             * @description Debug flag (O; String in the create table, Integer 1 in the renewal table, query text either way); `1` = debug call (docs/decisions.md#7).
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -931,11 +933,11 @@ export interface components {
          * ExpireInstanceQuery
          * @description Expiry (商品过期), `activity=expireInstance`, GET: a period product expired and was not renewed; the seller
          *     freezes the instance and keeps the customer's data during the freeze period. kgkit applies it as V2.0's
-         *     `updateInstanceStatus` `FREEZE` on the shared lifecycle. KooGallery retries for 1 h (saas-v2.md §5).
-         *     Idempotency (DECISIONS 14): key (`instanceId`, frozen); a repeat answers success.
-         *     `instanceId` and `orderId` are listed without an M/O column; both are read as mandatory (saas-v2.md §3.9).
-         *     Sources: saas-v2.md §0, §3.9 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html ;
-         *     https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html)
+         *     `updateInstanceStatus` `FREEZE` on the shared lifecycle. KooGallery retries for 1 h (https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html).
+         *     Idempotency (docs/decisions.md#14): key (`instanceId`, frozen); a repeat answers success.
+         *     `instanceId` and `orderId` are listed without an M/O column; both are read as mandatory (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html).
+         *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html ;
+         *     https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html
          */
         ExpireInstanceQuery: {
             /**
@@ -964,7 +966,7 @@ export interface components {
              */
             orderId: components["schemas"]["OrderId"];
             /**
-             * @description Debug flag (O; String in the create table, Integer 1 in the renewal table, query text either way); `1` = debug call (DECISIONS 7).
+             * @description Debug flag (O; String in the create table, Integer 1 in the renewal table, query text either way); `1` = debug call (docs/decisions.md#7).
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -973,10 +975,10 @@ export interface components {
          * ReleaseInstanceQuery
          * @description Release (商品资源释放), `activity=releaseInstance`, GET: the instance expired and its retention period ended, or it
          *     was unsubscribed; the seller deletes it. kgkit applies it as V2.0's `releaseInstance` on the shared lifecycle
-         *     (`orderLineId` = `<orderId>-000001`). KooGallery retries for 1 h (saas-v2.md §5).
-         *     Idempotency (DECISIONS 14): key `instanceId`; releasing a released instance answers `000000`.
+         *     (`orderLineId` = `<orderId>-000001`). KooGallery retries for 1 h (https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html).
+         *     Idempotency (docs/decisions.md#14): key `instanceId`; releasing a released instance answers `000000`.
          *     `instanceId` and `orderId` are listed without an M/O column, `orderAmount` as optional; the first two are read as
-         *     mandatory (saas-v2.md §3.9).
+         *     mandatory (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html).
          *     Sources: https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0070649056.html ;
          *     https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html
          */
@@ -1012,7 +1014,7 @@ export interface components {
              */
             orderAmount?: components["schemas"]["SignedOrderAmount"];
             /**
-             * @description Debug flag (O; String in the create table, Integer 1 in the renewal table, query text either way); `1` = debug call (DECISIONS 7).
+             * @description Debug flag (O; String in the create table, Integer 1 in the renewal table, query text either way); `1` = debug call (docs/decisions.md#7).
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -1022,9 +1024,9 @@ export interface components {
          * @description Upgrade (商品升级), `activity=upgrade`, GET: the customer paid an upgrade order; unlike V2.0 the new specification
          *     travels in the query (`skuCode`, `productId`, linear attributes). The instance ID does not change. kgkit
          *     applies it as V2.0's `upgradeInstance` on the shared lifecycle (`orderLineId` = `<orderId>-000001`).
-         *     KooGallery retries for 3 h, then the order fails and is unsubscribed (saas-v2.md §5).
-         *     Idempotency (DECISIONS 14): key (`instanceId`, `orderId`); the same order is never applied twice.
-         *     Sources: saas-v2.md §3.6 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000001297828992.html)
+         *     KooGallery retries for 3 h, then the order fails and is unsubscribed (https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html).
+         *     Idempotency (docs/decisions.md#14): key (`instanceId`, `orderId`); the same order is never applied twice.
+         *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000001297828992.html
          */
         UpgradeQuery: {
             /**
@@ -1078,7 +1080,7 @@ export interface components {
              */
             bandWidth?: components["schemas"]["LinearAttribute"];
             /**
-             * @description Debug flag (O; String in the create table, Integer 1 in the renewal table, query text either way); `1` = debug call (DECISIONS 7).
+             * @description Debug flag (O; String in the create table, Integer 1 in the renewal table, query text either way); `1` = debug call (docs/decisions.md#7).
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -1087,8 +1089,8 @@ export interface components {
          * InstanceStatusQuery
          * @description Resource status change of a pay-per-use product (资源状态变更), `activity=instanceStatus`, GET: `FREEZE` or
          *     `NORMAL`. kgkit applies it as V2.0's `updateInstanceStatus` `FREEZE` / `UNFREEZE` on the shared lifecycle.
-         *     Idempotency (DECISIONS 14): key (`instanceId`, status); a repeat answers success.
-         *     Sources: saas-v2.md §1.6, §3.4 (https://huaweicloud.com/guide/productsdesc-bms_a3711d423040ea3edb9b286e23121ab4support0)
+         *     Idempotency (docs/decisions.md#14): key (`instanceId`, status); a repeat answers success.
+         *     Sources: https://huaweicloud.com/guide/productsdesc-bms_a3711d423040ea3edb9b286e23121ab4support0
          */
         InstanceStatusQuery: {
             /**
@@ -1117,7 +1119,7 @@ export interface components {
              */
             instanceStatus: components["schemas"]["V1InstanceStatus"];
             /**
-             * @description Debug flag (O; String in the create table, Integer 1 in the renewal table, query text either way); `1` = debug call (DECISIONS 7).
+             * @description Debug flag (O; String in the create table, Integer 1 in the renewal table, query text either way); `1` = debug call (docs/decisions.md#7).
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -1127,7 +1129,7 @@ export interface components {
          * @description Query instance information (查询实例信息), `activity=queryInstance`, GET, for up to 100 instances; the answer is
          *     V2.0's plus `encryptType`, with encrypted credentials. Read-only, hence idempotent. V2.0 instances answer too:
          *     V1.0 and V2.0 share one instance lifecycle.
-         *     Sources: saas-v2.md §3.9 (https://huaweicloud.com/guide/productsdesc-bms_060db51ae71c39d28dad95398f778bedsupport1)
+         *     Sources: https://huaweicloud.com/guide/productsdesc-bms_060db51ae71c39d28dad95398f778bedsupport1
          */
         QueryInstanceQuery: {
             /**
@@ -1146,12 +1148,12 @@ export interface components {
              */
             timeStamp: components["schemas"]["TimeStamp"];
             /**
-             * @description One or more instance IDs, comma-separated, at most 100 (M; DECISIONS 9).
+             * @description One or more instance IDs, comma-separated, at most 100 (M; docs/decisions.md#9).
              * @example 61e834ba-7b97-4418-b8f7-e5345137278c
              */
             instanceId: components["schemas"]["InstanceIdList"];
             /**
-             * @description Debug flag (O; String in the create table, Integer 1 in the renewal table, query text either way); `1` = debug call (DECISIONS 7).
+             * @description Debug flag (O; String in the create table, Integer 1 in the renewal table, query text either way); `1` = debug call (docs/decisions.md#7).
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -1162,7 +1164,7 @@ export interface components {
         /**
          * @description Signature of the call (M, String 50; every activity): Base64 HMAC-SHA256 keyed with `accessKey + timeStamp`
          *     over every other parameter, sorted, `k=v&…`. Missing or wrong → `000001`; the same token twice → `000001`
-         *     (see the `AuthToken` schema; saas-v2.md §1.6). Like every value it arrives URL-encoded (`+` → `%2B`).
+         *     (see the `AuthToken` schema; https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html). Like every value it arrives URL-encoded (`+` → `%2B`).
          * @example KqwKIZ8qRgFrFxsxAKNorZN5jr1z3IMquG/VPwS0/ZM=
          */
         AuthToken: components["schemas"]["AuthToken"];
@@ -1222,7 +1224,7 @@ export interface components {
         OrderId: components["schemas"]["OrderId"];
         /**
          * @description The instance (String 64; every activity but `newInstance`: M); for `queryInstance` a comma-separated list of
-         *     at most 100 IDs (DECISIONS 9).
+         *     at most 100 IDs (docs/decisions.md#9).
          * @example 61e834ba-7b97-4418-b8f7-e5345137278c
          */
         InstanceId: components["schemas"]["InstanceIdList"];
@@ -1237,7 +1239,7 @@ export interface components {
          */
         ProductId: components["schemas"]["ProductId"];
         /**
-         * @description Debug flag (every activity: O); `1` = debug call, `0` or absent = production call (DECISIONS 7).
+         * @description Debug flag (every activity: O); `1` = debug call, `0` or absent = production call (docs/decisions.md#7).
          * @example 1
          */
         TestFlag: components["schemas"]["TestFlag"];
@@ -1252,7 +1254,7 @@ export interface components {
          */
         TrialToFormal: components["schemas"]["TrialToFormal"];
         /**
-         * @description Expiry, UTC, `yyyyMMddHHmmss` (14 or 17 digits accepted, DECISIONS 8; `refreshInstance`: M, `newInstance`: O).
+         * @description Expiry, UTC, `yyyyMMddHHmmss` (14 or 17 digits accepted, docs/decisions.md#8; `refreshInstance`: M, `newInstance`: O).
          * @example 20271121090000
          */
         ExpireTime: components["schemas"]["ExpireTime"];
@@ -1311,11 +1313,11 @@ export interface components {
     requestBodies: never;
     headers: {
         /**
-         * @description Response signature, **required on every SaaS V1.0 answer**, refusals included (saas-v2.md §1.4; DECISIONS 10):
+         * @description Response signature, **required on every SaaS V1.0 answer**, refusals included (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html; docs/decisions.md#10):
          *     `sign_type="HMAC-SHA256", signature="<Base64 of HMAC-SHA256(accessKey, exact response body bytes)>"`, both
          *     values in double quotes, exactly this format, else KooGallery reports "sign_type is not equals HMAC-SHA256 or
          *     signature is empty". The key is the access key bound to the basic interfaces, not `accessKey + timeStamp`
-         *     (license-kit-openapi.md C.3). kgkit emits it on this path whatever `BODY_SIGN` says (that setting is V2.0's).
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html). kgkit emits it on this path whatever `BODY_SIGN` says (that setting is V2.0's).
          *     Sources: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html ;
          *     https://support.huaweicloud.com/imc_faq/imc_08_0003.html
@@ -1333,7 +1335,7 @@ export interface operations {
                 /**
                  * @description Signature of the call (M, String 50; every activity): Base64 HMAC-SHA256 keyed with `accessKey + timeStamp`
                  *     over every other parameter, sorted, `k=v&…`. Missing or wrong → `000001`; the same token twice → `000001`
-                 *     (see the `AuthToken` schema; saas-v2.md §1.6). Like every value it arrives URL-encoded (`+` → `%2B`).
+                 *     (see the `AuthToken` schema; https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html). Like every value it arrives URL-encoded (`+` → `%2B`).
                  * @example KqwKIZ8qRgFrFxsxAKNorZN5jr1z3IMquG/VPwS0/ZM=
                  */
                 authToken: components["parameters"]["AuthToken"];
@@ -1393,7 +1395,7 @@ export interface operations {
                 orderId?: components["parameters"]["OrderId"];
                 /**
                  * @description The instance (String 64; every activity but `newInstance`: M); for `queryInstance` a comma-separated list of
-                 *     at most 100 IDs (DECISIONS 9).
+                 *     at most 100 IDs (docs/decisions.md#9).
                  * @example 61e834ba-7b97-4418-b8f7-e5345137278c
                  */
                 instanceId?: components["parameters"]["InstanceId"];
@@ -1408,7 +1410,7 @@ export interface operations {
                  */
                 productId?: components["parameters"]["ProductId"];
                 /**
-                 * @description Debug flag (every activity: O); `1` = debug call, `0` or absent = production call (DECISIONS 7).
+                 * @description Debug flag (every activity: O); `1` = debug call, `0` or absent = production call (docs/decisions.md#7).
                  * @example 1
                  */
                 testFlag?: components["parameters"]["TestFlag"];
@@ -1423,7 +1425,7 @@ export interface operations {
                  */
                 trialToFormal?: components["parameters"]["TrialToFormal"];
                 /**
-                 * @description Expiry, UTC, `yyyyMMddHHmmss` (14 or 17 digits accepted, DECISIONS 8; `refreshInstance`: M, `newInstance`: O).
+                 * @description Expiry, UTC, `yyyyMMddHHmmss` (14 or 17 digits accepted, docs/decisions.md#8; `refreshInstance`: M, `newInstance`: O).
                  * @example 20271121090000
                  */
                 expireTime?: components["parameters"]["ExpireTime"];
@@ -1486,7 +1488,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /**
-             * @description Every answer, success or failure (DECISIONS 6), signed with `Body-Sign` (DECISIONS 10): the response schema
+             * @description Every answer, success or failure (docs/decisions.md#6), signed with `Body-Sign` (docs/decisions.md#10): the response schema
              *     of the call's `activity`, or `ResultResponse`. The examples named after an activity are that activity's
              *     success answer; the others are failures.
              */

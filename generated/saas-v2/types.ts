@@ -32,7 +32,7 @@ export interface components {
          * OrderId
          * @description KooGallery order ID (String 64). The pattern is kgkit's, not Huawei's: permissive (every documented
          *     ID and debug mock order such as `MOCKPERIODYEARNEW` matches) but safe to log and store.
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example CS2211181819B4LVS
          */
         OrderId: string;
@@ -40,43 +40,47 @@ export interface components {
          * OrderLineId
          * @description KooGallery order line ID (String 64), in practice `<orderId>-000001`. The pattern is kgkit's, not
          *     Huawei's (see `OrderId`).
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example CS2211181819B4LVS-000001
          */
         OrderLineId: string;
         /**
          * BusinessId
          * @description KooGallery business ID (String 64), **different on every call**, retries included: never an idempotency
-         *     key. The first one seen for an order becomes the instance ID (DECISIONS 14). The pattern is kgkit's.
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     key. The first one seen for an order becomes the instance ID (docs/decisions.md#14). The pattern is kgkit's.
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example 87b94795-0603-4e24-8ae5-69420d60e3c8
          */
         BusinessId: string;
         /**
          * TestFlag
-         * @description Debug flag (`testFlag`, O, String 2). `"1"` marks a debug call; a production call carries `"0"` or no
-         *     `testFlag` at all. A debug call must be repeatable and idempotent like any other (DECISIONS 7); Huawei's
-         *     sample answers it without business side effects.
+         * @description Debug flag (`testFlag`, O, String 2). `"1"` marks a debug call (应用接入调试 in Seller Console, and the
+         *     probing (拨测) re-runs of saved debug cases); a production call carries `"0"` or no `testFlag` at all: kgkit
+         *     treats `"1"` as debug and anything else as production (docs/decisions.md#7). A debug call must be repeatable
+         *     and idempotent like any other; Huawei's sample answers it without business side effects.
          *     CONFLICT on the non-debug value: older pages "0 = non-debug, default 0", current (2025) pages
-         *     "non-debug requests do not carry the parameter" → accept `"0"` or absence (saas-v2.md §3).
+         *     "non-debug requests do not carry the parameter" → accept `"0"` or absence
+         *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          * @example 1
-         * @enum {string}
          */
-        TestFlag: "0" | "1";
+        TestFlag: string;
         /**
          * NewInstanceRequest
          * @description Create an instance (创建实例), `activity=newInstance`: the customer has paid and the seller must provision.
          *     The body carries only order IDs: the seller calls Query Order with `orderId`/`orderLineId` for the product,
          *     customer, period, amount and extension parameters. Do not block: if provisioning is slow, answer `000004`
-         *     at once with the instance ID and let KooGallery poll `queryInstance` (DECISIONS 15). KooGallery waits 5 s,
+         *     at once with the instance ID and let KooGallery poll `queryInstance` (docs/decisions.md#15). KooGallery waits 5 s,
          *     then retries hourly for 3 h; after that the order fails and is unsubscribed.
          *
-         *     Idempotency (DECISIONS 14): the same (`orderId`, `orderLineId`) must return the same `instanceId` and create
-         *     nothing new; for pay-per-use, where one order yields several instances, the key is (`orderId`, `productId`),
-         *     with `productId` from Query Order. `businessId` changes on every call.
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html ;
-         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649427.html)
+         *     Idempotency (docs/decisions.md#14): the same (`orderId`, `orderLineId`) must return the same `instanceId` and
+         *     create nothing new. For pay-per-use, where one order yields several instances, Huawei names the key
+         *     (`orderId`, `productId`), with `productId` from Query Order; kgkit keys every create, pay-per-use included, on
+         *     the order line (`orderId`, `orderLineId`) (docs/decisions.md#17): the request carries no `productId`, each
+         *     product of a pay-per-use order is its own order line, and waiting for Query Order would make every create
+         *     depend on an Open API that can be slow or down for hours. `businessId` changes on every call.
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649427.html
          */
         NewInstanceRequest: {
             /**
@@ -96,12 +100,12 @@ export interface components {
             orderLineId: components["schemas"]["OrderLineId"];
             /**
              * @description KooGallery business ID (M, String 64), different on every call including retries. Huawei recommends
-             *     the `businessId` of the first call as the instance ID (DECISIONS 14).
+             *     the `businessId` of the first call as the instance ID (docs/decisions.md#14).
              * @example 87b94795-0603-4e24-8ae5-69420d60e3c8
              */
             businessId: components["schemas"]["BusinessId"];
             /**
-             * @description Debug flag (O, String 2); `"1"` = debug call (DECISIONS 7).
+             * @description Debug flag (O, String 2); `"1"` = debug call (docs/decisions.md#7).
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -112,8 +116,8 @@ export interface components {
          *     calls it repeatedly after `newInstance` until the seller returns the instance information, and
          *     synchronously when the customer opens 已购买服务 > 资源信息. Mandatory for pay-per-use products, which must
          *     return their usage in real time. Read-only, hence idempotent.
-         *     Source: saas-v2.md §3.2 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html ;
-         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649428.html)
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649428.html
          */
         QueryInstanceRequest: {
             /**
@@ -125,23 +129,22 @@ export interface components {
              * @description One or more instance IDs (M), comma-separated without spaces, **at most 100 IDs**; each ID follows
              *     `InstanceId` (at most 64 characters), hence the maximum length 100 × 64 + 99 commas = 6499.
              *     CONFLICT: the table gives a length of 100 characters, which cannot hold 100 IDs; it is a documentation
-             *     error and is not enforced (DECISIONS 9; saas-v2.md §3.2,
+             *     error and is not enforced (docs/decisions.md#9; https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html,
              *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html). Huawei's sample
              *     answers `000002` to an empty list or to more than 100 IDs.
              * @example 10e758d0-31ad-4c4b-8f1b-81d03469a10e,03pf80c2bae96vc49b80b917bea776d7
              */
             instanceId: string;
             /**
-             * @description Debug flag (O, String 2); `"1"` = debug call (DECISIONS 7).
+             * @description Debug flag (O, String 2); `"1"` = debug call (docs/decisions.md#7).
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
         };
         /**
          * RefreshScene
-         * @description Why the instance is updated (`scene`, M, String 64). Source: saas-v2.md §3.3
-         *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html ;
-         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649429.html).
+         * @description Why the instance is updated (`scene`, M, String 64). Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649429.html.
          * @example RENEWAL
          * @enum {string}
          */
@@ -149,10 +152,11 @@ export interface components {
         /**
          * InstanceId
          * @description Instance ID (String 64), generated by the seller and globally unique; KooGallery sends it back in every
-         *     later call about the instance. kgkit uses the `businessId` of the first `newInstance` call of the order
-         *     (or a fresh UUID) (DECISIONS 14). The pattern is kgkit's, not Huawei's; it can never contain a comma,
-         *     because `queryInstance` sends a comma-separated list of instance IDs.
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
+         *     later call about the instance. kgkit uses the `businessId` of the first `newInstance` call of the order when
+         *     it can be one, a fresh UUID otherwise (docs/decisions.md#14, #18). The pattern is kgkit's, not Huawei's
+         *     (`x-kgkit-strict`): it can never contain a comma, because `queryInstance` sends a comma-separated list of
+         *     instance IDs.
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html.
          * @example 10e758d0-31ad-4c4b-8f1b-81d03469a10e
          */
         InstanceId: string;
@@ -161,15 +165,15 @@ export interface components {
          * @description KooGallery product ID (String 64). It changes with the billing specification: `refreshInstance` sends
          *     the new one when the period type changes (monthly → yearly, for example). The pattern is kgkit's, not
          *     Huawei's (see `OrderId`).
-         *     Source: saas-v2.md §3.3 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html.
          * @example OFFI461867333479178240
          */
         ProductId: string;
         /**
          * ExpireTime
-         * @description Expiry time in UTC: `yyyyMMddHHmmss` (14 digits) or `yyyyMMddHHmmssSSS` (17 digits) (DECISIONS 8).
+         * @description Expiry time in UTC: `yyyyMMddHHmmss` (14 digits) or `yyyyMMddHHmmssSSS` (17 digits) (docs/decisions.md#8).
          *     CONFLICT: the tables document `yyyyMMddHHmmss`, but the documented example is `20221124023618256`
-         *     (17 digits, with milliseconds) → both are accepted (saas-v2.md §3.3).
+         *     (17 digits, with milliseconds) → both are accepted (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html
          * @example 20221124023618256
          */
@@ -179,11 +183,11 @@ export interface components {
          * @description Update an instance (更新实例), `activity=refreshInstance`: after a trial-to-formal conversion, a renewal,
          *     a renewal cancellation or a renewal change of a period product, set the new expiry. A failure may get the
          *     customer's service released. Retried by KooGallery for about 1 h (V1.0 text; the V2.0 duration is
-         *     UNCONFIRMED, a sibling guide says 2 h; DECISIONS "Retry schedule").
-         *     Idempotency (DECISIONS 14): key (`instanceId`, `orderId`, `scene`); a repeat returns success and changes
+         *     UNCONFIRMED, a sibling guide says 2 h; docs/decisions.md "Marketplace retries").
+         *     Idempotency (docs/decisions.md#14): key (`instanceId`, `orderId`, `scene`); a repeat returns success and changes
          *     nothing.
-         *     Source: saas-v2.md §3.3 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html ;
-         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649429.html)
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649429.html
          */
         RefreshInstanceRequest: {
             /**
@@ -217,13 +221,13 @@ export interface components {
              */
             productId?: components["schemas"]["ProductId"];
             /**
-             * @description New expiry time, UTC (M, String 20): 14 or 17 digits (DECISIONS 8; CONFLICT between the documented
+             * @description New expiry time, UTC (M, String 20): 14 or 17 digits (docs/decisions.md#8; CONFLICT between the documented
              *     `yyyyMMddHHmmss` and the 17-digit example).
              * @example 20221124023618256
              */
             expireTime: components["schemas"]["ExpireTime"];
             /**
-             * @description Debug flag (O, String 2); `"1"` = debug call (DECISIONS 7).
+             * @description Debug flag (O, String 2); `"1"` = debug call (docs/decisions.md#7).
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -231,8 +235,8 @@ export interface components {
         /**
          * InstanceStatus
          * @description Target status of `updateInstanceStatus` (String 32). V1.0 used `instanceStatus` = `FREEZE`/`NORMAL`
-         *     and `expireInstance` instead. Sources: saas-v2.md §3.4
-         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649430.html); license-kit-openapi.md B.6.
+         *     and `expireInstance` instead. Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649430.html
+         *     ; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649253.html (online License).
          * @example FREEZE
          * @enum {string}
          */
@@ -242,10 +246,10 @@ export interface components {
          * @description Update the status of an instance (更新实例状态), `activity=updateInstanceStatus`: freeze a period product on
          *     expiry or for a violation, unfreeze it after a renewal or once the violation is cleared. The seller keeps a
          *     freeze period of up to 15 days and the customer's data during it. Retried by KooGallery for about 1 h (V1.0
-         *     text; V2.0 UNCONFIRMED, a sibling guide says 2 h; DECISIONS "Retry schedule").
-         *     Idempotency (DECISIONS 14): key (`instanceId`, `status`); a repeat returns success.
-         *     Source: saas-v2.md §3.4 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649430.html ;
-         *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649095.html)
+         *     text; V2.0 UNCONFIRMED, a sibling guide says 2 h; docs/decisions.md "Marketplace retries").
+         *     Idempotency (docs/decisions.md#14): key (`instanceId`, `status`); a repeat returns success.
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649430.html ;
+         *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649095.html
          */
         UpdateInstanceStatusRequest: {
             /**
@@ -264,7 +268,7 @@ export interface components {
              */
             status: components["schemas"]["InstanceStatus"];
             /**
-             * @description Debug flag (O, String 2); `"1"` = debug call (DECISIONS 7).
+             * @description Debug flag (O, String 2); `"1"` = debug call (docs/decisions.md#7).
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -273,11 +277,11 @@ export interface components {
          * ReleaseInstanceRequest
          * @description Release an instance (释放实例), `activity=releaseInstance`: the instance expired and was not renewed within
          *     the retention period, or it was unsubscribed; the seller deletes it. Retried by KooGallery for about 1 h
-         *     (V1.0 text; V2.0 UNCONFIRMED, a sibling guide says 2 h; DECISIONS "Retry schedule").
-         *     Idempotency (DECISIONS 14): key `instanceId`; releasing an instance already released returns `000000`.
+         *     (V1.0 text; V2.0 UNCONFIRMED, a sibling guide says 2 h; docs/decisions.md "Marketplace retries").
+         *     Idempotency (docs/decisions.md#14): key `instanceId`; releasing an instance already released returns `000000`.
          *     No V2.0 table has a `scene` field; expiry and unsubscription can be told apart only by the presence of
          *     `orderId` (UNCONFIRMED).
-         *     Source: saas-v2.md §3.5 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649431.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649431.html
          */
         ReleaseInstanceRequest: {
             /**
@@ -301,7 +305,7 @@ export interface components {
              */
             orderLineId?: components["schemas"]["OrderLineId"];
             /**
-             * @description Debug flag (O, String 2); `"1"` = debug call (DECISIONS 7).
+             * @description Debug flag (O, String 2); `"1"` = debug call (docs/decisions.md#7).
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -311,10 +315,10 @@ export interface components {
          * @description Upgrade an instance (实例升级), `activity=upgradeInstance`: the customer upgraded or scaled out and paid the
          *     upgrade order; the seller calls Query Order with these IDs for the new specification (skuCode, productId,
          *     linear values) and upgrades. The instance ID does not change. Optional: needed only when the product
-         *     supports upgrades (saas-v2.md §2.1). KooGallery retries for 3 h, then the order fails and is unsubscribed.
-         *     Idempotency (DECISIONS 14): key (`instanceId`, `orderId`); the same order is never applied twice, a repeat
+         *     supports upgrades (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html). KooGallery retries for 3 h, then the order fails and is unsubscribed.
+         *     Idempotency (docs/decisions.md#14): key (`instanceId`, `orderId`); the same order is never applied twice, a repeat
          *     returns success.
-         *     Source: saas-v2.md §3.6 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649097.html)
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649097.html
          */
         UpgradeInstanceRequest: {
             /**
@@ -338,7 +342,7 @@ export interface components {
              */
             orderLineId: components["schemas"]["OrderLineId"];
             /**
-             * @description Debug flag (O, String 2); `"1"` = debug call (DECISIONS 7).
+             * @description Debug flag (O, String 2); `"1"` = debug call (docs/decisions.md#7).
              * @example 0
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -347,7 +351,7 @@ export interface components {
          * SkuCode
          * @description KooGallery SKU code (String 64) of a product specification, as carried by Query Order's product
          *     information and by the V1.0 `upgrade` call. The pattern is kgkit's, not Huawei's.
-         *     Source: saas-v2.md §3.6, §3.8 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649097.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649097.html.
          * @example 6b7b4ff1-6d8a-4b0c-8a3e-4e1a1c0f9d2e
          */
         SkuCode: string;
@@ -355,8 +359,8 @@ export interface components {
          * ProductInfo
          * @description Target product of a renewal change (`changeInstanceCheck.productInfo`, M). Its structure is UNCONFIRMED:
          *     Huawei's page names the field without a table, and its example body is a copy of the upgrade example
-         *     (saas-v2.md §3.7, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002411753620.html).
-         *     The three properties are a guess by analogy with Query Order's product information (saas-v2.md §3.8), all
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002411753620.html).
+         *     The three properties are a guess by analogy with Query Order's product information (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html), all
          *     optional; `additionalProperties: true` so that the real structure, whatever it holds, is never refused:
          *     refusing it would fail the customer's renewal. The seller should read the target specification from Query
          *     Order rather than rely on this object.
@@ -392,9 +396,9 @@ export interface components {
          * @description Renewal-change check (续费变更校验), `activity=changeInstanceCheck`, new in V2.0: during a renewal the customer
          *     down/upgrades or scales in/out, and KooGallery asks whether the instance can take the target
          *     specification. For a downgrade compare the current usage with the target quota. Optional: needed only when
-         *     the product supports such changes (saas-v2.md §2.1). A read-only check, hence idempotent.
-         *     Source: saas-v2.md §3.7 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002411753620.html ;
-         *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0000002464934193.html)
+         *     the product supports such changes (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html). A read-only check, hence idempotent.
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002411753620.html ;
+         *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0000002464934193.html
          */
         ChangeInstanceCheckRequest: {
             /**
@@ -417,7 +421,7 @@ export interface components {
              */
             productInfo: components["schemas"]["ProductInfo"];
             /**
-             * @description Debug flag (O, String 2); `"1"` = debug call (DECISIONS 7).
+             * @description Debug flag (O, String 2); `"1"` = debug call (docs/decisions.md#7).
              * @example 1
              */
             testFlag?: components["schemas"]["TestFlag"];
@@ -425,25 +429,25 @@ export interface components {
         /**
          * ProductionRequest
          * @description Body of a call to the production interface: one JSON object whose `activity` selects the scenario
-         *     (saas-v2.md §0, §2). Every value is a JSON string except `changeInstanceCheck.productInfo`.
+         *     (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html). Every value is a JSON string except `changeInstanceCheck.productInfo`.
          *     KooGallery sends `Content-Type: application/json;charset=utf8`, UTF-8.
          *
          *     `upgradeInstance` and `changeInstanceCheck` are optional for a seller: they are needed only when the
-         *     product supports up/downgrades (saas-v2.md §2.1). kgkit answers a body that matches none of these schemas
+         *     product supports up/downgrades (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html). kgkit answers a body that matches none of these schemas
          *     (unknown `activity`, missing or malformed field) with `000002`.
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html
          */
         ProductionRequest: components["schemas"]["NewInstanceRequest"] | components["schemas"]["QueryInstanceRequest"] | components["schemas"]["RefreshInstanceRequest"] | components["schemas"]["UpdateInstanceStatusRequest"] | components["schemas"]["ReleaseInstanceRequest"] | components["schemas"]["UpgradeInstanceRequest"] | components["schemas"]["ChangeInstanceCheckRequest"];
         /**
          * ResultCode
-         * @description The one registry of result codes (DECISIONS 13), grouped by family. Every answer that carries a code
+         * @description The one registry of result codes (docs/decisions.md#13), grouped by family. Every answer that carries a code
          *     (`resultCode`, or `error_code` on most Open APIs) narrows this schema to the codes it may carry (`allOf` this
          *     schema + `enum`); each code lists, in `x-returned-by`, the handlers (activities or operations) of each family
          *     whose answers declare it, kept by `scripts/lint.ts`.
          *
          *     Groups:
          *     - **Production interfaces** (生产接口, marketplace → seller), a 6-digit JSON string always sent with HTTP 200
-         *       (DECISIONS 6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
+         *       (docs/decisions.md#6): `00000x` common to all interfaces, `0001xx` create-instance refusals, `0009xx` online-License
          *       `getLicenseAsync` refusals. The EU guide and the V1 intl-EN page list only `000000`–`000005` and `000100`.
          *     - **Open APIs** (开放接口, seller → marketplace; `openapi/marketplace/`): `MKT.*` (order query, usage push),
          *       `CBC.*` and `9138xxxx` (string/file upload), `9202xxxx` and `950000xx` (License-code APIs).
@@ -466,23 +470,23 @@ export interface components {
         /**
          * ResultMessage
          * @description Free-text result message (`resultMsg`, O, String 255). Never carries stack traces or other internals
-         *     (DECISIONS 6). Source: saas-v2.md §3 common response
+         *     (docs/decisions.md#6). Source: the common response of https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html).
          * @example success
          */
         ResultMessage: string;
         /**
          * NewInstanceResponse
-         * @description Answer to `newInstance`: either accepted, with the instance ID, or refused, without one.
+         * @description Answer to `newInstance`: either accepted, with the instance ID, or refused (kgkit sends no instance ID then).
          *     `000000` = provisioned synchronously; `000004` = provisioning asynchronously, KooGallery will poll
-         *     `queryInstance` (DECISIONS 15). There is no `appInfo` in the V2.0 create answer: access information is
-         *     returned by `queryInstance`. The same order always gets the same `instanceId` (DECISIONS 14).
-         *     Source: saas-v2.md §3.1 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html)
+         *     `queryInstance` (docs/decisions.md#15). There is no `appInfo` in the V2.0 create answer: access information is
+         *     returned by `queryInstance`. The same order always gets the same `instanceId` (docs/decisions.md#14).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
          */
         NewInstanceResponse: {
             /**
              * @description `000000`: the instance is ready; `000004`: it is being provisioned asynchronously and KooGallery
-             *     will poll `queryInstance` until it is ready (saas-v2.md §3.1; DECISIONS 15).
+             *     will poll `queryInstance` until it is ready (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html; docs/decisions.md#15).
              * @example 000000
              * @enum {unknown}
              */
@@ -494,7 +498,7 @@ export interface components {
             resultMsg?: components["schemas"]["ResultMessage"];
             /**
              * @description Seller's globally unique instance ID (M, String 64). Recommended: the `businessId` of the first call
-             *     for this order; always the same for the same (`orderId`, `orderLineId`) (DECISIONS 14).
+             *     for this order; always the same for the same (`orderId`, `orderLineId`) (docs/decisions.md#14).
              * @example 03pf80c2bae96vc49b80b917bea776d7
              */
             instanceId: components["schemas"]["InstanceId"];
@@ -502,7 +506,7 @@ export interface components {
             /**
              * @description Why the instance was not created: the common failures `000001` (signature), `000002` (parameters),
              *     `000005` (internal error), and the create-only refusals `000100`–`000107` of the result-code table
-             *     (saas-v2.md §4). Not `000003`: no instance exists yet.
+             *     (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html). Not `000003`: no instance exists yet.
              * @example 000100
              * @enum {unknown}
              */
@@ -512,21 +516,29 @@ export interface components {
              * @example No instance resource can be allocated.
              */
             resultMsg?: components["schemas"]["ResultMessage"];
+            /**
+             * @description Huawei's answer table marks `instanceId` M (String 64) without saying a refusal leaves it out, so a
+             *     refusal may carry one (Spring's default JSON writes it as `null`, which counts as absent,
+             *     docs/decisions.md#16). kgkit sends none: no instance was created.
+             *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html
+             * @example 03pf80c2bae96vc49b80b917bea776d7
+             */
+            instanceId?: components["schemas"]["InstanceId"];
         };
         /**
          * EncryptType
          * @description Encryption of `appInfo.userName` / `appInfo.password` (`encryptType`, O, String 3). When present, each of
          *     those values is the 16-character IV (random ASCII alphanumerics, sent in clear) followed by the Base64
          *     AES-CBC ciphertext; the AES key is derived from the access key as Java's `SHA1PRNG`-seeded `KeyGenerator`
-         *     does (saas-v2.md §1.5; DECISIONS 11). Mandatory for V1.0; optional in V2.0, where kgkit sends
+         *     does (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html; docs/decisions.md#11). Mandatory for V1.0; optional in V2.0, where kgkit sends
          *     plain text by default.
          *     CONFLICT: the current V2.0 tables list no `encryptType` and describe plain-text credentials, while a 2025-02
          *     fragment of a V2.0 query response example begins with `"encryptType"` → optional in V2.0. Whether
          *     KooGallery decrypts V2.0 credentials is UNCONFIRMED.
          *     Key derivation, as checked against OpenJDK 17's own `KeyGenerator` (test/fixtures/crypto): SHA1PRNG's
-         *     state update adds *signed* Java bytes (carry −1, 0 or +1), so it is not the plain 160-bit addition that
-         *     saas-v2.md §1.5 describes; the 128-bit key (`SHA1(SHA1(accessKey))[0:16]`) is the same either way, the
-         *     256-bit key differs.
+         *     state update adds *signed* Java bytes (carry −1, 0 or +1), so it is not a plain 160-bit addition; the 128-bit
+         *     key (`SHA1(SHA1(accessKey))[0:16]`) is the same either way, the 256-bit key differs. Huawei's Java code:
+         *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649428.html
          * @example 1
          * @enum {string}
@@ -535,8 +547,8 @@ export interface components {
         /**
          * AppInfo
          * @description How the customer reaches the purchased application. In V2.0 `userName` and `password` are plain text
-         *     unless the answer carries `encryptType` (saas-v2.md §1.5; DECISIONS 11).
-         *     Source: saas-v2.md §3.2 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649428.html)
+         *     unless the answer carries `encryptType` (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html; docs/decisions.md#11).
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649428.html
          * @example {
          *       "frontEndUrl": "https://www.isvwebsite.com/login",
          *       "adminUrl": "https://admin.isvwebsite.com",
@@ -560,13 +572,13 @@ export interface components {
             adminUrl?: string;
             /**
              * @description Administrator account (O, String 128). Plain text in V2.0 by default; with `encryptType` it is the IV
-             *     followed by the Base64 ciphertext, and the 128-character limit applies to that (saas-v2.md §1.5).
+             *     followed by the Base64 ciphertext, and the 128-character limit applies to that (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html).
              * @example hwadmin
              */
             userName?: string;
             /**
              * @description Initial administrator password (O, String 128). Plain text in V2.0 by default; with `encryptType` it is
-             *     the IV followed by the Base64 ciphertext, and the 128-character limit applies to that (saas-v2.md §1.5).
+             *     the IV followed by the Base64 ciphertext, and the 128-character limit applies to that (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html).
              * @example Xy7#kP2q!Lm9
              */
             password?: string;
@@ -580,7 +592,7 @@ export interface components {
         /**
          * UsageInfo
          * @description Usage of a pay-per-use instance or of one billing item of a package.
-         *     Source: saas-v2.md §3.2 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html)
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html
          */
         UsageInfo: {
             /**
@@ -612,7 +624,7 @@ export interface components {
         /**
          * InstanceInfo
          * @description Information about one instance in the `queryInstance` answer.
-         *     Source: saas-v2.md §3.2 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html)
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html
          */
         InstanceInfo: {
             /**
@@ -635,7 +647,7 @@ export interface components {
             /**
              * @description Usage of a pay-per-use instance or package (O), in real time; for a package one entry per billing item.
              *     No maximum is documented. CONFLICT: one copy of the page spells the field `usageInfos`; the CN and intl
-             *     SaaS guides use `usageInfo` (saas-v2.md §3.2).
+             *     SaaS guides use `usageInfo` (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html).
              * @example [
              *       {
              *         "usageValue": 99.5,
@@ -649,16 +661,16 @@ export interface components {
         /**
          * QueryInstanceResponse
          * @description Answer to `queryInstance`: one `InstanceInfo` per requested instance. While an instance created with
-         *     `000004` is still being provisioned, kgkit answers `000004` for it (DECISIONS 15; Huawei does not say what
-         *     to answer then, saas-v2.md §3.2 UNCONFIRMED).
-         *     Source: saas-v2.md §3.2 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html ;
-         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649428.html)
+         *     `000004` is still being provisioned, kgkit answers `000004` for it (docs/decisions.md#15; Huawei does not say what
+         *     to answer then, UNCONFIRMED: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html).
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html ;
+         *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649428.html
          */
         QueryInstanceResponse: {
             /**
              * @description `000000`: `info` holds the instances; `000003`: an instance ID is unknown; `000004`: an instance is
-             *     still being provisioned (DECISIONS 15); `000002` also for an empty list or more than 100 IDs (as in
-             *     Huawei's sample); `000001`, `000005`: the common failures (saas-v2.md §4).
+             *     still being provisioned (docs/decisions.md#15); `000002` also for an empty list or more than 100 IDs (as in
+             *     Huawei's sample); `000001`, `000005`: the common failures (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html).
              * @example 000000
              * @enum {unknown}
              */
@@ -670,7 +682,7 @@ export interface components {
             resultMsg?: components["schemas"]["ResultMessage"];
             /**
              * @description Encryption of `userName`/`password` (O, String 3); absent = plain text, kgkit's default in V2.0.
-             *     CONFLICT: not in the current V2.0 tables, present in a 2025-02 example (saas-v2.md §1.5; DECISIONS 11).
+             *     CONFLICT: not in the current V2.0 tables, present in a 2025-02 example (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html; docs/decisions.md#11).
              * @example 1
              */
             encryptType?: components["schemas"]["EncryptType"];
@@ -694,13 +706,13 @@ export interface components {
         /**
          * RefreshInstanceResponse
          * @description Answer to `refreshInstance` (common response: `resultCode` M String 6, `resultMsg` O String 255).
-         *     Source: saas-v2.md §3.3 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html)
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649094.html
          */
         RefreshInstanceResponse: {
             /**
              * @description `000000`: the expiry is updated, or the same (`instanceId`, `orderId`, `scene`) was already applied
-             *     (DECISIONS 14); `000003`: unknown instance; `000004`: still being applied (KooGallery counts it as a
-             *     failure and retries); `000001`, `000002`, `000005`: the common failures (saas-v2.md §4).
+             *     (docs/decisions.md#14); `000003`: unknown instance; `000004`: still being applied (KooGallery counts it as a
+             *     failure and retries); `000001`, `000002`, `000005`: the common failures (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html).
              * @example 000000
              * @enum {unknown}
              */
@@ -715,14 +727,14 @@ export interface components {
          * UpdateInstanceStatusResponse
          * @description Answer to `updateInstanceStatus` (common response: `resultCode` M String 6, `resultMsg` O String 255).
          *     An older (2024-05) copy of this page showed a `Body-Sign` response header; kgkit emits it on V2.0
-         *     answers (DECISIONS 10).
-         *     Source: saas-v2.md §3.4 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649430.html)
+         *     answers (docs/decisions.md#10).
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649430.html
          */
         UpdateInstanceStatusResponse: {
             /**
-             * @description `000000`: the instance has the requested status, now or already (DECISIONS 14); `000003`: unknown
+             * @description `000000`: the instance has the requested status, now or already (docs/decisions.md#14); `000003`: unknown
              *     instance; `000004`: still being applied (KooGallery counts it as a failure and retries); `000001`,
-             *     `000002`, `000005`: the common failures (saas-v2.md §4).
+             *     `000002`, `000005`: the common failures (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html).
              * @example 000000
              * @enum {unknown}
              */
@@ -736,13 +748,13 @@ export interface components {
         /**
          * ReleaseInstanceResponse
          * @description Answer to `releaseInstance` (common response: `resultCode` M String 6, `resultMsg` O String 255).
-         *     Source: saas-v2.md §3.5 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649431.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649431.html
          */
         ReleaseInstanceResponse: {
             /**
-             * @description `000000`: the instance is released, now or already (DECISIONS 14); `000003`: the instance was never
+             * @description `000000`: the instance is released, now or already (docs/decisions.md#14); `000003`: the instance was never
              *     known; `000004`: release still running (KooGallery counts it as a failure and retries); `000001`,
-             *     `000002`, `000005`: the common failures (saas-v2.md §3.5, §4).
+             *     `000002`, `000005`: the common failures (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649431.html ; https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html).
              * @example 000000
              * @enum {unknown}
              */
@@ -756,14 +768,14 @@ export interface components {
         /**
          * UpgradeInstanceResponse
          * @description Answer to `upgradeInstance` (common response: `resultCode` M String 6, `resultMsg` O String 255).
-         *     Source: saas-v2.md §3.6 (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649097.html)
+         *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649097.html
          */
         UpgradeInstanceResponse: {
             /**
-             * @description `000000`: upgraded, now or already for this (`instanceId`, `orderId`) (DECISIONS 14); `000003`:
+             * @description `000000`: upgraded, now or already for this (`instanceId`, `orderId`) (docs/decisions.md#14); `000003`:
              *     unknown instance; `000004`: upgrade still running (KooGallery counts it as a failure and retries);
              *     `000100`: no resource for the target specification (Huawei's sample uses it for "upgrade without
-             *     resources"); `000001`, `000002`, `000005`: the common failures (saas-v2.md §4).
+             *     resources"); `000001`, `000002`, `000005`: the common failures (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html).
              * @example 000000
              * @enum {unknown}
              */
@@ -777,12 +789,12 @@ export interface components {
         /**
          * ChangeInstanceCheckResponse
          * @description Answer to `changeInstanceCheck` (common response: `resultCode` M String 6, `resultMsg` O String 255).
-         *     Source: saas-v2.md §3.7 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002411753620.html)
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002411753620.html
          */
         ChangeInstanceCheckResponse: {
             /**
              * @description `000000`: the change is allowed; `000100`: the change is not allowed (kgkit's choice: which code
-             *     Huawei expects for "not allowed" is UNCONFIRMED, saas-v2.md §3.7); `000003`: unknown instance;
+             *     Huawei expects for "not allowed" is UNCONFIRMED, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002411753620.html); `000003`: unknown instance;
              *     `000001`, `000002`, `000005`: the common failures. No `000004`: the check is synchronous.
              * @example 000000
              * @enum {unknown}
@@ -797,13 +809,13 @@ export interface components {
         /**
          * ResultResponse
          * @description Answer to a call that cannot be attributed to an activity, or that fails the signature check before its
-         *     activity is looked at: only the common failure codes. Always HTTP 200 (DECISIONS 6).
-         *     Source: saas-v2.md §1.1, §4 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html)
+         *     activity is looked at: only the common failure codes. Always HTTP 200 (docs/decisions.md#6).
+         *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html
          */
         ResultResponse: {
             /**
              * @description `000001`: signature missing or wrong, or nonce replayed; `000002`: timestamp missing or stale, nonce
-             *     missing, body not JSON or too large, unknown `activity` (DECISIONS 5, 6); `000005`: unexpected error
+             *     missing, body not JSON or too large, unknown `activity` (docs/decisions.md#5, #6); `000005`: unexpected error
              *     before the call reached an activity.
              * @example 000001
              * @enum {unknown}
@@ -817,11 +829,11 @@ export interface components {
         };
         /**
          * ProductionResponse
-         * @description Answer to any call of the production interface, always HTTP 200 (DECISIONS 6): the response of the
+         * @description Answer to any call of the production interface, always HTTP 200 (docs/decisions.md#6): the response of the
          *     call's `activity`, or `ResultResponse` when the call cannot be attributed to an activity or fails the
          *     signature check. `anyOf`, not `oneOf`: the shapes overlap (`{"resultCode":"000000"}` is a valid answer to
          *     several activities). KooGallery waits 5 s for it; a timeout or any code but `000000` (and `000004` where
-         *     documented) counts as a failure and is retried (saas-v2.md §2, §5).
+         *     documented) counts as a failure and is retried (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html ; https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html
          */
         ProductionResponse: components["schemas"]["NewInstanceResponse"] | components["schemas"]["QueryInstanceResponse"] | components["schemas"]["RefreshInstanceResponse"] | components["schemas"]["UpdateInstanceStatusResponse"] | components["schemas"]["ReleaseInstanceResponse"] | components["schemas"]["UpgradeInstanceResponse"] | components["schemas"]["ChangeInstanceCheckResponse"] | components["schemas"]["ResultResponse"];
@@ -833,23 +845,23 @@ export interface components {
          *     Console > 应用工具 > 密钥管理, the key bound to the basic interfaces). Every call carries it; the seller must
          *     verify it before doing anything else. The same scheme signs the License and `orderNotify` families.
          *
-         *     **Algorithm** (saas-v2.md §1.1, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
+         *     **Algorithm** (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
          *     every string UTF-8; HMAC key = the access key string's UTF-8 bytes):
          *
          *     1. `payload` = the JSON body re-serialised with null-valued top-level keys dropped, top-level keys sorted
-         *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (DECISIONS 2).
+         *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (docs/decisions.md#2).
          *     2. `inner = lowercase(hex(HMAC-SHA256(accessKey, payload)))`
          *     3. `canonicalRequest = accessKey + nonce + timestamp + inner` (the `nonce` and `timestamp` query values)
          *     4. `signature = hex(HMAC-SHA256(accessKey, canonicalRequest))`: 64 hex digits.
          *
-         *     **Verification by kgkit** (DECISIONS 1-6):
+         *     **Verification by kgkit** (docs/decisions.md#1–#6):
          *
          *     - Accepts a signature computed over the canonical `payload` **or** over the raw body bytes: the platform's
-         *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (DECISIONS 2).
+         *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (docs/decisions.md#2).
          *     - Emits upper-case hex (as every documented example does) and compares case-insensitively, in constant
-         *       time (DECISIONS 3; the sample uses `equalsIgnoreCase`).
+         *       time (docs/decisions.md#3; the sample uses `equalsIgnoreCase`).
          *     - Checks `timestamp` within a 60 s window and refuses a replayed `nonce` (see those parameters).
-         *     - Failure is answered with HTTP 200 and a `resultCode` (DECISIONS 5, 6): missing or wrong `signature`, or a
+         *     - Failure is answered with HTTP 200 and a `resultCode` (docs/decisions.md#5, #6): missing or wrong `signature`, or a
          *       replayed `nonce` → `000001`; missing or stale `timestamp`, missing `nonce` → `000002`. `required: true`
          *       here describes what KooGallery always sends; kgkit never answers a missing parameter with HTTP 4xx.
          *     - Order of the checks: body size (`000002`) → `timestamp` and `nonce` present and fresh (`000002`) →
@@ -874,10 +886,10 @@ export interface components {
          *
          *     kgkit refuses the call with `000002` (HTTP 200) when the timestamp is missing or when
          *     `|now − timestamp| > 60 s` (the tolerance is configurable). Huawei's sample only checks
-         *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (DECISIONS 1, 5).
+         *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (docs/decisions.md#1, #5).
          *
          *     CONFLICT: the intl pages say "seconds"; the CN V2.0 page says milliseconds, every example has 13 digits
-         *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (saas-v2.md §1.1).
+         *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
          *
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
          *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -891,9 +903,9 @@ export interface components {
          *     the production interface.
          *
          *     kgkit remembers every nonce for at least twice the timestamp window (2 × 60 s) in storage shared by all
-         *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; DECISIONS 4, 5).
+         *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; docs/decisions.md#4, #5).
          *     Huawei only says the seller "may cache it to defend against replay"; no retention is specified
-         *     (UNCONFIRMED, saas-v2.md §1.1).
+         *     (UNCONFIRMED, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
          *
          *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
          *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -907,7 +919,7 @@ export interface components {
          * @description Response signature: `sign_type="HMAC-SHA256", signature="<Base64 of HMAC-SHA256(accessKey, exact response
          *     body bytes)>"`, both values in double quotes, exactly in this format. Required by V1.0 and Kit V1; kgkit
          *     also emits it on V2.0 answers (configurable), which is harmless: whether KooGallery checks it in V2.0 is
-         *     UNCONFIRMED (saas-v2.md §1.4; DECISIONS 10).
+         *     UNCONFIRMED (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html; docs/decisions.md#10).
          *     Sources: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html
          * @example sign_type="HMAC-SHA256", signature="9Pk2fH0zUe4mQ3vX1bR8sT6yW5aC7dE0gJ2kL4nO6qI="
@@ -926,23 +938,23 @@ export interface operations {
                  *     Console > 应用工具 > 密钥管理, the key bound to the basic interfaces). Every call carries it; the seller must
                  *     verify it before doing anything else. The same scheme signs the License and `orderNotify` families.
                  *
-                 *     **Algorithm** (saas-v2.md §1.1, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
+                 *     **Algorithm** (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, confirmed by Huawei's V2.0 sample `IsvProduceAPI.verifySignature`;
                  *     every string UTF-8; HMAC key = the access key string's UTF-8 bytes):
                  *
                  *     1. `payload` = the JSON body re-serialised with null-valued top-level keys dropped, top-level keys sorted
-                 *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (DECISIONS 2).
+                 *        **ascending**, compact (no spaces), non-ASCII not escaped, nested values as received (docs/decisions.md#2).
                  *     2. `inner = lowercase(hex(HMAC-SHA256(accessKey, payload)))`
                  *     3. `canonicalRequest = accessKey + nonce + timestamp + inner` (the `nonce` and `timestamp` query values)
                  *     4. `signature = hex(HMAC-SHA256(accessKey, canonicalRequest))`: 64 hex digits.
                  *
-                 *     **Verification by kgkit** (DECISIONS 1-6):
+                 *     **Verification by kgkit** (docs/decisions.md#1–#6):
                  *
                  *     - Accepts a signature computed over the canonical `payload` **or** over the raw body bytes: the platform's
-                 *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (DECISIONS 2).
+                 *       exact canonical form is UNCONFIRMED, and both use the same key, so neither weakens the check (docs/decisions.md#2).
                  *     - Emits upper-case hex (as every documented example does) and compares case-insensitively, in constant
-                 *       time (DECISIONS 3; the sample uses `equalsIgnoreCase`).
+                 *       time (docs/decisions.md#3; the sample uses `equalsIgnoreCase`).
                  *     - Checks `timestamp` within a 60 s window and refuses a replayed `nonce` (see those parameters).
-                 *     - Failure is answered with HTTP 200 and a `resultCode` (DECISIONS 5, 6): missing or wrong `signature`, or a
+                 *     - Failure is answered with HTTP 200 and a `resultCode` (docs/decisions.md#5, #6): missing or wrong `signature`, or a
                  *       replayed `nonce` → `000001`; missing or stale `timestamp`, missing `nonce` → `000002`. `required: true`
                  *       here describes what KooGallery always sends; kgkit never answers a missing parameter with HTTP 4xx.
                  *     - Order of the checks: body size (`000002`) → `timestamp` and `nonce` present and fresh (`000002`) →
@@ -967,10 +979,10 @@ export interface operations {
                  *
                  *     kgkit refuses the call with `000002` (HTTP 200) when the timestamp is missing or when
                  *     `|now − timestamp| > 60 s` (the tolerance is configurable). Huawei's sample only checks
-                 *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (DECISIONS 1, 5).
+                 *     `now − timestamp <= 60000`; kgkit also refuses timestamps more than 60 s in the future (docs/decisions.md#1, #5).
                  *
                  *     CONFLICT: the intl pages say "seconds"; the CN V2.0 page says milliseconds, every example has 13 digits
-                 *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (saas-v2.md §1.1).
+                 *     (`1680508066618`) and the sample compares with `System.currentTimeMillis()` → milliseconds (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
                  *
                  *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
                  *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -984,9 +996,9 @@ export interface operations {
                  *     the production interface.
                  *
                  *     kgkit remembers every nonce for at least twice the timestamp window (2 × 60 s) in storage shared by all
-                 *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; DECISIONS 4, 5).
+                 *     replicas and answers a replay with `000001`; a missing nonce gets `000002` (both HTTP 200; docs/decisions.md#4, #5).
                  *     Huawei only says the seller "may cache it to defend against replay"; no retention is specified
-                 *     (UNCONFIRMED, saas-v2.md §1.1).
+                 *     (UNCONFIRMED, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
                  *
                  *     Sources: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html ;
                  *     https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649090.html
@@ -1006,7 +1018,7 @@ export interface operations {
         };
         responses: {
             /**
-             * @description Every answer, success or failure (DECISIONS 6): the response schema of the call's `activity`, or
+             * @description Every answer, success or failure (docs/decisions.md#6): the response schema of the call's `activity`, or
              *     `ResultResponse`. The examples named after an activity are that activity's success answer (a mock
              *     picks one with `Prefer: example=<activity>`); the others are failures.
              */
