@@ -363,6 +363,9 @@ export interface components {
          *     activity). A timeout (5 s) or any code but `000000` counts as a failure and is retried 60 times, every
          *     2 minutes (license-kit-openapi.md A.3-A.5).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649189.html
+         *
+         *     `x-kgkit-answer-discriminator` ties each answer to its call, as `discriminator` does for the request: the
+         *     request's `activity` (`requestProperty`) names its answer schema in `mapping`; `rejection` may answer any call.
          */
         ProductionResponse: components["schemas"]["RefreshLicenseCodeResponse"] | components["schemas"]["UpdateLicenseCodeStatusResponse"] | components["schemas"]["ReleaseLicenseCodeResponse"] | components["schemas"]["ResultResponse"];
     };

@@ -823,6 +823,9 @@ export interface components {
          *     several activities). KooGallery waits 5 s for it; a timeout or any code but `000000` (and `000004` where
          *     documented) counts as a failure and is retried (saas-v2.md §2, §5).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html
+         *
+         *     `x-kgkit-answer-discriminator` ties each answer to its call, as `discriminator` does for the request: the
+         *     request's `activity` (`requestProperty`) names its answer schema in `mapping`; `rejection` may answer any call.
          */
         ProductionResponse: components["schemas"]["NewInstanceResponse"] | components["schemas"]["QueryInstanceResponse"] | components["schemas"]["RefreshInstanceResponse"] | components["schemas"]["UpdateInstanceStatusResponse"] | components["schemas"]["ReleaseInstanceResponse"] | components["schemas"]["UpgradeInstanceResponse"] | components["schemas"]["ChangeInstanceCheckResponse"] | components["schemas"]["ResultResponse"];
     };
