@@ -92,7 +92,7 @@ function answersOf(doc: OpenApiDocument, answerName: string, discriminator: stri
     if (typeof value !== 'string' || !doc.components.schemas[value]) throw new Error(`${where}.${at} must name a schema of the contract; found ${JSON.stringify(value)}`);
     return value;
   };
-  const unmapped = activities.filter((a) => !(a.name in mapping)).map((a) => a.name);
+  const unmapped = activities.filter((a) => !Object.hasOwn(mapping, a.name)).map((a) => a.name);
   const unknown = Object.keys(mapping).filter((key) => !activities.some((a) => a.name === key));
   if (unmapped.length > 0) throw new Error(`${where}.mapping has no answer for ${unmapped.join(', ')}`);
   if (unknown.length > 0) throw new Error(`${where}.mapping names ${unknown.join(', ')}, which the request does not have`);
