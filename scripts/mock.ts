@@ -82,6 +82,10 @@ export interface Mock {
 export async function startMock({ family, port, prismPort, verbose = false, onPrismExit }: MockOptions): Promise<Mock> {
   const document = (await bundleContract(family)) as Document;
   const contract = contractFacts(family, document);
+  // The proxy takes its port first: Prism needs seconds to start, time in which a free port can be taken.
+  const proxy = createServer((req, res) => void forward(req, res, prismPort, contract));
+  await new Promise<void>((resolve, reject) => proxy.once('error', reject).listen(port, resolve));
+
   const folder = mkdtempSync(join(tmpdir(), `kgkit-mock-${family}-`));
   const removeFolder = () => rmSync(folder, { recursive: true, force: true });
   writeFileSync(join(folder, 'openapi.json'), JSON.stringify(activityView(document)));
@@ -103,15 +107,8 @@ export async function startMock({ family, port, prismPort, verbose = false, onPr
     await waitUntilAnswering(prismPort, exited);
   } catch (error) {
     prism.kill();
+    proxy.close();
     throw new Error(`${(error as Error).message}\n${output}`);
-  }
-
-  const proxy = createServer((req, res) => void forward(req, res, prismPort, contract));
-  try {
-    await new Promise<void>((resolve, reject) => proxy.once('error', reject).listen(port, resolve));
-  } catch (error) {
-    await stop(prism, exited);
-    throw error;
   }
 
   let closing = false;
