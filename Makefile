@@ -32,7 +32,7 @@ docs: ## Build the static API reference of every contract into docs/reference/ (
 docs/reference/index.html: $(wildcard generated/*/openapi.json)
 	$(BIN)/tsx scripts/docs.ts
 
-mock: ## Serve the SaaS V2.0 contract with Prism on MOCK_PORT (default 4010)
+mock: ## Serve every contract with Prism, one activity per operation, each family on its own port (4010 for SaaS V2.0; README "The mock")
 	$(BIN)/tsx scripts/mock.ts
 
 test: ## Run every test (PostgreSQL too when DATABASE_URL=postgres://…)

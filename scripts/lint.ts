@@ -8,7 +8,9 @@
  *   each operation's answers, whatever their status. `tsx scripts/lint.ts --fix` rewrites those lists from the contracts;
  * - a value that no API returns instead says where it is reported (`x-kgkit-reported-in`, the usage-record codes of
  *   Seller Console), and no answer may declare it; every other value is returned by at least one handler;
- * - the two levels of every contract, Huawei's and kgkit's `x-kgkit-strict` (scripts/lint-levels.ts).
+ * - the two levels of every contract, Huawei's and kgkit's `x-kgkit-strict` (scripts/lint-levels.ts);
+ * - every `x-enum-descriptions` is a list of strings, one per value of its `enum` (YAML reads an unquoted entry
+ *   holding ": " as a mapping, which generators such as orval fail on).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -91,6 +93,11 @@ const returnedBy = new Map<string, Map<string, Set<string>>>();
 for (const family of families()) {
   const document = await bundleContract(family);
   walk(document, '#', (node, path) => {
+    const descriptions = node['x-enum-descriptions'];
+    if (descriptions !== undefined && (!Array.isArray(descriptions) || descriptions.some((d) => typeof d !== 'string')))
+      problems.push(`${family} ${path}: x-enum-descriptions must be a list of strings (quote an entry that holds ': ')`);
+    else if (Array.isArray(descriptions) && Array.isArray(node.enum) && descriptions.length !== node.enum.length)
+      problems.push(`${family} ${path}: x-enum-descriptions must describe each of the ${node.enum.length} enum values, in order`);
     if (path.endsWith('/ResultCode')) return;
     for (const [name, property] of codePropertiesOf(node)) {
       const declared = property.enum;

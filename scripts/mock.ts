@@ -1,21 +1,30 @@
 /**
  * `make mock`: every contract as a mock server for partner teams, each family on its own port (MOCK_PORTS below).
  *
- * Prism always answers an operation's first response example unless the client sends `Prefer: example=<name>`.
- * A production interface is one operation for every `activity`, and its success examples are named after the
- * activity, so a small proxy in front of each Prism adds that `Prefer` header from the request's `activity` (JSON body,
- * or the query of a GET interface); the marketplace's order query names its examples after the mock order IDs, so
- * the `orderId` of the query picks one the same way. The proxy also checks what Prism cannot: the shape of the
- * signature headers of an HTTP authentication scheme it does not support (the marketplace's `SDK-HMAC-SHA256`), and
- * the JSON parts of a multipart body against their `contentSchema` (the License upload). Everything else passes through
- * unchanged, Prism's request validation included.
+ * A production interface is one operation for every `activity`, told apart by a discriminator that Prism cannot read:
+ * against the contract itself it would report the violations of every activity and answer the first example. So Prism
+ * serves the per-activity view of the contract (scripts/activity-view.ts), and a small proxy in front of it sends a
+ * call for activity X (JSON body, or the query of a GET interface) to `<path>/X`, where Prism validates X's request
+ * and answers X's example first; a call without a known activity goes to the operation as the contract has it. Each
+ * `newInstance` answer gets a fresh `instanceId`, as a seller's would.
+ *
+ * Prism answers an operation's first response example unless the client sends `Prefer: example=<name>`; the
+ * marketplace's order query names its examples after the mock order IDs, so the proxy adds that header from the
+ * query's `orderId`. The proxy also checks what Prism cannot: the shape of the signature headers of an HTTP
+ * authentication scheme it does not support (the marketplace's `SDK-HMAC-SHA256`), and the JSON parts of a multipart
+ * body against their `contentSchema` (the License upload). Everything else passes through unchanged, Prism's request
+ * validation included.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { activityPath, activityView, dispatchedOperations } from './activity-view.js';
 import { ROOT, bundleContract, families } from './contract.js';
 
 /** Where each family's mock listens (Prism itself on the next port, loopback only). Documented in README.md. */
@@ -34,8 +43,10 @@ export const MOCK_PORTS: Record<string, number> = {
 
 const PRISM_START_TIMEOUT_MS = 60_000;
 const MAX_HEADER = 8 * 1024 - 100;
-/** Request fields whose value names the response example to answer with: body or query `activity`, query `orderId`. */
-const EXAMPLE_SELECTORS = ['activity', 'orderId'] as const;
+/** The query parameter whose value names the response example to answer with (the marketplace's mock orders). */
+const EXAMPLE_SELECTOR = 'orderId';
+/** Activities that create something, and the answer property that names it: each answer gets a fresh one. */
+const FRESH_IDS: Record<string, string> = { newInstance: 'instanceId' };
 
 /**
  * HTTP authentication schemes Prism does not support (it lets the request through with a warning), checked here for
@@ -69,8 +80,16 @@ export interface Mock {
 }
 
 export async function startMock({ family, port, prismPort, verbose = false, onPrismExit }: MockOptions): Promise<Mock> {
-  const contract = await contractFacts(family);
-  const prism = spawn(join(ROOT, 'node_modules/.bin/prism'), ['mock', `openapi/${family}/openapi.yaml`, '--host', '127.0.0.1', '--port', String(prismPort)], {
+  const document = (await bundleContract(family)) as Document;
+  const contract = contractFacts(family, document);
+  // The proxy takes its port first: Prism needs seconds to start, time in which a free port can be taken.
+  const proxy = createServer((req, res) => void forward(req, res, prismPort, contract));
+  await new Promise<void>((resolve, reject) => proxy.once('error', reject).listen(port, resolve));
+
+  const folder = mkdtempSync(join(tmpdir(), `kgkit-mock-${family}-`));
+  const removeFolder = () => rmSync(folder, { recursive: true, force: true });
+  writeFileSync(join(folder, 'openapi.json'), JSON.stringify(activityView(document)));
+  const prism = spawn(join(ROOT, 'node_modules/.bin/prism'), ['mock', join(folder, 'openapi.json'), '--host', '127.0.0.1', '--port', String(prismPort)], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -82,20 +101,14 @@ export async function startMock({ family, port, prismPort, verbose = false, onPr
   prism.stdout!.on('data', remember);
   prism.stderr!.on('data', remember);
   const exited = new Promise<number | null>((resolve) => prism.once('exit', resolve));
+  void exited.then(removeFolder);
 
   try {
     await waitUntilAnswering(prismPort, exited);
   } catch (error) {
     prism.kill();
+    proxy.close();
     throw new Error(`${(error as Error).message}\n${output}`);
-  }
-
-  const proxy = createServer((req, res) => void forward(req, res, prismPort, contract));
-  try {
-    await new Promise<void>((resolve, reject) => proxy.once('error', reject).listen(port, resolve));
-  } catch (error) {
-    await stop(prism, exited);
-    throw error;
   }
 
   let closing = false;
@@ -144,14 +157,31 @@ interface CheckedRoute {
   invalid?: Answer;
 }
 
+/** An operation whose `activity` picks the operation of the per-activity view that Prism serves. */
+interface DispatchedRoute {
+  method: string;
+  path: RegExp;
+  /** The property that names the activity: of the JSON body, or of the query of a GET interface. */
+  discriminator: string;
+  from: 'body' | 'query';
+  activities: Set<string>;
+}
+
 interface ContractFacts {
   /** The names of the contract's response examples: the activities or order IDs with an example, and a few failures. */
   examples: Set<string>;
   routes: CheckedRoute[];
+  dispatched: DispatchedRoute[];
 }
 
-async function contractFacts(family: string): Promise<ContractFacts> {
-  const document = (await bundleContract(family)) as Document;
+function contractFacts(family: string, document: Document): ContractFacts {
+  const dispatched = dispatchedOperations(document).map((op) => ({
+    method: op.method.toUpperCase(),
+    path: templateToRegExp(op.path),
+    discriminator: op.discriminator!,
+    from: op.kind === 'query-dispatch' ? ('query' as const) : ('body' as const),
+    activities: new Set(op.handlers.map((h) => h.name)),
+  }));
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   ajv.addSchema({ $id: family, components: document.components ?? {} });
   const compile = (schema: object) => ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', `"${family}#/components/`)) as object);
@@ -181,7 +211,7 @@ async function contractFacts(family: string): Promise<ContractFacts> {
       });
     }
   }
-  return { examples, routes };
+  return { examples, routes, dispatched };
 }
 
 const templateToRegExp = (template: string): RegExp =>
@@ -232,16 +262,25 @@ async function forward(req: IncomingMessage, res: ServerResponse, prismPort: num
   const body = await readAll(req);
   const headers = { ...req.headers };
   const url = new URL(req.url ?? '/', 'http://mock');
-  const example = headers.prefer === undefined ? exampleSelectedBy(body, url.searchParams) : undefined;
+  const example = headers.prefer === undefined ? (url.searchParams.get(EXAMPLE_SELECTOR) ?? undefined) : undefined;
   if (example !== undefined && contract.examples.has(example)) headers.prefer = `example=${example}`;
   const route = contract.routes.find((r) => r.method === req.method && r.path.test(url.pathname));
   const authViolations = route ? schemeViolations(route, req) : [];
   const partViolations = route ? await jsonPartViolations(route, req.headers['content-type'], body) : [];
+  const activity = activityOf(contract, req.method, url, body);
+  const path = activity === undefined ? req.url : `${activityPath(url.pathname, activity)}${url.search}`;
 
-  const upstream = request({ host: '127.0.0.1', port: prismPort, method: req.method, path: req.url, headers }, async (answer) => {
+  const upstream = request({ host: '127.0.0.1', port: prismPort, method: req.method, path, headers }, async (answer) => {
     const status = answer.statusCode ?? 502;
     if (route) {
       await answerCheckedRoute(res, answer, route, authViolations, partViolations);
+      return;
+    }
+    if (status === 200 && activity !== undefined && FRESH_IDS[activity] !== undefined) {
+      const text = withFreshId((await readAll(answer)).toString('utf8'), FRESH_IDS[activity]);
+      const { 'transfer-encoding': _chunked, ...answerHeaders } = answer.headers;
+      res.writeHead(status, { ...answerHeaders, 'content-length': Buffer.byteLength(text) });
+      res.end(text);
       return;
     }
     if (status === 422 && answer.headers['sl-violations'] === undefined) {
@@ -359,17 +398,30 @@ function parseViolations(header: string | string[] | undefined): Violation[] {
   }
 }
 
-/** The example a request names: `activity` of its JSON body, else `activity` or `orderId` of its query. */
-function exampleSelectedBy(body: Buffer, query: URLSearchParams): string | undefined {
-  return activityOf(body) ?? EXAMPLE_SELECTORS.map((name) => query.get(name)).find((value) => value !== null) ?? undefined;
+/** The activity of a call to a dispatched operation, if the contract knows it: the operation of the view to call. */
+function activityOf(contract: ContractFacts, method: string | undefined, url: URL, body: Buffer): string | undefined {
+  const route = contract.dispatched.find((r) => r.method === method && r.path.test(url.pathname));
+  if (route === undefined) return undefined;
+  let activity: unknown;
+  if (route.from === 'query') activity = url.searchParams.get(route.discriminator);
+  else {
+    try {
+      activity = (JSON.parse(body.toString('utf8')) as Record<string, unknown> | null)?.[route.discriminator];
+    } catch {
+      return undefined; // Prism reports a body that is not JSON.
+    }
+  }
+  return typeof activity === 'string' && route.activities.has(activity) ? activity : undefined;
 }
 
-function activityOf(body: Buffer): string | undefined {
+/** The answer with a fresh ID where it names one: every mock create makes a new thing, as a seller's would. */
+function withFreshId(text: string, property: string): string {
   try {
-    const activity = (JSON.parse(body.toString('utf8')) as { activity?: unknown } | null)?.activity;
-    return typeof activity === 'string' ? activity : undefined;
+    const answer = JSON.parse(text) as Record<string, unknown> | null;
+    if (typeof answer?.[property] !== 'string') return text;
+    return JSON.stringify({ ...answer, [property]: randomUUID() });
   } catch {
-    return undefined;
+    return text;
   }
 }
 

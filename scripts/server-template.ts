@@ -1,9 +1,9 @@
 /**
  * Renders generated/<family>/server.ts: the strict-server skeleton of one contract. Three shapes of operation:
  *
- * - dispatch: a JSON body that is a `oneOf` told apart by a `const` property (`activity`): for each value the
- *   contract holds `<X>Request` and `<X>Response`, and the 200 answer is an `anyOf` of every `<X>Response` plus one
- *   schema for rejected requests (the KooGallery production interfaces);
+ * - dispatch: a JSON body that is a `oneOf` told apart by a `const` property (`activity`), and a 200 answer that is an
+ *   `anyOf` of every activity's answer plus one schema for rejected requests, with an `x-kgkit-answer-discriminator`
+ *   naming the answer of each activity and the rejection (the KooGallery production interfaces);
  * - query dispatch: the same over the query string of a GET, the `oneOf` named by `x-kgkit-query-schema` (SaaS V1.0);
  * - plain: one JSON body schema and one 200 answer schema, which also answers rejected requests (the Kit syncs).
  *
@@ -17,7 +17,14 @@ type Schema = {
   properties?: Record<string, Schema>;
   const?: unknown;
   discriminator?: { propertyName: string };
+  'x-kgkit-answer-discriminator'?: AnswerDiscriminator;
 };
+/**
+ * On the 200 answer union of a dispatched operation: which schema answers each value of the request's discriminating
+ * property (`mapping`, activity → component name), and which answers a call refused before its activity (`rejection`).
+ * It mirrors the request's `discriminator`, which tools understand; this one only kgkit's tools read.
+ */
+export type AnswerDiscriminator = { requestProperty?: string; mapping?: Record<string, unknown>; rejection?: unknown };
 type Operation = {
   operationId?: string;
   'x-kgkit-query-schema'?: string;
@@ -57,20 +64,48 @@ function refName(schema: Schema | undefined, where: string): string {
   return match[1];
 }
 
-function variantsOf(doc: OpenApiDocument, unionName: string, where: string): { discriminator: string; handlers: Handler[] } {
+function variantsOf(doc: OpenApiDocument, unionName: string, where: string): { discriminator: string; activities: { name: string; request: string }[] } {
   const union = doc.components.schemas[unionName];
   const discriminator = union?.discriminator?.propertyName;
   if (!union?.oneOf || !discriminator) throw new Error(`${where}: ${unionName} must be a oneOf with a discriminator`);
-  const handlers = union.oneOf.map((member) => {
+  const activities = union.oneOf.map((member) => {
     const request = refName(member, `${unionName}.oneOf`);
     const name = doc.components.schemas[request]?.properties?.[discriminator]?.const;
     if (typeof name !== 'string') throw new Error(`${request}.${discriminator} must be a string const`);
-    if (!/(Request|Query)$/.test(request)) throw new Error(`${request}: request schemas must be named <X>Request (or <X>Query)`);
-    const response = request.replace(/(Request|Query)$/, 'Response');
-    if (!doc.components.schemas[response]) throw new Error(`${request}: the contract has no ${response}`);
-    return { name, request, response };
+    return { name, request };
   });
-  return { discriminator, handlers };
+  return { discriminator, activities };
+}
+
+/**
+ * The answer of each activity and the rejection schema, read from the answer union's x-kgkit-answer-discriminator,
+ * which must name every activity of the request and nothing else, and account for every member of the union.
+ */
+function answersOf(doc: OpenApiDocument, answerName: string, discriminator: string, activities: { name: string }[]): { answers: Map<string, string>; rejection: string } {
+  const union = doc.components.schemas[answerName];
+  const where = `${answerName}.x-kgkit-answer-discriminator`;
+  const spec = union?.['x-kgkit-answer-discriminator'];
+  if (!spec) throw new Error(`${answerName} must carry x-kgkit-answer-discriminator (the answer schema of each ${discriminator}, and the rejection)`);
+  if (spec.requestProperty !== discriminator) throw new Error(`${where}.requestProperty must be ${discriminator}, the request's discriminator`);
+  const mapping = spec.mapping ?? {};
+  const named = (value: unknown, at: string): string => {
+    if (typeof value !== 'string' || !doc.components.schemas[value]) throw new Error(`${where}.${at} must name a schema of the contract; found ${JSON.stringify(value)}`);
+    return value;
+  };
+  const unmapped = activities.filter((a) => !Object.hasOwn(mapping, a.name)).map((a) => a.name);
+  const unknown = Object.keys(mapping).filter((key) => !activities.some((a) => a.name === key));
+  if (unmapped.length > 0) throw new Error(`${where}.mapping has no answer for ${unmapped.join(', ')}`);
+  if (unknown.length > 0) throw new Error(`${where}.mapping names ${unknown.join(', ')}, which the request does not have`);
+  const answers = new Map(activities.map((a) => [a.name, named(mapping[a.name], `mapping.${a.name}`)]));
+  const rejection = named(spec.rejection, 'rejection');
+  if ([...answers.values()].includes(rejection)) throw new Error(`${where}: the rejection ${rejection} cannot also be an activity's answer`);
+  const members = (union.anyOf ?? []).map((m) => refName(m, `${answerName}.anyOf`));
+  const declared = new Set([...answers.values(), rejection]);
+  const missing = [...declared].filter((name) => !members.includes(name));
+  const extra = members.filter((name) => !declared.has(name));
+  if (missing.length > 0) throw new Error(`${answerName}.anyOf must list ${missing.join(', ')}`);
+  if (extra.length > 0) throw new Error(`${answerName}.anyOf lists ${extra.join(', ')}, which ${where} does not name`);
+  return { answers, rejection };
 }
 
 function operationOf(doc: OpenApiDocument, path: string, method: string, op: Operation): RenderedOperation {
@@ -84,13 +119,10 @@ function operationOf(doc: OpenApiDocument, path: string, method: string, op: Ope
   if (!doc.components.schemas[unionName]?.oneOf) {
     return { ...base, kind: 'plain', handlers: [{ name: op.operationId, request: unionName, response: answerName }], rejection: answerName };
   }
-  const { discriminator, handlers } = variantsOf(doc, unionName, where);
-  const members = (doc.components.schemas[answerName]?.anyOf ?? []).map((m) => refName(m, `${answerName}.anyOf`));
-  const missing = handlers.filter((h) => !members.includes(h.response)).map((h) => h.response);
-  if (missing.length > 0) throw new Error(`${answerName} must list ${missing.join(', ')}`);
-  const others = members.filter((m) => !handlers.some((h) => h.response === m));
-  if (others.length !== 1) throw new Error(`${answerName} must hold exactly one schema besides the activity responses (the rejection answer); found ${others.length}`);
-  return { ...base, kind: op['x-kgkit-query-schema'] ? 'query-dispatch' : 'dispatch', discriminator, handlers, rejection: others[0]! };
+  const { discriminator, activities } = variantsOf(doc, unionName, where);
+  const { answers, rejection } = answersOf(doc, answerName, discriminator, activities);
+  const handlers = activities.map(({ name, request }) => ({ name, request, response: answers.get(name)! }));
+  return { ...base, kind: op['x-kgkit-query-schema'] ? 'query-dispatch' : 'dispatch', discriminator, handlers, rejection };
 }
 
 /** The operations of a contract as the generator sees them: their shape, handlers and rejection schema. */

@@ -32,7 +32,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Usage records and their delivery state */
+        /**
+         * Usage records and their delivery state
+         * @description Lists the newest usage records (one per instance and billing window) that match the filter, with how many
+         *     records are in each state, the pending records close to the marketplace's 21-day limit, and the events not
+         *     sealed into a record yet or never billable. Read-only.
+         */
         get: operations["listUsageRecords"];
         put?: never;
         post?: never;
@@ -49,7 +54,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Order lookups (Query Order) and their state */
+        /**
+         * Order lookups (Query Order) and their state
+         * @description Lists the newest order lookups (Query Order of each order line a create, an upgrade or an order notification
+         *     named) that match the filter, with how many are in each state; a found lookup carries the order. Read-only.
+         */
         get: operations["listOrderLookups"];
         put?: never;
         post?: never;
@@ -66,7 +75,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** License uploads (market-event upload) and their state */
+        /**
+         * License uploads (market-event upload) and their state
+         * @description Lists the newest License uploads (one per License issued for `getLicenseAsync`) that match the filter, with
+         *     how many are in each state. Read-only.
+         */
         get: operations["listLicenseUploads"];
         put?: never;
         post?: never;

@@ -370,6 +370,9 @@ export interface components {
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649168.html ;
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649169.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649189.html
+         *
+         *     `x-kgkit-answer-discriminator` ties each answer to its call, as `discriminator` does for the request: the
+         *     request's `activity` (`requestProperty`) names its answer schema in `mapping`; `rejection` may answer any call.
          */
         ProductionResponse: components["schemas"]["RefreshLicenseCodeResponse"] | components["schemas"]["UpdateLicenseCodeStatusResponse"] | components["schemas"]["ReleaseLicenseCodeResponse"] | components["schemas"]["ResultResponse"];
     };

@@ -579,6 +579,9 @@ export interface components {
          *     fails the signature check. `anyOf`, not `oneOf`: the shapes overlap (`{"resultCode":"000000"}` answers
          *     several activities). A timeout (5 s) or a failure code counts as a failure and is retried (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649282.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html
+         *
+         *     `x-kgkit-answer-discriminator` ties each answer to its call, as `discriminator` does for the request: the
+         *     request's `activity` (`requestProperty`) names its answer schema in `mapping`; `rejection` may answer any call.
          */
         ProductionResponse: components["schemas"]["NewInstanceResponse"] | components["schemas"]["RefreshInstanceResponse"] | components["schemas"]["UpdateInstanceStatusResponse"] | components["schemas"]["ReleaseInstanceResponse"] | components["schemas"]["GetLicenseAsyncResponse"] | components["schemas"]["ResultResponse"];
     };

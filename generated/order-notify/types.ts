@@ -184,6 +184,9 @@ export interface components {
          *     or `ResultResponse` when the call cannot be attributed to `orderNotify` or fails the signature check.
          *     `anyOf`: the shapes overlap. A timeout (5 s) or any code but `000000` is retried for 3 hours (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html).
          *     Source: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html
+         *
+         *     `x-kgkit-answer-discriminator` ties each answer to its call, as `discriminator` does for the request: the
+         *     request's `activity` (`requestProperty`) names its answer schema in `mapping`; `rejection` may answer any call.
          */
         ProductionResponse: components["schemas"]["OrderNotifyResponse"] | components["schemas"]["ResultResponse"];
     };

@@ -691,6 +691,9 @@ export interface components {
          *     `authToken` check. `anyOf`, not `oneOf`: the shapes overlap. KooGallery waits 5 s; a timeout or any code but
          *     `000000` counts as a failure and is retried (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html ; https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html).
          *     Source: https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html
+         *
+         *     `x-kgkit-answer-discriminator` ties each answer to its call, as `discriminator` does for the request: the
+         *     request's `activity` (`requestProperty`) names its answer schema in `mapping`; `rejection` may answer any call.
          */
         V1ProductionResponse: components["schemas"]["NewInstanceResponse"] | components["schemas"]["RefreshInstanceResponse"] | components["schemas"]["ExpireInstanceResponse"] | components["schemas"]["ReleaseInstanceResponse"] | components["schemas"]["UpgradeResponse"] | components["schemas"]["InstanceStatusResponse"] | components["schemas"]["QueryInstanceResponse"] | components["schemas"]["ResultResponse"];
         /**

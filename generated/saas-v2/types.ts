@@ -835,6 +835,9 @@ export interface components {
          *     several activities). KooGallery waits 5 s for it; a timeout or any code but `000000` (and `000004` where
          *     documented) counts as a failure and is retried (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html ; https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html).
          *     Source: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html
+         *
+         *     `x-kgkit-answer-discriminator` ties each answer to its call, as `discriminator` does for the request: the
+         *     request's `activity` (`requestProperty`) names its answer schema in `mapping`; `rejection` may answer any call.
          */
         ProductionResponse: components["schemas"]["NewInstanceResponse"] | components["schemas"]["QueryInstanceResponse"] | components["schemas"]["RefreshInstanceResponse"] | components["schemas"]["UpdateInstanceStatusResponse"] | components["schemas"]["ReleaseInstanceResponse"] | components["schemas"]["UpgradeInstanceResponse"] | components["schemas"]["ChangeInstanceCheckResponse"] | components["schemas"]["ResultResponse"];
     };

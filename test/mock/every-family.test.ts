@@ -13,13 +13,16 @@ describe('make mock serves every contract', () => {
   const mocks: Mock[] = [];
   const bases = new Map<string, string>();
   beforeAll(async () => {
-    await Promise.all(
+    // Every start is awaited, failed or not, so that afterAll closes each mock that did start.
+    const started = await Promise.allSettled(
       FAMILIES.map(async (family) => {
         const port = await freePort();
         mocks.push(await startMock({ family, port, prismPort: await freePort() }));
         bases.set(family, `http://127.0.0.1:${port}`);
       }),
     );
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   }, 120_000);
   afterAll(async () => Promise.all(mocks.map((mock) => mock.close())));
 
