@@ -1,7 +1,7 @@
 /**
  * `kgkit conformance`: runs the seller console's debug cases, and more, against any seller server over HTTP only.
  *   kgkit conformance --url https://seller.example.com/saas --key <key>      SaaS V2.0
- *     [--kit-key k] [--kit-public-key seller-rsa.pub.pem]                   + Kit V2 and V1 (at the same URL)
+ *     [--kit-key k] [--kit-public-key seller-rsa.pub.pem]                   + Kit V2 at the same URL (V1: --family kit-v1)
  *     [--saas-v1-url u]                                                     + SaaS V1.0 (basic key)
  *     [--license-code-url u --license-code-key k] [--online-license-url u]
  *     [--order-notify-url u --order-notify-key k]
@@ -32,7 +32,7 @@ export interface ConformanceCommandIo {
 const HELP = `usage: kgkit conformance --url <SaaS production URL> --key <key> [options]
   --url u                  SaaS V2.0 production URL; the Kit families use it too (…/produceAPI[/v2]/<operation>)
   --key k                  the key bound to the basic interfaces (SaaS V2.0, V1.0, online License)
-  --kit-key k              the key bound to the Kit interfaces: tests Kit V2 and V1
+  --kit-key k              the key bound to the Kit interfaces: tests Kit V2 (Kit V1 only with --family kit-v1)
   --kit-public-key file    PEM of the seller's RSA public key, to send applicationSync clientSecrets
   --saas-v1-url u          SaaS V1.0 production URL
   --license-code-url u     License code 2.0 URL, with --license-code-key k (default --key)
@@ -119,8 +119,10 @@ function readArguments(argv: string[]): { problems: string[]; help?: boolean; pl
     const [url, flag] = urls[family];
     if (wanted && !named(family)) skipped[family] = 'not in --family';
     else if (url === undefined) skipped[family] = `no ${flag}`;
-    // A seller without joint-operation products serves no Kit: tested only when asked for.
-    else if (family.startsWith('kit-') && !values['kit-key'] && !named(family)) skipped[family] = 'no --kit-key';
+    // A seller without joint-operation products serves no Kit: tested only when asked for. Kit V1 belongs to the
+    // V1.0 guide (a V2.0 seller serves only /produceAPI/v2/…): tested only when named.
+    else if (family === 'kit-v1' && !named(family)) skipped[family] = 'Kit V1 (the V1.0 guide) is tested only with --family kit-v1';
+    else if (family === 'kit-v2' && !values['kit-key'] && !named(family)) skipped[family] = 'no --kit-key';
     else if (keys[family]) endpoints[family] = { url, key: keys[family]! };
   }
   if (key && problems.length === 0 && Object.keys(endpoints).length === 0) problems.push('nothing to test: give --url or another family URL');

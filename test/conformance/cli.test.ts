@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceCommand } from '../../src/cli/conformance.js';
 import { catalogue } from '../../src/conformance/catalogue/index.js';
+import { SELLER_FAMILIES } from '../../src/conformance/families.js';
 import type { ConformanceReport } from '../../src/conformance/runner.js';
 import { BROKEN_SELLERS, KIT_PUBLIC_KEY_PEM, type RunningSeller, startSeller } from '../fixtures/broken-sellers/index.js';
 import { KEYS } from '../support/server.js';
@@ -29,6 +30,7 @@ function everyFamily(seller: RunningSeller): string[] {
     ...['--saas-v1-url', endpoints['saas-v1'].url, '--online-license-url', endpoints['online-license'].url],
     ...['--license-code-url', endpoints['license-code'].url, '--license-code-key', KEYS.licenseCode],
     ...['--order-notify-url', endpoints['order-notify'].url, '--order-notify-key', KEYS.orderNotify],
+    ...['--family', SELLER_FAMILIES.join(',')],
   ];
 }
 
