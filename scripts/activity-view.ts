@@ -40,6 +40,44 @@ export function dispatchedOperations(document: object): RenderedOperation[] {
   return describeOperations(document as OpenApiDocument).filter((op) => op.kind !== 'plain');
 }
 
+/** Tells, for a request to the contract's real paths, which path of the view answers it, and back. */
+export interface ActivityRoutes {
+  /** The view's path of a call whose activity (JSON body, or query of a GET) the contract knows; undefined otherwise. */
+  toView(method: string | undefined, url: URL, body: Buffer): string | undefined;
+  /** The real path of a path of the view (unchanged when it is one already). */
+  fromView(method: string | undefined, pathname: string): string;
+}
+
+export function activityRoutes(document: object): ActivityRoutes {
+  const dispatched = dispatchedOperations(document).map((op) => ({
+    method: op.method.toUpperCase(),
+    path: op.path,
+    discriminator: op.discriminator!,
+    from: op.kind === 'query-dispatch' ? ('query' as const) : ('body' as const),
+    activities: new Set(op.handlers.map((h) => h.name)),
+  }));
+  return {
+    toView(method, url, body) {
+      const route = dispatched.find((r) => r.method === method && r.path === url.pathname);
+      if (route === undefined) return undefined;
+      let activity: unknown;
+      if (route.from === 'query') activity = url.searchParams.get(route.discriminator);
+      else {
+        try {
+          activity = (JSON.parse(body.toString('utf8')) as Record<string, unknown> | null)?.[route.discriminator];
+        } catch {
+          return undefined; // a body that is not JSON meets the whole operation
+        }
+      }
+      return typeof activity === 'string' && route.activities.has(activity) ? activityPath(route.path, activity) : undefined;
+    },
+    fromView(method, pathname) {
+      const route = dispatched.find((r) => r.method === method && pathname.startsWith(`${r.path}/`) && r.activities.has(pathname.slice(r.path.length + 1)));
+      return route ? route.path : pathname;
+    },
+  };
+}
+
 export function activityView<D extends object>(document: D): D {
   const view = structuredClone(document) as Document;
   const operations = dispatchedOperations(document);

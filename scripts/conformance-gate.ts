@@ -1,8 +1,10 @@
 /**
- * The CI conformance gate: kgkit's server as a real process (temporary SQLite, every family's key set), Prism in
- * proxy mode in front of each family as an independent validator, and the whole conformance catalogue run through
- * the proxies. Fails (exit 1) on any failed case, and on any violation or warning Prism reports, in its
- * `sl-violations` answer header or in its output.
+ * The CI conformance gate: kgkit's server as a real process (temporary SQLite, every family's key set,
+ * STRICT_REQUESTS=true), Prism in proxy mode in front of each family as an independent validator, and the whole
+ * conformance catalogue run through the proxies with --strict: kgkit's own server is held to kgkit's level. Prism
+ * reads each family's per-activity view at kgkit's level (scripts/activity-view.ts, x-kgkit-strict merged in), so it
+ * judges each call against its own activity's request and answer. Fails (exit 1) on any failed case, and on any
+ * violation or warning Prism reports, in its `sl-violations` answer header or in its output.
  *
  * Prism 5.14 `proxy --errors` answers a request that breaks the contract itself (422, or 400 for a body that is not
  * JSON) without forwarding it. So each call goes where Prism can judge it: requests the contract allows (stale or
@@ -11,8 +13,9 @@
  * expected, and must be there); bodies that are not JSON straight to the server.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type Server, createServer as createHttpServer, request as httpRequest } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +23,8 @@ import type { Finding } from '../src/conformance/answer-check.js';
 import type { RequestShape } from '../src/conformance/case.js';
 import type { SellerAnswer, SellerEndpoint } from '../src/conformance/driver.js';
 import type { Rule } from '../src/conformance/rules.js';
+import { atLevel } from '../src/contract/levels.js';
+import { type ActivityRoutes, activityRoutes, activityView } from './activity-view.js';
 import { SELLER_FAMILIES, type SellerFamily } from '../src/conformance/families.js';
 import { runConformance } from '../src/conformance/runner.js';
 
@@ -68,6 +73,34 @@ async function until(what: string, running: Process, ready: (output: string) => 
   }
 }
 
+const bundled = (family: SellerFamily): object => JSON.parse(readFileSync(join(ROOT, 'generated', family, 'openapi.json'), 'utf8')) as object;
+
+const hops: Server[] = [];
+
+/** A loopback HTTP hop to `targetPort` that rewrites each request's path (the query is kept) and passes the rest on. */
+async function rewritingHop(targetPort: number, rewrite: (method: string | undefined, url: URL, body: Buffer) => string): Promise<{ port: number }> {
+  const hop = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const url = new URL(req.url ?? '/', 'http://hop');
+      const onward = httpRequest({ host: '127.0.0.1', port: targetPort, method: req.method, path: `${rewrite(req.method, url, body)}${url.search}`, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      onward.on('error', (error) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`gate hop: ${error.message}\n`);
+      });
+      onward.end(body);
+    });
+  });
+  hops.push(hop);
+  await new Promise<void>((resolve) => hop.listen(0, '127.0.0.1', resolve));
+  return { port: (hop.address() as AddressInfo).port };
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -77,6 +110,9 @@ async function freePort(): Promise<number> {
 }
 
 async function stopAll(): Promise<void> {
+  const open = hops.splice(0);
+  for (const hop of open) hop.closeAllConnections();
+  await Promise.all(open.map((hop) => new Promise((resolve) => hop.close(resolve))));
   await Promise.all(
     started.map(
       ({ child }) =>
@@ -155,15 +191,23 @@ async function main(): Promise<number> {
     });
     const upstream = `http://127.0.0.1:${port}`;
 
+    // Prism judges each call against its activity alone, at kgkit's level (the per-activity view of the contract with
+    // x-kgkit-strict merged in): a front hop sends a call to `<path>/<activity>` of the view, a back hop returns it to
+    // the real path before kgkit's server.
+    const routes = Object.fromEntries(SELLER_FAMILIES.map((family) => [family, activityRoutes(bundled(family))])) as Record<SellerFamily, ActivityRoutes>;
+    const back = await rewritingHop(port, (method, url) => SELLER_FAMILIES.reduce((path, family) => routes[family].fromView(method, path), url.pathname));
     const proxies = {} as Record<SellerFamily, { strict: Process; plain: Process; strictPort: number; plainPort: number }>;
     for (const family of SELLER_FAMILIES) {
-      const [strictPort, plainPort] = [await freePort(), await freePort()];
-      const args = (p: number) => ['proxy', `openapi/${family}/openapi.yaml`, upstream, '--host', '127.0.0.1', '--port', String(p)];
+      const view = join(dir, `${family}.view.json`);
+      writeFileSync(view, JSON.stringify(activityView(atLevel(bundled(family), 'kgkit'))));
+      const front = async (prismPort: number) => (await rewritingHop(prismPort, (method, url, body) => routes[family].toView(method, url, body) ?? url.pathname)).port;
+      const [prismStrict, prismPlain] = [await freePort(), await freePort()];
+      const args = (p: number) => ['proxy', view, `http://127.0.0.1:${back.port}`, '--host', '127.0.0.1', '--port', String(p)];
       proxies[family] = {
-        strict: start(`prism --errors (${family})`, join(BIN, 'prism'), [...args(strictPort), '--errors']),
-        plain: start(`prism (${family})`, join(BIN, 'prism'), args(plainPort)),
-        strictPort,
-        plainPort,
+        strict: start(`prism --errors (${family})`, join(BIN, 'prism'), [...args(prismStrict), '--errors']),
+        plain: start(`prism (${family})`, join(BIN, 'prism'), args(prismPlain)),
+        strictPort: await front(prismStrict),
+        plainPort: await front(prismPlain),
       };
     }
     await until('kgkit', server, async () => (await fetch(`${upstream}/healthz`).catch(() => undefined))?.ok === true);

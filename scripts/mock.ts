@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { activityPath, activityView, dispatchedOperations } from './activity-view.js';
+import { type ActivityRoutes, activityRoutes, activityView } from './activity-view.js';
 import { ROOT, bundleContract, families } from './contract.js';
 
 /** Where each family's mock listens (Prism itself on the next port, loopback only). Documented in README.md. */
@@ -157,31 +157,15 @@ interface CheckedRoute {
   invalid?: Answer;
 }
 
-/** An operation whose `activity` picks the operation of the per-activity view that Prism serves. */
-interface DispatchedRoute {
-  method: string;
-  path: RegExp;
-  /** The property that names the activity: of the JSON body, or of the query of a GET interface. */
-  discriminator: string;
-  from: 'body' | 'query';
-  activities: Set<string>;
-}
-
 interface ContractFacts {
   /** The names of the contract's response examples: the activities or order IDs with an example, and a few failures. */
   examples: Set<string>;
   routes: CheckedRoute[];
-  dispatched: DispatchedRoute[];
+  /** Which operation of the per-activity view answers a call. */
+  activities: ActivityRoutes;
 }
 
 function contractFacts(family: string, document: Document): ContractFacts {
-  const dispatched = dispatchedOperations(document).map((op) => ({
-    method: op.method.toUpperCase(),
-    path: templateToRegExp(op.path),
-    discriminator: op.discriminator!,
-    from: op.kind === 'query-dispatch' ? ('query' as const) : ('body' as const),
-    activities: new Set(op.handlers.map((h) => h.name)),
-  }));
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   ajv.addSchema({ $id: family, components: document.components ?? {} });
   const compile = (schema: object) => ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', `"${family}#/components/`)) as object);
@@ -211,7 +195,7 @@ function contractFacts(family: string, document: Document): ContractFacts {
       });
     }
   }
-  return { examples, routes, dispatched };
+  return { examples, routes, activities: activityRoutes(document) };
 }
 
 const templateToRegExp = (template: string): RegExp =>
@@ -267,8 +251,9 @@ async function forward(req: IncomingMessage, res: ServerResponse, prismPort: num
   const route = contract.routes.find((r) => r.method === req.method && r.path.test(url.pathname));
   const authViolations = route ? schemeViolations(route, req) : [];
   const partViolations = route ? await jsonPartViolations(route, req.headers['content-type'], body) : [];
-  const activity = activityOf(contract, req.method, url, body);
-  const path = activity === undefined ? req.url : `${activityPath(url.pathname, activity)}${url.search}`;
+  const viewPath = contract.activities.toView(req.method, url, body);
+  const activity = viewPath?.slice(viewPath.lastIndexOf('/') + 1);
+  const path = viewPath === undefined ? req.url : `${viewPath}${url.search}`;
 
   const upstream = request({ host: '127.0.0.1', port: prismPort, method: req.method, path, headers }, async (answer) => {
     const status = answer.statusCode ?? 502;
@@ -396,22 +381,6 @@ function parseViolations(header: string | string[] | undefined): Violation[] {
   } catch {
     return [];
   }
-}
-
-/** The activity of a call to a dispatched operation, if the contract knows it: the operation of the view to call. */
-function activityOf(contract: ContractFacts, method: string | undefined, url: URL, body: Buffer): string | undefined {
-  const route = contract.dispatched.find((r) => r.method === method && r.path.test(url.pathname));
-  if (route === undefined) return undefined;
-  let activity: unknown;
-  if (route.from === 'query') activity = url.searchParams.get(route.discriminator);
-  else {
-    try {
-      activity = (JSON.parse(body.toString('utf8')) as Record<string, unknown> | null)?.[route.discriminator];
-    } catch {
-      return undefined; // Prism reports a body that is not JSON.
-    }
-  }
-  return typeof activity === 'string' && route.activities.has(activity) ? activity : undefined;
 }
 
 /** The answer with a fresh ID where it names one: every mock create makes a new thing, as a seller's would. */
