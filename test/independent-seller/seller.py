@@ -80,7 +80,7 @@ def log(line: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Signatures (saas-v2.md §1.1, §1.2; license-kit-openapi.md A.2, B.3, C.2, E, F)
+# Signatures (README.md, pages P-sig, P-lc, P-ol, P-on)
 # --------------------------------------------------------------------------------------------
 
 def _utf16_order(key: str) -> bytes:
@@ -402,7 +402,7 @@ class GoodSeller:
                 inst.history.append(("released", body.get("orderId")))
         return ok()
 
-    # ---- SaaS V2.0 (saas-v2.md §3) ----------------------------------------------------------
+    # ---- SaaS V2.0 (README.md, pages P-new … P-check) ----------------------------------------------------------
 
     def saas(self, body: dict) -> Result:
         activity = body.get("activity")
@@ -480,7 +480,7 @@ class GoodSeller:
             self.s.done.add(key)
         return ok()                              # every change is allowed by this seller
 
-    # ---- online-open License (license-kit-openapi.md B.4-B.8) -------------------------------
+    # ---- online-open License (README.md, page P-ol) -------------------------------
 
     def license(self, body: dict) -> Result:
         activity = body.get("activity")
