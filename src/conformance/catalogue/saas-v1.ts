@@ -2,7 +2,7 @@ import { type CaseRun, type ConformanceCase, MODES, type Mode, type ProductType,
 import { expireTime } from '../ids.js';
 import { badInputCases } from './bad-input.js';
 import { probingCase } from './probing.js';
-import { lists, refusedCreateMadeNothing, securityCases } from './security.js';
+import { createProbe, lists, securityCases } from './security.js';
 
 // SaaS V1.0 (deprecated, https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649013.html):
 // GET with every parameter in the query, authToken + timeStamp, Body-Sign and AES-encrypted credentials on every answer
@@ -176,19 +176,12 @@ const security = securityCases({
     const { orderId } = run.ids.order();
     const params = newInstanceParams(run, orderId, PERIOD());
     const businessId = params.businessId!;
-    return {
-      step: v1Step('newInstance', params),
+    return createProbe({
       businessId,
-      sameEffect: (first, again) => first.field('instanceId') === again.field('instanceId'),
-      nothingCreated: (run, control) =>
-        refusedCreateMadeNothing(run, {
-          control: control.reply,
-          controlBusinessId: control.probe.businessId!,
-          refusedBusinessId: businessId,
-          query: (instanceId, label) => v1Step('queryInstance', { instanceId }, label),
-          resend: () => v1Step('newInstance', { ...params, businessId: run.ids.businessId() }, 'newInstance of the refused order, properly signed'),
-        }),
-    };
+      create: v1Step('newInstance', params),
+      query: (instanceId, label) => v1Step('queryInstance', { instanceId }, label),
+      resend: () => v1Step('newInstance', { ...params, businessId: run.ids.businessId() }, 'newInstance of the refused order, properly signed'),
+    });
   },
 });
 

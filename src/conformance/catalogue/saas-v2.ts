@@ -3,7 +3,7 @@ import { expireTime } from '../ids.js';
 import { badInputCases } from './bad-input.js';
 import { type Lifecycle, lifecycleCases, needsUpgrades } from './lifecycle.js';
 import { probingCase } from './probing.js';
-import { lists, refusedCreateMadeNothing, securityCases } from './security.js';
+import { createProbe, lists, securityCases } from './security.js';
 
 // SaaS V2.0 basic interfaces (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html): the
 // seller console's debug cases per product type, in debug and in production mode, resends, probing, security
@@ -228,19 +228,12 @@ const security = securityCases({
   async probe(run) {
     const order = run.ids.order();
     const businessId = run.ids.businessId();
-    return {
-      step: saasStep('production', 'newInstance', { ...order, businessId }),
+    return createProbe({
       businessId,
-      sameEffect: (first, again) => first.field('instanceId') === again.field('instanceId'),
-      nothingCreated: (run, control) =>
-        refusedCreateMadeNothing(run, {
-          control: control.reply,
-          controlBusinessId: control.probe.businessId!,
-          refusedBusinessId: businessId,
-          query: (instanceId, label) => saasStep('production', 'queryInstance', { instanceId }, label),
-          resend: () => saasStep('production', 'newInstance', { ...order, businessId: run.ids.businessId() }, 'newInstance of the refused order, properly signed'),
-        }),
-    };
+      create: saasStep('production', 'newInstance', { ...order, businessId }),
+      query: (instanceId, label) => saasStep('production', 'queryInstance', { instanceId }, label),
+      resend: () => saasStep('production', 'newInstance', { ...order, businessId: run.ids.businessId() }, 'newInstance of the refused order, properly signed'),
+    });
   },
 });
 

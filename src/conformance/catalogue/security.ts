@@ -159,3 +159,14 @@ export async function refusedCreateMadeNothing(
   const proper = await run.succeed(resend(), { accept: ['000004'] });
   run.check(proper.field('instanceId') !== refusedBusinessId, rule, `the refused newInstance made instance ${refusedBusinessId}: the order's proper newInstance answered it`);
 }
+
+/** The probe of a family whose creates a queryInstance can see (SaaS V2.0, V1.0): one fresh order's newInstance. */
+export function createProbe({ businessId, create, query, resend }: { businessId: string; create: Step; query: (instanceId: string, label: string) => Step; resend: () => Step }): SecurityProbe {
+  return {
+    step: create,
+    businessId,
+    sameEffect: (first, again) => first.field('instanceId') === again.field('instanceId'),
+    nothingCreated: (run, control) =>
+      refusedCreateMadeNothing(run, { control: control.reply, controlBusinessId: control.probe.businessId!, refusedBusinessId: businessId, query, resend }),
+  };
+}
