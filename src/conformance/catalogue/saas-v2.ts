@@ -78,7 +78,9 @@ const LIFECYCLES: Lifecycle[] = [
     ],
     unmet: needsUpgrades,
     async then(run, id, mode) {
+      // Allowed (000000) or refused with any code the activity may answer; an internal error is neither.
       const check = await run.send(changeCheck(run, mode, id));
+      if (check.code === '000005') run.fail(run.rules.succeeds, `changeInstanceCheck answered ${check.describe()}, neither allowed nor refused`);
       if (check.code === '000000') await run.succeed(renewal(run, mode, id, 'RENEWAL_CHANGE', 2));
       await run.succeed(upgrade(run, mode, id));
       await run.succeed(release(mode, id));
