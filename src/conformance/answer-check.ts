@@ -44,9 +44,12 @@ export function judgeAnswer(endpoint: SellerEndpoint, call: SellerCall, answer: 
     findings.push(found(rules.answerIsResult, `answer is not JSON: ${JSON.stringify(answer.text.slice(0, 120))}`));
     return findings;
   }
-  const huawei = bodyProblems(call, withoutNulls(answer.json), 'huawei');
-  const kgkit = bodyProblems(call, answer.json, 'kgkit').filter((line) => !huawei.includes(line));
-  findings.push(...huawei.map((line) => found(line.startsWith('answer has no resultCode') || line === 'answer is not a JSON object' ? rules.answerIsResult : rules.answerFields, line)));
+  const json = answer.json;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return [...findings, found(rules.answerIsResult, 'answer is not a JSON object')];
+  if ((json as { resultCode?: unknown }).resultCode == null) return [...findings, found(rules.answerIsResult, 'answer has no resultCode')];
+  const huawei = bodyProblems(call, withoutNulls(json) as Record<string, unknown>, 'huawei');
+  const kgkit = bodyProblems(call, json as Record<string, unknown>, 'kgkit').filter((line) => !huawei.includes(line));
+  findings.push(...huawei.map((line) => found(rules.answerFields, line)));
   findings.push(...kgkit.map((line) => found(rules.closedAnswers, line)));
   if (huawei.length === 0) findings.push(...credentialProblems(endpoint, call, withoutNulls(answer.json)).map((line) => found(rules.credentials, line)));
   return findings;
@@ -59,12 +62,11 @@ export function checkAnswer(endpoint: SellerEndpoint, call: SellerCall, answer: 
     .map(describeFinding);
 }
 
-function bodyProblems(call: SellerCall, body: unknown, level: 'huawei' | 'kgkit'): string[] {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return ['answer is not a JSON object'];
-  const code = (body as { resultCode?: unknown }).resultCode;
+/** What the JSON object `body` (with a result code) breaks of the handler's answer schema at `level`. */
+function bodyProblems(call: SellerCall, body: Record<string, unknown>, level: 'huawei' | 'kgkit'): string[] {
+  const code = body.resultCode;
   const schema = responseSchemaOf(call.family, call.handler);
   const allowed = allowedCodes(call.family, call.handler);
-  if (code === undefined) return ['answer has no resultCode'];
   if (typeof code !== 'string' || !allowed.includes(code)) {
     return [`resultCode ${JSON.stringify(code)} is not one ${describeHandler(call)} may answer (allowed: ${allowed.join(', ')})`];
   }

@@ -12,7 +12,6 @@
  * (src/conformance/signing.ts), which calls every family as the marketplace does.
  */
 import { type AkSk, type ApigSignOptions, signApigRequest } from '../crypto/apig-signature.js';
-import { canonicalUsageBody } from '../crypto/usage-signature.js';
 import { FAMILIES } from '../conformance/families.js';
 import { buildRequest } from '../conformance/signing.js';
 
@@ -37,7 +36,7 @@ export interface KooGalleryFetchOptions {
 
 const QUERY_SIGNATURE = ['signature', 'timestamp', 'nonce'];
 const HEADER_SIGNATURE = ['x-sign', 'x-timestamp', 'x-nonce'];
-/** A Kit V2 URL: the production URL, then `/produceAPI/v2/<operation>` (license-kit-openapi.md §C.2). */
+/** A Kit V2 URL: the production URL, then `/produceAPI/v2/<operation>` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html). */
 const KIT_V2_PATH = /^(.*)\/produceAPI\/v2\/([^/]+)$/;
 
 export function kooGalleryFetch({ family, accessKey, fetch: send = fetch, now = Date.now }: KooGalleryFetchOptions): Fetch {
@@ -68,10 +67,7 @@ export function kooGalleryFetch({ family, accessKey, fetch: send = fetch, now = 
   };
 }
 
-/**
- * The body as a JSON object with its keys sorted at every level: then the bytes sent are the bytes signed, whichever
- * form the seller checks, raw or key-sorted (DECISIONS 2).
- */
+/** The body as a JSON object; the driver sends it with its keys sorted at every level (docs/decisions.md#2). */
 function jsonObject(text: string): Record<string, unknown> {
   let value: unknown;
   try {
@@ -80,7 +76,7 @@ function jsonObject(text: string): Record<string, unknown> {
     throw new TypeError('kooGalleryFetch: the body is not JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('kooGalleryFetch: the body is not a JSON object');
-  return JSON.parse(canonicalUsageBody(value)) as Record<string, unknown>;
+  return value as Record<string, unknown>;
 }
 
 export interface ApigFetchOptions extends AkSk, ApigSignOptions {
