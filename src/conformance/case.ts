@@ -1,5 +1,5 @@
 import { type Finding, type Profile, describeFinding, fails } from './answer-check.js';
-import type { SellerAnswer, SellerCall } from './call.js';
+import type { SellerAnswer, SellerCall, SellerEndpoint } from './call.js';
 import type { SellerFamily } from './families.js';
 import type { Ids } from './ids.js';
 import { type Rule, type Rules, rulesOf } from './rules.js';
@@ -37,6 +37,8 @@ export interface CaseOptions {
   profile: Profile;
   /** The product does not change specification: no upgradeInstance or changeInstanceCheck (Huawei marks them optional). */
   noUpgrade?: boolean;
+  /** Every family under test, at its URL with its key (a cross-path replay needs another family's path). */
+  endpoints: Partial<Record<SellerFamily, SellerEndpoint>>;
 }
 
 export interface ConformanceCase {
@@ -48,6 +50,8 @@ export interface ConformanceCase {
   steps: string[];
   /** Why the case cannot run with these options (it is skipped), if it cannot. */
   unmet?: (options: CaseOptions) => string | undefined;
+  /** Whether the case means anything for this seller's setup; one that does not is left out of the run. */
+  applies?: (options: CaseOptions) => boolean;
   run(run: CaseRun): Promise<void>;
 }
 
@@ -60,6 +64,8 @@ export interface Step {
   /** What the step is called in reasons; default the handler. */
   label?: string;
   request?: RequestShape;
+  /** Sent to this family's URL instead of the case's (signed as the case family's call all the same). */
+  at?: SellerFamily;
 }
 
 export interface CallRecord {
@@ -73,7 +79,7 @@ export interface CallRecord {
 }
 
 /** How a case reaches the seller: the runner sends the call and judges the answer (the contract, and any validator). */
-export type CallSender = (call: SellerCall, request: RequestShape) => Promise<{ answer: SellerAnswer; findings: Finding[] }>;
+export type CallSender = (call: SellerCall, request: RequestShape, at?: SellerFamily) => Promise<{ answer: SellerAnswer; findings: Finding[] }>;
 
 /** Thrown to end a case early: its findings are already recorded. `end`: nothing more to check, not a failure. */
 export class CaseStopped extends Error {
@@ -150,7 +156,7 @@ export class CaseRun {
       ...(step.tamper ? { tamper: step.tamper } : {}),
       ...(step.now !== undefined ? { now: step.now } : {}),
     };
-    const { answer, findings } = await this.sender(call, step.request ?? 'conforming');
+    const { answer, findings } = await this.sender(call, step.request ?? 'conforming', step.at);
     const reply = new Reply(answer);
     const labelled = findings.map((finding) => ({ ...finding, detail: `${label}: ${finding.detail}` }));
     this.calls.push({ label, handler: step.handler, status: answer.status, ...(reply.code ? { resultCode: reply.code } : {}), durationMs: Math.round(answer.durationMs), problems: labelled.map(describeFinding) });

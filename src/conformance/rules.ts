@@ -85,6 +85,11 @@ function makeRules(family: SellerFamily) {
     bodySignWhenSent: { level: 'kgkit', says: 'a Body-Sign, when sent, verifies over the exact body', source: DECISION(10) },
     refusalCode: { level: 'kgkit', says: 'a missing or stale timestamp or a missing nonce answers 000002; a missing or wrong signature answers 000001', source: DECISION(5) },
     replayRefused: { level: 'kgkit', says: 'a replayed nonce (V1: authToken) is refused with 000001', source: DECISION(4) },
+    replayElsewhereRefused: {
+      level: 'kgkit',
+      says: 'a nonce accepted on one path is refused (000001) on every other path signed with the same key: the signature covers neither the path nor the family',
+      source: DECISION(4),
+    },
     unknownInstance: { level: 'kgkit', says: 'a call about an instance that never existed answers 000003 and creates nothing', source: DECISION(19) },
     badInputRefused: { level: 'kgkit', says: 'a request outside the contract is refused with a refusal code, never processed', source: DECISION(16) },
     badInputAnswer: {

@@ -78,18 +78,28 @@ export type ProgressEvent =
   | { type: 'start'; case: ConformanceCase; index: number; total: number }
   | { type: 'end'; result: CaseResult; done: number; total: number; counts: Record<CaseStatus, number> };
 
-export async function runConformance(options: RunOptions): Promise<ConformanceReport> {
-  const started = Date.now();
-  const ids = options.ids ?? new Ids();
-  const caseOptions: CaseOptions = {
+/** The cases a run with these options takes, in catalogue order: those of the families given that apply to them. */
+export function applicableCases(options: RunOptions): ConformanceCase[] {
+  const caseOptions = caseOptionsOf(options);
+  return (options.cases ?? catalogue()).filter((c) => options.endpoints[c.family] !== undefined && (c.applies?.(caseOptions) ?? true) && (options.only?.(c) ?? true));
+}
+
+function caseOptionsOf(options: RunOptions): CaseOptions {
+  return {
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     retryDelayMs: options.retryDelayMs ?? 1_000,
     profile: options.profile ?? 'default',
+    endpoints: options.endpoints,
     ...(options.noUpgrade ? { noUpgrade: true } : {}),
     ...(options.kitPublicKeyPem ? { kitPublicKeyPem: options.kitPublicKeyPem } : {}),
   };
-  const all = options.cases ?? catalogue();
-  const selected = all.filter((c) => options.endpoints[c.family] !== undefined && (options.only?.(c) ?? true));
+}
+
+export async function runConformance(options: RunOptions): Promise<ConformanceReport> {
+  const started = Date.now();
+  const ids = options.ids ?? new Ids();
+  const caseOptions = caseOptionsOf(options);
+  const selected = applicableCases(options);
   const counts: Record<CaseStatus, number> = { pass: 0, fail: 0, skip: 0 };
   const results: CaseResult[] = new Array(selected.length);
 
@@ -146,8 +156,8 @@ function forRequest(finding: Finding, family: SellerFamily, request: RequestShap
 async function runCase(conformanceCase: ConformanceCase, options: RunOptions, caseOptions: CaseOptions, ids: Ids): Promise<CaseResult> {
   const { family } = conformanceCase;
   const started = performance.now();
-  const sender = async (call: SellerCall, request: RequestShape) => {
-    const endpoint = options.route?.(family, request) ?? options.endpoints[family]!;
+  const sender = async (call: SellerCall, request: RequestShape, at: SellerFamily = family) => {
+    const endpoint = options.route?.(at, request) ?? options.endpoints[at]!;
     const answer = await sendToSeller(endpoint, call);
     // Judged with the family's own key: a refusal of a call signed with another key is still signed with it.
     const judge = options.endpoints[family]!;

@@ -49,12 +49,12 @@ export const mountKit: FamilyMount = (app, { config, db, nonces, now, refuse, ob
   };
 
   const v2Paths = atProductionPath(KIT_V2_PATHS, base);
-  const v2Check: MiddlewareHandler = kitSignatureCheck({ ...check, scope: 'kit' });
+  const v2Check: MiddlewareHandler = kitSignatureCheck(check);
   for (const path of Object.values(v2Paths)) guard(path, v2Check, config.bodySign);
   mountKitV2(app, { paths: v2Paths, handlers: kitV2Handlers(directory), readBody: (c) => c.get('signedBody'), serialize: asciiJson, observe: withoutSecret(observe('kit-v2')), strictRequests: config.strictRequests });
 
   const v1Paths = atProductionPath(KIT_V1_PATHS, base);
-  const v1Check: MiddlewareHandler = kitAuthTokenCheck({ ...check, scope: 'kit-v1' });
+  const v1Check: MiddlewareHandler = kitAuthTokenCheck(check);
   // V1 requires Body-Sign whatever BODY_SIGN says (license-kit-openapi.md §C.3).
   for (const path of Object.values(v1Paths)) guard(path, v1Check, true);
   mountKitV1(app, { paths: v1Paths, handlers: kitV1Handlers(directory), readBody: (c) => c.get('signedBody'), serialize: asciiJson, observe: withoutSecret(observe('kit-v1')), strictRequests: config.strictRequests });

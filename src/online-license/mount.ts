@@ -24,7 +24,7 @@ export function onlineLicenseMount({ issuer }: { issuer?: LicenseIssuer } = {}):
     // Order matters: Body-Sign wraps every answer on the path, refusals included.
     if (config.bodySign) app.on('POST', path, bodySign({ accessKey }));
     app.on('POST', path, bodyLimit({ maxSize: config.maxBodyBytes, onError: (c) => refuse(c, '000002', `body is larger than ${config.maxBodyBytes} bytes`) }));
-    app.on('POST', path, basicSignatureCheck({ accessKey, nonces, scope: 'online-license', toleranceMs: config.signatureToleranceMs, now, refuse }));
+    app.on('POST', path, basicSignatureCheck({ accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
 
     const applications = new LicenseApplications({
       instances: new SqlInstanceRepository(db),

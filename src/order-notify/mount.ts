@@ -12,7 +12,7 @@ export const mountOrderNotify: FamilyMount = (app, { config, db, nonces, orders,
   // Order matters: Body-Sign wraps every answer on the path, refusals included.
   if (config.bodySign) app.on('POST', path, bodySign({ accessKey }));
   app.on('POST', path, bodyLimit({ maxSize: config.maxBodyBytes, onError: (c) => refuse(c, '000002', `body is larger than ${config.maxBodyBytes} bytes`) }));
-  app.on('POST', path, basicSignatureCheck({ accessKey, nonces, scope: 'order-notify', toleranceMs: config.signatureToleranceMs, now, refuse }));
+  app.on('POST', path, basicSignatureCheck({ accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
 
   mountContract(app, {
     paths: { orderNotifyProduction: path },

@@ -15,7 +15,7 @@ export const mountSaasV1: FamilyMount = (app, { config, db, lifecycle, nonces, n
   // Registered first so that it wraps every answer on the path, refusals included: V1.0 requires Body-Sign on each
   // (saas-v2.md §1.4), whatever BODY_SIGN says for V2.0.
   app.on('GET', path, bodySign({ accessKey: config.accessKey }));
-  app.on('GET', path, authTokenQueryCheck({ accessKey: config.accessKey, nonces, scope: 'saas-v1', toleranceMs: config.signatureToleranceMs, now, refuse }));
+  app.on('GET', path, authTokenQueryCheck({ accessKey: config.accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
 
   const audit = observe('saas-v1');
   mountContract(app, {

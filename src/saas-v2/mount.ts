@@ -12,7 +12,7 @@ export const mountSaasV2: FamilyMount = (app, { config, lifecycle, usage, nonces
   // Order matters: Body-Sign wraps every answer on the path, refusals included.
   if (config.bodySign) app.on('POST', path, bodySign({ accessKey: config.accessKey }));
   app.on('POST', path, bodyWithin({ maxSize: config.maxBodyBytes, onError: (c) => refuse(c, '000002', `body is larger than ${config.maxBodyBytes} bytes`) }));
-  app.on('POST', path, basicSignatureCheck({ accessKey: config.accessKey, nonces, scope: 'basic', toleranceMs: config.signatureToleranceMs, now, refuse }));
+  app.on('POST', path, basicSignatureCheck({ accessKey: config.accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
 
   mountContract(app, {
     paths: { saasProduction: path },

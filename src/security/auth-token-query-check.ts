@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { verifyAuthToken } from '../crypto/auth-token.js';
 import { parseExpireTime } from '../instances/expire-time.js';
-import type { SignedRequestCheckOptions } from './signed-request-check.js';
+import { type SignedRequestCheckOptions, nonceScope } from './signed-request-check.js';
 
 /** V1.0 has no nonce: each accepted authToken is remembered in `nonces` instead, so that a replay is refused. */
 export type AuthTokenQueryCheckOptions = SignedRequestCheckOptions;
@@ -14,9 +14,10 @@ const TIME_STAMP = /^\d{17}$/;
  * of each (what the handlers read too). Order as for V2.0's signature: freshness (000002), then the token (000001),
  * then the replay check (000001), so a forged request neither burns a token nor leaves any trace.
  */
-export function authTokenQueryCheck({ accessKey, nonces, scope, toleranceMs = 60_000, now = Date.now, refuse }: AuthTokenQueryCheckOptions): MiddlewareHandler {
+export function authTokenQueryCheck({ accessKey, nonces, toleranceMs = 60_000, now = Date.now, refuse }: AuthTokenQueryCheckOptions): MiddlewareHandler {
   if (accessKey.length === 0) throw new Error('authTokenQueryCheck: accessKey is required');
   if (!(toleranceMs > 0)) throw new Error('authTokenQueryCheck: toleranceMs must be positive');
+  const scope = nonceScope(accessKey);
 
   return async function authTokenQueryCheckMiddleware(c, next) {
     const params = c.req.query();

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { verifyAuthToken } from '../crypto/auth-token.js';
 import { parseExpireTime } from '../instances/expire-time.js';
-import { type SignedBodyVariables, type SignedRequestCheckOptions, parseJsonObject } from './signed-request-check.js';
+import { type SignedBodyVariables, type SignedRequestCheckOptions, nonceScope, parseJsonObject } from './signed-request-check.js';
 
 /** `nonces` remembers each accepted authToken: Kit V1 has no nonce, so the token itself stands in for one. */
 export type KitAuthTokenCheckOptions = SignedRequestCheckOptions;
@@ -16,11 +16,12 @@ const UTC_PLUS_8_MS = 8 * 3_600_000;
  * the window of V2's `x-timestamp` (DECISIONS 1). Order as for V2: freshness (000002), token (000001), replay (000001),
  * so a forged request neither burns a token nor leaves any trace. Hands the body on as `c.var.signedBody`.
  */
-export function kitAuthTokenCheck({ accessKey, nonces, scope, toleranceMs = 60_000, now = Date.now, refuse }: KitAuthTokenCheckOptions): MiddlewareHandler<{
+export function kitAuthTokenCheck({ accessKey, nonces, toleranceMs = 60_000, now = Date.now, refuse }: KitAuthTokenCheckOptions): MiddlewareHandler<{
   Variables: SignedBodyVariables;
 }> {
   if (accessKey.length === 0) throw new Error('kitAuthTokenCheck: accessKey is required');
   if (!(toleranceMs > 0)) throw new Error('kitAuthTokenCheck: toleranceMs must be positive');
+  const scope = nonceScope(accessKey);
 
   return async function kitAuthTokenCheckMiddleware(c, next) {
     const body = parseJsonObject(new Uint8Array(await c.req.arrayBuffer()));

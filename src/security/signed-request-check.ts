@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 
 export type SignatureFailureCode = '000001' | '000002';
@@ -5,6 +6,15 @@ export type SignatureFailureCode = '000001' | '000002';
 export interface NonceRegistry {
   /** False when the nonce was already seen in its scope (a replay). */
   remember(scope: string, nonce: string, expiresAt: number): Promise<boolean>;
+}
+
+/**
+ * The nonce space of an access key: every path signed with one key shares it, so a call accepted on one family's path
+ * cannot be replayed on another's (the signature covers neither the path nor the family). Named by a digest, so the
+ * store never holds the key.
+ */
+export function nonceScope(accessKey: string): string {
+  return `key:${createHash('sha256').update(accessKey, 'utf8').digest('hex').slice(0, 32)}`;
 }
 
 export type SignedBodyVariables = { signedBody: unknown };
@@ -26,9 +36,8 @@ export interface SignatureCarrier {
 
 export interface SignedRequestCheckOptions {
   accessKey: string;
+  /** Remembers accepted nonces in the key's space (nonceScope). */
   nonces: NonceRegistry;
-  /** Nonces are remembered per scope, so two interface families sharing a nonce value do not collide. */
-  scope: string;
   toleranceMs?: number;
   now?: () => number;
   /** Writes the refusal; every refusal is HTTP 200 JSON with a result code (DECISIONS 6). */
@@ -44,13 +53,14 @@ const TIMESTAMP = /^\d{1,16}$/;
  * cover raw bytes, so a signed body that is not JSON is the handler's 000002, not a forgery).
  */
 export function signedRequestCheck(
-  { accessKey, nonces, scope, toleranceMs = 60_000, now = Date.now, refuse }: SignedRequestCheckOptions,
+  { accessKey, nonces, toleranceMs = 60_000, now = Date.now, refuse }: SignedRequestCheckOptions,
   carrier: SignatureCarrier,
   verify: (input: SignatureInput) => boolean,
 ): MiddlewareHandler<{ Variables: SignedBodyVariables }> {
-  if (accessKey.length === 0) throw new Error(`signature check (${scope}): accessKey is required`);
-  if (!(toleranceMs > 0)) throw new Error(`signature check (${scope}): toleranceMs must be positive`);
+  if (accessKey.length === 0) throw new Error(`signature check (${carrier.names.signature}): accessKey is required`);
+  if (!(toleranceMs > 0)) throw new Error(`signature check (${carrier.names.signature}): toleranceMs must be positive`);
   const { names } = carrier;
+  const scope = nonceScope(accessKey);
 
   return async function signedRequestCheckMiddleware(c, next) {
     const rawBody = new Uint8Array(await c.req.arrayBuffer());

@@ -2,6 +2,7 @@ import { createDecipheriv } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authToken } from '../../src/crypto/auth-token.js';
+import { nonceScope } from '../../src/security/signed-request-check.js';
 import { fixtures } from '../crypto/fixtures.js';
 import { assertV1Conforms, expectedBodySign, v1Call, v1Fixtures, v1Instant, v1Query, v1Raw, v1Snapshot, v1TimeStamp } from '../support/saas-v1.js';
 import { ACCESS_KEY, startTestServer } from '../support/server.js';
@@ -150,14 +151,14 @@ describe.each(DIALECTS)('SaaS V1.0 authToken on %s', (dialect) => {
       expect(codes.sort()).toEqual(['000001', '000001', '000001', '000001', '000001', '000001', '000001', '000003']);
     });
 
-    it('shares used authTokens between replicas on one database, in a scope of their own', async () => {
+    it('shares used authTokens between replicas on one database, in the nonce space of their key', async () => {
       const replicaA = startTestServer(store, { now });
       const replicaB = startTestServer(store, { now });
       const query = v1Query({ activity: 'queryInstance', instanceId: 'never-created' }, { at: now });
       expect(await assertV1Conforms('queryInstance', await v1Raw(replicaA, query))).toMatchObject({ resultCode: '000003' });
       expect(await assertV1Conforms(undefined, await v1Raw(replicaB, query))).toMatchObject({ resultCode: '000001' });
       const token = new URLSearchParams(query).get('authToken')!;
-      expect(await store.db.selectFrom('nonces').select(['scope', 'expires_at']).where('nonce', '=', token).execute()).toEqual([{ scope: 'saas-v1', expires_at: now + 120_000 }]);
+      expect(await store.db.selectFrom('nonces').select(['scope', 'expires_at']).where('nonce', '=', token).execute()).toEqual([{ scope: nonceScope(ACCESS_KEY), expires_at: now + 120_000 }]);
     });
   });
 

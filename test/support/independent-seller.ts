@@ -39,15 +39,8 @@ export async function startIndependentSeller(mode: IndependentMode = 'good', fau
       }
     });
   });
-  const at = (path: string, key: string): SellerEndpoint => ({ url: `${base}${path}`, key });
   return {
-    endpoints: {
-      'saas-v2': at('/saas', INDEPENDENT_KEYS.basic),
-      'kit-v2': at('/saas', INDEPENDENT_KEYS.kit),
-      'license-code': at('/license-code', INDEPENDENT_KEYS.licenseCode),
-      'online-license': at('/license', INDEPENDENT_KEYS.basic),
-      'order-notify': at('/order-notify', INDEPENDENT_KEYS.orderNotify),
-    },
+    endpoints: independentEndpoints(base),
     log: () => stderr,
     close: () =>
       new Promise<void>((resolve) => {
@@ -55,5 +48,17 @@ export async function startIndependentSeller(mode: IndependentMode = 'good', fau
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/** Where the independent seller at `base` serves each family, with the key bound to it. */
+export function independentEndpoints(base: string): Partial<Record<SellerFamily, SellerEndpoint>> {
+  const at = (path: string, key: string): SellerEndpoint => ({ url: `${base}${path}`, key });
+  return {
+    'saas-v2': at('/saas', INDEPENDENT_KEYS.basic),
+    'kit-v2': at('/saas', INDEPENDENT_KEYS.kit),
+    'license-code': at('/license-code', INDEPENDENT_KEYS.licenseCode),
+    'online-license': at('/license', INDEPENDENT_KEYS.basic),
+    'order-notify': at('/order-notify', INDEPENDENT_KEYS.orderNotify),
   };
 }

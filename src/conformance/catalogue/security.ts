@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { CaseRun, ConformanceCase, ProductType, Reply, RequestShape, Step } from '../case.js';
-import { FAMILIES, type SellerFamily } from '../families.js';
+import type { CaseOptions, CaseRun, ConformanceCase, ProductType, Reply, RequestShape, Step } from '../case.js';
+import { FAMILIES, SELLER_FAMILIES, type SellerFamily } from '../families.js';
 import type { Rules } from '../rules.js';
 import { type Tamper, freshNonce } from '../signing.js';
 
@@ -87,6 +87,7 @@ export function securityCases(profile: SecurityProfile): ConformanceCase[] {
     },
   }));
   cases.push(replayCase(profile));
+  if (FAMILIES[family].transport === 'basic') cases.push(replayElsewhereCase(profile));
   return cases;
 }
 
@@ -114,6 +115,42 @@ function replayCase({ family, productType, probeTitle, probe: makeProbe }: Secur
       }
       run.check(false, run.rules.replayRefused, `replayed ${token} was accepted (${again.describe()})`);
       if (probe.sameEffect) run.check(probe.sameEffect(first, again), run.rules.replayNoSecondEffect, `replayed ${token} had a second effect: ${first.describe()} then ${again.describe()}`);
+    },
+  };
+}
+
+/** Another family signed the same way with the same key, whose path a replay can be sent to. */
+function sharingKey(family: SellerFamily, options: CaseOptions): SellerFamily | undefined {
+  const own = options.endpoints[family];
+  return SELLER_FAMILIES.find((other) => {
+    const endpoint = options.endpoints[other];
+    return other !== family && FAMILIES[other].transport === 'basic' && endpoint !== undefined && endpoint.key === own?.key && endpoint.url !== own.url;
+  });
+}
+
+/** The same signed call, byte for byte, replayed on the path of another family bound to the same key. */
+function replayElsewhereCase({ family, productType, probeTitle, probe: makeProbe }: SecurityProfile): ConformanceCase {
+  return {
+    id: `${family}.security.replayed-elsewhere`,
+    family,
+    productType,
+    kind: 'security',
+    title: `${probeTitle} replayed on another family's path with the same key is refused`,
+    steps: [
+      `send ${probeTitle} signed with nonce N at time T: accepted (positive control)`,
+      'send the very same request (same nonce) to the production path of another family bound to the same key: refused (kgkit: 000001)',
+    ],
+    applies: (options) => sharingKey(family, options) !== undefined,
+    async run(run) {
+      const other = sharingKey(family, run.options)!;
+      const { step } = await makeProbe(run);
+      const sameNonce = freshNonce();
+      const now = Date.now();
+      await run.succeed({ ...step, label: `${step.label ?? step.handler} (first)`, tamper: { nonce: sameNonce }, now }, { accept: ['000004'] });
+      // Outside the other family's tables: its answer is held to them by kgkit's rule only.
+      const label = `${step.label ?? step.handler} replayed on the ${FAMILIES[other].title} path`;
+      const again = await run.send({ ...step, label, tamper: { nonce: sameNonce }, now, at: other, request: 'violating' });
+      run.check(again.code === '000001', run.rules.replayElsewhereRefused, `${label} with nonce ${sameNonce.slice(0, 16)}… was answered ${again.describe()}, not 000001`);
     },
   };
 }
