@@ -63,7 +63,7 @@ describe('the server process', () => {
     const server = run({ KOOGALLERY_ACCESS_KEY: key, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `file:${join(dir, 'kgkit.sqlite')}` });
     const base = `http://127.0.0.1:${port}`;
     await listening(server);
-    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok', auditWriteFailures: 0 });
 
     const body = JSON.stringify({ activity: 'newInstance', orderId: 'CSSERVE0001', orderLineId: 'CSSERVE0001-000001', businessId: 'serve-1' });
     const response = await fetch(`${base}/saas?${signedQuery(body, { key })}`, { method: 'POST', body, headers: { 'content-type': 'application/json;charset=utf8' } });

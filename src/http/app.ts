@@ -19,7 +19,7 @@ import type { UsageMeter } from '../usage/meter.js';
 import type { NonceRegistry, SignatureFailureCode } from '../security/signed-request-check.js';
 import type { Database } from '../store/schema.js';
 import { asciiJson } from './ascii-json.js';
-import { auditObserver } from './audit.js';
+import { type AuditCounters, auditObserver } from './audit.js';
 import { mountDocs } from './docs.js';
 import { textAnswer } from './text-answer.js';
 import type { UsageInfoSource } from '../saas-v2/handlers.js';
@@ -68,14 +68,16 @@ export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now
     logger.warn('refused', { path: c.req.path, resultCode: code, reason });
     return json(c, { resultCode: code, resultMsg: reason });
   };
-  const context: FamilyContext = { config, db, lifecycle, directory, nonces, ...(orders ? { orders } : {}), ...(usage ? { usage } : {}), logger, now, json, refuse, observe: (family) => auditObserver({ family, db, logger, now }) };
+  const audit: AuditCounters = { writeFailures: 0 };
+  const observe: FamilyContext['observe'] = (family) => auditObserver({ family, db, logger, now, counters: audit });
+  const context: FamilyContext = { config, db, lifecycle, directory, nonces, ...(orders ? { orders } : {}), ...(usage ? { usage } : {}), logger, now, json, refuse, observe };
 
   app.get('/healthz', async (c) => {
     try {
       await sql`select 1`.execute(db);
-      return json(c, { status: 'ok' });
+      return json(c, { status: 'ok', auditWriteFailures: audit.writeFailures });
     } catch {
-      return json(c, { status: 'unavailable', reason: 'database does not answer' }, 503);
+      return json(c, { status: 'unavailable', reason: 'database does not answer', auditWriteFailures: audit.writeFailures }, 503);
     }
   });
 

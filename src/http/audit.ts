@@ -12,6 +12,11 @@ interface ObservedCall {
   durationMs: number;
 }
 
+/** How many calls the audit trail could not keep since start-up (GET /healthz shows it). */
+export interface AuditCounters {
+  writeFailures: number;
+}
+
 /** Distinct (activity, field) pairs announced per family at most: a caller inventing names cannot flood the log. */
 const MAX_ANNOUNCED = 1_000;
 
@@ -20,7 +25,7 @@ const MAX_ANNOUNCED = 1_000;
  * passed the signature check get here, so the trail holds what the marketplace really asked, malformed requests
  * included, while forged ones never reach the store.
  */
-export function auditObserver({ family, db, logger, now }: { family: string; db: Kysely<Database>; logger: Logger; now: () => number }) {
+export function auditObserver({ family, db, logger, now, counters }: { family: string; db: Kysely<Database>; logger: Logger; now: () => number; counters: AuditCounters }) {
   const announced = new Set<string>();
   return async (call: ObservedCall): Promise<void> => {
     const record = auditRecord(family, call, now() - Math.round(call.durationMs));
@@ -45,8 +50,44 @@ export function auditObserver({ family, db, logger, now }: { family: string; db:
     try {
       await appendEvent(db, record);
     } catch (error) {
-      logger.error('event log write failed', { activity: record.activity, error: (error as Error).message });
+      // Once more with every text cut short: what the store refused may have been the size of a value.
+      try {
+        await appendEvent(db, salvaged(record));
+        logger.warn('audit row kept shortened', { family, activity: record.activity, error: (error as Error).message });
+      } catch {
+        counters.writeFailures += 1;
+        logger.error('audit write failed', { ...identity(record), error: (error as Error).message, auditWriteFailures: counters.writeFailures });
+      }
     }
+  };
+}
+
+const SALVAGED_TEXT = 200;
+const SALVAGED_REQUEST = 16 * 1024;
+const cut = (value: string | null, length: number) => (value === null || value.length <= length ? value : `${value.slice(0, length)}…`);
+
+function salvaged(record: EventRecord): EventRecord {
+  return {
+    ...record,
+    order_id: cut(record.order_id, SALVAGED_TEXT),
+    order_line_id: cut(record.order_line_id, SALVAGED_TEXT),
+    instance_id: cut(record.instance_id, SALVAGED_TEXT),
+    request: cut(record.request, SALVAGED_REQUEST)!,
+    result_code: cut(record.result_code, SALVAGED_TEXT)!,
+    result_msg: cut(record.result_msg, SALVAGED_TEXT),
+  };
+}
+
+/** Who made the call the trail lost, for the log line that stands in for its row. */
+function identity(record: EventRecord) {
+  return {
+    family: record.family,
+    activity: record.activity,
+    receivedAt: new Date(record.received_at).toISOString(),
+    orderId: cut(record.order_id, SALVAGED_TEXT),
+    orderLineId: cut(record.order_line_id, SALVAGED_TEXT),
+    instanceId: cut(record.instance_id, SALVAGED_TEXT),
+    resultCode: cut(record.result_code, SALVAGED_TEXT),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database, EventsTable } from './schema.js';
 
 export type EventRecord = Omit<Selectable<EventsTable>, 'id'>;
@@ -17,7 +17,8 @@ export interface EventQuery {
 
 export async function listEvents(db: Kysely<Database>, query: EventQuery = {}): Promise<StoredEvent[]> {
   let q = db.selectFrom('events').selectAll().orderBy('received_at', 'desc').orderBy('id', 'desc').limit(query.limit ?? 100);
-  if (query.instanceId !== undefined) q = q.where('instance_id', '=', query.instanceId);
-  if (query.orderId !== undefined) q = q.where('order_id', '=', query.orderId);
+  // The indexes hold a prefix of each ID (migration 0009): the prefix finds the rows, the full value picks them.
+  if (query.instanceId !== undefined) q = q.where(sql`substr(instance_id, 1, 200)`, '=', sql<string>`substr(${query.instanceId}, 1, 200)`).where('instance_id', '=', query.instanceId);
+  if (query.orderId !== undefined) q = q.where(sql`substr(order_id, 1, 200)`, '=', sql<string>`substr(${query.orderId}, 1, 200)`).where('order_id', '=', query.orderId);
   return q.execute();
 }
