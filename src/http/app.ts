@@ -19,6 +19,7 @@ import type { UsageMeter } from '../usage/meter.js';
 import type { NonceRegistry, SignatureFailureCode } from '../security/signed-request-check.js';
 import type { Database } from '../store/schema.js';
 import { asciiJson } from './ascii-json.js';
+import { clientWentAway } from './client-gone.js';
 import { type AuditCounters, auditObserver } from './audit.js';
 import { mountDocs } from './docs.js';
 import { textAnswer } from './text-answer.js';
@@ -86,6 +87,11 @@ export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now
 
   app.notFound((c) => json(c, { resultCode: '000002', resultMsg: `no interface at ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
+    // Nobody is left to answer: one quiet line, so that hanging up cannot fill the log with errors.
+    if (clientWentAway(c)) {
+      logger.info('client went away', { method: c.req.method, path: c.req.path });
+      return new Response(null, { status: 499 });
+    }
     logger.error('unhandled error', { path: c.req.path, error: error.message });
     // The marketplace's interfaces answer every failure HTTP 200 with a code (DECISIONS 6); a browser on the login
     // routes gets a plain server error.
