@@ -111,6 +111,7 @@ for (const family of families()) {
       }
     }
   });
+  problems.push(...queryParameterProblems(family, document));
   const client = (document.info as Node)['x-kgkit-side'] === 'client';
   const kitAnswers = family.startsWith('kit-') ? handlersOf(document).map((handler) => ({ name: handler.name, codes: declaredCodes(document, handler.answers) })) : [];
   problems.push(...levelProblems(family, document, !client && family !== 'kgkit', kitAnswers));
@@ -123,6 +124,37 @@ for (const family of families()) {
       handlers.add(handler.name);
     }
   }
+}
+
+/** What a query parameter accepts: the keywords the runtime validates (descriptions and examples aside). */
+function acceptance(schema: Node | undefined): string {
+  return JSON.stringify(['type', 'enum', 'pattern', 'minLength', 'maxLength', 'format'].map((keyword) => schema?.[keyword] ?? null));
+}
+
+/**
+ * A GET whose query the runtime validates with a plain object schema (`x-kgkit-query-schema`) must declare the same
+ * parameters, accepting the same values: the documented parameters are what users read, the schema what is enforced.
+ */
+function queryParameterProblems(family: string, document: Node): string[] {
+  const found: string[] = [];
+  const schemas = (document.components as Node).schemas as Record<string, Node>;
+  for (const [path, item] of Object.entries(document.paths as Record<string, Node>)) {
+    for (const [method, operation] of Object.entries(item as Record<string, Node>)) {
+      const name = operation['x-kgkit-query-schema'];
+      if (typeof name !== 'string' || schemas[name]?.oneOf) continue;
+      const where = `${family} ${method.toUpperCase()} ${path}`;
+      const properties = (schemas[name]?.properties ?? {}) as Record<string, Node>;
+      const parameters = ((operation.parameters ?? []) as Node[]).filter((p) => p.in === 'query');
+      const named = new Set(parameters.map((p) => String(p.name)));
+      for (const key of Object.keys(properties)) if (!named.has(key)) found.push(`${where}: ${name}.${key} is not a documented query parameter`);
+      for (const parameter of parameters) {
+        const property = properties[String(parameter.name)];
+        if (!property) found.push(`${where}: query parameter ${String(parameter.name)} is missing from ${name}`);
+        else if (acceptance(property) !== acceptance(parameter.schema as Node)) found.push(`${where}: query parameter ${String(parameter.name)} accepts other values than ${name}.${String(parameter.name)}`);
+      }
+    }
+  }
+  return found;
 }
 
 const expected = (code: string): Record<string, string[]> =>

@@ -11,7 +11,8 @@ export function bearerToken(token: string | undefined, refuse: (reason: string) 
   const expected = token === undefined ? undefined : digest(token);
   return async (c, next) => {
     if (!expected) return refuse('the kgkit API is off: set KGKIT_API_TOKEN');
-    const match = /^Bearer ([\x21-\x7e]+)$/.exec(c.req.header('authorization') ?? '');
+    // RFC 7235 §2.1: the scheme is case-insensitive and one or more spaces separate it from the credentials.
+    const match = /^bearer +([\x21-\x7e]+)$/i.exec(c.req.header('authorization') ?? '');
     if (!match || !timingSafeEqual(digest(match[1]!), expected)) return refuse('authentication failed: send Authorization: Bearer <KGKIT_API_TOKEN>');
     await next();
   };

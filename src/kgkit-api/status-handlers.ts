@@ -13,7 +13,7 @@ export function statusHandlers(db: Kysely<Database>): Pick<KgkitHandlers, 'listO
   return {
     async listOrderLookups(query) {
       const rows = await listOrderLookups(db, {
-        limit: Math.min(Number(query.limit ?? 100) || 100, 1000),
+        limit: Number(query.limit ?? 100),
         ...(query.state ? { state: query.state } : {}),
         ...(query.orderId ? { orderId: query.orderId } : {}),
         ...(query.instanceId ? { instanceId: query.instanceId } : {}),
@@ -39,7 +39,7 @@ export function statusHandlers(db: Kysely<Database>): Pick<KgkitHandlers, 'listO
     },
 
     async listLicenseUploads(query) {
-      const uploads = await listLicenseUploads(db, { limit: Math.min(Number(query.limit ?? 100) || 100, 1000), ...(query.state ? { state: query.state } : {}) });
+      const uploads = await listLicenseUploads(db, { limit: Number(query.limit ?? 100), ...(query.state ? { state: query.state } : {}) });
       return result.listLicenseUploads({
         resultCode: '000000',
         resultMsg: 'success',

@@ -28,7 +28,7 @@ export function usageHandlers(meter: UsageMeter): Pick<KgkitHandlers, 'recordUsa
 
     async listUsageRecords(query) {
       const status = await meter.status({
-        limit: Math.min(Number(query.limit ?? 100) || 100, 1000),
+        limit: Number(query.limit ?? 100),
         ...(query.state ? { state: query.state } : {}),
         ...(query.instanceId ? { instanceId: query.instanceId } : {}),
       });

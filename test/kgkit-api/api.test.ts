@@ -105,6 +105,17 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
     ['/kgkit/v1/order-lookups?state=done'],
     ['/kgkit/v1/license-uploads?limit=ten'],
     ['/kgkit/v1/license-uploads?color=red'],
+    ['/kgkit/v1/usage-records?limit=0'],
+    ['/kgkit/v1/usage-records?limit=1001'],
+    ['/kgkit/v1/usage-records?limit=0100'],
+    ['/kgkit/v1/order-lookups?limit=9999'],
+    ['/kgkit/v1/order-lookups?orderId=CS%20123'],
+    ['/kgkit/v1/order-lookups?orderId=-CS123'],
+    ['/kgkit/v1/order-lookups?instanceId=a%2Cb'],
+    ['/kgkit/v1/order-lookups?instanceId=' + 'a'.repeat(65)],
+    ['/kgkit/v1/usage-records?instanceId=%E5%AE%9E%E4%BE%8B'],
+    ['/kgkit/v1/usage-records?instanceId='],
+    ['/kgkit/v1/order-lookups?state=Pending'],
   ])('refuses the query %s with 000002', async (path) => {
     const { json } = await call(path);
     expect(json.resultCode).toBe('000002');
@@ -113,6 +124,25 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
   it('lists order lookups and License uploads', async () => {
     expect((await call('/kgkit/v1/order-lookups')).json).toMatchObject({ resultCode: '000000', counts: { pending: 0, found: 0, failed: 0 }, lookups: [] });
     expect((await call('/kgkit/v1/license-uploads?state=pending&limit=10')).json).toMatchObject({ resultCode: '000000', counts: { pending: 0, uploaded: 0, rejected: 0, skipped: 0 }, uploads: [] });
+  });
+
+  it.each([
+    ['Bearer', 'the scheme as RFC 6750 writes it'],
+    ['bearer', 'lower case (RFC 7235 §2.1: the scheme is case-insensitive)'],
+    ['BEARER', 'upper case'],
+    ['Bearer  ', 'two spaces before the token (1*SP)'],
+  ])('accepts the scheme written %j: %s', async (scheme) => {
+    const response = await app.request('/kgkit/v1/usage-records', { headers: { authorization: `${scheme} ${TOKEN}` } });
+    expect(response.status).toBe(200);
+  });
+
+  it.each([
+    ['Basic', `Basic ${TOKEN}`],
+    ['no space', `Bearer${TOKEN}`],
+    ['the token twice', `Bearer ${TOKEN} ${TOKEN}`],
+  ])('refuses an Authorization header with %s', async (_name, authorization) => {
+    const response = await app.request('/kgkit/v1/usage-records', { headers: { authorization } });
+    expect(response.status).toBe(401);
   });
 
   it('answers 000001 for every call while KGKIT_API_TOKEN is not set', async () => {
