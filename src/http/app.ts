@@ -22,6 +22,7 @@ import { asciiJson } from './ascii-json.js';
 import { clientWentAway } from './client-gone.js';
 import { type AuditCounters, auditObserver } from './audit.js';
 import { mountDocs } from './docs.js';
+import { bodyWithin } from './request-body.js';
 import { textAnswer } from './text-answer.js';
 import type { UsageInfoSource } from '../saas-v2/handlers.js';
 import type { AppConfig, FamilyContext, FamilyMount, OrderTracker } from './family.js';
@@ -71,7 +72,8 @@ export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now
   };
   const audit: AuditCounters = { writeFailures: 0 };
   const observe: FamilyContext['observe'] = (family) => auditObserver({ family, db, logger, now, counters: audit });
-  const context: FamilyContext = { config, db, lifecycle, directory, nonces, ...(orders ? { orders } : {}), ...(usage ? { usage } : {}), logger, now, json, refuse, observe };
+  const limitBody: FamilyContext['bodyWithin'] = (maxSize = config.maxBodyBytes) => bodyWithin({ maxSize, onError: (c) => refuse(c, '000002', `body is larger than ${maxSize} bytes`) });
+  const context: FamilyContext = { config, db, lifecycle, directory, nonces, ...(orders ? { orders } : {}), ...(usage ? { usage } : {}), logger, now, json, refuse, bodyWithin: limitBody, observe };
 
   app.get('/healthz', async (c) => {
     try {

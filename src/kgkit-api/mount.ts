@@ -1,4 +1,4 @@
-import { bodyLimit } from 'hono/body-limit';
+import { bodyWithin } from '../http/request-body.js';
 import { mountKgkit } from '../../generated/kgkit/server.js';
 import type { FamilyMount } from '../http/family.js';
 import type { UsageMeter } from '../usage/meter.js';
@@ -18,7 +18,7 @@ export function kgkitApiMount({ meter }: { meter: UsageMeter }): FamilyMount {
       logger.warn('kgkit API call refused', { reason });
       return new Response(JSON.stringify({ resultCode: '000001', resultMsg: reason }), { status: 401, headers: { 'content-type': 'application/json;charset=UTF-8', 'www-authenticate': 'Bearer' } });
     }));
-    app.use(`${PREFIX}/*`, bodyLimit({ maxSize: 1024 * 1024, onError: (c) => json(c, { resultCode: '000002', resultMsg: 'body is larger than 1 MiB' }) }));
+    app.use(`${PREFIX}/*`, bodyWithin({ maxSize: 1024 * 1024, onError: (c) => json(c, { resultCode: '000002', resultMsg: 'body is larger than 1 MiB' }) }));
     mountKgkit(app, {
       handlers: { ...usageHandlers(meter), ...statusHandlers(db) },
       // kgkit writes this contract and both its sides: requests are held to it as written, nulls and unknown fields

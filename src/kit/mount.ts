@@ -1,5 +1,4 @@
 import type { MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { KIT_V1_PATHS, mountKitV1 } from '../../generated/kit-v1/server.js';
 import { KIT_V2_PATHS, mountKitV2 } from '../../generated/kit-v2/server.js';
 import { oaepDecryptor } from '../crypto/rsa-oaep.js';
@@ -27,7 +26,7 @@ const CONTRACT_PRODUCTION_PATH = '/saas';
  * Joint-operation Kit V2 (`<SAAS_PATH>/produceAPI/v2/<name>`, x-sign headers) and V1 (`<SAAS_PATH>/produceAPI/<name>`,
  * authToken header, Body-Sign always), both writing the one tenant directory (license-kit-openapi.md §C.1–C.7).
  */
-export const mountKit: FamilyMount = (app, { config, db, nonces, now, refuse, observe }) => {
+export const mountKit: FamilyMount = (app, { config, db, nonces, now, refuse, bodyWithin, observe }) => {
   const base = config.saasPath === '/' ? '' : config.saasPath;
   const key = sealingKey(config.dataKey);
   const directory = new TenantDirectory({
@@ -37,7 +36,7 @@ export const mountKit: FamilyMount = (app, { config, db, nonces, now, refuse, ob
     now,
   });
   const maxSize = Math.max(config.maxBodyBytes, KIT_MIN_BODY_BYTES);
-  const limit = bodyLimit({ maxSize, onError: (c) => refuse(c, '000002', `body is larger than ${maxSize} bytes`) });
+  const limit = bodyWithin(maxSize);
   const check = { accessKey: config.kit.accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse };
 
   const signAnswers = bodySign({ accessKey: config.kit.accessKey });

@@ -1,4 +1,3 @@
-import { bodyLimit } from 'hono/body-limit';
 import { mountLicenseCode as mountContract } from '../../generated/license-code/server.js';
 import type { FamilyMount } from '../http/family.js';
 import { asciiJson } from '../http/ascii-json.js';
@@ -13,11 +12,11 @@ import { type LicenseCodeHooks, LicenseCodes } from './license-codes.js';
  * this interface (license-kit-openapi.md A.2-A.6). `hooks` lets a seller's product follow the changes.
  */
 export function licenseCodeMount({ hooks }: { hooks?: LicenseCodeHooks } = {}): FamilyMount {
-  return (app, { config, db, logger, nonces, now, refuse, observe }) => {
+  return (app, { config, db, logger, nonces, now, refuse, bodyWithin, observe }) => {
     const { path, accessKey } = config.licenseCode;
     // Order matters: Body-Sign wraps every answer on the path, refusals included.
     if (config.bodySign) app.on('POST', path, bodySign({ accessKey }));
-    app.on('POST', path, bodyLimit({ maxSize: config.maxBodyBytes, onError: (c) => refuse(c, '000002', `body is larger than ${config.maxBodyBytes} bytes`) }));
+    app.on('POST', path, bodyWithin());
     app.on('POST', path, basicSignatureCheck({ accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
 
     const codes = new LicenseCodes({

@@ -1,4 +1,3 @@
-import { bodyLimit } from 'hono/body-limit';
 import { mountOnlineLicense as mountContract } from '../../generated/online-license/server.js';
 import type { FamilyMount } from '../http/family.js';
 import { asciiJson } from '../http/ascii-json.js';
@@ -17,13 +16,13 @@ import { licenseSigningKey } from './signing-key.js';
  * (license-kit-openapi.md B.1-B.8). `issuer` replaces the default Ed25519 License issuer.
  */
 export function onlineLicenseMount({ issuer }: { issuer?: LicenseIssuer } = {}): FamilyMount {
-  return (app, { config, db, lifecycle, logger, nonces, now, refuse, observe }) => {
+  return (app, { config, db, lifecycle, logger, nonces, now, refuse, bodyWithin, observe }) => {
     const { path, accessKey, signingKeyPem } = config.onlineLicense;
     // Checked here, at start-up: a wrong key file must stop the server, not fail the first application.
     const licenseIssuer = issuer ?? ed25519LicenseIssuer({ signingKey: licenseSigningKey({ pem: signingKeyPem, db, dataKey: config.dataKey, now }) });
     // Order matters: Body-Sign wraps every answer on the path, refusals included.
     if (config.bodySign) app.on('POST', path, bodySign({ accessKey }));
-    app.on('POST', path, bodyLimit({ maxSize: config.maxBodyBytes, onError: (c) => refuse(c, '000002', `body is larger than ${config.maxBodyBytes} bytes`) }));
+    app.on('POST', path, bodyWithin());
     app.on('POST', path, basicSignatureCheck({ accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
 
     const applications = new LicenseApplications({

@@ -1,4 +1,3 @@
-import { bodyLimit } from 'hono/body-limit';
 import { mountOrderNotify as mountContract } from '../../generated/order-notify/server.js';
 import type { FamilyMount } from '../http/family.js';
 import { asciiJson } from '../http/ascii-json.js';
@@ -7,11 +6,11 @@ import { bodySign } from '../security/body-sign.js';
 import { orderNotifyHandlers } from './handlers.js';
 
 /** Order notification: POST JSON to the order-notify path, signed like SaaS V2.0 with the key bound to it (license-kit-openapi.md §E). */
-export const mountOrderNotify: FamilyMount = (app, { config, db, nonces, orders, logger, now, refuse, observe }) => {
+export const mountOrderNotify: FamilyMount = (app, { config, db, nonces, orders, logger, now, refuse, bodyWithin, observe }) => {
   const { path, accessKey } = config.orderNotify;
   // Order matters: Body-Sign wraps every answer on the path, refusals included.
   if (config.bodySign) app.on('POST', path, bodySign({ accessKey }));
-  app.on('POST', path, bodyLimit({ maxSize: config.maxBodyBytes, onError: (c) => refuse(c, '000002', `body is larger than ${config.maxBodyBytes} bytes`) }));
+  app.on('POST', path, bodyWithin());
   app.on('POST', path, basicSignatureCheck({ accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
 
   mountContract(app, {

@@ -1,17 +1,16 @@
 import { mountSaasV2 as mountContract } from '../../generated/saas-v2/server.js';
 import type { FamilyMount } from '../http/family.js';
 import { asciiJson } from '../http/ascii-json.js';
-import { bodyWithin } from '../http/request-body.js';
 import { basicSignatureCheck } from '../security/basic-signature-check.js';
 import { bodySign } from '../security/body-sign.js';
 import { saasV2Handlers } from './handlers.js';
 
 /** SaaS V2.0 basic interfaces: POST JSON to the production path, signature in the query (saas-v2.md §1–3). */
-export const mountSaasV2: FamilyMount = (app, { config, lifecycle, usage, nonces, now, refuse, observe }) => {
+export const mountSaasV2: FamilyMount = (app, { config, lifecycle, usage, nonces, now, refuse, bodyWithin, observe }) => {
   const path = config.saasPath;
   // Order matters: Body-Sign wraps every answer on the path, refusals included.
   if (config.bodySign) app.on('POST', path, bodySign({ accessKey: config.accessKey }));
-  app.on('POST', path, bodyWithin({ maxSize: config.maxBodyBytes, onError: (c) => refuse(c, '000002', `body is larger than ${config.maxBodyBytes} bytes`) }));
+  app.on('POST', path, bodyWithin());
   app.on('POST', path, basicSignatureCheck({ accessKey: config.accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
 
   mountContract(app, {

@@ -4,9 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { familyMounts } from '../../src/http/app.js';
 import { bodyWithin } from '../../src/http/request-body.js';
+import { KIT_MIN_BODY_BYTES } from '../../src/kit/mount.js';
+import { UsageMeter } from '../../src/usage/meter.js';
+import { kitPath } from '../support/kit.js';
 import { bodySign } from '../../src/security/body-sign.js';
-import { ACCESS_KEY, signedQuery, startTestServer } from '../support/server.js';
+import { ACCESS_KEY, TEST_CONFIG, signedQuery, startTestServer } from '../support/server.js';
 import { DIALECTS, openTestStore, snapshot, type TestStore } from '../support/stores.js';
 
 // app.request() never reaches node's IncomingMessage: these run the app on a real socket, as src/index.ts does.
@@ -17,10 +21,10 @@ interface Answer {
 }
 
 /** POSTs `chunks` one write each: with `chunked` no Content-Length is sent, so the size is only known by reading. */
-function post(port: number, path: string, chunks: string[], { chunked = false } = {}): Promise<Answer> {
+function post(port: number, path: string, chunks: string[], { chunked = false, authorization }: { chunked?: boolean; authorization?: string } = {}): Promise<Answer> {
   const length = Buffer.byteLength(chunks.join(''));
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': length }) } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': length }), ...(authorization ? { authorization } : {}) } }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (part: Buffer) => parts.push(part));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, bytes: Buffer.concat(parts) }));
@@ -101,5 +105,49 @@ describe.each(DIALECTS)('the SaaS V2.0 path on a real socket, on %s', (dialect) 
     expect(JSON.parse(answer.bytes.toString())).toMatchObject({ resultCode: '000002', resultMsg: 'body is larger than 65536 bytes' });
     expect(answer.headers['body-sign']).toBe(bodySignOf(answer.bytes));
     expect(await snapshot(store)).toEqual(before);
+  });
+});
+
+// One body-size path for every mount: each refuses an oversize body the same way, whether its length is declared or
+// only found by reading, and a body of exactly the limit still reaches the signature check.
+describe('every mount limits bodies through bodyWithin', () => {
+  const KIT_LIMIT = KIT_MIN_BODY_BYTES;
+  const MOUNTS: [string, string, number, string][] = [
+    ['SaaS V2.0', TEST_CONFIG.saasPath, TEST_CONFIG.maxBodyBytes, '000002'],
+    ['Kit V2', kitPath('v2', 'tenantSync'), KIT_LIMIT, '000002'],
+    ['Kit V1', kitPath('v1', 'tenantSync'), KIT_LIMIT, '000002'],
+    ['License codes', TEST_CONFIG.licenseCode.path, TEST_CONFIG.maxBodyBytes, '000002'],
+    ['online License', TEST_CONFIG.onlineLicense.path, TEST_CONFIG.maxBodyBytes, '000002'],
+    ['order notification', TEST_CONFIG.orderNotify.path, TEST_CONFIG.maxBodyBytes, '000002'],
+    ['kgkit API', '/kgkit/v1/usage-events', 1024 * 1024, '000002'],
+  ];
+  let store: TestStore;
+  let server: ServerType;
+  let port: number;
+  beforeAll(async () => {
+    store = await openTestStore('sqlite');
+    const app = startTestServer(store, { config: { apiToken: 'test-api-token-0123456789' }, families: familyMounts({ meter: new UsageMeter({ db: store.db }) }) }).app;
+    ({ server, port } = await listen(app));
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await store.dispose();
+  });
+
+  const padded = (size: number) => `{"pad":"${'x'.repeat(size - 10)}"}`;
+
+  it.each(MOUNTS.flatMap(([name, path, limit, code]) => [false, true].map((chunked) => [name, path, limit, code, chunked] as const)))(
+    '%s at %s refuses %i + 1 bytes with %s (chunked: %s)',
+    async (_name, path, limit, code, chunked) => {
+      const body = padded(limit + 1);
+      const answer = await post(port, `${path}?timestamp=1&nonce=n&signature=s`, [body.slice(0, 1000), body.slice(1000)], { chunked, authorization: 'Bearer test-api-token-0123456789' });
+      expect(JSON.parse(answer.bytes.toString())).toMatchObject({ resultCode: code, resultMsg: expect.stringMatching(/^body is larger than /) });
+    },
+  );
+
+  it.each(MOUNTS)('%s at %s reads a body of exactly %i bytes and goes on to its next check', async (_name, path, limit) => {
+    const body = padded(limit);
+    const answer = await post(port, `${path}?timestamp=1&nonce=n&signature=s`, [body], { authorization: 'Bearer test-api-token-0123456789' });
+    expect(JSON.parse(answer.bytes.toString()).resultMsg).not.toMatch(/^body is larger than /);
   });
 });

@@ -65,13 +65,15 @@ export function signatureSuite(family: LicenseFamily, body: () => Record<string,
       expect(await fullState(store)).toEqual(before);
     });
 
-    it('keeps nonces per family: a nonce the SaaS interface saw is still new here', async () => {
+    const sharesBasicKey = key === KEYS.basic;
+    it(`${sharesBasicKey ? 'refuses' : 'accepts'} a nonce the SaaS interface saw: nonces are kept per access key, and this family's is ${sharesBasicKey ? 'the basic key' : 'its own'}`, async () => {
       const server = startFamilyServer(store, family, { now });
       const nonce = `SHAREDSCOPE${family.toUpperCase()}`;
       const saas = JSON.stringify({ activity: 'queryInstance', instanceId: 'nobody' });
       await server.app.request(`/saas?${signedQuery(saas, { timestamp: now, key: KEYS.basic, nonce })}`, { method: 'POST', body: saas });
       const text = JSON.stringify(body());
-      expect(await (await server.raw(text, signedQuery(text, { timestamp: now, key, nonce }))).json()).toMatchObject({ resultCode: '000000' });
+      const answer = await (await server.raw(text, signedQuery(text, { timestamp: now, key, nonce }))).json();
+      expect(answer).toMatchObject(sharesBasicKey ? { resultCode: '000001', resultMsg: 'nonce was already used' } : { resultCode: '000000' });
     });
 
     it('accepts a signature over the raw body bytes as well as over the key-sorted payload (DECISIONS 2)', async () => {
