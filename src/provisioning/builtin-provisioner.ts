@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import type { AppAccess } from '../instances/instance.js';
 import type { InstanceEvent, Provisioner } from './provisioner.js';
 
@@ -42,8 +42,22 @@ export function builtinProvisioner(templates: BuiltinTemplates): Provisioner {
   };
 }
 
-function shortId(instanceId: string): string {
-  return instanceId.replace(/[^A-Za-z0-9]/g, '').slice(0, 8).toLowerCase();
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/**
+ * 12 base32 characters of the instance ID's SHA-256 (60 bits): the same for the same instance, and different for two
+ * instances whatever their IDs share (a prefix of the ID collided for IDs like `order-2026-…`). A collision needs
+ * about 2^30 instances to become likely.
+ */
+export function shortId(instanceId: string): string {
+  const digest = createHash('sha256').update(instanceId, 'utf8').digest();
+  let id = '';
+  for (let bit = 0; bit < 60; bit += 5) {
+    const byte = bit >> 3;
+    const value = ((digest[byte]! << 8) | digest[byte + 1]!) >> (11 - (bit & 7));
+    id += BASE32[value & 31];
+  }
+  return id;
 }
 
 /** 16 characters from an unambiguous alphabet, at least one upper, lower and digit (≈ 93 bits). */

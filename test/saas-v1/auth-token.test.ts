@@ -7,6 +7,7 @@ import { fixtures } from '../crypto/fixtures.js';
 import { assertV1Conforms, expectedBodySign, v1Call, v1Fixtures, v1Instant, v1Query, v1Raw, v1Snapshot, v1TimeStamp } from '../support/saas-v1.js';
 import { ACCESS_KEY, startTestServer } from '../support/server.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
+import { shortId } from '../../src/provisioning/builtin-provisioner.js';
 
 // Requests signed outside the project: test/fixtures/crypto/saas-v1-requests.json, made by SaasV1Request.java with
 // the JDK alone (TreeMap + javax.crypto.Mac for authToken, KeyGenerator + SHA1PRNG + Cipher for mobilePhone/email,
@@ -45,7 +46,7 @@ describe.each(DIALECTS)('SaaS V1.0 authToken on %s', (dialect) => {
       const json = await assertV1Conforms('newInstance', response, created.accessKey);
       expect(json).toMatchObject({ resultCode: '000000', instanceId: created.params.businessId, encryptType: '1' });
       const appInfo = json.appInfo as Record<string, string>;
-      expect(decryptWithJavaKey(appInfo.userName!)).toBe('admin_61e834ba');
+      expect(decryptWithJavaKey(appInfo.userName!)).toBe(`admin_${shortId(created.params.businessId!)}`);
       expect(decryptWithJavaKey(appInfo.password!)).toMatch(/^[A-Za-z0-9]{16}$/);
       // What Java encrypted and Base64-encoded arrives decrypted, with the URL-encoded Chinese and '+' intact.
       expect(await store.db.selectFrom('saas_v1_orders').selectAll().where('instance_id', '=', created.params.businessId!).executeTakeFirst()).toMatchObject({
@@ -87,7 +88,7 @@ describe.each(DIALECTS)('SaaS V1.0 authToken on %s', (dialect) => {
       const json = await assertV1Conforms('newInstance', await v1Raw(server, query));
       expect(json).toMatchObject({ resultCode: '000000', instanceId: 'java-live-1' });
       const userName = execFileSync('java', [JAVA_PROGRAM, '--decrypt', ACCESS_KEY, '1', (json.appInfo as Record<string, string>).userName!], { encoding: 'utf8' }).trim();
-      expect(userName).toBe('admin_javalive');
+      expect(userName).toBe(`admin_${shortId('java-live-1')}`);
       expect(await store.db.selectFrom('saas_v1_orders').select(['customer_name', 'email']).where('instance_id', '=', 'java-live-1').executeTakeFirst()).toEqual({
         customer_name: 'Li Si',
         email: 'li+si@example.com',

@@ -8,6 +8,7 @@ import { v1Call } from '../support/saas-v1.js';
 import { ACCESS_KEY, TEST_CONFIG, startTestServer, type TestServer } from '../support/server.js';
 import { sqlNonceRegistry } from '../../src/security/nonce-registry.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
+import { shortId } from '../../src/provisioning/builtin-provisioner.js';
 
 // Every answer below goes through v1Call, which checks it against the activity's response schema in openapi/saas-v1
 // and recomputes its Body-Sign over the exact bytes with node:crypto.
@@ -50,7 +51,7 @@ describe.each(DIALECTS)('SaaS V1.0 production interface on %s', (dialect) => {
     expect(json).toMatchObject({ resultCode: '000000', resultMsg: 'success', instanceId: 'v1-new-1', encryptType: '1' });
     const appInfo = json.appInfo as Record<string, string>;
     expect(appInfo.frontEndUrl).toBe('https://app.example.com/t/v1-new-1');
-    expect(open(appInfo.userName)).toBe('admin_v1new1');
+    expect(open(appInfo.userName)).toBe(`admin_${shortId('v1-new-1')}`);
     expect(open(appInfo.password)).toMatch(/^[A-Za-z0-9]{16}$/);
     expect(await details('v1-new-1')).toMatchObject({
       order_id: order,
@@ -103,7 +104,7 @@ describe.each(DIALECTS)('SaaS V1.0 production interface on %s', (dialect) => {
     expect(json).toMatchObject({ resultCode: '000000', encryptType: '1' });
     const info = json.info as { instanceId: string; appInfo: Record<string, string> }[];
     expect(info.map((i) => i.instanceId).sort()).toEqual(['v1-q-1', 'v1-q-2']);
-    expect(open(info.find((i) => i.instanceId === 'v1-q-2')!.appInfo.userName)).toBe('admin_v1q2');
+    expect(open(info.find((i) => i.instanceId === 'v1-q-2')!.appInfo.userName)).toBe(`admin_${shortId('v1-q-2')}`);
     expect((await v1Call(server, { activity: 'queryInstance', instanceId: 'nope-1,nope-2' })).json).toEqual({ resultCode: '000003', resultMsg: 'instance does not exist' });
   });
 
@@ -187,7 +188,7 @@ describe.each(DIALECTS)('SaaS V1.0 production interface on %s', (dialect) => {
       const order = orderId();
       await newInstance('v1-to-v2', order);
       const { json } = await server.call({ activity: 'queryInstance', instanceId: 'v1-to-v2' });
-      expect(json).toMatchObject({ resultCode: '000000', info: [{ instanceId: 'v1-to-v2', appInfo: { userName: 'admin_v1tov2' } }] });
+      expect(json).toMatchObject({ resultCode: '000000', info: [{ instanceId: 'v1-to-v2', appInfo: { userName: `admin_${shortId('v1-to-v2')}` } }] });
       const renew = { activity: 'refreshInstance', instanceId: 'v1-to-v2', orderId: 'CSV2RENEW01', orderLineId: 'CSV2RENEW01-000001', scene: 'RENEWAL', expireTime: '20291121100000' };
       expect((await server.call(renew)).json).toMatchObject({ resultCode: '000000' });
       expect((await server.call({ activity: 'newInstance', orderId: order, orderLineId: `${order}-000001`, businessId: 'v2-other' })).json).toMatchObject({
@@ -201,7 +202,7 @@ describe.each(DIALECTS)('SaaS V1.0 production interface on %s', (dialect) => {
       await server.call({ activity: 'newInstance', orderId: order, orderLineId: `${order}-000001`, businessId: 'v2-to-v1' });
       const { json } = await v1Call(server, { activity: 'queryInstance', instanceId: 'v2-to-v1' });
       const info = json.info as { appInfo: Record<string, string> }[];
-      expect(open(info[0]!.appInfo.userName)).toBe('admin_v2tov1');
+      expect(open(info[0]!.appInfo.userName)).toBe(`admin_${shortId('v2-to-v1')}`);
       expect(await newInstance('v1-again', order)).toMatchObject({ resultCode: '000000', instanceId: 'v2-to-v1' });
       expect((await v1Call(server, { activity: 'upgrade', instanceId: 'v2-to-v1', orderId: 'CSV1UPG0002', skuCode: 'sku-2', productId: 'OFFI0004' })).json).toMatchObject({ resultCode: '000000' });
       // The same upgrade order through V2.0 is recognised as done: the idempotency keys are shared.
