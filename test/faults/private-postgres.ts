@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,6 +26,10 @@ export interface PrivatePostgres {
   /** `immediate` drops every connection without a goodbye, like a crash; `fast` ends them cleanly. */
   stop(mode?: 'immediate' | 'fast'): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP to every process of the cluster: connections stay open and nothing answers, like a hung host. */
+  pause(): void;
+  /** SIGCONT to every process `pause` stopped. */
+  resume(): void;
   /** Stops it for good and removes its files. */
   destroy(): Promise<void>;
 }
@@ -41,11 +45,21 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
   const start = async () => void (await pgCtl('-o', options, '-l', join(dir, 'log'), '-w', '-t', '30', 'start'));
   await start();
+  let paused: number[] = [];
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: async (mode = 'immediate') => void (await pgCtl('-m', mode, '-w', 'stop')),
     start,
+    pause() {
+      paused = clusterProcesses(data);
+      for (const pid of paused) process.kill(pid, 'SIGSTOP');
+    },
+    resume() {
+      for (const pid of paused) process.kill(pid, 'SIGCONT');
+      paused = [];
+    },
     destroy: async () => {
+      for (const pid of paused) process.kill(pid, 'SIGCONT');
       await pgCtl('-m', 'immediate', '-w', 'stop').catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
@@ -72,4 +86,11 @@ function userName(): string {
   } catch {
     return '';
   }
+}
+
+/** The postmaster (first line of postmaster.pid) and every process it started. */
+function clusterProcesses(data: string): number[] {
+  const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  return [postmaster, ...children];
 }
