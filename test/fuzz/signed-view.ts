@@ -57,6 +57,7 @@ export function signatureVerifies(target: FamilyTarget, wire: Wire): boolean {
       return verifyAuthToken(target.key, params.timeStamp, params, params.authToken);
     }
     case 'bearer':
-      return header(wire, 'authorization') === `Bearer ${target.key}`;
+      // RFC 7235 §2.1: the scheme is case-insensitive, and one or more spaces precede the token.
+      return /^bearer +(.+)$/i.exec(header(wire, 'authorization') ?? '')?.[1] === target.key;
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { InsertQueryNode, type KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLogger } from '../../src/log.js';
 import { listEvents } from '../../src/store/events.js';
@@ -48,16 +48,19 @@ describe.each(DIALECTS)('audit trail (%s)', (dialect) => {
 
   it('names a call it still cannot keep in the log, counts it, and answers the call all the same', async () => {
     const lines: string[] = [];
-    const server = startTestServer(store, { logger: jsonLogger('debug', (line) => lines.push(line)) });
-    await sql`alter table events rename to events_away`.execute(store.db);
-    try {
-      const { json } = await server.call({ activity: 'queryInstance', instanceId: 'lost-audit-1' });
-      expect(json.resultCode).toBe('000003');
-      const failure = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === 'audit write failed');
-      expect(failure).toMatchObject({ level: 'error', family: 'saas-v2', activity: 'queryInstance', instanceId: 'lost-audit-1', resultCode: '000003', receivedAt: expect.any(String), auditWriteFailures: 1 });
-      expect(await (await server.app.request('/healthz')).json()).toEqual({ status: 'ok', auditWriteFailures: 1 });
-    } finally {
-      await sql`alter table events_away rename to events`.execute(store.db);
-    }
+    // Every insert into events fails, as it would with the database refusing it (no DDL: other tests share the server).
+    const refuseEvents: KyselyPlugin = {
+      transformQuery: ({ node }) => {
+        if (InsertQueryNode.is(node) && node.into?.table.identifier.name === 'events') throw new Error('simulated: the store refused the row');
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    };
+    const server = startTestServer({ ...store, db: store.db.withPlugin(refuseEvents) }, { logger: jsonLogger('debug', (line) => lines.push(line)) });
+    const { json } = await server.call({ activity: 'queryInstance', instanceId: 'lost-audit-1' });
+    expect(json.resultCode).toBe('000003');
+    const failure = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === 'audit write failed');
+    expect(failure).toMatchObject({ level: 'error', family: 'saas-v2', activity: 'queryInstance', instanceId: 'lost-audit-1', resultCode: '000003', receivedAt: expect.any(String), auditWriteFailures: 1 });
+    expect(await (await server.app.request('/healthz')).json()).toEqual({ status: 'ok', auditWriteFailures: 1 });
   });
 });
