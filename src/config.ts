@@ -220,7 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
     strictRequests: oneOf('STRICT_REQUESTS', ['true', 'false'] as const, 'false') === 'true',
     bodySign: oneOf('BODY_SIGN', ['true', 'false'] as const, 'true') === 'true',
     credentialEncryption: oneOf('CREDENTIAL_ENCRYPTION', ['none', '1', '2'] as const, 'none'),
-    provisionBudgetMs: int('PROVISION_BUDGET_MS', 4_000, 100, 4_900),
+    provisionBudgetMs: int('PROVISION_BUDGET_MS', 4_000, 100, 4_400),
     provisionLeaseMs: int('PROVISION_LEASE_MS', 600_000, 5_000, 86_400_000),
     provisioner,
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),

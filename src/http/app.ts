@@ -19,6 +19,7 @@ import type { UsageMeter } from '../usage/meter.js';
 import type { NonceRegistry, SignatureFailureCode } from '../security/signed-request-check.js';
 import type { Database } from '../store/schema.js';
 import { asciiJson } from './ascii-json.js';
+import { CALL_DEADLINE_MS, callDeadline } from './call-deadline.js';
 import { clientWentAway } from './client-gone.js';
 import { type AuditCounters, auditObserver } from './audit.js';
 import { mountDocs } from './docs.js';
@@ -73,7 +74,13 @@ export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now
   const audit: AuditCounters = { writeFailures: 0 };
   const observe: FamilyContext['observe'] = (family) => auditObserver({ family, db, logger, now, counters: audit });
   const limitBody: FamilyContext['bodyWithin'] = (maxSize = config.maxBodyBytes) => bodyWithin({ maxSize, onError: (c) => refuse(c, '000002', `body is larger than ${maxSize} bytes`) });
-  const context: FamilyContext = { config, db, lifecycle, directory, nonces, ...(orders ? { orders } : {}), ...(usage ? { usage } : {}), logger, now, json, refuse, bodyWithin: limitBody, observe };
+  const deadline = callDeadline({
+    answer: (c) => {
+      logger.warn('call deadline passed: answered 000005, the work goes on', { method: c.req.method, path: c.req.path, deadlineMs: CALL_DEADLINE_MS });
+      return json(c, { resultCode: '000005', resultMsg: 'the call could not be completed in time; please retry' });
+    },
+  });
+  const context: FamilyContext = { config, db, lifecycle, directory, nonces, ...(orders ? { orders } : {}), ...(usage ? { usage } : {}), logger, now, json, refuse, callDeadline: deadline, bodyWithin: limitBody, observe };
 
   app.get('/healthz', async (c) => {
     try {

@@ -34,6 +34,8 @@ export interface FamilyContext {
   json(c: Context, body: object, status?: 200 | 302 | 400 | 401 | 403 | 404 | 500 | 503): Response;
   /** A refused request (signature, size): logged, never stored, answered HTTP 200 with the code. */
   refuse(c: Context, code: SignatureFailureCode, reason: string): Response;
+  /** Answers 000005 when a marketplace call is still unanswered at CALL_DEADLINE_MS (src/http/call-deadline.ts). */
+  callDeadline: MiddlewareHandler;
   /** The one body-size check of every mount: reads the body once, refusing it (000002) past `maxSize` (default MAX_BODY_BYTES). */
   bodyWithin(maxSize?: number): MiddlewareHandler;
   /** The observer a generated mount reports every call to: JSON log line and audit trail. */

@@ -26,7 +26,7 @@ const CONTRACT_PRODUCTION_PATH = '/saas';
  * Joint-operation Kit V2 (`<SAAS_PATH>/produceAPI/v2/<name>`, x-sign headers) and V1 (`<SAAS_PATH>/produceAPI/<name>`,
  * authToken header, Body-Sign always), both writing the one tenant directory (license-kit-openapi.md §C.1–C.7).
  */
-export const mountKit: FamilyMount = (app, { config, db, nonces, now, refuse, bodyWithin, observe }) => {
+export const mountKit: FamilyMount = (app, { config, db, nonces, now, refuse, callDeadline, bodyWithin, observe }) => {
   const base = config.saasPath === '/' ? '' : config.saasPath;
   const key = sealingKey(config.dataKey);
   const directory = new TenantDirectory({
@@ -43,6 +43,7 @@ export const mountKit: FamilyMount = (app, { config, db, nonces, now, refuse, bo
   const guard = (path: string, verify: MiddlewareHandler, sign: boolean) => {
     // Body-Sign first, so that it wraps every answer on the path, refusals included (DECISIONS 10).
     if (sign) app.on('POST', path, signAnswers);
+    app.on('POST', path, callDeadline);
     app.on('POST', path, limit);
     app.on('POST', path, verify);
   };

@@ -12,10 +12,11 @@ import { type LicenseCodeHooks, LicenseCodes } from './license-codes.js';
  * this interface (license-kit-openapi.md A.2-A.6). `hooks` lets a seller's product follow the changes.
  */
 export function licenseCodeMount({ hooks }: { hooks?: LicenseCodeHooks } = {}): FamilyMount {
-  return (app, { config, db, logger, nonces, now, refuse, bodyWithin, observe }) => {
+  return (app, { config, db, logger, nonces, now, refuse, callDeadline, bodyWithin, observe }) => {
     const { path, accessKey } = config.licenseCode;
     // Order matters: Body-Sign wraps every answer on the path, refusals included.
     if (config.bodySign) app.on('POST', path, bodySign({ accessKey }));
+    app.on('POST', path, callDeadline);
     app.on('POST', path, bodyWithin());
     app.on('POST', path, basicSignatureCheck({ accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
 

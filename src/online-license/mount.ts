@@ -16,12 +16,13 @@ import { licenseSigningKey } from './signing-key.js';
  * (license-kit-openapi.md B.1-B.8). `issuer` replaces the default Ed25519 License issuer.
  */
 export function onlineLicenseMount({ issuer }: { issuer?: LicenseIssuer } = {}): FamilyMount {
-  return (app, { config, db, lifecycle, logger, nonces, now, refuse, bodyWithin, observe }) => {
+  return (app, { config, db, lifecycle, logger, nonces, now, refuse, callDeadline, bodyWithin, observe }) => {
     const { path, accessKey, signingKeyPem } = config.onlineLicense;
     // Checked here, at start-up: a wrong key file must stop the server, not fail the first application.
     const licenseIssuer = issuer ?? ed25519LicenseIssuer({ signingKey: licenseSigningKey({ pem: signingKeyPem, db, dataKey: config.dataKey, now }) });
     // Order matters: Body-Sign wraps every answer on the path, refusals included.
     if (config.bodySign) app.on('POST', path, bodySign({ accessKey }));
+    app.on('POST', path, callDeadline);
     app.on('POST', path, bodyWithin());
     app.on('POST', path, basicSignatureCheck({ accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
 

@@ -10,11 +10,12 @@ import { saasV1Handlers } from './handlers.js';
 const PERSONAL = ['customerName', 'userId', 'userName', 'mobilePhone', 'email', 'saasExtendParams'];
 
 /** SaaS V1.0 (deprecated): GET with the parameters and the authToken in the query (saas-v2.md §1.4–1.6, §3.9). */
-export const mountSaasV1: FamilyMount = (app, { config, db, lifecycle, nonces, now, refuse, observe }) => {
+export const mountSaasV1: FamilyMount = (app, { config, db, lifecycle, nonces, now, refuse, callDeadline, observe }) => {
   const path = config.saasV1Path;
   // Registered first so that it wraps every answer on the path, refusals included: V1.0 requires Body-Sign on each
   // (saas-v2.md §1.4), whatever BODY_SIGN says for V2.0.
   app.on('GET', path, bodySign({ accessKey: config.accessKey }));
+  app.on('GET', path, callDeadline);
   app.on('GET', path, authTokenQueryCheck({ accessKey: config.accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
 
   const audit = observe('saas-v1');
