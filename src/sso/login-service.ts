@@ -184,7 +184,8 @@ export class LoginService {
     const session = await this.find(sessionId);
     if (!session || sessionId === undefined) return { data: {} };
     if (csrfToken === undefined || !sameSecret(csrfToken, csrfTokenOf(sessionId))) {
-      return this.refused(fail('invalid_csrf_token', 'signing out needs the csrfToken of GET <sso>/me, in the X-CSRF-Token header or the csrf_token form field'), session.tenantId);
+      this.logger.warn('sso logout refused', { code: 'invalid_csrf_token', tenantId: session.tenantId });
+      return fail('invalid_csrf_token', 'signing out needs the csrfToken of GET <sso>/me, in the X-CSRF-Token header or the csrf_token form field');
     }
     await this.store.deleteSession(session.idHash);
     this.logger.info('sso logout', { tenantId: session.tenantId, userName: session.userName });

@@ -124,8 +124,8 @@ export function ssoMount({ timeoutMs = 5_000 }: SsoMountOptions = {}): FamilyMou
 
     // Logout changes state, so it is a POST, and one from this site's own pages only: the browser's word on where the
     // request comes from (Sec-Fetch-Site, Origin), and the session's CSRF token, which a page of another site cannot
-    // read (GET /me answers it without CORS). Either one alone stops a cross-site form; together they also hold for
-    // browsers that send no Fetch Metadata, and for a sibling subdomain, which SameSite counts as the same site.
+    // read (GET /me answers it without CORS). Each alone stops a page of another site; the token still holds for a
+    // browser that sends neither header, and both hold where SameSite=Lax does not (a sibling subdomain is same-site).
     app.post(
       `${base}/logout`,
       bodyLimit({ maxSize: MAX_LOGOUT_BODY_BYTES, onError: (c) => refuse(c, { code: 'invalid_request', message: `a logout body is at most ${MAX_LOGOUT_BODY_BYTES} bytes` }) }),

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ssoSite } from '../../src/sso/site.js';
 import { type FakeOauthServer, startFakeOauthServer } from '../support/fake-oauth-server.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
 import { CLAIMS, FAKE_CLIENTS, TENANT_A, browser, location, seededDirectory, ssoRows, startSsoApp, type SsoTestApp } from './support.js';
@@ -275,5 +276,16 @@ describe('a forged Host through a listening server (@hono/node-server reads the 
     expect(answer).not.toContain('evil.example');
     expect(await ssoRows(store)).toEqual(before);
     expect(fake.requests).toEqual([]);
+  });
+});
+
+describe('ssoSite at start-up', () => {
+  it.each([
+    [{ callbackUrl: 'http://seller.example.com/sso/callback' }, /SSO_CALLBACK_URL must be https/],
+    [{ callbackUrl: '/sso/callback' }, /SSO_CALLBACK_URL must be a URL/],
+    [{ allowedHosts: ['https://app.example.com'] }, /SSO_ALLOWED_HOSTS: "https:\/\/app.example.com"/],
+    [{ allowedHosts: ['*.example.com'] }, /SSO_ALLOWED_HOSTS/],
+  ])('throws on %o, as config.ts would have refused it', (options, message) => {
+    expect(() => ssoSite({ basePath: '/sso', ...options })).toThrow(message);
   });
 });
