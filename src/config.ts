@@ -31,9 +31,9 @@ export interface Config {
   onlineLicense: { path: string; accessKey: string; signingKeyPem?: string };
   orderNotify: { path: string; accessKey: string };
   /**
-   * Joint-operation SSO login (license-kit-openapi.md §C.9). The callback URL is `callbackUrl`, or
-   * `https://<Host><path>/callback` for a request whose Host is in `allowedHosts`, or, with neither, for a loopback
-   * Host only (src/sso/site.ts). `landingUrl`: where a completed login sends the browser.
+   * Joint-operation SSO login. The callback URL is `callbackUrl`, or `https://<Host><path>/callback` for a request
+   * whose Host is in `allowedHosts`, or, with neither, for a loopback Host only (src/sso/site.ts). `landingUrl`: where
+   * a completed login sends the browser (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html).
    */
   sso: { path: string; callbackUrl?: string; allowedHosts: string[]; sessionTtlMs: number; landingUrl: string };
   /** Encrypts secrets kept in the store (Kit clientSecret); derived from the basic key unless set. */

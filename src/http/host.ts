@@ -5,7 +5,6 @@
 export interface HostName {
   /** Lower case; an IPv6 address keeps its brackets. */
   hostname: string;
-  port?: number;
   /** `hostname[:port]`, the form compared and put into URLs. */
   host: string;
 }
@@ -21,7 +20,7 @@ export function parseHost(raw: string): HostName | undefined {
   const match = HOST.exec(raw.toLowerCase());
   if (!match) return undefined;
   const hostname = match[1]!;
-  // The URL parser must read it back unchanged: no shorthand (127.1, 0x7f.1, [0::1]) that stands for another host.
+  // The URL parser must read it back unchanged: no other spelling of an address (127.1, 0x7f.0.0.1, [0::1]).
   try {
     if (hostname.length > 253 || new URL(`http://${hostname}`).hostname !== hostname) return undefined;
   } catch {
@@ -30,7 +29,7 @@ export function parseHost(raw: string): HostName | undefined {
   if (match[2] === undefined) return { hostname, host: hostname };
   const port = Number(match[2]);
   if (port < 1 || port > 65_535 || match[2] !== String(port)) return undefined;
-  return { hostname, port, host: `${hostname}:${port}` };
+  return { hostname, host: `${hostname}:${port}` };
 }
 
 export function isLoopbackHostname(hostname: string): boolean {

@@ -42,8 +42,9 @@ const STATUS: Record<RefusalCode, 400 | 401 | 403 | 404 | 405 | 502 | 504> = {
 };
 
 /**
- * Joint-operation login for the seller's application (license-kit-openapi.md §C.9), under SSO_PATH:
- * `GET /login/:tenantId` → the tenant's auth centre → `GET /callback` → session cookie → `GET /me`, `POST /logout`.
+ * Joint-operation login for the seller's application, under SSO_PATH: `GET /login/:tenantId` → the tenant's auth centre
+ * → `GET /callback` → session cookie → `GET /me`, `POST /logout`
+ * (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html).
  */
 export function ssoMount({ timeoutMs = 5_000 }: SsoMountOptions = {}): FamilyMount {
   return function mountSso(app, context) {
