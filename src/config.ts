@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { rsaPrivateKeyProblem } from './crypto/rsa-oaep.js';
+import { parseHost } from './http/host.js';
 import { checkHosts } from './marketplace/transport.js';
 import { ed25519KeyProblem } from './online-license/signing-key.js';
+import { callbackUrlProblem } from './sso/site.js';
 import { type StoreLocation, parseDatabaseUrl } from './store/connect.js';
 
 export type CredentialEncryption = 'none' | '1' | '2';
@@ -28,8 +30,12 @@ export interface Config {
   licenseCode: { path: string; accessKey: string };
   onlineLicense: { path: string; accessKey: string; signingKeyPem?: string };
   orderNotify: { path: string; accessKey: string };
-  /** Joint-operation SSO login (license-kit-openapi.md §C.9); `landingUrl`: where a completed login sends the browser. */
-  sso: { path: string; callbackUrl?: string; sessionTtlMs: number; landingUrl: string };
+  /**
+   * Joint-operation SSO login. The callback URL is `callbackUrl`, or `https://<Host><path>/callback` for a request
+   * whose Host is in `allowedHosts`, or, with neither, for a loopback Host only (src/sso/site.ts). `landingUrl`: where
+   * a completed login sends the browser (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html).
+   */
+  sso: { path: string; callbackUrl?: string; allowedHosts: string[]; sessionTtlMs: number; landingUrl: string };
   /** Encrypts secrets kept in the store (Kit clientSecret); derived from the basic key unless set. */
   dataKey: string;
   provisioner:
@@ -178,7 +184,18 @@ export function loadConfig(env: Env = process.env): Config {
   const licenseKeyProblem = licenseSigningKey === undefined ? undefined : ed25519KeyProblem(licenseSigningKey);
   if (licenseKeyProblem) problems.push(`LICENSE_SIGNING_KEY_FILE ${licenseKeyProblem}`);
   const callbackUrl = get('SSO_CALLBACK_URL');
-  if (callbackUrl !== undefined && !/^https?:\/\//.test(callbackUrl)) problems.push('SSO_CALLBACK_URL must be an http(s) URL');
+  const callbackProblem = callbackUrl === undefined ? undefined : callbackUrlProblem(callbackUrl);
+  if (callbackProblem) problems.push(`SSO_CALLBACK_URL ${callbackProblem} (got "${callbackUrl}")`);
+  const allowedHosts: string[] = [];
+  const allowedHostsRaw = get('SSO_ALLOWED_HOSTS');
+  if (allowedHostsRaw !== undefined) {
+    for (const entry of allowedHostsRaw.split(',').map((part) => part.trim())) {
+      const host = parseHost(entry);
+      if (host) allowedHosts.push(host.host);
+      else problems.push(`SSO_ALLOWED_HOSTS: "${entry}" is not a host[:port] (a host as browsers send it, e.g. app.example.com or app.example.com:8443; no scheme, path or wildcard)`);
+    }
+    if (callbackUrl !== undefined) problems.push('SSO_CALLBACK_URL and SSO_ALLOWED_HOSTS exclude each other: the callback URL is fixed by the one, derived from the allowed Host by the other');
+  }
   const landingUrl = get('SSO_LANDING_URL') ?? '/';
   if (!/^(\/(?![\/\\])|https?:\/\/)\S*$/.test(landingUrl)) problems.push('SSO_LANDING_URL must be a path of this site (/app) or an http(s) URL');
   const dataKey = get('KGKIT_DATA_KEY');
@@ -213,7 +230,7 @@ export function loadConfig(env: Env = process.env): Config {
     licenseCode: { path: path('LICENSE_CODE_PATH', '/license-code'), accessKey: key('KOOGALLERY_LICENSE_CODE_ACCESS_KEY') },
     onlineLicense: { path: path('ONLINE_LICENSE_PATH', '/license'), accessKey: accessKey, ...(licenseSigningKey ? { signingKeyPem: licenseSigningKey } : {}) },
     orderNotify: { path: path('ORDER_NOTIFY_PATH', '/order-notify'), accessKey: key('KOOGALLERY_ORDER_NOTIFY_ACCESS_KEY') },
-    sso: { path: path('SSO_PATH', '/sso'), ...(callbackUrl ? { callbackUrl } : {}), sessionTtlMs: int('SSO_SESSION_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000), landingUrl },
+    sso: { path: path('SSO_PATH', '/sso'), ...(callbackUrl ? { callbackUrl } : {}), allowedHosts, sessionTtlMs: int('SSO_SESSION_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000), landingUrl },
     dataKey: dataKey ?? `derived:${accessKey}`,
     signatureToleranceMs: int('SIGNATURE_TOLERANCE_MS', 60_000, 1_000, 900_000),
     maxBodyBytes: int('MAX_BODY_BYTES', 64 * 1024, 1_024, 10 * 1024 * 1024),

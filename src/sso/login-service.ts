@@ -1,7 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Tenant, TenantApplication, TenantDirectoryReader } from '../kit/directory.js';
 import { type Logger, silentLogger } from '../log.js';
-import { type AuthCentreFailure, type TenantAuthCentre, tenantAuthCentre } from './oauth-client.js';
+import { type AuthCentreFailure, type TenantAuthCentre, authCentreProblem, tenantAuthCentre } from './oauth-client.js';
 import type { Session, SessionUser, SsoStore } from './session.js';
 
 /**
@@ -20,6 +20,7 @@ export type SsoFailureCode =
   | 'auth_centre_error'
   | 'auth_centre_timeout'
   | 'no_session'
+  | 'invalid_csrf_token'
   | 'refresh_refused';
 
 export interface SsoFailure {
@@ -159,31 +160,42 @@ export class LoginService {
     return { data: { sessionId, user: sessionUser(session), expiresAt: session.expiresAt } };
   }
 
-  /** The signed-in user; a user the enterprise disabled or removed since is signed out. */
-  async session(sessionId: string | undefined): Promise<Outcome<SessionUser & { expiresAt: number }>> {
+  /**
+   * The signed-in user, and the CSRF token a request that changes the session must show (logout); a user the
+   * enterprise disabled or removed since is signed out.
+   */
+  async session(sessionId: string | undefined): Promise<Outcome<SessionUser & { expiresAt: number; csrfToken: string }>> {
     const session = await this.find(sessionId);
-    if (!session) return fail('no_session', 'not signed in, or the session expired');
+    if (!session || sessionId === undefined) return fail('no_session', 'not signed in, or the session expired');
     const user = await this.directory.findUser(session.tenantId, session.userName);
     if (!user || !user.enabled) {
       await this.store.deleteSession(session.idHash);
       this.logger.info('sso session ended: user no longer authorised', { tenantId: session.tenantId, userName: session.userName });
       return fail('no_session', 'the enterprise no longer authorises this user');
     }
-    return { data: { ...sessionUser(session), expiresAt: session.expiresAt } };
+    return { data: { ...sessionUser(session), expiresAt: session.expiresAt, csrfToken: csrfTokenOf(sessionId) } };
   }
 
-  /** Ends the session; where to send the browser to sign out of the tenant's auth centre too (none without a session). */
-  async logout(sessionId: string | undefined, redirectUrl: string): Promise<{ location?: string }> {
+  /**
+   * Ends the session when `csrfToken` is the session's own (a page of another site cannot know it); where to send
+   * the browser to sign out of the tenant's auth centre too. Without a session there is nothing to end, nor a location.
+   */
+  async logout(sessionId: string | undefined, csrfToken: string | undefined, redirectUrl: string): Promise<Outcome<{ location?: string }>> {
     const session = await this.find(sessionId);
-    if (!session) return {};
+    if (!session || sessionId === undefined) return { data: {} };
+    if (csrfToken === undefined || !sameSecret(csrfToken, csrfTokenOf(sessionId))) {
+      this.logger.warn('sso logout refused', { code: 'invalid_csrf_token', tenantId: session.tenantId });
+      return fail('invalid_csrf_token', 'signing out needs the csrfToken of GET <sso>/me, in the X-CSRF-Token header or the csrf_token form field');
+    }
     await this.store.deleteSession(session.idHash);
     this.logger.info('sso logout', { tenantId: session.tenantId, userName: session.userName });
     const tenant = await this.directory.findTenant(session.tenantId);
-    if (!tenant) return {};
+    // No auth centre to send the browser to through plain http either: the session here is ended all the same.
+    if (!tenant || authCentreProblem(tenant.domainName)) return { data: {} };
     try {
-      return { location: this.authCentre(tenant.domainName).logoutUrl({ redirect_url: redirectUrl }) };
+      return { data: { location: this.authCentre(tenant.domainName).logoutUrl({ redirect_url: redirectUrl }) } };
     } catch {
-      return {};
+      return { data: {} };
     }
   }
 
@@ -213,11 +225,13 @@ export class LoginService {
     if (!tenant) return fail('unknown_tenant', `no tenant ${tenantId} (tenantSync)`);
     const application = await this.directory.findApplication(tenantId);
     if (!application) return fail('tenant_not_ready', `tenant ${tenantId} has no application bound (applicationSync)`);
+    const problem = authCentreProblem(tenant.domainName);
+    if (problem) return fail('tenant_not_ready', `the domainName of tenant ${tenantId} ${problem}; tenantSync must send its https auth centre`);
     let centre: TenantAuthCentre;
     try {
       centre = this.authCentre(tenant.domainName);
     } catch {
-      return fail('tenant_not_ready', `the domainName of tenant ${tenantId} is not an http(s) URL`);
+      return fail('tenant_not_ready', `the domainName of tenant ${tenantId} is not an https base URL`);
     }
     return { data: { tenant, application, centre } };
   }
@@ -236,6 +250,14 @@ function authCentreFailure(call: 'token' | 'userinfo', failure: AuthCentreFailur
   if (failure.kind === 'timeout') return fail('auth_centre_timeout', `the tenant's auth centre did not answer the ${call} request in time`);
   const detail = failure.kind === 'refused' ? `refused it: HTTP ${failure.status}${failure.error ? ` ${failure.error}` : ''}` : `failed: ${failure.reason}`;
   return fail('auth_centre_error', `the tenant's auth centre ${detail} (${call} request)`);
+}
+
+/**
+ * The CSRF token of a session: an HMAC keyed with the session ID, which only the session cookie holds (HttpOnly, and
+ * stored nowhere but as a hash), so the token is bound to the session and needs no storage of its own.
+ */
+function csrfTokenOf(sessionId: string): string {
+  return createHmac('sha256', sessionId).update('kgkit sso csrf token').digest('base64url');
 }
 
 /** Constant-time comparison of two secrets of any length. */

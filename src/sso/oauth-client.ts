@@ -1,6 +1,7 @@
 import { createOauthClient } from '../../generated/oauth/client.js';
 import type { components, paths } from '../../generated/oauth/types.js';
 import { withDeadline } from '../http/deadline.js';
+import { isLoopbackHostname } from '../http/host.js';
 
 /**
  * The tenant's auth centre as the seller calls it (openapi/oauth; license-kit-openapi.md §C.9). Every call has its
@@ -43,8 +44,28 @@ const AUTHORIZE = '/api/v1/oauth2/authorize' satisfies keyof paths;
 const LOGOUT = '/api/v1/logout' satisfies keyof paths;
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' } as const;
 
+/**
+ * Why kgkit will not log in through this `domainName`, or undefined. kgkit's own rule, stricter than the Kit contract
+ * at Huawei's level (which lets plain http through, openapi/kit-v2/schemas/DomainName.yaml): the token request carries
+ * the decrypted client secret and the code, so the auth centre must be https; plain http only on the loopback, for
+ * test doubles.
+ */
+export function authCentreProblem(domainName: string): string | undefined {
+  // A base URL: scheme, host, maybe a path; no user name, query, fragment or white space.
+  if (!/^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/i.test(domainName)) return 'is not an https base URL';
+  let url: URL;
+  try {
+    url = new URL(domainName);
+  } catch {
+    return 'is not an https base URL';
+  }
+  if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) return 'is plain http: kgkit sends the client secret and login codes only over https';
+  return undefined;
+}
+
 export function tenantAuthCentre({ domainName, timeoutMs = 5_000, fetch }: AuthCentreOptions): TenantAuthCentre {
-  if (!/^https?:\/\/[^\s/]+/.test(domainName)) throw new Error('domainName must be an http(s) URL');
+  const problem = authCentreProblem(domainName);
+  if (problem) throw new Error(`domainName ${problem}`);
   // A domainName may carry a path; keep it (new URL('/api/…', base) would drop it).
   const baseUrl = domainName.replace(/\/+$/, '');
   const client = createOauthClient({ baseUrl, ...(fetch ? { fetch } : {}) });

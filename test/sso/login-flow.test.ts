@@ -88,6 +88,7 @@ describe.each(DIALECTS)('joint-operation login on %s', (dialect) => {
 
     const me = await b.get('/sso/me');
     expect(me.status).toBe(200);
+    const { csrfToken } = (await me.clone().json()) as { csrfToken: string };
     expect(await me.json()).toEqual({
       tenantId: TENANT_A.tenantId,
       tenantName: 'huaiweitest',
@@ -97,11 +98,17 @@ describe.each(DIALECTS)('joint-operation login on %s', (dialect) => {
       orgCode: '10000',
       email: 'zhangsan@example.com',
       mobile: null,
+      csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       expiresAt: new Date(server.clock.now + TTL_MS).toISOString(),
     });
 
-    const logout = await b.get('/sso/logout');
-    expect(logout.status).toBe(302);
+    // A form of this site posts the token; the answer sends the browser on to the auth centre's logout (303).
+    const logout = await b.post('/sso/logout', {
+      headers: { origin: 'http://localhost', 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' },
+      body: `csrf_token=${csrfToken}`,
+    });
+    expect(logout.status).toBe(303);
+    expect(logout.headers.get('cache-control')).toBe('no-store');
     expect(location(logout)).toBe(`${fake.url}/api/v1/logout?redirect_url=${encodeURIComponent('http://localhost/')}`);
     expect(b.jar.has('kgkit_sso')).toBe(false);
     expect((await ssoRows(store)).sessions.map((s) => s.id_hash)).not.toContain(sha256(sessionId));
@@ -136,7 +143,8 @@ describe.each(DIALECTS)('joint-operation login on %s', (dialect) => {
     const landed = await b.get(`${callback.pathname}${callback.search}`);
     expect(location(landed)).toBe('/app');
     expect(landed.headers.getSetCookie().find((c) => c.startsWith('kgkit_sso='))).toMatch(/; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
-    const logout = await b.get('/sso/logout');
+    const logout = await b.logout('https://seller.example.com');
+    expect(logout.status).toBe(303);
     expect(new URL(location(logout)).searchParams.get('redirect_url')).toBe('https://seller.example.com/app');
   });
 
@@ -309,8 +317,8 @@ describe.each(DIALECTS)('joint-operation login on %s', (dialect) => {
   });
 
   it('logout without a session just goes to the landing page', async () => {
-    const logout = await browser(server.app).get('/sso/logout');
-    expect(logout.status).toBe(302);
+    const logout = await browser(server.app).logout();
+    expect(logout.status).toBe(303);
     expect(location(logout)).toBe('/');
   });
 });

@@ -103,19 +103,88 @@ describe.each(DIALECTS)('login service on %s', (dialect) => {
     expect(await store.db.selectFrom('sso_sessions').where('user_name', '=', 'sunqi').selectAll().execute()).toEqual([]);
   });
 
-  it('logs out: the session ends, and the browser goes to the auth centre\'s logout', async () => {
+  it('logs out with the session\'s CSRF token: the session ends, and the browser goes to the auth centre\'s logout', async () => {
     const { state, code } = await authorized();
     const { sessionId } = (await service.completeLogin({ state, code }, state)).data!;
-    expect(await service.logout(sessionId, 'https://seller.example.com/')).toEqual({
-      location: `${fake.url}/api/v1/logout?redirect_url=${encodeURIComponent('https://seller.example.com/')}`,
+    const { csrfToken } = (await service.session(sessionId)).data!;
+    expect(csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await service.logout(sessionId, csrfToken, 'https://seller.example.com/')).toEqual({
+      data: { location: `${fake.url}/api/v1/logout?redirect_url=${encodeURIComponent('https://seller.example.com/')}` },
     });
     expect((await service.session(sessionId)).error?.code).toBe('no_session');
-    expect(await service.logout(sessionId, 'https://seller.example.com/')).toEqual({});
+    expect(await service.logout(sessionId, csrfToken, 'https://seller.example.com/')).toEqual({ data: {} });
   });
 
-  it('refuses a tenant whose domainName is not a URL', async () => {
-    directory.tenants.set('baddomain', { instanceId: 'i', tenantId: 'baddomain', tenantCode: 'b', name: 'b', domainName: 'example.tenantaccount.com' });
+  it('binds the CSRF token to its session and never stores it', async () => {
+    const first = await authorized();
+    const one = (await service.completeLogin(first, first.state)).data!.sessionId;
+    const second = await authorized();
+    const two = (await service.completeLogin(second, second.state)).data!.sessionId;
+    const tokenOf = async (sessionId: string) => (await service.session(sessionId)).data!.csrfToken;
+    expect(await tokenOf(one)).toBe(await tokenOf(one));
+    expect(await tokenOf(one)).not.toBe(await tokenOf(two));
+    const stored = JSON.stringify(await store.db.selectFrom('sso_sessions').selectAll().execute());
+    expect(stored).not.toContain(await tokenOf(one));
+  });
+
+  it.each([
+    ['no token', undefined],
+    ['an empty token', ''],
+    ['a made-up token', 'A'.repeat(43)],
+    ['the token of another session', '<other>'],
+    ['the token in upper case', '<upper>'],
+  ])('keeps the session when logout brings %s', async (_name, token) => {
+    const mine = await authorized();
+    const sessionId = (await service.completeLogin(mine, mine.state)).data!.sessionId;
+    const other = await authorized();
+    const otherId = (await service.completeLogin(other, other.state)).data!.sessionId;
+    const tokenOf = async (id: string) => (await service.session(id)).data!.csrfToken;
+    const csrfToken = token === '<other>' ? await tokenOf(otherId) : token === '<upper>' ? (await tokenOf(sessionId)).toUpperCase() : token;
+    expect((await service.logout(sessionId, csrfToken, 'https://seller.example.com/')).error?.code).toBe('invalid_csrf_token');
+    expect((await service.session(sessionId)).data?.userName).toBe('zhangsan');
+  });
+
+  it.each([
+    ['not a URL', 'example.tenantaccount.com', /not an https base URL/],
+    ['plain http', 'http://auth.example.com', /plain http/],
+    ['plain http on a name that starts like the loopback', 'http://127.0.0.1.nip.io', /plain http/],
+    ['plain http with the loopback as user name', 'http://localhost@auth.example.com', /not an https base URL/],
+    ['https with a user name', 'https://user:pw@auth.example.com', /not an https base URL/],
+    ['https with a query', 'https://auth.example.com/?next=1', /not an https base URL/],
+    ['ftp', 'ftp://auth.example.com', /not an https base URL/],
+  ])('refuses a login through a domainName that is %s, storing nothing', async (_name, domainName, message) => {
+    directory.tenants.set('baddomain', { instanceId: 'i', tenantId: 'baddomain', tenantCode: 'b', name: 'b', domainName });
     directory.applications.set('baddomain', { instanceId: 'i', tenantId: 'baddomain', appId: 'a', clientId: 'c', clientSecret: 's' });
-    expect((await service.startLogin('baddomain', REDIRECT_URI)).error?.code).toBe('tenant_not_ready');
+    const before = await store.db.selectFrom('sso_login_attempts').selectAll().execute();
+    const started = await service.startLogin('baddomain', REDIRECT_URI);
+    expect(started.error).toEqual({ code: 'tenant_not_ready', message: expect.stringMatching(message) });
+    expect(started.error?.message).not.toContain('pw');
+    expect(await store.db.selectFrom('sso_login_attempts').selectAll().execute()).toEqual(before);
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('sends no code or secret once the tenant\'s domainName turned plain http after the login started', async () => {
+    const { state, code } = await authorized();
+    const tenant = (await directory.reader.findTenant(TENANT_A.tenantId))!;
+    directory.tenants.set(TENANT_A.tenantId, { ...tenant, domainName: 'http://auth.example.com' });
+    try {
+      expect((await service.completeLogin({ state, code }, state)).error?.code).toBe('tenant_not_ready');
+      expect(fake.requests.filter((r) => r.startsWith('POST'))).toEqual([]);
+    } finally {
+      directory.tenants.set(TENANT_A.tenantId, tenant);
+    }
+  });
+
+  it('lets plain http through on the loopback only (the fake auth centre is on 127.0.0.1; localhost too)', async () => {
+    expect(fake.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+    const { state, code } = await authorized();
+    expect((await service.completeLogin({ state, code }, state)).data?.user.userName).toBe('zhangsan');
+    const tenant = (await directory.reader.findTenant(TENANT_A.tenantId))!;
+    directory.tenants.set(TENANT_A.tenantId, { ...tenant, domainName: fake.url.replace('127.0.0.1', 'localhost') });
+    try {
+      expect((await service.startLogin(TENANT_A.tenantId, REDIRECT_URI)).data?.location).toMatch(/^http:\/\/localhost:\d+\/api\/v1\/oauth2\/authorize\?/);
+    } finally {
+      directory.tenants.set(TENANT_A.tenantId, tenant);
+    }
   });
 });

@@ -35,9 +35,21 @@ describe('the tenant auth centre client', () => {
     expect(withPath.logoutUrl({})).toBe('https://auth.example.com/t/huawei/api/v1/logout?');
   });
 
-  it.each(['example.tenantaccount.com', 'ftp://x', ''])('refuses the domainName %j', (domainName) => {
-    expect(() => tenantAuthCentre({ domainName })).toThrow(/domainName/);
-  });
+  it.each(['example.tenantaccount.com', 'ftp://x', '', 'https://', ' https://auth.example.com', 'https://user:pw@auth.example.com', 'https://auth.example.com/#x'])(
+    'refuses the domainName %j',
+    (domainName) => expect(() => tenantAuthCentre({ domainName })).toThrow(/domainName/),
+  );
+
+  // kgkit's own rule, stricter than the Kit contract at Huawei's level: the client secret never goes over plain http.
+  it.each(['http://auth.example.com', 'http://10.0.0.1:8080', 'http://127.0.0.1.nip.io', 'http://localhost.example.com', 'http://[::2]'])(
+    'refuses the plain http domainName %j',
+    (domainName) => expect(() => tenantAuthCentre({ domainName })).toThrow(/plain http/),
+  );
+
+  it.each(['http://127.0.0.1:8080', 'http://localhost:8080/t/x', 'http://[::1]:8080', 'HTTP://LOCALHOST', 'https://auth.example.com'])(
+    'accepts the domainName %j (plain http on the loopback only, for test doubles)',
+    (domainName) => expect(() => tenantAuthCentre({ domainName })).not.toThrow(),
+  );
 
   it('redeems a code once, then reads the user with the access token', async () => {
     const once = await code();

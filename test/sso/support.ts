@@ -75,8 +75,11 @@ export function startSsoApp(
   return { app, clock };
 }
 
-/** A browser: keeps the cookies the app sets and sends them back; follows no redirect by itself. */
-export function browser(app: Hono) {
+/**
+ * A browser: keeps the cookies the app sets and sends them back; follows no redirect by itself. `host`: the host it
+ * believes it talks to (the URL's and the Host header's; default localhost, as app.request() has it).
+ */
+export function browser(app: Hono, { host = 'localhost' }: { host?: string } = {}) {
   const jar = new Map<string, string>();
   const keep = (response: Response) => {
     for (const line of response.headers.getSetCookie()) {
@@ -87,13 +90,27 @@ export function browser(app: Hono) {
     }
     return response;
   };
+  const send = async (url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) => {
+    const { pathname, search } = new URL(url, 'http://localhost');
+    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+    const headers = { host, ...(cookie ? { cookie } : {}), ...init.headers };
+    return keep(await app.request(`http://${host}${pathname}${search}`, { ...init, headers }));
+  };
+  /** Where a page of this site posts from, as browsers say it (Fetch Metadata, Origin). */
+  const sameOrigin = (origin: string) => ({ origin, 'sec-fetch-site': 'same-origin' });
   return {
     jar,
-    /** A request to the kgkit app: a path, or an absolute http://localhost URL (a callback the auth centre sent). */
-    async get(url: string): Promise<Response> {
-      const { pathname, search } = new URL(url, 'http://localhost');
-      const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
-      return keep(await app.request(`${pathname}${search}`, { headers: cookie ? { cookie } : {} }));
+    /** A request to the kgkit app: a path, or an absolute URL (a callback the auth centre sent); its path is sent to `host`. */
+    get: (url: string, headers: Record<string, string> = {}) => send(url, { headers }),
+    /** A POST of the kgkit app, with the given headers and body. */
+    post: (url: string, { headers = {}, body }: { headers?: Record<string, string>; body?: string } = {}) => send(url, { method: 'POST', headers, ...(body === undefined ? {} : { body }) }),
+    /** Signs out as a page of `origin` does: reads the CSRF token from /me, posts it (a fetch asking for JSON, or a form). */
+    async logout(origin = `http://${host}`, as: 'fetch' | 'form' = 'form'): Promise<Response> {
+      const me = await send('/sso/me');
+      const { csrfToken } = me.ok ? ((await me.json()) as { csrfToken: string }) : { csrfToken: undefined };
+      if (as === 'fetch') return send('/sso/logout', { method: 'POST', headers: { ...sameOrigin(origin), accept: 'application/json', ...(csrfToken ? { 'x-csrf-token': csrfToken } : {}) } });
+      const body = csrfToken ? new URLSearchParams({ csrf_token: csrfToken }).toString() : '';
+      return send('/sso/logout', { method: 'POST', headers: { ...sameOrigin(origin), 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body });
     },
     /** A request to the fake auth centre (the browser's session there is the fake's `signedIn`). */
     visit: (url: string) => fetch(url, { redirect: 'manual' }),
