@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { asciiJson } from '../http/ascii-json.js';
 import type { FamilyMount } from '../http/family.js';
+import { bodyWithin } from '../http/request-body.js';
 import { SqlSsoStore } from '../store/sso-store.js';
 import { ATTEMPT_TTL_MS, LoginService, type SsoFailureCode, readCallbackQuery } from './login-service.js';
 import { tenantAuthCentre } from './oauth-client.js';
@@ -129,7 +129,7 @@ export function ssoMount({ timeoutMs = 5_000 }: SsoMountOptions = {}): FamilyMou
     // browser that sends neither header, and both hold where SameSite=Lax does not (a sibling subdomain is same-site).
     app.post(
       `${base}/logout`,
-      bodyLimit({ maxSize: MAX_LOGOUT_BODY_BYTES, onError: (c) => refuse(c, { code: 'invalid_request', message: `a logout body is at most ${MAX_LOGOUT_BODY_BYTES} bytes` }) }),
+      bodyWithin({ maxSize: MAX_LOGOUT_BODY_BYTES, onError: (c) => refuse(c, { code: 'invalid_request', message: `a logout body is at most ${MAX_LOGOUT_BODY_BYTES} bytes` }) }),
       onSite(async (c, site) => {
         const crossSite = crossSiteProblem(site, { origin: c.req.header('origin'), fetchSite: c.req.header('sec-fetch-site') });
         if (crossSite) {
