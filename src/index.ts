@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { type Config, loadConfigOrExit } from './config.js';
+import { DataKeys } from './crypto/data-keys.js';
 import { buildApp, familyMounts } from './http/app.js';
 import { InstanceLifecycle } from './instances/lifecycle.js';
 import { jsonLogger } from './log.js';
@@ -32,6 +33,7 @@ try {
   logger.error('cannot open the database', { database: config.database.dialect, error: (error as Error).message });
   process.exit(1);
 }
+const dataKeys = new DataKeys(config);
 const marketplace = new MarketplaceApi({ hosts: config.marketplace.hosts, accessKey: config.accessKey, ...(config.marketplace.akSk ? { akSk: config.marketplace.akSk } : {}), timeoutMs: config.marketplace.timeoutMs });
 // Order enrichment and License upload need the seller's AK/SK; the usage push only the basic key.
 const orders = config.orderLookup.enabled ? new OrderLookups({ db: store.db, queryOrder: (orderId, orderLineId, signal) => marketplace.queryOrder(orderId, orderLineId, signal), logger }) : undefined;
@@ -43,7 +45,7 @@ const meter = new UsageMeter({
   ...(orders ? { chargingModeOf: async (instanceId: string) => (await orders.forInstance(instanceId))?.chargingMode } : {}),
 });
 const lifecycle = new InstanceLifecycle({
-  repository: new SqlInstanceRepository(store.db),
+  repository: new SqlInstanceRepository(store.db, dataKeys),
   ...(orders ? { orders, orderRequired: config.orderLookup.required } : {}),
   provisioner: product.provisioner,
   ...(product.changePolicy ? { changePolicy: product.changePolicy } : {}),

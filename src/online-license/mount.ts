@@ -1,5 +1,6 @@
 import { bodyLimit } from 'hono/body-limit';
 import { mountOnlineLicense as mountContract } from '../../generated/online-license/server.js';
+import { DataKeys } from '../crypto/data-keys.js';
 import type { FamilyMount } from '../http/family.js';
 import { asciiJson } from '../http/ascii-json.js';
 import { basicSignatureCheck } from '../security/basic-signature-check.js';
@@ -19,15 +20,16 @@ import { licenseSigningKey } from './signing-key.js';
 export function onlineLicenseMount({ issuer }: { issuer?: LicenseIssuer } = {}): FamilyMount {
   return (app, { config, db, lifecycle, logger, nonces, now, refuse, observe }) => {
     const { path, accessKey, signingKeyPem } = config.onlineLicense;
+    const keys = new DataKeys(config);
     // Checked here, at start-up: a wrong key file must stop the server, not fail the first application.
-    const licenseIssuer = issuer ?? ed25519LicenseIssuer({ signingKey: licenseSigningKey({ pem: signingKeyPem, db, dataKey: config.dataKey, now }) });
+    const licenseIssuer = issuer ?? ed25519LicenseIssuer({ signingKey: licenseSigningKey({ pem: signingKeyPem, db, keys, now }) });
     // Order matters: Body-Sign wraps every answer on the path, refusals included.
     if (config.bodySign) app.on('POST', path, bodySign({ accessKey }));
     app.on('POST', path, bodyLimit({ maxSize: config.maxBodyBytes, onError: (c) => refuse(c, '000002', `body is larger than ${config.maxBodyBytes} bytes`) }));
     app.on('POST', path, basicSignatureCheck({ accessKey, nonces, scope: 'online-license', toleranceMs: config.signatureToleranceMs, now, refuse }));
 
     const applications = new LicenseApplications({
-      instances: new SqlInstanceRepository(db),
+      instances: new SqlInstanceRepository(db, keys),
       requests: new SqlLicenseRequestStore(db),
       issuer: licenseIssuer,
       now,
