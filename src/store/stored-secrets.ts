@@ -13,11 +13,16 @@ interface SealedColumn {
   mayBeClear: boolean;
 }
 
+/** Named after the schema's types, so that renaming a column without this list does not compile. */
+function sealedColumn<T extends keyof Database>(table: T, column: keyof Database[T] & string, key: (keyof Database[T] & string)[], mayBeClear: boolean): SealedColumn {
+  return { table, column, key, mayBeClear };
+}
+
 export const SEALED_COLUMNS: readonly SealedColumn[] = [
-  { table: 'instances', column: 'app_info', key: ['instance_id'], mayBeClear: true },
-  { table: 'sso_sessions', column: 'refresh_token', key: ['id_hash'], mayBeClear: true },
-  { table: 'kit_applications', column: 'client_secret', key: ['instance_id', 'tenant_id', 'app_id'], mayBeClear: false },
-  { table: 'license_signing_keys', column: 'private_key_sealed', key: ['name'], mayBeClear: false },
+  sealedColumn('instances', 'app_info', ['instance_id'], true),
+  sealedColumn('sso_sessions', 'refresh_token', ['id_hash'], true),
+  sealedColumn('kit_applications', 'client_secret', ['instance_id', 'tenant_id', 'app_id'], false),
+  sealedColumn('license_signing_keys', 'private_key_sealed', ['name'], false),
 ];
 
 /** What the step found in one column: `sealed` clear values it sealed, `resealed` values it moved to the current key. */
@@ -59,23 +64,23 @@ export async function sealStoredSecrets(store: Store, keys: DataKeys, { pageRows
     for await (const row of rowsOf(store.db, column, pageRows)) {
       const state = stateOf(row.value, column, keys);
       if (state === 'unopenable') {
-        if (count === 0) firstRow = describe(column, row);
+        if (count === 0) firstRow = rowName(column, row);
         count += 1;
       }
       if (state === 'clear' || state === 'previous') changes += 1;
     }
-    if (count > 0) unopenable.push({ column: name(column), count, firstRow });
+    if (count > 0) unopenable.push({ column: columnName(column), count, firstRow });
     if (changes > 0) pending.push(column);
   }
   if (unopenable.length > 0) throw new StoredSecretsError(unopenable);
 
-  const reports = SEALED_COLUMNS.map((column) => ({ column: name(column), sealed: 0, resealed: 0 }));
+  const reports = SEALED_COLUMNS.map((column) => ({ column: columnName(column), sealed: 0, resealed: 0 }));
   for (const column of pending) {
     const report = reports[SEALED_COLUMNS.indexOf(column)]!;
     for await (const row of rowsOf(store.db, column, pageRows)) {
       const state = stateOf(row.value, column, keys);
       if (state !== 'clear' && state !== 'previous') continue;
-      const plaintext = state === 'clear' ? row.value : keys.open(row.value, describe(column, row));
+      const plaintext = state === 'clear' ? row.value : keys.open(row.value, rowName(column, row));
       if (await replace(store.db, column, row, keys.seal(plaintext))) report[state === 'clear' ? 'sealed' : 'resealed'] += 1;
     }
   }
@@ -121,5 +126,5 @@ async function replace(db: Kysely<Database>, column: SealedColumn, row: Row, nex
   return Number(result.numAffectedRows ?? 0) === 1;
 }
 
-const name = (column: SealedColumn) => `${column.table}.${column.column}`;
-const describe = (column: SealedColumn, row: Row) => `${name(column)} of ${column.key.map((k, i) => `${k}=${row.keyValues[i]}`).join(', ')}`;
+const columnName = (column: SealedColumn) => `${column.table}.${column.column}`;
+const rowName = (column: SealedColumn, row: Row) => `${columnName(column)} of ${column.key.map((k, i) => `${k}=${row.keyValues[i]}`).join(', ')}`;
