@@ -36,8 +36,10 @@ export interface Config {
    * a completed login sends the browser (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html).
    */
   sso: { path: string; callbackUrl?: string; allowedHosts: string[]; sessionTtlMs: number; landingUrl: string };
-  /** Encrypts secrets kept in the store (Kit clientSecret); derived from the basic key unless set. */
+  /** Seals secrets kept in the store (src/crypto/data-keys.ts); `derived:<basic access key>` unless set. */
   dataKey: string;
+  /** Keys stored secrets may still be sealed under; the start-up step re-seals them under `dataKey`. */
+  previousDataKeys: string[];
   provisioner:
     | { kind: 'builtin'; frontEndUrl: string; adminUrl?: string; memo?: string }
     | { kind: 'forward'; url: string; secret: string; timeoutMs: number }
@@ -200,6 +202,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^(\/(?![\/\\])|https?:\/\/)\S*$/.test(landingUrl)) problems.push('SSO_LANDING_URL must be a path of this site (/app) or an http(s) URL');
   const dataKey = get('KGKIT_DATA_KEY');
   if (dataKey !== undefined && dataKey.length < 32) problems.push('KGKIT_DATA_KEY must be at least 32 characters');
+  const currentDataKey = dataKey ?? `derived:${accessKey}`;
+  const previousDataKeys = (get('KGKIT_DATA_KEY_PREVIOUS') ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+  for (const [index, previous] of previousDataKeys.entries()) {
+    const problem = previousDataKeyProblem(previous, currentDataKey);
+    if (problem) problems.push(`KGKIT_DATA_KEY_PREVIOUS: key ${index + 1} ${problem}`);
+  }
 
   const postPaths = [saasPath, get('LICENSE_CODE_PATH') ?? '/license-code', get('ONLINE_LICENSE_PATH') ?? '/license', get('ORDER_NOTIFY_PATH') ?? '/order-notify'];
   if (new Set(postPaths).size !== postPaths.length) {
@@ -231,7 +239,8 @@ export function loadConfig(env: Env = process.env): Config {
     onlineLicense: { path: path('ONLINE_LICENSE_PATH', '/license'), accessKey: accessKey, ...(licenseSigningKey ? { signingKeyPem: licenseSigningKey } : {}) },
     orderNotify: { path: path('ORDER_NOTIFY_PATH', '/order-notify'), accessKey: key('KOOGALLERY_ORDER_NOTIFY_ACCESS_KEY') },
     sso: { path: path('SSO_PATH', '/sso'), ...(callbackUrl ? { callbackUrl } : {}), allowedHosts, sessionTtlMs: int('SSO_SESSION_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000), landingUrl },
-    dataKey: dataKey ?? `derived:${accessKey}`,
+    dataKey: currentDataKey,
+    previousDataKeys,
     signatureToleranceMs: int('SIGNATURE_TOLERANCE_MS', 60_000, 1_000, 900_000),
     maxBodyBytes: int('MAX_BODY_BYTES', 64 * 1024, 1_024, 10 * 1024 * 1024),
     strictRequests: oneOf('STRICT_REQUESTS', ['true', 'false'] as const, 'false') === 'true',
@@ -252,4 +261,19 @@ export function loadConfig(env: Env = process.env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * A previous data key is a former KGKIT_DATA_KEY (at least 32 characters), or `derived:<former basic access key>` for
+ * values sealed while KGKIT_DATA_KEY was unset (README "Rotating the data key"). Never the values themselves in messages.
+ */
+function previousDataKeyProblem(previous: string, current: string): string | undefined {
+  const material = (key: string) => (key.startsWith('derived:') ? key.slice('derived:'.length) : key);
+  if (previous.startsWith('derived:')) {
+    if (material(previous).length < 8) return 'is derived:<access key> with an access key shorter than 8 characters';
+  } else if (previous.length < 32) {
+    return 'must be at least 32 characters (or derived:<former KOOGALLERY_ACCESS_KEY>)';
+  }
+  if (material(previous) === material(current)) return 'is the current data key (KGKIT_DATA_KEY, or derived from KOOGALLERY_ACCESS_KEY when unset)';
+  return undefined;
 }

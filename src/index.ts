@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { type Config, loadConfigOrExit } from './config.js';
+import { DataKeys } from './crypto/data-keys.js';
 import { buildApp, familyMounts } from './http/app.js';
 import { InstanceLifecycle } from './instances/lifecycle.js';
 import { jsonLogger } from './log.js';
@@ -12,6 +13,7 @@ import { type SellerModule, loadProvisionerModule } from './provisioning/module-
 import { sqlNonceRegistry } from './security/nonce-registry.js';
 import { type Store, openStore } from './store/connect.js';
 import { SqlInstanceRepository } from './store/instances.js';
+import { StoredSecretsError, forgetReplacedValues, sealStoredSecrets } from './store/stored-secrets.js';
 import { UsageMeter } from './usage/meter.js';
 
 const config = loadConfigOrExit();
@@ -32,6 +34,8 @@ try {
   logger.error('cannot open the database', { database: config.database.dialect, error: (error as Error).message });
   process.exit(1);
 }
+const dataKeys = new DataKeys(config);
+await sealSecretsOrExit(store, dataKeys);
 const marketplace = new MarketplaceApi({ hosts: config.marketplace.hosts, accessKey: config.accessKey, ...(config.marketplace.akSk ? { akSk: config.marketplace.akSk } : {}), timeoutMs: config.marketplace.timeoutMs });
 // Order enrichment and License upload need the seller's AK/SK; the usage push only the basic key.
 const orders = config.orderLookup.enabled ? new OrderLookups({ db: store.db, queryOrder: (orderId, orderLineId, signal) => marketplace.queryOrder(orderId, orderLineId, signal), logger }) : undefined;
@@ -43,7 +47,7 @@ const meter = new UsageMeter({
   ...(orders ? { chargingModeOf: async (instanceId: string) => (await orders.forInstance(instanceId))?.chargingMode } : {}),
 });
 const lifecycle = new InstanceLifecycle({
-  repository: new SqlInstanceRepository(store.db),
+  repository: new SqlInstanceRepository(store.db, dataKeys),
   ...(orders ? { orders, orderRequired: config.orderLookup.required } : {}),
   provisioner: product.provisioner,
   ...(product.changePolicy ? { changePolicy: product.changePolicy } : {}),
@@ -106,6 +110,24 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 process.once('SIGINT', () => void shutdown('SIGINT'));
+
+/**
+ * Before serving: seals what older versions stored in clear and re-seals what a previous data key sealed
+ * (src/store/stored-secrets.ts). A secret no configured key opens stops the server here, not at its first use.
+ */
+async function sealSecretsOrExit(opened: Store, keys: DataKeys): Promise<void> {
+  try {
+    const reports = await sealStoredSecrets(opened, keys);
+    const changed = reports.filter((report) => report.sealed + report.resealed > 0);
+    const total = (field: 'sealed' | 'resealed') => reports.reduce((sum, report) => sum + report[field], 0);
+    logger.info('stored secrets checked', { previousDataKeys: config.previousDataKeys.length, sealed: total('sealed'), resealed: total('resealed'), changed });
+    if (changed.length > 0) await forgetReplacedValues(opened).catch((error: unknown) => logger.warn('could not compact the SQLite file after sealing', { error: (error as Error).message }));
+  } catch (error) {
+    logger.error(error instanceof StoredSecretsError ? 'wrong data key' : 'cannot check the stored secrets', { error: (error as Error).message });
+    await opened.close();
+    process.exit(error instanceof StoredSecretsError ? 2 : 1);
+  }
+}
 
 /** The seller's product behind kgkit, as configured (PROVISIONER). */
 async function productFrom(settings: Config['provisioner']): Promise<SellerModule> {

@@ -9,7 +9,7 @@ import { silentLogger } from '../src/log.js';
 import { sqlNonceRegistry } from '../src/security/nonce-registry.js';
 import { SqlInstanceRepository } from '../src/store/instances.js';
 import { fakeProvisioner } from './support/fake-provisioner.js';
-import { TEST_CONFIG } from './support/server.js';
+import { TEST_CONFIG, TEST_DATA_KEYS } from './support/server.js';
 import { openTestStore, type TestStore } from './support/stores.js';
 
 // `make docs` (scripts/docs.ts) and the server's /docs: built here for two contracts into a temporary folder.
@@ -18,7 +18,7 @@ describe('the API reference', () => {
   const built = mkdtempSync(join(tmpdir(), 'kgkit-docs-'));
   const empty = mkdtempSync(join(tmpdir(), 'kgkit-nodocs-'));
   const app = (docsDir: string) =>
-    buildApp({ config: TEST_CONFIG, db: store.db, lifecycle: new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db), provisioner: fakeProvisioner().provisioner }), nonces: sqlNonceRegistry(store.db), logger: silentLogger, families: [], docsDir });
+    buildApp({ config: TEST_CONFIG, db: store.db, lifecycle: new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: fakeProvisioner().provisioner }), nonces: sqlNonceRegistry(store.db), logger: silentLogger, families: [], docsDir });
 
   beforeAll(async () => {
     store = await openTestStore('sqlite');

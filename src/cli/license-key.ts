@@ -5,13 +5,14 @@
  * in the database at DATABASE_URL (sealed with KGKIT_DATA_KEY), which is created now if no License was issued yet.
  */
 import { loadConfigOrExit } from '../config.js';
+import { DataKeys } from '../crypto/data-keys.js';
 import { openStore } from '../store/connect.js';
 import { licenseSigningKey, publicKeyPem } from '../online-license/signing-key.js';
 
 const config = loadConfigOrExit();
 const store = await openStore(config.database);
 try {
-  const key = await licenseSigningKey({ pem: config.onlineLicense.signingKeyPem, db: store.db, dataKey: config.dataKey })();
+  const key = await licenseSigningKey({ pem: config.onlineLicense.signingKeyPem, db: store.db, keys: new DataKeys(config) })();
   process.stdout.write(publicKeyPem(key));
 } catch (error) {
   process.stderr.write(`kgkit: ${(error as Error).message}\n`);

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { type Kysely, sql } from 'kysely';
+import { DataKeys } from '../crypto/data-keys.js';
 import type { InstanceLifecycle } from '../instances/lifecycle.js';
 import type { Logger } from '../log.js';
 import type { TenantDirectoryReader } from '../kit/directory.js';
@@ -64,7 +65,7 @@ export function familyMounts({ licenseIssuer, licenseCodeHooks, meter }: { licen
 }
 
 /** The whole HTTP surface, built apart from listening so tests drive it with `app.request()`. */
-export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now, orders, usage, families = familyMounts(), directory = tenantDirectoryReader(db, config.dataKey), docsDir }: AppDeps): Hono {
+export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now, orders, usage, families = familyMounts(), directory = tenantDirectoryReader(db, new DataKeys(config)), docsDir }: AppDeps): Hono {
   const app = new Hono();
   const json: FamilyContext['json'] = (c, body, status = 200) => textAnswer(c, asciiJson(body), status);
   const refuse = (c: Context, code: SignatureFailureCode, reason: string) => {

@@ -1,17 +1,16 @@
 import type { Kysely } from 'kysely';
-import { openSealed, sealingKey } from '../crypto/sealed.js';
+import type { DataKeys } from '../crypto/data-keys.js';
 import { SqlKitDirectory } from '../store/kit-directory.js';
 import type { Database } from '../store/schema.js';
 import type { TenantDirectoryReader } from './directory.js';
 
 /**
- * The tenant directory as the joint-operation login reads it, over the store the Kit syncs write. `dataKey` is
- * `config.dataKey`, the one the Kit mount seals `clientSecret` with. When several instances synced the same tenant, the
- * newest row wins.
+ * The tenant directory as the joint-operation login reads it, over the store the Kit syncs write. `keys` are the data
+ * keys of the configuration, the ones the Kit mount seals `clientSecret` with. When several instances synced the same
+ * tenant, the newest row wins.
  */
-export function tenantDirectoryReader(db: Kysely<Database>, dataKey: string): TenantDirectoryReader {
+export function tenantDirectoryReader(db: Kysely<Database>, keys: DataKeys): TenantDirectoryReader {
   const store = new SqlKitDirectory(db);
-  const key = sealingKey(dataKey);
   return {
     async findTenant(tenantId) {
       const row = await store.latestTenant(tenantId);
@@ -20,13 +19,8 @@ export function tenantDirectoryReader(db: Kysely<Database>, dataKey: string): Te
     async findApplication(tenantId) {
       const row = await store.latestApplication(tenantId);
       if (!row) return undefined;
-      let clientSecret: string;
-      try {
-        clientSecret = openSealed(key, row.client_secret);
-      } catch {
-        // Loud on purpose: the data key changed (KGKIT_DATA_KEY, or the access key it is derived from when unset).
-        throw new Error(`the stored clientSecret of tenant ${tenantId} cannot be opened: the data key (KGKIT_DATA_KEY) is not the one it was sealed with`);
-      }
+      // Loud on purpose when no data key opens it: the key changed (KGKIT_DATA_KEY, or the access key it derives from).
+      const clientSecret = keys.open(row.client_secret, `the stored clientSecret of tenant ${tenantId}`);
       return { instanceId: row.instance_id, tenantId: row.tenant_id, appId: row.app_id, clientId: row.client_id, clientSecret };
     },
     async findUser(tenantId, userName) {

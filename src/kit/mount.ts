@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { KIT_V1_PATHS, mountKitV1 } from '../../generated/kit-v1/server.js';
 import { KIT_V2_PATHS, mountKitV2 } from '../../generated/kit-v2/server.js';
 import { oaepDecryptor } from '../crypto/rsa-oaep.js';
-import { seal, sealingKey } from '../crypto/sealed.js';
+import { DataKeys } from '../crypto/data-keys.js';
 import { asciiJson } from '../http/ascii-json.js';
 import type { FamilyContext, FamilyMount } from '../http/family.js';
 import { bodySign } from '../security/body-sign.js';
@@ -28,11 +28,11 @@ const CONTRACT_PRODUCTION_PATH = '/saas';
  */
 export const mountKit: FamilyMount = (app, { config, db, nonces, now, refuse, callDeadline, bodyWithin, observe }) => {
   const base = config.saasPath === '/' ? '' : config.saasPath;
-  const key = sealingKey(config.dataKey);
+  const keys = new DataKeys(config);
   const directory = new TenantDirectory({
     store: new SqlKitDirectory(db),
     decryptSecret: config.kit.rsaPrivateKeyPem ? oaepDecryptor(config.kit.rsaPrivateKeyPem) : undefined,
-    sealSecret: (plaintext) => seal(key, plaintext),
+    sealSecret: (plaintext) => keys.seal(plaintext),
     now,
   });
   const maxSize = Math.max(config.maxBodyBytes, KIT_MIN_BODY_BYTES);

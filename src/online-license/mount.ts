@@ -1,4 +1,5 @@
 import { mountOnlineLicense as mountContract } from '../../generated/online-license/server.js';
+import { DataKeys } from '../crypto/data-keys.js';
 import type { FamilyMount } from '../http/family.js';
 import { asciiJson } from '../http/ascii-json.js';
 import { basicSignatureCheck } from '../security/basic-signature-check.js';
@@ -18,8 +19,9 @@ import { licenseSigningKey } from './signing-key.js';
 export function onlineLicenseMount({ issuer }: { issuer?: LicenseIssuer } = {}): FamilyMount {
   return (app, { config, db, lifecycle, logger, nonces, now, refuse, callDeadline, bodyWithin, observe }) => {
     const { path, accessKey, signingKeyPem } = config.onlineLicense;
+    const keys = new DataKeys(config);
     // Checked here, at start-up: a wrong key file must stop the server, not fail the first application.
-    const licenseIssuer = issuer ?? ed25519LicenseIssuer({ signingKey: licenseSigningKey({ pem: signingKeyPem, db, dataKey: config.dataKey, now }) });
+    const licenseIssuer = issuer ?? ed25519LicenseIssuer({ signingKey: licenseSigningKey({ pem: signingKeyPem, db, keys, now }) });
     // Order matters: Body-Sign wraps every answer on the path, refusals included.
     if (config.bodySign) app.on('POST', path, bodySign({ accessKey }));
     app.on('POST', path, callDeadline);
@@ -27,7 +29,7 @@ export function onlineLicenseMount({ issuer }: { issuer?: LicenseIssuer } = {}):
     app.on('POST', path, basicSignatureCheck({ accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
 
     const applications = new LicenseApplications({
-      instances: new SqlInstanceRepository(db),
+      instances: new SqlInstanceRepository(db, keys),
       requests: new SqlLicenseRequestStore(db),
       issuer: licenseIssuer,
       now,

@@ -1,6 +1,6 @@
 import { type KeyObject, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { openSealed, seal, sealingKey } from '../crypto/sealed.js';
+import type { DataKeys } from '../crypto/data-keys.js';
 import type { Database } from '../store/schema.js';
 import { storeSigningKeyOnce } from '../store/license-signing-keys.js';
 
@@ -32,8 +32,8 @@ export interface SigningKeyOptions {
   /** LICENSE_SIGNING_KEY_FILE's content, when set. */
   pem?: string | undefined;
   db: Kysely<Database>;
-  /** The data key (KGKIT_DATA_KEY) that seals the stored key. */
-  dataKey: string;
+  /** The data keys (KGKIT_DATA_KEY and the previous ones) that seal the stored key. */
+  keys: DataKeys;
   now?: () => number;
 }
 
@@ -42,14 +42,14 @@ export interface SigningKeyOptions {
  * time it is needed and kept in the database, sealed with the data key, so every replica signs with the same key.
  * Asked once per process; a failed attempt (database unreachable) is asked again next time.
  */
-export function licenseSigningKey({ pem, db, dataKey, now = Date.now }: SigningKeyOptions): () => Promise<KeyObject> {
+export function licenseSigningKey({ pem, db, keys, now = Date.now }: SigningKeyOptions): () => Promise<KeyObject> {
   if (pem !== undefined) {
     const configured = ed25519PrivateKey(pem);
     return async () => configured;
   }
   let loading: Promise<KeyObject> | undefined;
   return () => {
-    loading ??= loadOrCreate(db, sealingKey(dataKey), now()).catch((error: unknown) => {
+    loading ??= loadOrCreate(db, keys, now()).catch((error: unknown) => {
       loading = undefined;
       throw error;
     });
@@ -57,21 +57,16 @@ export function licenseSigningKey({ pem, db, dataKey, now = Date.now }: SigningK
   };
 }
 
-async function loadOrCreate(db: Kysely<Database>, sealing: Buffer, now: number): Promise<KeyObject> {
+async function loadOrCreate(db: Kysely<Database>, keys: DataKeys, now: number): Promise<KeyObject> {
   // A fresh pair costs microseconds; the store keeps whichever replica's pair arrived first.
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const stored = await storeSigningKeyOnce(db, {
     name: STORED_KEY_NAME,
-    privateKeySealed: seal(sealing, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+    privateKeySealed: keys.seal(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     now,
   });
-  let pem: string;
-  try {
-    pem = openSealed(sealing, stored.private_key_sealed);
-  } catch {
-    // Never replaced silently: the sellers' software trusts the public key of the stored one.
-    throw new Error('the stored License signing key cannot be opened: the data key (KGKIT_DATA_KEY, or the basic access key it derives from) changed');
-  }
+  // Never replaced silently when no data key opens it: the sellers' software trusts the public key of the stored one.
+  const pem = keys.open(stored.private_key_sealed, 'the stored License signing key');
   return ed25519PrivateKey(pem, 'the stored License signing key');
 }

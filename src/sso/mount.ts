@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { DataKeys } from '../crypto/data-keys.js';
 import { asciiJson } from '../http/ascii-json.js';
 import type { FamilyMount } from '../http/family.js';
 import { bodyWithin } from '../http/request-body.js';
@@ -56,7 +57,7 @@ export function ssoMount({ timeoutMs = 5_000 }: SsoMountOptions = {}): FamilyMou
 
     const service = new LoginService({
       directory,
-      store: new SqlSsoStore(db),
+      store: new SqlSsoStore(db, new DataKeys(config)),
       sessionTtlMs: config.sso.sessionTtlMs,
       now,
       logger,

@@ -1,8 +1,13 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
+import type { DataKeys } from '../crypto/data-keys.js';
+import { looksSealed } from '../crypto/sealed.js';
 import type { AppAccess, AppliedOrder, Instance, InstanceRepository, NewInstanceRow, OrderKind } from '../instances/instance.js';
 import type { Database, InstancesTable } from './schema.js';
 
-function toInstance(row: Selectable<InstancesTable>): Instance {
+/** An instance without its access info, which only the data key opens: for readers that never hand it out. */
+export type InstanceWithoutAccess = Omit<Instance, 'appInfo'>;
+
+function withoutAccess(row: Omit<Selectable<InstancesTable>, 'app_info'>): InstanceWithoutAccess {
   return {
     instanceId: row.instance_id,
     orderId: row.order_id,
@@ -11,7 +16,6 @@ function toInstance(row: Selectable<InstancesTable>): Instance {
     status: row.status,
     frozen: row.frozen === 1,
     test: row.test_flag === 1,
-    appInfo: row.app_info === null ? null : (JSON.parse(row.app_info) as AppAccess),
     productId: row.product_id,
     expiresAt: row.expires_at,
     provisionLeaseUntil: row.provision_lease_until,
@@ -22,8 +26,32 @@ function toInstance(row: Selectable<InstancesTable>): Instance {
   };
 }
 
+/** The instances of `instanceIds` that exist, without their access info (no data key needed). */
+export async function findInstancesWithoutAccess(db: Kysely<Database>, instanceIds: readonly string[]): Promise<InstanceWithoutAccess[]> {
+  if (instanceIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('instances')
+    .select(['instance_id', 'order_id', 'order_line_id', 'business_id', 'status', 'frozen', 'test_flag', 'product_id', 'expires_at', 'provision_lease_until', 'provision_attempts', 'last_error', 'created_at', 'updated_at'])
+    .where('instance_id', 'in', instanceIds)
+    .execute();
+  return rows.map(withoutAccess);
+}
+
+/**
+ * `app_info` (the buyer's credentials) is stored sealed with the data key. A row written before kgkit sealed it holds
+ * clear JSON: it is read as is until the start-up step (src/store/stored-secrets.ts) seals it.
+ */
 export class SqlInstanceRepository implements InstanceRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly keys: DataKeys,
+  ) {}
+
+  private toInstance(row: Selectable<InstancesTable>): Instance {
+    const stored = row.app_info;
+    const json = stored === null || !looksSealed(stored) ? stored : this.keys.open(stored, `instances.app_info of instance ${row.instance_id}`);
+    return { ...withoutAccess(row), appInfo: json === null ? null : (JSON.parse(json) as AppAccess) };
+  }
 
   async insertProvisioning(row: NewInstanceRow): Promise<Instance | undefined> {
     const inserted = await this.db
@@ -48,12 +76,12 @@ export class SqlInstanceRepository implements InstanceRepository {
       .onConflict((oc) => oc.doNothing())
       .returningAll()
       .executeTakeFirst();
-    return inserted === undefined ? undefined : toInstance(inserted);
+    return inserted === undefined ? undefined : this.toInstance(inserted);
   }
 
   async findById(instanceId: string): Promise<Instance | undefined> {
     const row = await this.db.selectFrom('instances').selectAll().where('instance_id', '=', instanceId).executeTakeFirst();
-    return row === undefined ? undefined : toInstance(row);
+    return row === undefined ? undefined : this.toInstance(row);
   }
 
   async findByOrderLine(orderId: string, orderLineId: string): Promise<Instance | undefined> {
@@ -63,13 +91,13 @@ export class SqlInstanceRepository implements InstanceRepository {
       .where('order_id', '=', orderId)
       .where('order_line_id', '=', orderLineId)
       .executeTakeFirst();
-    return row === undefined ? undefined : toInstance(row);
+    return row === undefined ? undefined : this.toInstance(row);
   }
 
   async findMany(instanceIds: readonly string[]): Promise<Instance[]> {
     if (instanceIds.length === 0) return [];
     const rows = await this.db.selectFrom('instances').selectAll().where('instance_id', 'in', instanceIds).execute();
-    return rows.map(toInstance);
+    return rows.map((row) => this.toInstance(row));
   }
 
   async claimProvisioning(instanceId: string, now: number, leaseUntil: number): Promise<boolean> {
@@ -96,7 +124,7 @@ export class SqlInstanceRepository implements InstanceRepository {
   async completeProvisioning(instanceId: string, appInfo: AppAccess, now: number): Promise<void> {
     await this.db
       .updateTable('instances')
-      .set({ status: 'ACTIVE', app_info: JSON.stringify(appInfo), frozen: 0, provision_lease_until: null, last_error: null, updated_at: now })
+      .set({ status: 'ACTIVE', app_info: this.keys.seal(JSON.stringify(appInfo)), frozen: 0, provision_lease_until: null, last_error: null, updated_at: now })
       .where('instance_id', '=', instanceId)
       .where('status', '=', 'PROVISIONING')
       .execute();

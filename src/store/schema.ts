@@ -17,7 +17,7 @@ export interface InstancesTable {
   status: InstanceStatus;
   frozen: number;
   test_flag: number;
-  /** JSON of the access info returned by the provisioner. */
+  /** JSON of the access info returned by the provisioner, sealed with the data key (clear in rows older than that). */
   app_info: string | null;
   product_id: string | null;
   /** Epoch ms of the expiry last set by refreshInstance. */

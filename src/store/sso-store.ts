@@ -1,9 +1,11 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { DataKeys } from '../crypto/data-keys.js';
+import { looksSealed } from '../crypto/sealed.js';
 import type { LoginAttempt, Session, SsoStore } from '../sso/session.js';
 import type { Database } from './schema.js';
 import type { SsoSessionsTable } from './tables/sso.js';
 
-function toSession(row: Selectable<SsoSessionsTable>): Session {
+function toSession(row: Selectable<SsoSessionsTable>, keys: DataKeys): Session {
   return {
     idHash: row.id_hash,
     tenantId: row.tenant_id,
@@ -14,14 +16,25 @@ function toSession(row: Selectable<SsoSessionsTable>): Session {
     orgCode: row.org_code,
     email: row.email,
     mobile: row.mobile,
-    refreshToken: row.refresh_token,
+    refreshToken: openRefreshToken(row.refresh_token, keys),
     createdAt: row.created_at,
     expiresAt: row.expires_at,
   };
 }
 
+/**
+ * `refresh_token` is stored sealed with the data key. A session saved before kgkit sealed it holds the clear token: it
+ * is read as is until the start-up step (src/store/stored-secrets.ts) seals it.
+ */
+function openRefreshToken(stored: string | null, keys: DataKeys): string | null {
+  return stored === null || !looksSealed(stored) ? stored : keys.open(stored, 'sso_sessions.refresh_token of a session');
+}
+
 export class SqlSsoStore implements SsoStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly keys: DataKeys,
+  ) {}
 
   async saveAttempt(attempt: LoginAttempt): Promise<void> {
     await this.db
@@ -49,7 +62,7 @@ export class SqlSsoStore implements SsoStore {
         org_code: session.orgCode,
         email: session.email,
         mobile: session.mobile,
-        refresh_token: session.refreshToken,
+        refresh_token: session.refreshToken === null ? null : this.keys.seal(session.refreshToken),
         created_at: session.createdAt,
         expires_at: session.expiresAt,
       })
@@ -58,7 +71,7 @@ export class SqlSsoStore implements SsoStore {
 
   async findSession(idHash: string, now: number): Promise<Session | undefined> {
     const row = await this.db.selectFrom('sso_sessions').selectAll().where('id_hash', '=', idHash).where('expires_at', '>', now).executeTakeFirst();
-    return row && toSession(row);
+    return row && toSession(row, this.keys);
   }
 
   async deleteSession(idHash: string): Promise<void> {
@@ -66,7 +79,7 @@ export class SqlSsoStore implements SsoStore {
   }
 
   async setRefreshToken(idHash: string, refreshToken: string): Promise<void> {
-    await this.db.updateTable('sso_sessions').set({ refresh_token: refreshToken }).where('id_hash', '=', idHash).execute();
+    await this.db.updateTable('sso_sessions').set({ refresh_token: this.keys.seal(refreshToken) }).where('id_hash', '=', idHash).execute();
   }
 
   async deleteSessionsOf(tenantId: string, userName: string): Promise<number> {

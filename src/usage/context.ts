@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Instance } from '../instances/instance.js';
 import type { Logger } from '../log.js';
-import { SqlInstanceRepository } from '../store/instances.js';
+import { type InstanceWithoutAccess, findInstancesWithoutAccess } from '../store/instances.js';
 import type { Database } from '../store/schema.js';
 import type { BillingWindows, InstanceLife } from './windows.js';
 
@@ -18,11 +17,11 @@ export interface MeterContext {
  * markReleased sets it once, and the lifecycle answers every later call about a released instance without writing to
  * it, except for debug instances, whose saved cases the seller console re-runs (saas-v2.md §7).
  */
-export function lifeOf(instance: Instance): InstanceLife {
+export function lifeOf(instance: InstanceWithoutAccess): InstanceLife {
   return instance.status === 'RELEASED' ? { createdAt: instance.createdAt, releasedAt: instance.updatedAt } : { createdAt: instance.createdAt };
 }
 
-export async function instancesById(db: Kysely<Database>, instanceIds: Iterable<string>): Promise<Map<string, Instance>> {
-  const found = await new SqlInstanceRepository(db).findMany([...new Set(instanceIds)]);
+export async function instancesById(db: Kysely<Database>, instanceIds: Iterable<string>): Promise<Map<string, InstanceWithoutAccess>> {
+  const found = await findInstancesWithoutAccess(db, [...new Set(instanceIds)]);
   return new Map(found.map((instance) => [instance.instanceId, instance]));
 }

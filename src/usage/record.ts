@@ -1,4 +1,4 @@
-import type { Instance } from '../instances/instance.js';
+import type { InstanceWithoutAccess } from '../store/instances.js';
 import { type UsageEventRow, findUsageEvents, insertUsageEvents, openWindowSums } from '../store/usage-events.js';
 import { sealedWindows, usageKeyId } from '../store/usage-records.js';
 import { type MeterContext, instancesById, lifeOf } from './context.js';
@@ -205,7 +205,7 @@ async function chargingModes(ctx: MeterContext, rules: RecordRules, instanceIds:
 function timeRefusal(
   { rules, windows, now, modes }: { rules: RecordRules; windows: BillingWindows; now: number; modes: Map<string, string | undefined> },
   candidate: Candidate,
-  instance: Instance,
+  instance: InstanceWithoutAccess,
 ): RecordResult | undefined {
   const { eventId, occurredAt } = candidate;
   const mode = modes.get(candidate.instanceId);

@@ -11,6 +11,7 @@ import { MARKETPLACE_KEYS } from '../support/marketplace-server.js';
 import { type Replica, type SharedSchema, freshSchema, spread, startReplica, startReplicas, stopAll, until } from '../support/replicas.js';
 import { DIALECTS } from '../support/stores.js';
 import { restartableMarketplace } from './restartable-marketplace.js';
+import { TEST_DATA_KEYS } from '../support/server.js';
 
 // The marketplace down, then slow, while the server processes push usage: their meters run as deployed (a tick a
 // second, a 500 ms client timeout, the transport's own retries). The double is stopped before the records are sealed,
@@ -62,7 +63,7 @@ describe.each(DIALECTS)('the marketplace down or slow during the usage push, on 
 
   it('loses no record and bills none twice', async () => {
     const hourStart = Math.floor(Date.now() / HOUR) * HOUR;
-    const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db), provisioner: builtinProvisioner({ frontEndUrl: 'https://app.example.com/t/{instanceId}' }), now: () => hourStart - 6 * HOUR });
+    const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: builtinProvisioner({ frontEndUrl: 'https://app.example.com/t/{instanceId}' }), now: () => hourStart - 6 * HOUR });
     for (let i = 0; i < INSTANCES; i++) await lifecycle.create({ orderId: `CSDOWN${i}`, orderLineId: `CSDOWN${i}-000001`, businessId: `down-${i}`, test: false });
     const expected = new Map<string, number>();
     const events = Array.from({ length: INSTANCES * WINDOWS * 5 }, (_, n) => {

@@ -11,7 +11,7 @@ import { sqlNonceRegistry } from '../../src/security/nonce-registry.js';
 import { SqlInstanceRepository } from '../../src/store/instances.js';
 import { UsageMeter } from '../../src/usage/meter.js';
 import { KIT_RSA_PRIVATE_KEY } from '../support/kit.js';
-import { KEYS, TEST_CONFIG, signedQuery } from '../support/server.js';
+import { KEYS, TEST_CONFIG, signedQuery, TEST_DATA_KEYS } from '../support/server.js';
 import { type DialectName, type TestStore, openTestStore } from '../support/stores.js';
 import { FUZZ_API_TOKEN } from './targets.js';
 import { type Wire, urlOf } from './wire.js';
@@ -73,7 +73,7 @@ export async function startFuzzServer(dialect: DialectName, { via = 'http' }: { 
   });
   const meter = new UsageMeter({ db: store.db, now, logger, chargingModeOf: async (id) => (await orders.forInstance(id))?.chargingMode });
   const lifecycle = new InstanceLifecycle({
-    repository: new SqlInstanceRepository(store.db),
+    repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS),
     orders,
     provisioner: builtinProvisioner({ frontEndUrl: 'https://app.example.com/t/{instanceId}', adminUrl: 'https://admin.example.com/t/{instanceId}' }),
     now,

@@ -4,6 +4,7 @@ import { ProvisioningRefusal } from '../../src/provisioning/provisioner.js';
 import { SqlInstanceRepository } from '../../src/store/instances.js';
 import { after, fakeProvisioner } from '../support/fake-provisioner.js';
 import { openTestStore, type TestStore } from '../support/stores.js';
+import { TEST_DATA_KEYS } from '../support/server.js';
 
 const ORDER = { orderId: 'CS2211181819B4LVS', orderLineId: 'CS2211181819B4LVS-000001', test: false };
 
@@ -17,7 +18,7 @@ describe('instance lifecycle', () => {
   beforeEach(async () => {
     store = await openTestStore('sqlite');
     fake = fakeProvisioner();
-    repo = new SqlInstanceRepository(store.db);
+    repo = new SqlInstanceRepository(store.db, TEST_DATA_KEYS);
     clock = Date.UTC(2026, 10, 21, 8, 0, 0);
     lifecycle = new InstanceLifecycle({ repository: repo, provisioner: fake.provisioner, now: () => clock, budgetMs: 150, pendingRetryMs: 1_000, provisionTimeoutMs: 5_000 });
   });

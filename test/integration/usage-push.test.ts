@@ -6,6 +6,7 @@ import { UsageMeter } from '../../src/usage/meter.js';
 import { fakeProvisioner } from '../support/fake-provisioner.js';
 import { MARKETPLACE_KEYS, startMarketplace } from '../support/marketplace-server.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
+import { TEST_DATA_KEYS } from '../support/server.js';
 
 // Issue 4's delivery, over the wire: the meter pushes through the generated client (HMAC-signed, canonical body) to the
 // marketplace double, which checks every request against openapi/marketplace and its signature, bills each metering_sn
@@ -27,7 +28,7 @@ describe.each(DIALECTS)('usage push over HTTP on %s', (dialect) => {
   beforeAll(async () => {
     store = await openTestStore(dialect);
     marketplace = await startMarketplace({ now: () => clock.now, fault: (op, n) => (op !== 'pushUsage' ? undefined : n % 3 === 0 ? 'error' : n % 4 === 0 ? 'timeout' : undefined), holdMs: 1_200 });
-    const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db), provisioner: fakeProvisioner().provisioner, now: () => clock.now });
+    const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: fakeProvisioner().provisioner, now: () => clock.now });
     for (let i = 0; i < INSTANCES; i++) await lifecycle.create({ orderId: `CSPPU${i}`, orderLineId: `CSPPU${i}-000001`, businessId: `ppu-${i}`, test: false });
   });
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { SqlInstanceRepository } from '../../src/store/instances.js';
 import { UsageMeter } from '../../src/usage/meter.js';
 import { assertSchema } from '../support/family-contract.js';
 import { fakeProvisioner } from '../support/fake-provisioner.js';
-import { TEST_CONFIG } from '../support/server.js';
+import { TEST_CONFIG, TEST_DATA_KEYS } from '../support/server.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
 
 const TOKEN = 'test-api-token-0123456789-abcdef';
@@ -39,7 +39,7 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
     store = await openTestStore(dialect);
     clock = Date.UTC(2026, 10, 21, 9, 0, 0);
     const now = () => clock;
-    const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db), provisioner: fakeProvisioner().provisioner, now });
+    const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: fakeProvisioner().provisioner, now });
     await lifecycle.create({ orderId: 'MOCKONDEMAND', orderLineId: 'MOCKONDEMAND-000001', businessId: 'ppu-1', test: false });
     const meter = new UsageMeter({ db: store.db, now });
     app = buildApp({ config: { ...TEST_CONFIG, apiToken: TOKEN }, db: store.db, lifecycle, nonces: sqlNonceRegistry(store.db, now), logger: silentLogger, now, families: [kgkitApiMount({ meter })] });
@@ -146,7 +146,7 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
   });
 
   it('answers 000001 for every call while KGKIT_API_TOKEN is not set', async () => {
-    const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db), provisioner: fakeProvisioner().provisioner });
+    const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: fakeProvisioner().provisioner });
     const off = buildApp({ config: TEST_CONFIG, db: store.db, lifecycle, nonces: sqlNonceRegistry(store.db), logger: silentLogger, families: [kgkitApiMount({ meter: new UsageMeter({ db: store.db }) })] });
     const response = await off.request('/kgkit/v1/usage-records', { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(response.status).toBe(401);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { DataKeys } from '../../src/crypto/data-keys.js';
 import { oaepDecryptor } from '../../src/crypto/rsa-oaep.js';
 import { seal, sealingKey } from '../../src/crypto/sealed.js';
 import { tenantDirectoryReader } from '../../src/kit/directory-reader.js';
@@ -39,7 +40,7 @@ describe.each(DIALECTS)('tenant directory reader on %s', (dialect) => {
     await directory.syncTenant('add', tenantOf('I1', 'first'));
     later();
     await directory.syncTenant('add', tenantOf('I2', 'second'));
-    const reader = tenantDirectoryReader(store.db, DATA_KEY);
+    const reader = tenantDirectoryReader(store.db, new DataKeys({ dataKey: DATA_KEY }));
     expect(await reader.findTenant('T1')).toEqual({ instanceId: 'I2', tenantId: 'T1', tenantCode: 'code', name: 'second', domainName: 'https://second.example.com' });
     expect(await reader.findTenant('T2')).toBeUndefined();
   });
@@ -48,14 +49,14 @@ describe.each(DIALECTS)('tenant directory reader on %s', (dialect) => {
     await directory.syncApplication('add', appOf('I1', 'c1'), SECRET_SHA256.ciphertext);
     later();
     await directory.syncApplication('add', appOf('I2', 'c2'), SECRET_SHA1.ciphertext);
-    const reader = tenantDirectoryReader(store.db, DATA_KEY);
+    const reader = tenantDirectoryReader(store.db, new DataKeys({ dataKey: DATA_KEY }));
     expect(await reader.findApplication('T1')).toEqual({ instanceId: 'I2', tenantId: 'T1', appId: 'A1', clientId: 'c2', clientSecret: SECRET_SHA1.plaintext });
     expect(await reader.findApplication('T2')).toBeUndefined();
   });
 
   it('says plainly that the data key changed when a secret cannot be opened', async () => {
     await directory.syncApplication('add', appOf('I1', 'c1'), SECRET_SHA256.ciphertext);
-    const reader = tenantDirectoryReader(store.db, 'derived:another-access-key');
+    const reader = tenantDirectoryReader(store.db, new DataKeys({ dataKey: 'derived:another-access-key' }));
     await expect(reader.findApplication('T1')).rejects.toThrow(/KGKIT_DATA_KEY/);
   });
 
@@ -64,7 +65,7 @@ describe.each(DIALECTS)('tenant directory reader on %s', (dialect) => {
     await directory.syncUsers('add', scope('I1', 'A1'), '20221109101010123', [userOf('u1', 'old')]);
     later();
     await directory.syncUsers('add', scope('I2', 'A2'), '20221109101010124', [userOf('u1', 'new')]);
-    const reader = tenantDirectoryReader(store.db, DATA_KEY);
+    const reader = tenantDirectoryReader(store.db, new DataKeys({ dataKey: DATA_KEY }));
     expect(await reader.findUser('T1', 'u1')).toMatchObject({ name: 'new' });
     later();
     await directory.syncUsers('cancel', scope('I2', 'A2'), '20221109101010125', [userOf('u1', 'new')]);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantDirectoryReader } from '../../src/kit/directory-reader.js';
 import { KIT_RSA_PRIVATE_KEY, assertKitConforms, authTokenHeader, kitFixtures, kitSnapshot, kitTimeStamp, startKitServer, xSignHeaders } from '../support/kit.js';
 import { tenant } from '../support/kit-bodies.js';
-import { KEYS, TEST_CONFIG, signedQuery, startTestServer } from '../support/server.js';
+import { KEYS, TEST_DATA_KEYS, signedQuery, startTestServer } from '../support/server.js';
 import { DIALECTS, type TestStore, openTestStore } from '../support/stores.js';
 
 // Requests signed outside the project: test/fixtures/crypto/KitFixtures.java (JDK only) made kit-fixtures.json.
@@ -38,7 +38,7 @@ describe.each(DIALECTS)('Kit signatures on %s', (dialect) => {
       const server = startKitServer(store, { now: Number(fixture.timestamp), config: { kit: { accessKey: fixture.accessKey, rsaPrivateKeyPem: KIT_RSA_PRIVATE_KEY } } });
       await store.db.deleteFrom('nonces').execute();
       await server.post('v2', 'applicationSync', fixture.body, { 'x-sign': fixture.signatureOverRaw, 'x-timestamp': fixture.timestamp, 'x-nonce': fixture.nonce });
-      const application = await tenantDirectoryReader(store.db, TEST_CONFIG.dataKey).findApplication('68cbc86abc2018ab880d92f36422fa0e');
+      const application = await tenantDirectoryReader(store.db, TEST_DATA_KEYS).findApplication('68cbc86abc2018ab880d92f36422fa0e');
       expect(application?.clientSecret).toBe('kit-client-secret-0001');
     });
 

@@ -4,7 +4,7 @@ import { tenantDirectoryReader } from '../../src/kit/directory-reader.js';
 import type { TenantDirectoryReader } from '../../src/kit/directory.js';
 import { KIT_TABLES, type KitServer, authTokenHeader, kitTimeStamp, startKitServer } from '../support/kit.js';
 import { INSTANCE, SECRET_SHA1, TENANT, allOrgsV1, application, authV1, singleOrg, tenant, unit, user, users } from '../support/kit-bodies.js';
-import { KEYS, TEST_CONFIG } from '../support/server.js';
+import { KEYS, TEST_DATA_KEYS } from '../support/server.js';
 import { DIALECTS, type TestStore, openTestStore } from '../support/stores.js';
 
 // The documented V1 userList value (license-kit-openapi.md §C.6), a JSON-encoded string.
@@ -17,7 +17,7 @@ describe.each(DIALECTS)('Kit V1 syncs on %s', (dialect) => {
   let directory: TenantDirectoryReader;
   beforeAll(async () => {
     store = await openTestStore(dialect);
-    directory = tenantDirectoryReader(store.db, TEST_CONFIG.dataKey);
+    directory = tenantDirectoryReader(store.db, TEST_DATA_KEYS);
   });
   afterAll(async () => store.dispose());
   beforeEach(async () => {

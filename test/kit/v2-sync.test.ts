@@ -3,7 +3,7 @@ import { tenantDirectoryReader } from '../../src/kit/directory-reader.js';
 import type { TenantDirectoryReader } from '../../src/kit/directory.js';
 import { KIT_TABLES, type KitServer, kitDirectoryState, kitFixtures, lastEvent, startKitServer, xSignHeaders } from '../support/kit.js';
 import { APP, INSTANCE, SECRET_SHA1, SECRET_SHA256, SECRET_SHA256_MGF256, TENANT, allOrgs, application, auth, singleOrg, tenant, unit, user, users } from '../support/kit-bodies.js';
-import { TEST_CONFIG } from '../support/server.js';
+import { TEST_CONFIG, TEST_DATA_KEYS } from '../support/server.js';
 import { DIALECTS, type TestStore, openTestStore } from '../support/stores.js';
 
 describe.each(DIALECTS)('Kit V2 syncs on %s', (dialect) => {
@@ -12,7 +12,7 @@ describe.each(DIALECTS)('Kit V2 syncs on %s', (dialect) => {
   let directory: TenantDirectoryReader;
   beforeAll(async () => {
     store = await openTestStore(dialect);
-    directory = tenantDirectoryReader(store.db, TEST_CONFIG.dataKey);
+    directory = tenantDirectoryReader(store.db, TEST_DATA_KEYS);
   });
   afterAll(async () => store.dispose());
   beforeEach(async () => {

@@ -4,7 +4,7 @@ import { onlineLicenseMount } from '../../src/online-license/mount.js';
 import { licenseSigningKey, publicKeyPem } from '../../src/online-license/signing-key.js';
 import { businessState, type FamilyServer, startFamilyServer } from '../support/license-families.js';
 import { openLicense } from '../support/license-jws.js';
-import { TEST_CONFIG } from '../support/server.js';
+import { TEST_DATA_KEYS } from '../support/server.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
 
 const FINGERPRINT = '00-1A-2B-3C-4D-5E|S4EWNX0R123456|PF2ZK0AB|BFEBFBFF000906EA';
@@ -33,7 +33,7 @@ describe.each(DIALECTS)('getLicenseAsync on %s', (dialect) => {
     ...extra,
   });
   const requests = () => store.db.selectFrom('license_requests').selectAll().execute();
-  const publicPem = async () => publicKeyPem(await licenseSigningKey({ db: store.db, dataKey: TEST_CONFIG.dataKey })());
+  const publicPem = async () => publicKeyPem(await licenseSigningKey({ db: store.db, keys: TEST_DATA_KEYS })());
 
   beforeAll(async () => {
     store = await openTestStore(dialect);

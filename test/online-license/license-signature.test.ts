@@ -11,7 +11,7 @@ import { onlineLicenseMount } from '../../src/online-license/mount.js';
 import { ed25519PrivateKey, licenseSigningKey, publicKeyPem } from '../../src/online-license/signing-key.js';
 import { startFamilyServer } from '../support/license-families.js';
 import { openLicense } from '../support/license-jws.js';
-import { TEST_CONFIG } from '../support/server.js';
+import { TEST_CONFIG, TEST_DATA_KEYS } from '../support/server.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
 
 // A License built with the shell and OpenSSL alone from a fixed test key: see fixtures/README.md.
@@ -122,7 +122,7 @@ describe.each(DIALECTS)('License signing key on %s', (dialect) => {
     const keys = await store.db.selectFrom('license_signing_keys').selectAll().execute();
     expect(keys).toHaveLength(1);
     // The public key the seller exports (`make license-key`, src/cli/license-key.ts, does the same) verifies every License.
-    const exported = publicKeyPem(await licenseSigningKey({ db: store.db, dataKey: TEST_CONFIG.dataKey })());
+    const exported = publicKeyPem(await licenseSigningKey({ db: store.db, keys: TEST_DATA_KEYS })());
     expect(exported).toBe(keys[0]!.public_key_pem);
     for (let i = 0; i < 8; i++) expect(openLicense(await licenseOf(`ev-replica-${i}`), exported).verified).toBe(true);
     // The private key is sealed with the data key, never stored in clear.
@@ -143,7 +143,7 @@ describe.each(DIALECTS)('License signing key on %s', (dialect) => {
     const server = startFamilyServer(store, 'online-license');
     await server.call({ activity: 'newInstance', orderId: 'CSOPENSSL1', orderLineId: 'CSOPENSSL1-000001', businessId: 'openssl-1' });
     await server.call(application('ev-openssl-1', 'openssl-1'));
-    const exported = publicKeyPem(await licenseSigningKey({ db: store.db, dataKey: TEST_CONFIG.dataKey })());
+    const exported = publicKeyPem(await licenseSigningKey({ db: store.db, keys: TEST_DATA_KEYS })());
     const license = await licenseOf('ev-openssl-1');
     expect(opensslVerifies(license, exported)).toBe(true);
     const [header, payload, signature] = license.split('.') as [string, string, string];

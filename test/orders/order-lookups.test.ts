@@ -6,6 +6,7 @@ import { OrderLookups, countOrderLookups, listOrderLookups } from '../../src/ord
 import { SqlInstanceRepository } from '../../src/store/instances.js';
 import { fakeProvisioner } from '../support/fake-provisioner.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
+import { TEST_DATA_KEYS } from '../support/server.js';
 
 const ORDER = { orderId: 'MOCKPERIODYEARNEW', orderLineId: 'MOCKPERIODYEARNEW-000001' };
 const orderInfo = (orderId: string, orderLineId: string) => ({
@@ -136,7 +137,7 @@ describe.each(DIALECTS)('order lookups on %s', (dialect) => {
   describe('with the instance lifecycle', () => {
     const lifecycleWith = (orderRequired: boolean, fake = fakeProvisioner()) => ({
       fake,
-      lifecycle: new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db), provisioner: fake.provisioner, now: () => clock, budgetMs: 1_000, pendingRetryMs: 1_000, orders: lookups, orderRequired }),
+      lifecycle: new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: fake.provisioner, now: () => clock, budgetMs: 1_000, pendingRetryMs: 1_000, orders: lookups, orderRequired }),
     });
 
     it('asks for the order of every newInstance and upgradeInstance without waiting for it', async () => {
@@ -165,7 +166,7 @@ describe.each(DIALECTS)('order lookups on %s', (dialect) => {
 
     it('never fails the marketplace call when the lookup cannot even be stored', async () => {
       const broken = { track: async () => Promise.reject(new Error('disk full')), details: async () => undefined, require: async () => undefined };
-      const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db), provisioner: fakeProvisioner().provisioner, now: () => clock, orders: broken });
+      const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: fakeProvisioner().provisioner, now: () => clock, orders: broken });
       expect(await lifecycle.create({ ...ORDER, businessId: 'inst-1', test: false })).toEqual({ code: '000000', instanceId: 'inst-1' });
     });
   });

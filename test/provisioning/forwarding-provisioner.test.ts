@@ -7,6 +7,7 @@ import { forwardingChangePolicy, forwardingProvisioner } from '../../src/provisi
 import { ProvisioningRefusal } from '../../src/provisioning/provisioner.js';
 import { SqlInstanceRepository } from '../../src/store/instances.js';
 import { openTestStore, type TestStore } from '../support/stores.js';
+import { TEST_DATA_KEYS } from '../support/server.js';
 
 const SECRET = 'seller-app-shared-secret';
 type Reply = (body: Record<string, unknown>, res: ServerResponse) => unknown;
@@ -111,7 +112,7 @@ describe('forwarding provisioner', () => {
         await new Promise((resolve) => setTimeout(resolve, 500));
         res.writeHead(200).end(JSON.stringify({ appInfo: { frontEndUrl: 'https://slow.example.com' } }));
       };
-      const repo = new SqlInstanceRepository(store.db);
+      const repo = new SqlInstanceRepository(store.db, TEST_DATA_KEYS);
       const lifecycle = new InstanceLifecycle({ repository: repo, provisioner: provisioner(), budgetMs: 100 });
       expect(await lifecycle.create({ orderId: 'SLOW1', orderLineId: 'SLOW1-1', businessId: 'slow-1', test: false })).toEqual({ code: '000004', instanceId: 'slow-1' });
       await lifecycle.settle();

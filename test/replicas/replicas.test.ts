@@ -8,6 +8,7 @@ import type { Database } from '../../src/store/schema.js';
 import { APP, INSTANCE, TENANT, application, auth, tenant, users } from '../support/kit-bodies.js';
 import { MARKETPLACE_KEYS, startMarketplace } from '../support/marketplace-server.js';
 import { type Replica, type SharedSchema, callReplica, freshSchema, percentile, spread, startReplicas, stopAll, until } from '../support/replicas.js';
+import { TEST_DATA_KEYS } from '../support/server.js';
 
 // Two real server processes on one PostgreSQL schema, every kind of duplicate spread over both at once: the database's
 // unique keys, not any one process, must keep exactly one of each.
@@ -124,7 +125,7 @@ describe.skipIf(!PG_URL)(PG_URL ? 'two replicas on one PostgreSQL schema' : 'two
     const PER_WINDOW = 10;
     const hourStart = Math.floor(Date.now() / HOUR) * HOUR;
     // The instances existed six hours ago, so that closed windows of their life can be billed now.
-    const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(db), provisioner: builtinProvisioner({ frontEndUrl: 'https://app.example.com/t/{instanceId}' }), now: () => hourStart - 6 * HOUR });
+    const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(db, TEST_DATA_KEYS), provisioner: builtinProvisioner({ frontEndUrl: 'https://app.example.com/t/{instanceId}' }), now: () => hourStart - 6 * HOUR });
     for (let i = 0; i < INSTANCES; i++) await lifecycle.create({ orderId: `CSMETER${i}`, orderLineId: `CSMETER${i}-000001`, businessId: `meter-${i}`, test: false });
 
     const expected = new Map<string, number>();

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../../src/config.js';
 import type { AkSk } from '../../src/crypto/apig-signature.js';
+import { DataKeys } from '../../src/crypto/data-keys.js';
 import { buildApp, familyMounts } from '../../src/http/app.js';
 import { InstanceLifecycle } from '../../src/instances/lifecycle.js';
 import { silentLogger } from '../../src/log.js';
@@ -38,7 +39,7 @@ export async function startKgkitServer(options: { now: () => number; accessKey: 
   const marketplace = new MarketplaceApi({ hosts: config.marketplace.hosts, accessKey: config.accessKey, akSk: config.marketplace.akSk!, timeoutMs: 5_000, backoffMs: 50, now });
   const orders = new OrderLookups({ db: store.db, queryOrder: (orderId, orderLineId, signal) => marketplace.queryOrder(orderId, orderLineId, signal), logger: silentLogger, now, firstRetryMs: 1_000 });
   const meter = new UsageMeter({ db: store.db, now, logger: silentLogger, chargingModeOf: async (id) => (await orders.forInstance(id))?.chargingMode });
-  const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db), orders, provisioner: builtinProvisioner({ frontEndUrl: 'https://app.example.com/t/{instanceId}' }), now });
+  const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, new DataKeys(config)), orders, provisioner: builtinProvisioner({ frontEndUrl: 'https://app.example.com/t/{instanceId}' }), now });
   const app = buildApp({ config, db: store.db, lifecycle, nonces: sqlNonceRegistry(store.db, now), logger: silentLogger, now, orders, usage: meter, families: familyMounts({ meter }) });
   const uploads = new LicenseUploads({ db: store.db, upload: (eventId, license, signal) => marketplace.uploadLicense(eventId, license, signal), logger: silentLogger, now, firstRetryMs: 1_000 });
   const stopOrders = orders.start(200);

@@ -5,6 +5,7 @@ import { SqlSsoStore } from '../../src/store/sso-store.js';
 import { type FakeOauthServer, startFakeOauthServer } from '../support/fake-oauth-server.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
 import { CLAIMS, FAKE_CLIENTS, TENANT_A, seededDirectory } from './support.js';
+import { TEST_DATA_KEYS } from '../support/server.js';
 
 const REDIRECT_URI = 'https://seller.example.com/sso/callback';
 
@@ -29,7 +30,7 @@ describe.each(DIALECTS)('login service on %s', (dialect) => {
     fake = await startFakeOauthServer({ clients: FAKE_CLIENTS, rotateRefreshTokens: true });
     directory = seededDirectory(fake);
     clock = { now: Date.now() };
-    service = new LoginService({ directory: directory.reader, store: new SqlSsoStore(store.db), sessionTtlMs: 3_600_000, now: () => clock.now });
+    service = new LoginService({ directory: directory.reader, store: new SqlSsoStore(store.db, TEST_DATA_KEYS), sessionTtlMs: 3_600_000, now: () => clock.now });
   });
   afterAll(async () => {
     await fake.close();

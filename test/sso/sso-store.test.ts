@@ -4,6 +4,7 @@ import type { Session } from '../../src/sso/session.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { SqlSsoStore } from '../../src/store/sso-store.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
+import { TEST_DATA_KEYS } from '../support/server.js';
 
 const NOW = 1_700_000_000_000;
 const session = (idHash: string, overrides: Partial<Session> = {}): Session => ({
@@ -27,7 +28,7 @@ describe.each(DIALECTS)('SSO store on %s', (dialect) => {
   let sso: SqlSsoStore;
   beforeAll(async () => {
     store = await openTestStore(dialect);
-    sso = new SqlSsoStore(store.db);
+    sso = new SqlSsoStore(store.db, TEST_DATA_KEYS);
   });
   afterAll(async () => store.dispose());
 

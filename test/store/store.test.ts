@@ -6,6 +6,7 @@ import { SqlInstanceRepository } from '../../src/store/instances.js';
 import { sqlNonceRegistry } from '../../src/security/nonce-registry.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
 import type { Kysely } from 'kysely';
+import { TEST_DATA_KEYS } from '../support/server.js';
 
 describe('DATABASE_URL', () => {
   it.each([
@@ -25,7 +26,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
   const now = 1_700_000_000_000;
   beforeAll(async () => {
     store = await openTestStore(dialect);
-    repo = new SqlInstanceRepository(store.db);
+    repo = new SqlInstanceRepository(store.db, TEST_DATA_KEYS);
   });
   afterAll(async () => store.dispose());
 

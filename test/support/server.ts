@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { basicSignature, canonicalPayload } from '../../src/crypto/basic-signature.js';
 import { loadConfig } from '../../src/config.js';
+import { DataKeys } from '../../src/crypto/data-keys.js';
 import { type AppConfig, buildApp } from '../../src/http/app.js';
 import type { FamilyMount, OrderTracker } from '../../src/http/family.js';
 import type { TenantDirectoryReader } from '../../src/kit/directory.js';
@@ -30,6 +31,8 @@ export const TEST_CONFIG: AppConfig = loadConfig({
   KOOGALLERY_ORDER_NOTIFY_ACCESS_KEY: KEYS.orderNotify,
   KGKIT_DATA_KEY: 'test-data-key-0123456789-0123456789',
 });
+/** The data keys of TEST_CONFIG, for stores a test builds itself. */
+export const TEST_DATA_KEYS = new DataKeys(TEST_CONFIG);
 
 export interface TestServer {
   app: Hono;
@@ -73,7 +76,7 @@ export function startTestServer(
   const clock = { now: options.now ?? Date.now() };
   const now = () => clock.now;
   const lifecycle = new InstanceLifecycle({
-    repository: new SqlInstanceRepository(store.db),
+    repository: new SqlInstanceRepository(store.db, new DataKeys({ ...TEST_CONFIG, ...options.config })),
     provisioner: builtinProvisioner({ frontEndUrl: 'https://app.example.com/t/{instanceId}', adminUrl: 'https://admin.example.com/t/{instanceId}' }),
     now,
     ...options.lifecycle,

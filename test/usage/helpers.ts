@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { SqlInstanceRepository } from '../../src/store/instances.js';
 import type { Database } from '../../src/store/schema.js';
 import { UsageMeter, type UsageMeterOptions } from '../../src/usage/meter.js';
+import { TEST_DATA_KEYS } from '../support/server.js';
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
@@ -11,7 +12,7 @@ export const T0 = Date.UTC(2026, 2, 2, 0, 0, 0);
 
 /** An ACTIVE instance created at `createdAt`, RELEASED at `releasedAt` when given. */
 export async function addInstance(db: Kysely<Database>, instanceId: string, life: { createdAt: number; releasedAt?: number }): Promise<void> {
-  const repo = new SqlInstanceRepository(db);
+  const repo = new SqlInstanceRepository(db, TEST_DATA_KEYS);
   await repo.insertProvisioning({ instanceId, orderId: `O-${instanceId}`, orderLineId: `O-${instanceId}-1`, businessId: instanceId, test: false, leaseUntil: life.createdAt, now: life.createdAt });
   await repo.completeProvisioning(instanceId, { frontEndUrl: 'https://app.example.com' }, life.createdAt);
   if (life.releasedAt !== undefined) await repo.markReleased(instanceId, life.releasedAt);

@@ -25,7 +25,7 @@ export interface SsoSessionsTable {
   org_code: string;
   email: string | null;
   mobile: string | null;
-  /** As the auth centre issued it (not sealed: it is useless without the tenant's client secret). */
+  /** As the auth centre issued it, sealed with the data key (clear in rows older than that). */
   refresh_token: string | null;
   created_at: number;
   expires_at: number;
