@@ -4,6 +4,7 @@ import { parseHost } from './http/host.js';
 import { checkHosts } from './marketplace/transport.js';
 import { ed25519KeyProblem } from './online-license/signing-key.js';
 import { callbackUrlProblem } from './sso/site.js';
+import { MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, RETENTION_DEFAULTS, type RetentionPolicy } from './retention/policy.js';
 import { type StoreLocation, parseDatabaseUrl } from './store/connect.js';
 
 export type CredentialEncryption = 'none' | '1' | '2';
@@ -59,6 +60,8 @@ export interface Config {
   usage: { window: 'hour' | 'day'; push: boolean; intervalMs: number };
   /** Bearer token of kgkit's own API (/kgkit/v1/…) for the seller's product; the API refuses every call without it. */
   apiToken?: string;
+  /** Bounded storage: how many days finished rows are kept (0: forever), and how often they are pruned (docs/decisions.md#20). */
+  retention: RetentionPolicy & { intervalMs: number };
 }
 
 /** The sites of the Open APIs (saas-v2.md §3.8, license-kit-openapi.md §D.1); CN falls back to the .cn host. */
@@ -224,6 +227,14 @@ export function loadConfig(env: Env = process.env): Config {
   if (orderLookup && !(ak && sk)) problems.push('ORDER_LOOKUP=true needs KOOGALLERY_AK and KOOGALLERY_SK');
   const orderRequired = oneOf('PROVISION_NEEDS_ORDER', ['true', 'false'] as const, 'false') === 'true';
   if (orderRequired && !orderLookup) problems.push('PROVISION_NEEDS_ORDER=true needs the order lookup (KOOGALLERY_AK and KOOGALLERY_SK)');
+  const days = (name: string, fallback: number, min: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (Number.isInteger(value) && (value === 0 || (value >= min && value <= MAX_RETENTION_DAYS))) return value;
+    problems.push(`${name} must be 0 (keep forever) or a number of days from ${min} to ${MAX_RETENTION_DAYS} (got "${raw}")`);
+    return fallback;
+  };
   const apiToken = get('KGKIT_API_TOKEN');
   if (apiToken !== undefined && apiToken.length < 24) problems.push('KGKIT_API_TOKEN must be at least 24 characters');
 
@@ -258,6 +269,12 @@ export function loadConfig(env: Env = process.env): Config {
       intervalMs: int('USAGE_PUSH_INTERVAL_MS', 60_000, 1_000, 3_600_000),
     },
     ...(apiToken ? { apiToken } : {}),
+    retention: {
+      auditDays: days('RETENTION_AUDIT_DAYS', RETENTION_DEFAULTS.auditDays, MIN_RETENTION_DAYS.auditDays),
+      usageDays: days('RETENTION_USAGE_DAYS', RETENTION_DEFAULTS.usageDays, MIN_RETENTION_DAYS.usageDays),
+      jobsDays: days('RETENTION_JOBS_DAYS', RETENTION_DEFAULTS.jobsDays, MIN_RETENTION_DAYS.jobsDays),
+      intervalMs: int('RETENTION_INTERVAL_MS', 600_000, 10_000, 86_400_000),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

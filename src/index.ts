@@ -10,6 +10,7 @@ import { OrderLookups } from './orders/order-lookups.js';
 import { builtinProvisioner } from './provisioning/builtin-provisioner.js';
 import { forwardingChangePolicy, forwardingProvisioner } from './provisioning/forwarding-provisioner.js';
 import { type SellerModule, loadProvisionerModule } from './provisioning/module-provisioner.js';
+import { RetentionJob } from './retention/job.js';
 import { sqlNonceRegistry } from './security/nonce-registry.js';
 import { type Store, openStore } from './store/connect.js';
 import { SqlInstanceRepository } from './store/instances.js';
@@ -62,11 +63,12 @@ try {
   process.exit(2);
 }
 const nonces = sqlNonceRegistry(store.db);
-const stopPruning = nonces.startPruning();
+const retention = new RetentionJob({ db: store.db, dialect: store.dialect, policy: config.retention, logger });
 const stopWorkers = [
   orders?.start(),
   uploads?.start(),
   config.usage.push ? meter.start({ intervalMs: config.usage.intervalMs, pushUsage: (records, signal) => marketplace.pushUsage(records, signal), logger }) : undefined,
+  retention.start(config.retention.intervalMs),
 ].filter((stop) => stop !== undefined);
 if (!orders) logger.info('order lookup is off: set KOOGALLERY_AK and KOOGALLERY_SK to fetch order details');
 if (!uploads) logger.info('License upload is off: set KOOGALLERY_AK and KOOGALLERY_SK to upload issued Licenses');
@@ -100,7 +102,6 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
 
 async function shutdown(signal: string): Promise<void> {
   logger.info('stopping', { signal });
-  stopPruning();
   server.close();
   await Promise.race([Promise.allSettled(stopWorkers.map((stop) => stop())), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
   // Provisioning that outlived its marketplace call gets a short grace period to record its result.

@@ -21,8 +21,3 @@ export async function rememberNonce(db: Kysely<Database>, scope: string, nonce: 
     .executeTakeFirst();
   return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
 }
-
-export async function pruneNonces(db: Kysely<Database>, now: number): Promise<number> {
-  const result = await db.deleteFrom('nonces').where('expires_at', '<', now).executeTakeFirst();
-  return Number(result.numDeletedRows);
-}

@@ -100,14 +100,21 @@ export interface UsageTotal {
   lastOccurredAt: number;
 }
 
-/** Every billable event of these instances (sealed or not), summed per instance and package. */
+/**
+ * Every billable event of these instances (sealed or not), summed per instance and package, with the sums of the events
+ * the retention job pruned (usage_totals): one statement, so a prune running meanwhile neither hides nor doubles any.
+ */
 export async function usageTotals(db: Kysely<Database>, column: 'instance_id' | 'package_instance_id', ids: readonly string[]): Promise<UsageTotal[]> {
   if (ids.length === 0) return [];
-  const rows = await db
+  const kept = db
     .selectFrom('usage_events')
-    .select(['instance_id', 'package_instance_id', sql<string>`sum(quantity)`.as('units'), sql<number>`max(occurred_at)`.as('last')])
+    .select(['instance_id', 'package_instance_id', 'quantity as units', 'occurred_at as last'])
     .where(column, 'in', ids)
-    .where('unbillable', 'is', null)
+    .where('unbillable', 'is', null);
+  const pruned = db.selectFrom('usage_totals').select(['instance_id', 'package_instance_id', 'units', 'last_occurred_at as last']).where(column, 'in', ids);
+  const rows = await db
+    .selectFrom(kept.unionAll(pruned).as('usage'))
+    .select(['instance_id', 'package_instance_id', sql<string>`cast(sum(units) as text)`.as('units'), sql<number>`max(last)`.as('last')])
     .groupBy(['instance_id', 'package_instance_id'])
     .execute();
   return rows.map((row) => ({

@@ -83,7 +83,7 @@ export async function startFuzzServer(dialect: DialectName, { via = 'http' }: { 
     config: { ...TEST_CONFIG, strictRequests: true, apiToken: FUZZ_API_TOKEN, kit: { accessKey: KEYS.kit, rsaPrivateKeyPem: KIT_RSA_PRIVATE_KEY } },
     db: store.db,
     lifecycle,
-    nonces: sqlNonceRegistry(store.db, now),
+    nonces: sqlNonceRegistry(store.db),
     logger,
     now,
     orders,

@@ -42,7 +42,7 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
     const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: fakeProvisioner().provisioner, now });
     await lifecycle.create({ orderId: 'MOCKONDEMAND', orderLineId: 'MOCKONDEMAND-000001', businessId: 'ppu-1', test: false });
     const meter = new UsageMeter({ db: store.db, now });
-    app = buildApp({ config: { ...TEST_CONFIG, apiToken: TOKEN }, db: store.db, lifecycle, nonces: sqlNonceRegistry(store.db, now), logger: silentLogger, now, families: [kgkitApiMount({ meter })] });
+    app = buildApp({ config: { ...TEST_CONFIG, apiToken: TOKEN }, db: store.db, lifecycle, nonces: sqlNonceRegistry(store.db), logger: silentLogger, now, families: [kgkitApiMount({ meter })] });
   });
   afterAll(async () => store.dispose());
 

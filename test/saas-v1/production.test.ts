@@ -253,7 +253,7 @@ describe.each(DIALECTS)('SaaS V1.0 production interface on %s', (dialect) => {
   it('writes no personal data to the logs, whatever the outcome of the call', async () => {
     const lines: string[] = [];
     const base = startTestServer(store);
-    const app = buildApp({ config: TEST_CONFIG, db: store.db, lifecycle: base.lifecycle, nonces: sqlNonceRegistry(store.db, () => base.clock.now), logger: jsonLogger('debug', (line) => lines.push(line)), now: () => base.clock.now });
+    const app = buildApp({ config: TEST_CONFIG, db: store.db, lifecycle: base.lifecycle, nonces: sqlNonceRegistry(store.db), logger: jsonLogger('debug', (line) => lines.push(line)), now: () => base.clock.now });
     const logged = { ...base, app };
     const personal = { customerName: 'Zhang San', userName: 'iam_zhang', mobilePhone: encryptCredential(ACCESS_KEY, '1', '13912345678'), email: encryptCredential(ACCESS_KEY, '1', 'zhang@example.com') };
     const created = await newInstance('v1-log-1', orderId(), { ...personal, saasExtendParams: Buffer.from('[{"name":"idCard","value":"110101199003071234"}]').toString('base64') }, logged);

@@ -40,7 +40,7 @@ export async function startKgkitServer(options: { now: () => number; accessKey: 
   const orders = new OrderLookups({ db: store.db, queryOrder: (orderId, orderLineId, signal) => marketplace.queryOrder(orderId, orderLineId, signal), logger: silentLogger, now, firstRetryMs: 1_000 });
   const meter = new UsageMeter({ db: store.db, now, logger: silentLogger, chargingModeOf: async (id) => (await orders.forInstance(id))?.chargingMode });
   const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, new DataKeys(config)), orders, provisioner: builtinProvisioner({ frontEndUrl: 'https://app.example.com/t/{instanceId}' }), now });
-  const app = buildApp({ config, db: store.db, lifecycle, nonces: sqlNonceRegistry(store.db, now), logger: silentLogger, now, orders, usage: meter, families: familyMounts({ meter }) });
+  const app = buildApp({ config, db: store.db, lifecycle, nonces: sqlNonceRegistry(store.db), logger: silentLogger, now, orders, usage: meter, families: familyMounts({ meter }) });
   const uploads = new LicenseUploads({ db: store.db, upload: (eventId, license, signal) => marketplace.uploadLicense(eventId, license, signal), logger: silentLogger, now, firstRetryMs: 1_000 });
   const stopOrders = orders.start(200);
   const stopUploads = uploads.start(200);

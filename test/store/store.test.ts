@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../src/store/migrations.js';
-import { pruneNonces, rememberNonce } from '../../src/store/nonces.js';
+import { rememberNonce } from '../../src/store/nonces.js';
+import { pruneExpiredNonces } from '../../src/store/retention.js';
 import { parseDatabaseUrl } from '../../src/store/connect.js';
 import { SqlInstanceRepository } from '../../src/store/instances.js';
-import { sqlNonceRegistry } from '../../src/security/nonce-registry.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
 import type { Kysely } from 'kysely';
 import { TEST_DATA_KEYS } from '../support/server.js';
@@ -47,20 +47,8 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(await rememberNonce(store.db, 'basic', 'N1', now + 120_000)).toBe(true);
     expect(await rememberNonce(store.db, 'basic', 'N1', now + 120_000)).toBe(false);
     expect(await rememberNonce(store.db, 'kit', 'N1', now + 120_000)).toBe(true);
-    expect(await pruneNonces(store.db, now + 120_001)).toBe(2);
+    expect(await pruneExpiredNonces({ db: store.db, dialect, limit: 1000 }, now + 120_001)).toBe(2);
     expect(await rememberNonce(store.db, 'basic', 'N1', now + 240_000)).toBe(true);
-  });
-
-  it('prunes expired nonces in the background, by itself', async () => {
-    let clock = now;
-    const registry = sqlNonceRegistry(store.db, () => clock);
-    await registry.remember('prune', 'P1', now + 1_000);
-    await registry.remember('prune', 'P2', now + 5_000);
-    clock = now + 2_000;
-    const stop = registry.startPruning(10);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    stop();
-    expect(await store.db.selectFrom('nonces').select('nonce').where('scope', '=', 'prune').execute()).toEqual([{ nonce: 'P2' }]);
   });
 
   it('accepts exactly one of 16 concurrent uses of a nonce', async () => {

@@ -85,7 +85,7 @@ export function startTestServer(
     config: { ...TEST_CONFIG, ...options.config },
     db: store.db,
     lifecycle,
-    nonces: sqlNonceRegistry(store.db, now),
+    nonces: sqlNonceRegistry(store.db),
     logger: options.logger ?? silentLogger,
     now,
     ...(options.families ? { families: options.families } : {}),

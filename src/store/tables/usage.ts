@@ -48,8 +48,21 @@ export interface UsageRecordsTable {
   updated_at: number;
 }
 
-/** Usage metering: the events the product records and the records (SDRs) they are sealed into. */
+/**
+ * The billable usage of events the retention job pruned, per instance and package: queryInstance's usageInfo is
+ * cumulative, so it counts these beside the events still kept (docs/decisions.md#20).
+ */
+export interface UsageTotalsTable {
+  instance_id: string;
+  package_instance_id: string;
+  /** Exact, in 1/10000 units, like usage_events.quantity. */
+  units: number;
+  last_occurred_at: number;
+}
+
+/** Usage metering: the events the product records, the records (SDRs) they are sealed into, and pruned events' sums. */
 export interface UsageTables {
   usage_events: UsageEventsTable;
   usage_records: UsageRecordsTable;
+  usage_totals: UsageTotalsTable;
 }
