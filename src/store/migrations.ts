@@ -34,7 +34,12 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Pr
     migrationLockTableName: 'kgkit_migrations_lock',
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    // Kysely looks for its lock table by listing the tables of every schema: one dropped meanwhile by someone else
+    // sharing the database (undefined_table, invalid_schema_name) fails that listing, not the migration. Try again.
+    const code = (error as { code?: unknown }).code;
+    if (attempt >= 3 || (code !== '42P01' && code !== '3F000')) throw error instanceof Error ? error : new Error(String(error));
+  }
 }
