@@ -1,4 +1,4 @@
-import { withDeadline } from '../http/deadline.js';
+import { withDeadline } from '../time/deadline.js';
 
 /**
  * How kgkit reaches the marketplace's Open APIs: the `fetch` the generated openapi-fetch client is given.

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { withDeadline } from '../http/deadline.js';
+import { withDeadline } from '../time/deadline.js';
 import type { AppAccess } from '../instances/instance.js';
 import {
   type ChangePolicy,

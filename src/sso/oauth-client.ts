@@ -1,6 +1,6 @@
 import { createOauthClient } from '../../generated/oauth/client.js';
 import type { components, paths } from '../../generated/oauth/types.js';
-import { withDeadline } from '../http/deadline.js';
+import { withDeadline } from '../time/deadline.js';
 import { isLoopbackHostname } from '../http/host.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withDeadline } from '../../src/http/deadline.js';
+import { withDeadline } from '../../src/time/deadline.js';
 
 describe('withDeadline', () => {
   it('gives the value of work that finishes in time', async () => {

@@ -1,0 +1,106 @@
+/**
+ * `make lint`: the imports between folders of src/ (and generated/) point one way, down the layers of
+ * README "Architecture" and docs/decisions.md#21. Every folder has a layer; an import may go to a lower layer, or
+ * within its own layer between domain folders as long as those imports form no circle. A family never imports
+ * another family, and the generated servers import only the contract runtime (and the generated types).
+ * `tsx scripts/layers.ts --graph` prints the folder graph.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** Top to bottom. */
+const LAYERS: [string, string[]][] = [
+  ['entry points', ['index', 'cli']],
+  ['composition root', ['server']],
+  ['tools', ['simulator', 'conformance', 'signing']],
+  ['families', ['saas-v2', 'saas-v1', 'kit', 'license-code', 'online-license', 'order-notify', 'sso', 'kgkit-api']],
+  ['generated servers', ['generated-servers']],
+  ['shared HTTP', ['http', 'security', 'runtime']],
+  ['domain', ['instances', 'orders', 'usage', 'provisioning', 'retention', 'marketplace', 'jobs', 'tenants']],
+  ['store', ['store']],
+  ['leaves', ['crypto', 'contract', 'log', 'config', 'time', 'generated']],
+];
+const FAMILIES = new Set(LAYERS.find(([name]) => name === 'families')![1]);
+const rank = new Map(LAYERS.flatMap(([, folders], i) => folders.map((folder) => [folder, LAYERS.length - i] as const)));
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return files(path);
+    return /\.tsx?$/.test(name) ? [path] : [];
+  });
+}
+
+/** src/<folder>/… → folder; src/<file>.ts → file; generated/<family>/server.ts → generated-servers; the rest of generated/ (types, clients, bundles) → generated. */
+function folderOf(path: string): string | undefined {
+  const parts = relative(ROOT, path).split('/');
+  if (parts[0] === 'generated') return /^server\.(ts|js)$/.test(parts.at(-1)!) ? 'generated-servers' : 'generated';
+  if (parts[0] !== 'src') return undefined;
+  return parts.length === 2 ? parts[1]!.replace(/\.(tsx?|js)$/, '') : parts[1];
+}
+
+const arrows = new Map<string, Map<string, string[]>>();
+for (const file of [...files(join(ROOT, 'src')), ...files(join(ROOT, 'generated'))]) {
+  const from = folderOf(file)!;
+  for (const match of readFileSync(file, 'utf8').matchAll(/(?:\bfrom|\bimport)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
+    const to = folderOf(resolve(dirname(file), match[1]!));
+    if (to === undefined || to === from) continue;
+    const targets = arrows.get(from) ?? new Map<string, string[]>();
+    arrows.set(from, targets);
+    targets.set(to, [...(targets.get(to) ?? []), relative(ROOT, file)]);
+  }
+}
+
+const problems: string[] = [];
+const where = (from: string, to: string) => `${from} → ${to} (${arrows.get(from)!.get(to)!.slice(0, 3).join(', ')})`;
+for (const [from, targets] of arrows) {
+  for (const to of targets.keys()) {
+    const [a, b] = [rank.get(from), rank.get(to)];
+    if (a === undefined) problems.push(`src/${from} has no layer: add it to LAYERS in scripts/layers.ts`);
+    else if (b === undefined) problems.push(`src/${to} has no layer: add it to LAYERS in scripts/layers.ts`);
+    else if (b > a) problems.push(`upward import ${where(from, to)}`);
+    else if (FAMILIES.has(from) && FAMILIES.has(to)) problems.push(`a family imports another family: ${where(from, to)}`);
+    else if (from === 'generated-servers' && !['runtime', 'generated'].includes(to)) problems.push(`generated code imports more than the runtime: ${where(from, to)}`);
+  }
+}
+
+// Circles among the folders (Tarjan's strongly connected components).
+const index = new Map<string, number>();
+const low = new Map<string, number>();
+const stack: string[] = [];
+let next = 0;
+function visit(node: string): void {
+  index.set(node, next);
+  low.set(node, next++);
+  stack.push(node);
+  for (const to of arrows.get(node)?.keys() ?? []) {
+    if (!index.has(to)) {
+      visit(to);
+      low.set(node, Math.min(low.get(node)!, low.get(to)!));
+    } else if (stack.includes(to)) low.set(node, Math.min(low.get(node)!, index.get(to)!));
+  }
+  if (low.get(node) === index.get(node)) {
+    const circle: string[] = [];
+    let member: string;
+    do {
+      member = stack.pop()!;
+      circle.push(member);
+    } while (member !== node);
+    if (circle.length > 1) problems.push(`import circle: ${circle.reverse().join(' → ')}`);
+  }
+}
+for (const node of arrows.keys()) if (!index.has(node)) visit(node);
+
+const count = [...arrows.values()].reduce((sum, targets) => sum + targets.size, 0);
+if (process.argv.includes('--graph')) {
+  for (const [from, targets] of [...arrows].sort(([a], [b]) => (rank.get(b) ?? 99) - (rank.get(a) ?? 99) || a.localeCompare(b))) {
+    console.log(`${from.padEnd(15)} → ${[...targets.keys()].sort().join(' ')}`);
+  }
+}
+if (problems.length > 0) {
+  console.error(`layers: ${problems.length} problem(s) in ${count} arrows between folders\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(`layers: ${count} arrows between ${arrows.size} folders, all pointing down, no circles`);
