@@ -2,7 +2,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { InstanceLifecycle } from '../instances/lifecycle.js';
-import type { TenantDirectoryReader } from '../kit/directory.js';
+import type { TenantDirectoryReader } from '../tenants/directory.js';
 import type { Logger } from '../log.js';
 import type { NonceRegistry, SignatureFailureCode } from '../security/signed-request-check.js';
 import type { UsageInfoSource } from '../saas-v2/handlers.js';

@@ -1,56 +1,5 @@
-/** What the buyer is given to reach their tenant (saas-v2.md §3.2 AppInfo). */
-export interface AppAccess {
-  frontEndUrl: string;
-  adminUrl?: string;
-  userName?: string;
-  password?: string;
-  memo?: string;
-}
-
-export type InstanceStatus = 'PROVISIONING' | 'ACTIVE' | 'FAILED' | 'RELEASED';
-
-export interface Instance {
-  instanceId: string;
-  orderId: string;
-  orderLineId: string;
-  businessId: string;
-  status: InstanceStatus;
-  frozen: boolean;
-  /** Created by a debug call (testFlag "1") from the seller console or its probing. */
-  test: boolean;
-  appInfo: AppAccess | null;
-  productId: string | null;
-  expiresAt: number | null;
-  provisionLeaseUntil: number | null;
-  provisionAttempts: number;
-  lastError: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface NewInstanceRow {
-  instanceId: string;
-  orderId: string;
-  orderLineId: string;
-  businessId: string;
-  test: boolean;
-  leaseUntil: number;
-  now: number;
-}
-
-export type OrderKind = 'refresh' | 'upgrade';
-
-export interface AppliedOrder {
-  instanceId: string;
-  orderId: string;
-  orderLineId: string;
-  kind: OrderKind;
-  /** The refresh scene; '' for an upgrade. */
-  scene: string;
-  expiresAt: number | null;
-  productId: string | null;
-  appliedAt: number;
-}
+// The store owns the rows and their shapes (src/store/instances.ts); the domain adds the rules.
+import type { AppAccess, InstanceStatus, Instance, NewInstanceRow, OrderKind, AppliedOrder } from '../store/instances.js';
 
 /** The storage the lifecycle needs. Every write is one guarded statement (or one transaction), so replicas may race. */
 export interface InstanceRepository {
@@ -71,3 +20,5 @@ export interface InstanceRepository {
   /** Records the order and applies its expiry / product in one transaction; false when it was already applied. */
   applyOrder(order: AppliedOrder): Promise<boolean>;
 }
+
+export type { AppAccess, InstanceStatus, Instance, NewInstanceRow, OrderKind, AppliedOrder };

@@ -1,5 +1,5 @@
 import { type KitV1Handlers, kitV1Result as result } from '../../generated/kit-v1/server.js';
-import type { DirectoryUser, TenantDirectory } from './tenant-directory.js';
+import type { DirectoryUser, TenantDirectory } from '../tenants/tenant-directory.js';
 import { type V1User, decodeOrgInfo, decodeUserList } from './v1-lists.js';
 import { answerOf } from '../http/answers.js';
 import { ACTION } from './wire.js';

@@ -1,6 +1,6 @@
 import { type KitV2Handlers, kitV2Result as result } from '../../generated/kit-v2/server.js';
 import type { components } from '../../generated/kit-v2/types.js';
-import type { DirectoryUser, TenantDirectory } from './tenant-directory.js';
+import type { DirectoryUser, TenantDirectory } from '../tenants/tenant-directory.js';
 import { answerOf } from '../http/answers.js';
 import { ACTION, USER_ACTION } from './wire.js';
 

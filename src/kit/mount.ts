@@ -11,7 +11,7 @@ import { kitSignatureCheck } from '../security/kit-signature-check.js';
 import { SqlKitDirectory } from '../store/kit-directory.js';
 import { kitV1Handlers } from './handlers-v1.js';
 import { kitV2Handlers } from './handlers-v2.js';
-import { TenantDirectory } from './tenant-directory.js';
+import { TenantDirectory } from '../tenants/tenant-directory.js';
 
 /**
  * A 500-user authSync (V1: the same list JSON-encoded in a string) or a large enterprise's department list outgrows the

@@ -1,4 +1,4 @@
-import type { SyncAction, UserSyncAction } from './tenant-directory.js';
+import type { SyncAction, UserSyncAction } from '../tenants/tenant-directory.js';
 
 // What both Kit versions' handlers share: `flag` → directory action.
 

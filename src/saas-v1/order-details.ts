@@ -1,43 +1,8 @@
 import { decryptCredential } from '../crypto/aes-credentials.js';
 import { parseExpireTime } from '../instances/expire-time.js';
 import type { NewInstanceRequest } from '../../generated/saas-v1/server.js';
-
-/** One extension parameter the customer entered when buying (`saasExtendParams`, saas-v2.md §3.9). */
-export interface ExtendParam {
-  name: string;
-  value: string | null;
-}
-
-/** What a V1.0 newInstance tells about the order, decrypted and decoded; V2.0 gets the same from Query Order. */
-export interface V1OrderDetails {
-  orderId: string;
-  customerId: string;
-  customerName?: string;
-  userId?: string;
-  userName?: string;
-  mobilePhone?: string;
-  email?: string;
-  skuCode?: string;
-  productId?: string;
-  trial?: boolean;
-  chargingMode?: string;
-  expiresAt?: number;
-  periodType?: string;
-  periodNumber?: number;
-  orderAmount?: string;
-  amount?: number;
-  diskSize?: number;
-  bandWidth?: number;
-  provisionType?: string;
-  extendParams?: ExtendParam[];
-  test: boolean;
-}
-
-export interface V1OrderRepository {
-  /** Keeps the details of the first newInstance of an instance; a resend changes nothing. */
-  save(instanceId: string, details: V1OrderDetails): Promise<void>;
-  find(instanceId: string): Promise<V1OrderDetails | undefined>;
-}
+// The store owns the order rows and their shapes (src/store/saas-v1-orders.ts).
+import type { ExtendParam, V1OrderDetails, V1OrderRepository } from '../store/saas-v1-orders.js';
 
 /**
  * Reads the order details of a newInstance query, or says which parameter cannot be read. Contact fields arrive
@@ -122,3 +87,5 @@ function decodeExtendParams(base64: string): ExtendParam[] | undefined {
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
+
+export type { ExtendParam, V1OrderDetails, V1OrderRepository };

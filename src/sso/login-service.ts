@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Tenant, TenantApplication, TenantDirectoryReader } from '../kit/directory.js';
+import type { Tenant, TenantApplication, TenantDirectoryReader } from '../tenants/directory.js';
 import { type Logger, silentLogger } from '../log.js';
 import { type AuthCentreFailure, type TenantAuthCentre, authCentreProblem, tenantAuthCentre } from './oauth-client.js';
 import type { Session, SessionUser, SsoStore } from './session.js';

@@ -1,8 +1,61 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { DataKeys } from '../crypto/data-keys.js';
 import { looksSealed } from '../crypto/sealed.js';
-import type { AppAccess, AppliedOrder, Instance, InstanceRepository, NewInstanceRow, OrderKind } from '../instances/instance.js';
 import type { Database, InstancesTable } from './schema.js';
+
+/** What the buyer is given to reach their tenant (saas-v2.md §3.2 AppInfo). */
+export interface AppAccess {
+  frontEndUrl: string;
+  adminUrl?: string;
+  userName?: string;
+  password?: string;
+  memo?: string;
+}
+
+export type InstanceStatus = 'PROVISIONING' | 'ACTIVE' | 'FAILED' | 'RELEASED';
+
+export interface Instance {
+  instanceId: string;
+  orderId: string;
+  orderLineId: string;
+  businessId: string;
+  status: InstanceStatus;
+  frozen: boolean;
+  /** Created by a debug call (testFlag "1") from the seller console or its probing. */
+  test: boolean;
+  appInfo: AppAccess | null;
+  productId: string | null;
+  expiresAt: number | null;
+  provisionLeaseUntil: number | null;
+  provisionAttempts: number;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NewInstanceRow {
+  instanceId: string;
+  orderId: string;
+  orderLineId: string;
+  businessId: string;
+  test: boolean;
+  leaseUntil: number;
+  now: number;
+}
+
+export type OrderKind = 'refresh' | 'upgrade';
+
+export interface AppliedOrder {
+  instanceId: string;
+  orderId: string;
+  orderLineId: string;
+  kind: OrderKind;
+  /** The refresh scene; '' for an upgrade. */
+  scene: string;
+  expiresAt: number | null;
+  productId: string | null;
+  appliedAt: number;
+}
 
 /** An instance without its access info, which only the data key opens: for readers that never hand it out. */
 export type InstanceWithoutAccess = Omit<Instance, 'appInfo'>;
@@ -41,7 +94,7 @@ export async function findInstancesWithoutAccess(db: Kysely<Database>, instanceI
  * `app_info` (the buyer's credentials) is stored sealed with the data key. A row written before kgkit sealed it holds
  * clear JSON: it is read as is until the start-up step (src/store/stored-secrets.ts) seals it.
  */
-export class SqlInstanceRepository implements InstanceRepository {
+export class SqlInstanceRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly keys: DataKeys,

@@ -1,13 +1,69 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { AppScope, ApplicationRecord, DirectoryUser, KitDirectoryStore, OrgScope, OrgUnit, TenantRecord } from '../kit/tenant-directory.js';
 import type { Database } from './schema.js';
 import type { KitApplicationsTable, KitTenantsTable, KitUsersTable } from './tables/kit.js';
+
+export interface TenantRecord {
+  instanceId: string;
+  orderId: string;
+  tenantId: string;
+  tenantCode: string;
+  name: string;
+  domainName: string;
+  test: boolean;
+}
+
+export interface ApplicationRecord {
+  instanceId: string;
+  tenantId: string;
+  appId: string;
+  clientId: string;
+  test: boolean;
+}
+
+export interface DirectoryUser {
+  userName: string;
+  name: string;
+  orgCode: string;
+  role: 'user' | 'admin';
+  enabled: boolean;
+  position?: string | undefined;
+  employeeCode?: string | undefined;
+  employeeType?: number | undefined;
+  mobile?: string | undefined;
+  email?: string | undefined;
+  workPlace?: string | undefined;
+  entryDate?: string | undefined;
+  extension?: Record<string, unknown> | undefined;
+}
+
+export interface AppScope {
+  instanceId: string;
+  tenantId: string;
+  appId: string;
+  test: boolean;
+}
+
+export interface OrgScope {
+  instanceId: string;
+  tenantId: string;
+  test: boolean;
+}
+
+export interface OrgUnit {
+  orgCode: string;
+  orgName: string;
+  /** '' for a top-level department. */
+  parentCode: string;
+}
 
 // Rows per INSERT of a department list: far below SQLite's and PostgreSQL's limits on bound parameters.
 const ORG_UNITS_PER_INSERT = 500;
 
-/** The Kit tenant directory in SQL. Lists are written in key order, so concurrent writers lock rows in the same order. */
-export class SqlKitDirectory implements KitDirectoryStore {
+/**
+ * The Kit tenant directory in SQL: the port `KitDirectoryStore` of src/tenants/tenant-directory.ts. Lists are written
+ * in key order, so concurrent writers lock rows in the same order.
+ */
+export class SqlKitDirectory {
   constructor(private readonly db: Kysely<Database>) {}
 
   async putTenant(t: TenantRecord, now: number): Promise<void> {

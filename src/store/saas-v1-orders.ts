@@ -1,7 +1,43 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ExtendParam, V1OrderDetails, V1OrderRepository } from '../saas-v1/order-details.js';
 import type { Database } from './schema.js';
 import type { SaasV1OrdersTable } from './tables/saas-v1.js';
+
+export interface V1OrderRepository {
+  /** Keeps the details of the first newInstance of an instance; a resend changes nothing. */
+  save(instanceId: string, details: V1OrderDetails): Promise<void>;
+  find(instanceId: string): Promise<V1OrderDetails | undefined>;
+}
+
+/** One extension parameter the customer entered when buying (`saasExtendParams`, saas-v2.md §3.9). */
+export interface ExtendParam {
+  name: string;
+  value: string | null;
+}
+
+/** What a V1.0 newInstance tells about the order, decrypted and decoded; V2.0 gets the same from Query Order. */
+export interface V1OrderDetails {
+  orderId: string;
+  customerId: string;
+  customerName?: string;
+  userId?: string;
+  userName?: string;
+  mobilePhone?: string;
+  email?: string;
+  skuCode?: string;
+  productId?: string;
+  trial?: boolean;
+  chargingMode?: string;
+  expiresAt?: number;
+  periodType?: string;
+  periodNumber?: number;
+  orderAmount?: string;
+  amount?: number;
+  diskSize?: number;
+  bandWidth?: number;
+  provisionType?: string;
+  extendParams?: ExtendParam[];
+  test: boolean;
+}
 
 /** The order details of SaaS V1.0 instances in the store; the first newInstance of an instance wins. */
 export function sqlV1OrderRepository(db: Kysely<Database>, now: () => number = Date.now): V1OrderRepository {

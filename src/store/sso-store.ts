@@ -1,9 +1,42 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DataKeys } from '../crypto/data-keys.js';
 import { looksSealed } from '../crypto/sealed.js';
-import type { LoginAttempt, Session, SsoStore } from '../sso/session.js';
 import type { Database } from './schema.js';
 import type { SsoSessionsTable } from './tables/sso.js';
+
+/** A login started at `<sso>/login/:tenantId` and not yet completed: single use, bound to its tenant. */
+export interface LoginAttempt {
+  /** SHA-256 (hex) of the `state` sent to the auth centre; the state itself is not stored. */
+  stateHash: string;
+  tenantId: string;
+  /** The `redirect_uri` sent to `authorize`; the token request must repeat it (RFC 6749 §4.1.3). */
+  redirectUri: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Who is signed in, as `<sso>/me` shows it. */
+export interface SessionUser {
+  tenantId: string;
+  tenantName: string;
+  userName: string;
+  name: string;
+  role: 'user' | 'admin';
+  orgCode: string;
+  email: string | null;
+  mobile: string | null;
+}
+
+/** What the SSO login keeps between requests, and the storage it needs (implemented in src/store/sso-store.ts). */
+
+export interface Session extends SessionUser {
+  /** SHA-256 (hex) of the session ID in the cookie; the ID itself is not stored. */
+  idHash: string;
+  /** Kept to renew access at the auth centre later; never logged. */
+  refreshToken: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
 
 function toSession(row: Selectable<SsoSessionsTable>, keys: DataKeys): Session {
   return {
@@ -30,7 +63,7 @@ function openRefreshToken(stored: string | null, keys: DataKeys): string | null 
   return stored === null || !looksSealed(stored) ? stored : keys.open(stored, 'sso_sessions.refresh_token of a session');
 }
 
-export class SqlSsoStore implements SsoStore {
+export class SqlSsoStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly keys: DataKeys,

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tenantDirectoryReader } from '../../src/kit/directory-reader.js';
+import { tenantDirectoryReader } from '../../src/tenants/directory-reader.js';
 import { KIT_RSA_PRIVATE_KEY, assertKitConforms, authTokenHeader, kitFixtures, kitSnapshot, kitTimeStamp, startKitServer, xSignHeaders } from '../support/kit.js';
 import { tenant } from '../support/kit-bodies.js';
 import { KEYS, TEST_DATA_KEYS, signedQuery, startTestServer } from '../support/server.js';

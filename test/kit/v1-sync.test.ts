@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { tenantDirectoryReader } from '../../src/kit/directory-reader.js';
-import type { TenantDirectoryReader } from '../../src/kit/directory.js';
+import { tenantDirectoryReader } from '../../src/tenants/directory-reader.js';
+import type { TenantDirectoryReader } from '../../src/tenants/directory.js';
 import { KIT_TABLES, type KitServer, authTokenHeader, kitTimeStamp, startKitServer } from '../support/kit.js';
 import { INSTANCE, SECRET_SHA1, TENANT, allOrgsV1, application, authV1, singleOrg, tenant, unit, user, users } from '../support/kit-bodies.js';
 import { KEYS, TEST_DATA_KEYS } from '../support/server.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { tenantDirectoryReader } from '../../src/kit/directory-reader.js';
-import type { TenantDirectoryReader } from '../../src/kit/directory.js';
+import { tenantDirectoryReader } from '../../src/tenants/directory-reader.js';
+import type { TenantDirectoryReader } from '../../src/tenants/directory.js';
 import { KIT_TABLES, type KitServer, kitDirectoryState, kitFixtures, lastEvent, startKitServer, xSignHeaders } from '../support/kit.js';
 import { APP, INSTANCE, SECRET_SHA1, SECRET_SHA256, SECRET_SHA256_MGF256, TENANT, allOrgs, application, auth, singleOrg, tenant, unit, user, users } from '../support/kit-bodies.js';
 import { TEST_CONFIG, TEST_DATA_KEYS } from '../support/server.js';

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import type { AppConfig } from '../../src/http/family.js';
-import type { Tenant, TenantApplication, TenantDirectoryReader, TenantUser } from '../../src/kit/directory.js';
+import type { Tenant, TenantApplication, TenantDirectoryReader, TenantUser } from '../../src/tenants/directory.js';
 import { ssoMount } from '../../src/sso/mount.js';
 import type { Claims, FakeOauthServer } from '../support/fake-oauth-server.js';
 import { TEST_CONFIG, startTestServer } from '../support/server.js';

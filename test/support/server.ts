@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { DataKeys } from '../../src/crypto/data-keys.js';
 import { type AppConfig, buildApp } from '../../src/http/app.js';
 import type { FamilyMount, OrderTracker } from '../../src/http/family.js';
-import type { TenantDirectoryReader } from '../../src/kit/directory.js';
+import type { TenantDirectoryReader } from '../../src/tenants/directory.js';
 import { InstanceLifecycle, type LifecycleOptions } from '../../src/instances/lifecycle.js';
 import { type Logger, silentLogger } from '../../src/log.js';
 import { builtinProvisioner } from '../../src/provisioning/builtin-provisioner.js';

@@ -3,63 +3,12 @@
 // [, userName | orgCode]); every write is one guarded statement or one transaction, so repeats and concurrent repeats
 // converge; deleting something unknown succeeds; the instance is never checked.
 
+// The records are the store's (src/store/kit-directory.ts): it owns the rows and their shapes.
+import type { TenantRecord, ApplicationRecord, DirectoryUser, AppScope, OrgScope, OrgUnit } from '../store/kit-directory.js';
+
 export type SyncAction = 'add' | 'modify' | 'delete';
 /** authSync adds `cancel` (V2 flag 3, 取消授权). */
 export type UserSyncAction = SyncAction | 'cancel';
-
-export interface TenantRecord {
-  instanceId: string;
-  orderId: string;
-  tenantId: string;
-  tenantCode: string;
-  name: string;
-  domainName: string;
-  test: boolean;
-}
-
-export interface ApplicationRecord {
-  instanceId: string;
-  tenantId: string;
-  appId: string;
-  clientId: string;
-  test: boolean;
-}
-
-export interface DirectoryUser {
-  userName: string;
-  name: string;
-  orgCode: string;
-  role: 'user' | 'admin';
-  enabled: boolean;
-  position?: string | undefined;
-  employeeCode?: string | undefined;
-  employeeType?: number | undefined;
-  mobile?: string | undefined;
-  email?: string | undefined;
-  workPlace?: string | undefined;
-  entryDate?: string | undefined;
-  extension?: Record<string, unknown> | undefined;
-}
-
-export interface AppScope {
-  instanceId: string;
-  tenantId: string;
-  appId: string;
-  test: boolean;
-}
-
-export interface OrgScope {
-  instanceId: string;
-  tenantId: string;
-  test: boolean;
-}
-
-export interface OrgUnit {
-  orgCode: string;
-  orgName: string;
-  /** '' for a top-level department. */
-  parentCode: string;
-}
 
 /** The storage the directory needs; each method is one statement or one transaction. */
 export interface KitDirectoryStore {
@@ -152,3 +101,5 @@ export class TenantDirectory {
     return DONE;
   }
 }
+
+export type { TenantRecord, ApplicationRecord, DirectoryUser, AppScope, OrgScope, OrgUnit };
