@@ -20,7 +20,7 @@ const LAYERS: [string, string[]][] = [
   ['shared HTTP', ['http', 'security', 'runtime']],
   ['domain', ['instances', 'orders', 'usage', 'provisioning', 'retention', 'marketplace', 'jobs', 'tenants']],
   ['store', ['store']],
-  ['leaves', ['crypto', 'contract', 'log', 'config', 'time', 'generated']],
+  ['leaves', ['crypto', 'contract', 'log', 'config', 'time', 'net', 'generated']],
 ];
 const FAMILIES = new Set(LAYERS.find(([name]) => name === 'families')![1]);
 const rank = new Map(LAYERS.flatMap(([, folders], i) => folders.map((folder) => [folder, LAYERS.length - i] as const)));

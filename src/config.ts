@@ -1,11 +1,50 @@
-import { readFileSync } from 'node:fs';
-import { rsaPrivateKeyProblem } from './crypto/rsa-oaep.js';
-import { parseHost } from './http/host.js';
-import { checkHosts } from './marketplace/transport.js';
-import { ed25519KeyProblem } from './online-license/signing-key.js';
-import { callbackUrlProblem } from './sso/site.js';
-import { MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, RETENTION_DEFAULTS, type RetentionPolicy } from './retention/policy.js';
-import { type StoreLocation, parseDatabaseUrl } from './store/connect.js';
+import { parseHost } from './net/host.js';
+import { callbackUrlProblem, checkHosts } from './net/urls.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Where the store is (DATABASE_URL). */
+export interface StoreLocation {
+  dialect: Dialect;
+  /** SQLite file path, or the PostgreSQL connection string. */
+  target: string;
+}
+
+/** `undefined` → SQLite under ./data; `file:/x.sqlite` → that file; `postgres://…` → PostgreSQL. */
+export function parseDatabaseUrl(url: string | undefined): StoreLocation {
+  if (url === undefined || url === '') return { dialect: 'sqlite', target: 'data/kgkit.sqlite' };
+  if (url.startsWith('file:')) {
+    const path = url.slice('file:'.length);
+    if (path === '') throw new Error('DATABASE_URL: file: needs a path, e.g. file:./data/kgkit.sqlite');
+    return { dialect: 'sqlite', target: path };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) return { dialect: 'postgres', target: url };
+  throw new Error('DATABASE_URL must be empty, file:<path> or postgres://… (got a value of another form)');
+}
+
+/**
+ * How long kgkit keeps what it no longer needs, in days; 0 keeps it forever. The defaults and their reasons are
+ * docs/decisions.md#20. Expired nonces and SSO login attempts and sessions go as soon as they expire.
+ */
+export interface RetentionPolicy {
+  /** The audit trail (`events`), by when the call was received. */
+  auditDays: number;
+  /** Usage events and records once their record was delivered, refused for good or expired. */
+  usageDays: number;
+  /** Order lookups and License uploads once they are over (found or given up, uploaded or refused). */
+  jobsDays: number;
+}
+
+export const RETENTION_DEFAULTS: RetentionPolicy = { auditDays: 400, usageDays: 120, jobsDays: 120 };
+
+/**
+ * The shortest usage retention: a record may still be pushed, and a late event still land in a window, up to 21 days
+ * after its begin_time (MKT.9004, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html),
+ * so a sealed window must stay known for 21 days plus a daily window; 30 leaves a margin.
+ */
+export const MIN_USAGE_DAYS = 30;
+export const MIN_RETENTION_DAYS: RetentionPolicy = { auditDays: 1, usageDays: MIN_USAGE_DAYS, jobsDays: 1 };
+export const MAX_RETENTION_DAYS = 36_500;
 
 export type CredentialEncryption = 'none' | '1' | '2';
 
@@ -25,11 +64,13 @@ export interface Config {
   /** How long one provisioning attempt owns its instance; after that (a crashed replica) another may take it over. */
   provisionLeaseMs: number;
   /** Joint-operation Kit V1/V2, below the SaaS path (`<saasPath>/produceAPI/…`). */
-  kit: { accessKey: string; rsaPrivateKeyPem?: string };
+  /** `rsaPrivateKeyFile` as configured; `rsaPrivateKeyPem` its content, read by the composition root (src/server/key-files.ts). */
+  kit: { accessKey: string; rsaPrivateKeyFile?: string; rsaPrivateKeyPem?: string };
   /** SaaS V1.0 (deprecated, GET); may equal saasPath, since V2.0 is POST. */
   saasV1Path: string;
   licenseCode: { path: string; accessKey: string };
-  onlineLicense: { path: string; accessKey: string; signingKeyPem?: string };
+  /** `signingKeyFile` as configured; `signingKeyPem` its content, read by the composition root. */
+  onlineLicense: { path: string; accessKey: string; signingKeyFile?: string; signingKeyPem?: string };
   orderNotify: { path: string; accessKey: string };
   /**
    * Joint-operation SSO login. The callback URL is `callbackUrl`, or `https://<Host><path>/callback` for a request
@@ -148,16 +189,6 @@ export function loadConfig(env: Env = process.env): Config {
     if (value !== undefined && value.length < 8) problems.push(`${name} must be at least 8 characters`);
     return value ?? accessKey;
   };
-  const pem = (name: string): string | undefined => {
-    const file = get(name);
-    if (file === undefined) return undefined;
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (error) {
-      problems.push(`${name}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-      return undefined;
-    }
-  };
   const saasPath = path('SAAS_PATH', '/saas');
 
   const provisionerKind = oneOf('PROVISIONER', ['builtin', 'forward', 'module'] as const, 'builtin');
@@ -182,12 +213,8 @@ export function loadConfig(env: Env = process.env): Config {
     if (memo !== undefined) provisioner.memo = memo;
   }
 
-  const kitRsaKey = pem('KIT_RSA_PRIVATE_KEY_FILE');
-  const kitRsaProblem = kitRsaKey === undefined ? undefined : rsaPrivateKeyProblem(kitRsaKey);
-  if (kitRsaProblem) problems.push(`KIT_RSA_PRIVATE_KEY_FILE ${kitRsaProblem}`);
-  const licenseSigningKey = pem('LICENSE_SIGNING_KEY_FILE');
-  const licenseKeyProblem = licenseSigningKey === undefined ? undefined : ed25519KeyProblem(licenseSigningKey);
-  if (licenseKeyProblem) problems.push(`LICENSE_SIGNING_KEY_FILE ${licenseKeyProblem}`);
+  const kitRsaKeyFile = get('KIT_RSA_PRIVATE_KEY_FILE');
+  const licenseSigningKeyFile = get('LICENSE_SIGNING_KEY_FILE');
   const callbackUrl = get('SSO_CALLBACK_URL');
   const callbackProblem = callbackUrl === undefined ? undefined : callbackUrlProblem(callbackUrl);
   if (callbackProblem) problems.push(`SSO_CALLBACK_URL ${callbackProblem} (got "${callbackUrl}")`);
@@ -244,10 +271,10 @@ export function loadConfig(env: Env = process.env): Config {
     database,
     accessKey,
     saasPath,
-    kit: { accessKey: key('KOOGALLERY_KIT_ACCESS_KEY'), ...(kitRsaKey ? { rsaPrivateKeyPem: kitRsaKey } : {}) },
+    kit: { accessKey: key('KOOGALLERY_KIT_ACCESS_KEY'), ...(kitRsaKeyFile ? { rsaPrivateKeyFile: kitRsaKeyFile } : {}) },
     saasV1Path: path('SAAS_V1_PATH', '/saas-v1'),
     licenseCode: { path: path('LICENSE_CODE_PATH', '/license-code'), accessKey: key('KOOGALLERY_LICENSE_CODE_ACCESS_KEY') },
-    onlineLicense: { path: path('ONLINE_LICENSE_PATH', '/license'), accessKey: accessKey, ...(licenseSigningKey ? { signingKeyPem: licenseSigningKey } : {}) },
+    onlineLicense: { path: path('ONLINE_LICENSE_PATH', '/license'), accessKey: accessKey, ...(licenseSigningKeyFile ? { signingKeyFile: licenseSigningKeyFile } : {}) },
     orderNotify: { path: path('ORDER_NOTIFY_PATH', '/order-notify'), accessKey: key('KOOGALLERY_ORDER_NOTIFY_ACCESS_KEY') },
     sso: { path: path('SSO_PATH', '/sso'), ...(callbackUrl ? { callbackUrl } : {}), allowedHosts, sessionTtlMs: int('SSO_SESSION_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000), landingUrl },
     dataKey: currentDataKey,

@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
-import { type Config, loadConfigOrExit } from './config.js';
+import type { Config } from './config.js';
+import { loadServerConfigOrExit } from './server/key-files.js';
 import { DataKeys } from './crypto/data-keys.js';
 import { buildApp, familyMounts } from './http/app.js';
 import { InstanceLifecycle } from './instances/lifecycle.js';
@@ -17,7 +18,7 @@ import { SqlInstanceRepository } from './store/instances.js';
 import { StoredSecretsError, forgetReplacedValues, sealStoredSecrets } from './store/stored-secrets.js';
 import { UsageMeter } from './usage/meter.js';
 
-const config = loadConfigOrExit();
+const config = loadServerConfigOrExit();
 
 const logger = jsonLogger(config.logLevel);
 let product: SellerModule;

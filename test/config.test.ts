@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { loadServerConfig } from '../src/server/key-files.js';
 
 const KEY = { KOOGALLERY_ACCESS_KEY: 'a-real-key-123' };
 
@@ -82,10 +83,28 @@ describe('configuration', () => {
     [{ ...KEY, ORDER_NOTIFY_PATH: '/saas' }, /must differ/],
     [{ ...KEY, LICENSE_CODE_PATH: '/license' }, /must differ/],
     [{ ...KEY, KOOGALLERY_KIT_ACCESS_KEY: 'short' }, /KOOGALLERY_KIT_ACCESS_KEY must be at least 8/],
-    [{ ...KEY, KIT_RSA_PRIVATE_KEY_FILE: '/nonexistent/key.pem' }, /KIT_RSA_PRIVATE_KEY_FILE: cannot read \/nonexistent\/key.pem \(ENOENT\)/],
     [{ ...KEY, KGKIT_DATA_KEY: 'too-short' }, /KGKIT_DATA_KEY must be at least 32/],
     [{ ...KEY, SSO_CALLBACK_URL: 'ftp://x' }, /SSO_CALLBACK_URL/],
   ])('refuses family settings %o', (env, message) => expect(() => loadConfig(env)).toThrow(message));
+
+  it('reads the key files at start-up and lists their problems with those of the environment', () => {
+    const env = { ...KEY, KGKIT_DATA_KEY: 'too-short', KIT_RSA_PRIVATE_KEY_FILE: '/nonexistent/key.pem', LICENSE_SIGNING_KEY_FILE: '/nonexistent/license.pem' };
+    expect(loadConfig({ ...KEY, KIT_RSA_PRIVATE_KEY_FILE: '/nonexistent/key.pem' }).kit).toEqual({ accessKey: KEY.KOOGALLERY_ACCESS_KEY, rsaPrivateKeyFile: '/nonexistent/key.pem' });
+    expect(() => loadServerConfig(env)).toThrow(ConfigError);
+    const problems = (() => {
+      try {
+        loadServerConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    })();
+    expect(problems).toEqual([
+      expect.stringMatching(/KGKIT_DATA_KEY must be at least 32/),
+      'KIT_RSA_PRIVATE_KEY_FILE: cannot read /nonexistent/key.pem (ENOENT)',
+      'LICENSE_SIGNING_KEY_FILE: cannot read /nonexistent/license.pem (ENOENT)',
+    ]);
+  });
 
   it('calls the CN marketplace (with its .cn fallback) without AK/SK: usage push on, order lookup off', () => {
     expect(loadConfig(KEY)).toMatchObject({

@@ -4,12 +4,12 @@
  * Reads the same environment as the server (src/config.ts): the key of LICENSE_SIGNING_KEY_FILE, else the one kept
  * in the database at DATABASE_URL (sealed with KGKIT_DATA_KEY), which is created now if no License was issued yet.
  */
-import { loadConfigOrExit } from '../config.js';
+import { loadServerConfigOrExit } from '../server/key-files.js';
 import { DataKeys } from '../crypto/data-keys.js';
 import { openStore } from '../store/connect.js';
 import { licenseSigningKey, publicKeyPem } from '../online-license/signing-key.js';
 
-const config = loadConfigOrExit();
+const config = loadServerConfigOrExit();
 const store = await openStore(config.database);
 try {
   const key = await licenseSigningKey({ pem: config.onlineLicense.signingKeyPem, db: store.db, keys: new DataKeys(config) })();

@@ -1,4 +1,5 @@
 import { withDeadline } from '../time/deadline.js';
+import { checkHosts } from '../net/urls.js';
 
 /**
  * How kgkit reaches the marketplace's Open APIs: the `fetch` the generated openapi-fetch client is given.
@@ -48,30 +49,7 @@ export class MarketplaceUnreachable extends Error {
   }
 }
 
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 
-/**
- * Strict TLS: every host is https (plain http only on the loopback, for test doubles), and the process must not have
- * certificate checks switched off (saas-v2.md §3.8: "strong verification of the certificate, never skipped").
- */
-export function checkHosts(hosts: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
-  const problems: string[] = [];
-  if (hosts.length === 0) problems.push('no marketplace host is configured');
-  for (const host of hosts) {
-    let url: URL;
-    try {
-      url = new URL(host);
-    } catch {
-      problems.push(`"${host}" is not a URL`);
-      continue;
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.hostname))) {
-      problems.push(`${host} must be https (http is allowed on the loopback only, for test doubles)`);
-    }
-  }
-  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0') problems.push('NODE_TLS_REJECT_UNAUTHORIZED=0 switches certificate checks off; the marketplace must be called with them on');
-  return problems;
-}
 
 export function marketplaceTransport(options: TransportOptions): (request: Request) => Promise<Response> {
   const {

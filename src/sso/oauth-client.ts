@@ -1,7 +1,7 @@
 import { createOauthClient } from '../../generated/oauth/client.js';
 import type { components, paths } from '../../generated/oauth/types.js';
 import { withDeadline } from '../time/deadline.js';
-import { isLoopbackHostname } from '../http/host.js';
+import { isLoopbackHostname } from '../net/host.js';
 
 /**
  * The tenant's auth centre as the seller calls it (openapi/oauth; license-kit-openapi.md §C.9). Every call has its

@@ -1,4 +1,5 @@
-import { type HostName, isLoopbackHostname, parseHost } from '../http/host.js';
+import { type HostName, isLoopbackHostname, parseHost } from '../net/host.js';
+import { callbackUrlProblem } from '../net/urls.js';
 
 /**
  * Where browsers reach kgkit's SSO routes, as the configuration says it: the OAuth `redirect_uri`, the origin of the
@@ -33,22 +34,6 @@ export interface SiteRequest {
 
 export type SiteOutcome = { data: SsoSite; error?: never } | { data?: never; error: { code: 'host_not_allowed'; message: string } };
 
-/** Why a value cannot be SSO_CALLBACK_URL, or undefined. */
-export function callbackUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be a URL, e.g. https://seller.example.com/sso/callback';
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHostname(url.hostname))) {
-    return 'must be https (plain http only on localhost, 127.0.0.1 or [::1]): the auth centre sends login codes to it';
-  }
-  if (url.username !== '' || url.password !== '') return 'must not carry a user name or password';
-  // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment component.
-  if (value.includes('#')) return 'must not have a fragment (#…)';
-  return undefined;
-}
 
 /** The resolver of each request's site; throws at start-up on a setting config.ts would have refused. */
 export function ssoSite({ basePath, callbackUrl, allowedHosts = [] }: SsoSiteOptions): (request: SiteRequest) => SiteOutcome {

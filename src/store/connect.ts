@@ -6,31 +6,12 @@ import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
 import { preparedOnce } from './sqlite-statements.js';
 import type { Database } from './schema.js';
-
-export type Dialect = 'sqlite' | 'postgres';
+import { type Dialect, type StoreLocation, parseDatabaseUrl } from '../config.js';
 
 export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
   close(): Promise<void>;
-}
-
-export interface StoreLocation {
-  dialect: Dialect;
-  /** SQLite file path, or the PostgreSQL connection string. */
-  target: string;
-}
-
-/** `undefined` → SQLite under ./data; `file:/x.sqlite` → that file; `postgres://…` → PostgreSQL. */
-export function parseDatabaseUrl(url: string | undefined): StoreLocation {
-  if (url === undefined || url === '') return { dialect: 'sqlite', target: 'data/kgkit.sqlite' };
-  if (url.startsWith('file:')) {
-    const path = url.slice('file:'.length);
-    if (path === '') throw new Error('DATABASE_URL: file: needs a path, e.g. file:./data/kgkit.sqlite');
-    return { dialect: 'sqlite', target: path };
-  }
-  if (/^postgres(ql)?:\/\//.test(url)) return { dialect: 'postgres', target: url };
-  throw new Error('DATABASE_URL must be empty, file:<path> or postgres://… (got a value of another form)');
 }
 
 export interface OpenOptions {
@@ -98,3 +79,5 @@ function openPostgres(url: string, options: OpenOptions): Store {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
+
+export { type Dialect, type StoreLocation, parseDatabaseUrl };

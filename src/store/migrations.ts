@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import type { Dialect } from './connect.js';
+import type { Dialect } from '../config.js';
 
 // Each file of migrations/ is one migration, named NNNN-what.ts and applied in name order at start-up. Never edit one
 // that has shipped: add the next. A family adds its tables with a file of its own.

@@ -13,6 +13,7 @@ import { SqlKitDirectory } from '../../src/store/kit-directory.js';
 import { KIT_RSA_PRIVATE_KEY, KIT_TABLES } from '../support/kit.js';
 import { SECRET_SHA1, SECRET_SHA256 } from '../support/kit-bodies.js';
 import { DIALECTS, type TestStore, openTestStore } from '../support/stores.js';
+import { loadServerConfig } from '../../src/server/key-files.js';
 
 const DATA_KEY = 'test-data-key-0123456789-0123456789';
 
@@ -85,7 +86,7 @@ describe('KIT_RSA_PRIVATE_KEY_FILE', () => {
   const env = { KOOGALLERY_ACCESS_KEY: 'test-access-key-0123456789' };
 
   it('loads a 3072-bit RSA key', () => {
-    expect(loadConfig({ ...env, KIT_RSA_PRIVATE_KEY_FILE: file('ok.pem', KIT_RSA_PRIVATE_KEY) }).kit.rsaPrivateKeyPem).toBe(KIT_RSA_PRIVATE_KEY);
+    expect(loadServerConfig({ ...env, KIT_RSA_PRIVATE_KEY_FILE: file('ok.pem', KIT_RSA_PRIVATE_KEY) }).kit.rsaPrivateKeyPem).toBe(KIT_RSA_PRIVATE_KEY);
   });
 
   it.each([
@@ -93,7 +94,7 @@ describe('KIT_RSA_PRIVATE_KEY_FILE', () => {
     ['not a key', () => 'hello', /KIT_RSA_PRIVATE_KEY_FILE is not a PEM private key/],
   ])('stops the start-up on %s, with a clear message', (name, content, message) => {
     const path = file(`${name.replace(/\W/g, '')}.pem`, content());
-    expect(() => loadConfig({ ...env, KIT_RSA_PRIVATE_KEY_FILE: path })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...env, KIT_RSA_PRIVATE_KEY_FILE: path })).toThrow(message);
+    expect(() => loadServerConfig({ ...env, KIT_RSA_PRIVATE_KEY_FILE: path })).toThrow(ConfigError);
+    expect(() => loadServerConfig({ ...env, KIT_RSA_PRIVATE_KEY_FILE: path })).toThrow(message);
   });
 });

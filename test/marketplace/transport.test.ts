@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MarketplaceUnreachable, type OutgoingRequest, checkHosts, marketplaceTransport } from '../../src/marketplace/transport.js';
+import { MarketplaceUnreachable, type OutgoingRequest, marketplaceTransport } from '../../src/marketplace/transport.js';
+import { checkHosts } from '../../src/net/urls.js';
 import { freePort } from '../support/ports.js';
 
 type Server = { url: string; calls: { host: string; headers: Record<string, string>; body: string }[]; close(): Promise<void> };

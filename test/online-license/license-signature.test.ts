@@ -13,6 +13,7 @@ import { startFamilyServer } from '../support/license-families.js';
 import { openLicense } from '../support/license-jws.js';
 import { TEST_CONFIG, TEST_DATA_KEYS } from '../support/server.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
+import { loadServerConfig } from '../../src/server/key-files.js';
 
 // A License built with the shell and OpenSSL alone from a fixed test key: see fixtures/README.md.
 const fixtureFile = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -72,9 +73,9 @@ describe('the default License against OpenSSL', () => {
       const env = (file: string) => ({ KOOGALLERY_ACCESS_KEY: 'test-access-key-0123', LICENSE_SIGNING_KEY_FILE: join(dir, file) });
       writeFileSync(join(dir, 'ed25519.pem'), FIXTURE_KEY);
       writeFileSync(join(dir, 'rsa.pem'), generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
-      expect(loadConfig(env('ed25519.pem')).onlineLicense.signingKeyPem).toBe(FIXTURE_KEY);
-      expect(() => loadConfig(env('rsa.pem'))).toThrow(/LICENSE_SIGNING_KEY_FILE holds a rsa key; Licenses are signed with Ed25519/);
-      expect(() => loadConfig(env('missing.pem'))).toThrow(/LICENSE_SIGNING_KEY_FILE: cannot read/);
+      expect(loadServerConfig(env('ed25519.pem')).onlineLicense.signingKeyPem).toBe(FIXTURE_KEY);
+      expect(() => loadServerConfig(env('rsa.pem'))).toThrow(/LICENSE_SIGNING_KEY_FILE holds a rsa key; Licenses are signed with Ed25519/);
+      expect(() => loadServerConfig(env('missing.pem'))).toThrow(/LICENSE_SIGNING_KEY_FILE: cannot read/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Dialect } from '../connect.js';
+import type { Dialect } from '../../config.js';
 
 /** Instances, the audit trail and the nonce registry of the SaaS V2.0 production interface. */
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {

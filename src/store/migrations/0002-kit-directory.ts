@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../connect.js';
+import type { Dialect } from '../../config.js';
 
 /** The tenant directory of the joint-operation Kit syncs (src/store/tables/kit.ts). */
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {

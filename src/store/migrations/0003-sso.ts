@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../connect.js';
+import type { Dialect } from '../../config.js';
 
 /** Joint-operation SSO login: login attempts (single-use `state`) and sessions, both stored by hash. */
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {

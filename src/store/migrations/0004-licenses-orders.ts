@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Dialect } from '../connect.js';
+import type { Dialect } from '../../config.js';
 
 /** License codes 2.0 and their history, online License requests and signing key, order notifications. */
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {

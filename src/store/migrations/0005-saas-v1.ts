@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../connect.js';
+import type { Dialect } from '../../config.js';
 
 /** The order details of SaaS V1.0 instances (src/store/tables/saas-v1.ts). */
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../connect.js';
+import type { Dialect } from '../../config.js';
 
 /** Usage metering: recorded events and the usage records (SDRs) sealed from them, which are also the delivery outbox. */
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../connect.js';
+import type { Dialect } from '../../config.js';
 
 /** Order enrichment (src/orders/): each order line kgkit looks up with Query Order, its state and what it found. */
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../connect.js';
+import type { Dialect } from '../../config.js';
 
 /** License upload (src/online-license/license-uploads.ts): the retry state of each issued License's upload. */
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Dialect } from '../connect.js';
+import type { Dialect } from '../../config.js';
 
 /**
  * The audit trail must keep every call, whatever IDs it carries. Its lookup indexes held the whole `instance_id` and

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../connect.js';
+import type { Dialect } from '../../config.js';
 
 /**
  * Bounded storage (src/retention/): the indexes its prunes read by age, and the usage of pruned usage events, kept per
