@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/http/app.js';
+import { buildApp } from '../src/server/app.js';
 import { InstanceLifecycle } from '../src/instances/lifecycle.js';
 import { silentLogger } from '../src/log.js';
 import { sqlNonceRegistry } from '../src/security/nonce-registry.js';

@@ -7,7 +7,7 @@ import {
   type ProvisioningRefusalCode,
   type RefreshScene,
   allowEveryChange,
-} from '../provisioning/provisioner.js';
+} from '../instances/provisioner.js';
 import type { OrderDetails } from '../orders/order-details.js';
 import { parseExpireTime } from './expire-time.js';
 import type { Instance, InstanceRepository, OrderKind } from './instance.js';

@@ -1,6 +1,6 @@
 import { bodyWithin } from '../http/request-body.js';
 import { mountKgkit } from '../../generated/kgkit/server.js';
-import type { FamilyMount } from '../http/family.js';
+import type { FamilyMount } from '../mount/family.js';
 import type { UsageMeter } from '../usage/meter.js';
 import { bearerToken } from './bearer-token.js';
 import { statusHandlers } from './status-handlers.js';

@@ -4,7 +4,7 @@ import { KIT_V2_PATHS, mountKitV2 } from '../../generated/kit-v2/server.js';
 import { oaepDecryptor } from '../crypto/rsa-oaep.js';
 import { DataKeys } from '../crypto/data-keys.js';
 import { asciiJson } from '../http/ascii-json.js';
-import type { FamilyContext, FamilyMount } from '../http/family.js';
+import type { FamilyContext, FamilyMount } from '../mount/family.js';
 import { bodySign } from '../security/body-sign.js';
 import { kitAuthTokenCheck } from '../security/kit-auth-token-check.js';
 import { kitSignatureCheck } from '../security/kit-signature-check.js';

@@ -1,5 +1,5 @@
 import { mountLicenseCode as mountContract } from '../../generated/license-code/server.js';
-import type { FamilyMount } from '../http/family.js';
+import type { FamilyMount } from '../mount/family.js';
 import { asciiJson } from '../http/ascii-json.js';
 import { basicSignatureCheck } from '../security/basic-signature-check.js';
 import { bodySign } from '../security/body-sign.js';

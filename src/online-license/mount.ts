@@ -1,6 +1,6 @@
 import { mountOnlineLicense as mountContract } from '../../generated/online-license/server.js';
 import { DataKeys } from '../crypto/data-keys.js';
-import type { FamilyMount } from '../http/family.js';
+import type { FamilyMount } from '../mount/family.js';
 import { asciiJson } from '../http/ascii-json.js';
 import { basicSignatureCheck } from '../security/basic-signature-check.js';
 import { bodySign } from '../security/body-sign.js';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { type OrderNotifyHandlers, orderNotifyResult as result } from '../../generated/order-notify/server.js';
-import type { OrderTracker } from '../http/family.js';
+import type { OrderTracker } from '../mount/family.js';
 import type { Logger } from '../log.js';
 import type { Database } from '../store/schema.js';
 import { recordOrderNotification } from '../store/order-notifications.js';

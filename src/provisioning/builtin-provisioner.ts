@@ -1,6 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { AppAccess } from '../instances/instance.js';
-import type { InstanceEvent, Provisioner } from './provisioner.js';
+import type { InstanceEvent, Provisioner } from '../instances/provisioner.js';
 
 export interface BuiltinTemplates {
   /** e.g. `https://app.example.com/t/{instanceId}`; placeholders: {instanceId}, {orderId}, {shortId}. */

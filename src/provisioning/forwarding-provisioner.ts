@@ -8,7 +8,7 @@ import {
   type Provisioner,
   ProvisioningRefusal,
   type ProvisioningRefusalCode,
-} from './provisioner.js';
+} from '../instances/provisioner.js';
 
 export interface ForwardingOptions {
   /** The seller application's endpoint that receives every lifecycle event. */

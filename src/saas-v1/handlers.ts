@@ -1,7 +1,7 @@
 import { type EncryptType, encryptCredential } from '../crypto/aes-credentials.js';
 import type { AppAccess, Instance } from '../instances/instance.js';
 import type { InstanceLifecycle } from '../instances/lifecycle.js';
-import type { RefreshScene } from '../provisioning/provisioner.js';
+import type { RefreshScene } from '../instances/provisioner.js';
 import { answerOf, messageFor } from '../http/answers.js';
 import { type RefreshInstanceRequest, type SaasV1Handlers, saasV1Result as result } from '../../generated/saas-v1/server.js';
 import { type V1OrderRepository, readOrderDetails } from './order-details.js';

@@ -1,5 +1,5 @@
 import { mountSaasV1 as mountContract } from '../../generated/saas-v1/server.js';
-import type { FamilyMount } from '../http/family.js';
+import type { FamilyMount } from '../mount/family.js';
 import { asciiJson } from '../http/ascii-json.js';
 import { authTokenQueryCheck } from '../security/auth-token-query-check.js';
 import { bodySign } from '../security/body-sign.js';

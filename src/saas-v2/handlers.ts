@@ -1,4 +1,4 @@
-import type { UsageInfoEntry } from '../usage/status.js';
+import type { UsageInfoEntry, UsageInfoSource } from '../usage/status.js';
 import type { EncryptType } from '../crypto/aes-credentials.js';
 import { encryptCredential } from '../crypto/aes-credentials.js';
 import type { AppAccess, Instance } from '../instances/instance.js';
@@ -12,11 +12,6 @@ export interface SaasV2HandlerOptions {
   credentialEncryption?: { accessKey: string; encryptType: EncryptType };
   /** Usage metering: queryInstance answers each pay-per-use instance's usage (`usageInfo`) from it. */
   usage?: UsageInfoSource;
-}
-
-/** Where queryInstance reads usage from (UsageMeter). */
-export interface UsageInfoSource {
-  usageInfo(instanceIds: readonly string[]): Promise<Map<string, UsageInfoEntry[]>>;
 }
 
 /** Maps each activity to the instance lifecycle and its outcome back to the contract. */

@@ -1,5 +1,5 @@
 import { mountSaasV2 as mountContract } from '../../generated/saas-v2/server.js';
-import type { FamilyMount } from '../http/family.js';
+import type { FamilyMount } from '../mount/family.js';
 import { asciiJson } from '../http/ascii-json.js';
 import { basicSignatureCheck } from '../security/basic-signature-check.js';
 import { bodySign } from '../security/body-sign.js';

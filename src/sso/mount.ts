@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { DataKeys } from '../crypto/data-keys.js';
 import { asciiJson } from '../http/ascii-json.js';
-import type { FamilyMount } from '../http/family.js';
+import type { FamilyMount } from '../mount/family.js';
 import { bodyWithin } from '../http/request-body.js';
 import { SqlSsoStore } from '../store/sso-store.js';
 import { ATTEMPT_TTL_MS, LoginService, type SsoFailureCode, readCallbackQuery } from './login-service.js';

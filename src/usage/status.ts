@@ -109,3 +109,8 @@ export async function usageInfo(ctx: MeterContext, instanceIds: readonly string[
   }
   return info;
 }
+
+/** Where queryInstance reads usage from (the UsageMeter). */
+export interface UsageInfoSource {
+  usageInfo(instanceIds: readonly string[]): Promise<Map<string, UsageInfoEntry[]>>;
+}

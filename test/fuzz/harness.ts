@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { buildApp, familyMounts } from '../../src/http/app.js';
+import { buildApp, familyMounts } from '../../src/server/app.js';
 import { InstanceLifecycle } from '../../src/instances/lifecycle.js';
 import type { LogFields, Logger } from '../../src/log.js';
 import { OrderLookups } from '../../src/orders/order-lookups.js';

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { familyMounts } from '../../src/http/app.js';
+import { familyMounts } from '../../src/server/app.js';
 import { jsonLogger } from '../../src/log.js';
 import { UsageMeter } from '../../src/usage/meter.js';
 import { KIT_RSA_PRIVATE_KEY, kitPath } from '../support/kit.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { familyMounts } from '../../src/http/app.js';
+import { familyMounts } from '../../src/server/app.js';
 import { bodyWithin } from '../../src/http/request-body.js';
 import { KIT_MIN_BODY_BYTES } from '../../src/kit/mount.js';
 import { UsageMeter } from '../../src/usage/meter.js';

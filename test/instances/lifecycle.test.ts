@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InstanceLifecycle } from '../../src/instances/lifecycle.js';
-import { ProvisioningRefusal } from '../../src/provisioning/provisioner.js';
+import { ProvisioningRefusal } from '../../src/instances/provisioner.js';
 import { SqlInstanceRepository } from '../../src/store/instances.js';
 import { after, fakeProvisioner } from '../support/fake-provisioner.js';
 import { openTestStore, type TestStore } from '../support/stores.js';

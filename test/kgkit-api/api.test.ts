@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp } from '../../src/server/app.js';
 import { InstanceLifecycle } from '../../src/instances/lifecycle.js';
 import { kgkitApiMount } from '../../src/kgkit-api/mount.js';
 import { silentLogger } from '../../src/log.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProvisioningRefusal } from '../../src/provisioning/provisioner.js';
+import { ProvisioningRefusal } from '../../src/instances/provisioner.js';
 import { type FamilyServer, startFamilyServer } from '../support/license-families.js';
 import { startTestServer } from '../support/server.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';

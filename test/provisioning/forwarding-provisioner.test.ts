@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InstanceLifecycle } from '../../src/instances/lifecycle.js';
 import { forwardingChangePolicy, forwardingProvisioner } from '../../src/provisioning/forwarding-provisioner.js';
-import { ProvisioningRefusal } from '../../src/provisioning/provisioner.js';
+import { ProvisioningRefusal } from '../../src/instances/provisioner.js';
 import { SqlInstanceRepository } from '../../src/store/instances.js';
 import { openTestStore, type TestStore } from '../support/stores.js';
 import { TEST_DATA_KEYS } from '../support/server.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptCredential, encryptCredential } from '../../src/crypto/aes-credentials.js';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp } from '../../src/server/app.js';
 import { jsonLogger } from '../../src/log.js';
-import { ProvisioningRefusal } from '../../src/provisioning/provisioner.js';
+import { ProvisioningRefusal } from '../../src/instances/provisioner.js';
 import { after, fakeProvisioner } from '../support/fake-provisioner.js';
 import { v1Call } from '../support/saas-v1.js';
 import { ACCESS_KEY, TEST_CONFIG, startTestServer, type TestServer } from '../support/server.js';

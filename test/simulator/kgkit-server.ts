@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { loadConfig } from '../../src/config.js';
 import type { AkSk } from '../../src/crypto/apig-signature.js';
 import { DataKeys } from '../../src/crypto/data-keys.js';
-import { buildApp, familyMounts } from '../../src/http/app.js';
+import { buildApp, familyMounts } from '../../src/server/app.js';
 import { InstanceLifecycle } from '../../src/instances/lifecycle.js';
 import { silentLogger } from '../../src/log.js';
 import { MarketplaceApi } from '../../src/marketplace/client.js';

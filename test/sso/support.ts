@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import type { AppConfig } from '../../src/http/family.js';
+import type { AppConfig } from '../../src/mount/family.js';
 import type { Tenant, TenantApplication, TenantDirectoryReader, TenantUser } from '../../src/tenants/directory.js';
 import { ssoMount } from '../../src/sso/mount.js';
 import type { Claims, FakeOauthServer } from '../support/fake-oauth-server.js';

@@ -1,5 +1,5 @@
 import type { AppAccess } from '../../src/instances/instance.js';
-import type { ProvisionResult, Provisioner } from '../../src/provisioning/provisioner.js';
+import type { ProvisionResult, Provisioner } from '../../src/instances/provisioner.js';
 
 export type Step = () => Promise<ProvisionResult>;
 

@@ -5,7 +5,7 @@ import { KIT_V2_SCHEMAS } from '../../generated/kit-v2/server.js';
 import { authToken } from '../../src/crypto/auth-token.js';
 import { canonicalPayload } from '../../src/crypto/basic-signature.js';
 import { kitSignature } from '../../src/crypto/kit-signature.js';
-import type { AppConfig } from '../../src/http/app.js';
+import type { AppConfig } from '../../src/server/app.js';
 import { KEYS, TEST_CONFIG, type TestServer, freshNonce, startTestServer } from './server.js';
 import type { TestStore } from './stores.js';
 

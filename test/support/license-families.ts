@@ -8,7 +8,7 @@ import type { Hono } from 'hono';
 import { LICENSE_CODE_SCHEMAS } from '../../generated/license-code/server.js';
 import { ONLINE_LICENSE_SCHEMAS } from '../../generated/online-license/server.js';
 import { ORDER_NOTIFY_SCHEMAS } from '../../generated/order-notify/server.js';
-import type { AppConfig, FamilyMount } from '../../src/http/family.js';
+import type { AppConfig, FamilyMount } from '../../src/mount/family.js';
 import type { LifecycleOptions } from '../../src/instances/lifecycle.js';
 import type { Store } from '../../src/store/connect.js';
 import { KEYS, TEST_CONFIG, type TestServer, signedQuery, startTestServer } from './server.js';

@@ -2,15 +2,15 @@ import type { Hono } from 'hono';
 import { basicSignature, canonicalPayload } from '../../src/crypto/basic-signature.js';
 import { loadConfig } from '../../src/config.js';
 import { DataKeys } from '../../src/crypto/data-keys.js';
-import { type AppConfig, buildApp } from '../../src/http/app.js';
-import type { FamilyMount, OrderTracker } from '../../src/http/family.js';
+import { type AppConfig, buildApp } from '../../src/server/app.js';
+import type { FamilyMount, OrderTracker } from '../../src/mount/family.js';
 import type { TenantDirectoryReader } from '../../src/tenants/directory.js';
 import { InstanceLifecycle, type LifecycleOptions } from '../../src/instances/lifecycle.js';
 import { type Logger, silentLogger } from '../../src/log.js';
 import { builtinProvisioner } from '../../src/provisioning/builtin-provisioner.js';
 import { sqlNonceRegistry } from '../../src/security/nonce-registry.js';
 import { SqlInstanceRepository } from '../../src/store/instances.js';
-import type { UsageInfoSource } from '../../src/saas-v2/handlers.js';
+import type { UsageInfoSource } from '../../src/usage/status.js';
 import type { TestStore } from './stores.js';
 import { assertConforms } from './contract.js';
 

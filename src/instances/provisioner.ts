@@ -1,4 +1,4 @@
-import type { AppAccess } from '../instances/instance.js';
+import type { AppAccess } from './instance.js';
 import type { OrderDetails } from '../orders/order-details.js';
 
 /** Identifies the instance and the marketplace call behind a lifecycle event. */

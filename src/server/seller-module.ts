@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { LicenseCodeHooks } from '../license-code/license-codes.js';
 import type { LicenseIssuer } from '../online-license/license-issuer.js';
 import type { RecordResult, UsageEventInput } from '../usage/record.js';
-import type { ChangePolicy, Provisioner } from './provisioner.js';
+import type { ChangePolicy, Provisioner } from '../instances/provisioner.js';
 
 const HOOKS = ['create', 'refresh', 'setFrozen', 'release', 'upgrade'] as const;
 const LICENSE_CODE_HOOKS = ['refresh', 'setFrozen', 'release'] as const;

@@ -5,7 +5,7 @@ import type { InstanceLifecycle } from '../instances/lifecycle.js';
 import type { TenantDirectoryReader } from '../tenants/directory.js';
 import type { Logger } from '../log.js';
 import type { NonceRegistry, SignatureFailureCode } from '../security/signed-request-check.js';
-import type { UsageInfoSource } from '../saas-v2/handlers.js';
+import type { UsageInfoSource } from '../usage/status.js';
 import type { Database } from '../store/schema.js';
 
 /** What a family needs of order enrichment: ask for an order line to be looked up (src/orders/order-lookups.ts). */

@@ -19,17 +19,17 @@ import { mountSso } from '../sso/mount.js';
 import type { UsageMeter } from '../usage/meter.js';
 import type { NonceRegistry, SignatureFailureCode } from '../security/signed-request-check.js';
 import type { Database } from '../store/schema.js';
-import { asciiJson } from './ascii-json.js';
-import { CALL_DEADLINE_MS, callDeadline } from './call-deadline.js';
-import { clientWentAway } from './client-gone.js';
-import { type AuditCounters, auditObserver } from './audit.js';
+import { asciiJson } from '../http/ascii-json.js';
+import { CALL_DEADLINE_MS, callDeadline } from '../http/call-deadline.js';
+import { clientWentAway } from '../http/client-gone.js';
+import { type AuditCounters, auditObserver } from '../http/audit.js';
 import { mountDocs } from './docs.js';
-import { bodyWithin } from './request-body.js';
-import { textAnswer } from './text-answer.js';
-import type { UsageInfoSource } from '../saas-v2/handlers.js';
-import type { AppConfig, FamilyContext, FamilyMount, OrderTracker } from './family.js';
+import { bodyWithin } from '../http/request-body.js';
+import { textAnswer } from '../http/text-answer.js';
+import type { UsageInfoSource } from '../usage/status.js';
+import type { AppConfig, FamilyContext, FamilyMount, OrderTracker } from '../mount/family.js';
 
-export type { AppConfig } from './family.js';
+export type { AppConfig } from '../mount/family.js';
 
 export interface AppDeps {
   config: AppConfig;

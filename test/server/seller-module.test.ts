@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadProvisionerModule } from '../../src/provisioning/module-provisioner.js';
+import { loadProvisionerModule } from '../../src/server/seller-module.js';
 
 const fixture = (name: string) => new URL(`../fixtures/provisioners/${name}`, import.meta.url).pathname;
 
