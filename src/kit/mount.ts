@@ -1,17 +1,13 @@
-import type { MiddlewareHandler } from 'hono';
 import { KIT_V1_PATHS, mountKitV1 } from '../../generated/kit-v1/server.js';
 import { KIT_V2_PATHS, mountKitV2 } from '../../generated/kit-v2/server.js';
 import { oaepDecryptor } from '../crypto/rsa-oaep.js';
 import { DataKeys } from '../crypto/data-keys.js';
-import { asciiJson } from '../http/ascii-json.js';
 import type { FamilyContext, FamilyMount } from '../mount/family.js';
-import { bodySign } from '../security/body-sign.js';
-import { kitAuthTokenCheck } from '../security/kit-auth-token-check.js';
-import { kitSignatureCheck } from '../security/kit-signature-check.js';
 import { SqlKitDirectory } from '../store/kit-directory.js';
 import { kitV1Handlers } from './handlers-v1.js';
 import { kitV2Handlers } from './handlers-v2.js';
 import { TenantDirectory } from '../tenants/tenant-directory.js';
+import { signedContractOptions } from '../mount/signed-path.js';
 
 /**
  * A 500-user authSync (V1: the same list JSON-encoded in a string) or a large enterprise's department list outgrows the
@@ -26,7 +22,7 @@ const CONTRACT_PRODUCTION_PATH = '/saas';
  * Joint-operation Kit V2 (`<SAAS_PATH>/produceAPI/v2/<name>`, x-sign headers) and V1 (`<SAAS_PATH>/produceAPI/<name>`,
  * authToken header, Body-Sign always), both writing the one tenant directory (license-kit-openapi.md §C.1–C.7).
  */
-export const mountKit: FamilyMount = (app, { config, db, nonces, now, refuse, callDeadline, bodyWithin, observe }) => {
+export const mountKit: FamilyMount = (app, { config, db, now, signedPath, observe }) => {
   const base = config.saasPath === '/' ? '' : config.saasPath;
   const keys = new DataKeys(config);
   const directory = new TenantDirectory({
@@ -35,29 +31,17 @@ export const mountKit: FamilyMount = (app, { config, db, nonces, now, refuse, ca
     sealSecret: (plaintext) => keys.seal(plaintext),
     now,
   });
-  const maxSize = Math.max(config.maxBodyBytes, KIT_MIN_BODY_BYTES);
-  const limit = bodyWithin(maxSize);
-  const check = { accessKey: config.kit.accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse };
-
-  const signAnswers = bodySign({ accessKey: config.kit.accessKey });
-  const guard = (path: string, verify: MiddlewareHandler, sign: boolean) => {
-    // Body-Sign first, so that it wraps every answer on the path, refusals included (DECISIONS 10).
-    if (sign) app.on('POST', path, signAnswers);
-    app.on('POST', path, callDeadline);
-    app.on('POST', path, limit);
-    app.on('POST', path, verify);
-  };
+  const maxBodyBytes = Math.max(config.maxBodyBytes, KIT_MIN_BODY_BYTES);
+  const { accessKey } = config.kit;
 
   const v2Paths = atProductionPath(KIT_V2_PATHS, base);
-  const v2Check: MiddlewareHandler = kitSignatureCheck(check);
-  for (const path of Object.values(v2Paths)) guard(path, v2Check, config.bodySign);
-  mountKitV2(app, { paths: v2Paths, handlers: kitV2Handlers(directory), readBody: (c) => c.get('signedBody'), serialize: asciiJson, observe: withoutSecret(observe('kit-v2')), strictRequests: config.strictRequests });
+  for (const path of Object.values(v2Paths)) signedPath(app, { path, scheme: 'kit-v2', accessKey, bodySign: config.bodySign, maxBodyBytes });
+  mountKitV2(app, { paths: v2Paths, handlers: kitV2Handlers(directory), ...signedContractOptions(withoutSecret(observe('kit-v2')), config.strictRequests) });
 
   const v1Paths = atProductionPath(KIT_V1_PATHS, base);
-  const v1Check: MiddlewareHandler = kitAuthTokenCheck(check);
   // V1 requires Body-Sign whatever BODY_SIGN says (license-kit-openapi.md §C.3).
-  for (const path of Object.values(v1Paths)) guard(path, v1Check, true);
-  mountKitV1(app, { paths: v1Paths, handlers: kitV1Handlers(directory), readBody: (c) => c.get('signedBody'), serialize: asciiJson, observe: withoutSecret(observe('kit-v1')), strictRequests: config.strictRequests });
+  for (const path of Object.values(v1Paths)) signedPath(app, { path, scheme: 'kit-v1', accessKey, bodySign: true, maxBodyBytes });
+  mountKitV1(app, { paths: v1Paths, handlers: kitV1Handlers(directory), ...signedContractOptions(withoutSecret(observe('kit-v1')), config.strictRequests) });
 };
 
 /** The contract's paths (`/saas/produceAPI/…`) with its default production path replaced by the configured one. */

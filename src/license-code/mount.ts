@@ -1,24 +1,18 @@
 import { mountLicenseCode as mountContract } from '../../generated/license-code/server.js';
 import type { FamilyMount } from '../mount/family.js';
-import { asciiJson } from '../http/ascii-json.js';
-import { basicSignatureCheck } from '../security/basic-signature-check.js';
-import { bodySign } from '../security/body-sign.js';
 import { SqlLicenseCodeStore } from '../store/license-codes.js';
 import { licenseCodeHandlers } from './handlers.js';
 import { type LicenseCodeHooks, LicenseCodes } from './license-codes.js';
+import { signedContractOptions } from '../mount/signed-path.js';
 
 /**
  * License authorization codes 2.0: POST JSON to the license-code path, signed like SaaS V2.0 with the key bound to
  * this interface (license-kit-openapi.md A.2-A.6). `hooks` lets a seller's product follow the changes.
  */
 export function licenseCodeMount({ hooks }: { hooks?: LicenseCodeHooks } = {}): FamilyMount {
-  return (app, { config, db, logger, nonces, now, refuse, callDeadline, bodyWithin, observe }) => {
+  return (app, { config, db, logger, now, signedPath, observe }) => {
     const { path, accessKey } = config.licenseCode;
-    // Order matters: Body-Sign wraps every answer on the path, refusals included.
-    if (config.bodySign) app.on('POST', path, bodySign({ accessKey }));
-    app.on('POST', path, callDeadline);
-    app.on('POST', path, bodyWithin());
-    app.on('POST', path, basicSignatureCheck({ accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
+    signedPath(app, { path, scheme: 'basic', accessKey, bodySign: config.bodySign });
 
     const codes = new LicenseCodes({
       store: new SqlLicenseCodeStore(db),
@@ -30,10 +24,7 @@ export function licenseCodeMount({ hooks }: { hooks?: LicenseCodeHooks } = {}): 
     mountContract(app, {
       paths: { licenseCodeProduction: path },
       handlers: licenseCodeHandlers(codes),
-      readBody: (c) => c.get('signedBody'),
-      serialize: asciiJson,
-      observe: observe('license-code'),
-    strictRequests: config.strictRequests,
+      ...signedContractOptions(observe('license-code'), config.strictRequests),
     });
   };
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { NonceRegistry, SignatureFailureCode } from '../security/signed-request-check.js';
 import type { UsageInfoSource } from '../usage/status.js';
 import type { Database } from '../store/schema.js';
+import type { SignedPath } from './signed-path.js';
 
 /** What a family needs of order enrichment: ask for an order line to be looked up (src/orders/order-lookups.ts). */
 export interface OrderTracker {
@@ -34,6 +35,8 @@ export interface FamilyContext {
   json(c: Context, body: object, status?: 200 | 302 | 400 | 401 | 403 | 404 | 500 | 503): Response;
   /** A refused request (signature, size): logged, never stored, answered HTTP 200 with the code. */
   refuse(c: Context, code: SignatureFailureCode, reason: string): Response;
+  /** Puts the guard of a signed family in front of `path`: Body-Sign, deadline, body limit, signature (src/mount/signed-path.ts). */
+  signedPath(app: Hono<any>, spec: SignedPath): void;
   /** Answers 000005 when a marketplace call is still unanswered at CALL_DEADLINE_MS (src/http/call-deadline.ts). */
   callDeadline: MiddlewareHandler;
   /** The one body-size check of every mount: reads the body once, refusing it (000002) past `maxSize` (default MAX_BODY_BYTES). */

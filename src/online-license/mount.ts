@@ -1,9 +1,6 @@
 import { mountOnlineLicense as mountContract } from '../../generated/online-license/server.js';
 import { DataKeys } from '../crypto/data-keys.js';
 import type { FamilyMount } from '../mount/family.js';
-import { asciiJson } from '../http/ascii-json.js';
-import { basicSignatureCheck } from '../security/basic-signature-check.js';
-import { bodySign } from '../security/body-sign.js';
 import { SqlInstanceRepository } from '../store/instances.js';
 import { SqlLicenseRequestStore } from '../store/license-requests.js';
 import { ed25519LicenseIssuer } from './ed25519-issuer.js';
@@ -11,22 +8,19 @@ import { onlineLicenseHandlers } from './handlers.js';
 import { LicenseApplications } from './license-applications.js';
 import type { LicenseIssuer } from './license-issuer.js';
 import { licenseSigningKey } from './signing-key.js';
+import { signedContractOptions } from '../mount/signed-path.js';
 
 /**
  * Online-open License: POST JSON to the License path, signed like SaaS V2.0 with the basic key
  * (license-kit-openapi.md B.1-B.8). `issuer` replaces the default Ed25519 License issuer.
  */
 export function onlineLicenseMount({ issuer }: { issuer?: LicenseIssuer } = {}): FamilyMount {
-  return (app, { config, db, lifecycle, logger, nonces, now, refuse, callDeadline, bodyWithin, observe }) => {
+  return (app, { config, db, lifecycle, logger, now, signedPath, observe }) => {
     const { path, accessKey, signingKeyPem } = config.onlineLicense;
     const keys = new DataKeys(config);
     // Checked here, at start-up: a wrong key file must stop the server, not fail the first application.
     const licenseIssuer = issuer ?? ed25519LicenseIssuer({ signingKey: licenseSigningKey({ pem: signingKeyPem, db, keys, now }) });
-    // Order matters: Body-Sign wraps every answer on the path, refusals included.
-    if (config.bodySign) app.on('POST', path, bodySign({ accessKey }));
-    app.on('POST', path, callDeadline);
-    app.on('POST', path, bodyWithin());
-    app.on('POST', path, basicSignatureCheck({ accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
+    signedPath(app, { path, scheme: 'basic', accessKey, bodySign: config.bodySign });
 
     const applications = new LicenseApplications({
       instances: new SqlInstanceRepository(db, keys),
@@ -38,10 +32,7 @@ export function onlineLicenseMount({ issuer }: { issuer?: LicenseIssuer } = {}):
     mountContract(app, {
       paths: { onlineLicenseProduction: path },
       handlers: onlineLicenseHandlers({ lifecycle, applications }),
-      readBody: (c) => c.get('signedBody'),
-      serialize: asciiJson,
-      observe: observe('online-license'),
-    strictRequests: config.strictRequests,
+      ...signedContractOptions(observe('online-license'), config.strictRequests),
     });
   };
 }

@@ -1,25 +1,16 @@
 import { mountOrderNotify as mountContract } from '../../generated/order-notify/server.js';
 import type { FamilyMount } from '../mount/family.js';
-import { asciiJson } from '../http/ascii-json.js';
-import { basicSignatureCheck } from '../security/basic-signature-check.js';
-import { bodySign } from '../security/body-sign.js';
 import { orderNotifyHandlers } from './handlers.js';
+import { signedContractOptions } from '../mount/signed-path.js';
 
 /** Order notification: POST JSON to the order-notify path, signed like SaaS V2.0 with the key bound to it (license-kit-openapi.md §E). */
-export const mountOrderNotify: FamilyMount = (app, { config, db, nonces, orders, logger, now, refuse, callDeadline, bodyWithin, observe }) => {
+export const mountOrderNotify: FamilyMount = (app, { config, db, orders, logger, now, signedPath, observe }) => {
   const { path, accessKey } = config.orderNotify;
-  // Order matters: Body-Sign wraps every answer on the path, refusals included.
-  if (config.bodySign) app.on('POST', path, bodySign({ accessKey }));
-  app.on('POST', path, callDeadline);
-  app.on('POST', path, bodyWithin());
-  app.on('POST', path, basicSignatureCheck({ accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
+  signedPath(app, { path, scheme: 'basic', accessKey, bodySign: config.bodySign });
 
   mountContract(app, {
     paths: { orderNotifyProduction: path },
     handlers: orderNotifyHandlers({ db, now, ...(orders ? { orders } : {}), logger }),
-    readBody: (c) => c.get('signedBody'),
-    serialize: asciiJson,
-    observe: observe('order-notify'),
-    strictRequests: config.strictRequests,
+    ...signedContractOptions(observe('order-notify'), config.strictRequests),
   });
 };

@@ -1,8 +1,6 @@
 import { mountSaasV1 as mountContract } from '../../generated/saas-v1/server.js';
 import type { FamilyMount } from '../mount/family.js';
 import { asciiJson } from '../http/ascii-json.js';
-import { authTokenQueryCheck } from '../security/auth-token-query-check.js';
-import { bodySign } from '../security/body-sign.js';
 import { sqlV1OrderRepository } from '../store/saas-v1-orders.js';
 import { saasV1Handlers } from './handlers.js';
 
@@ -10,13 +8,10 @@ import { saasV1Handlers } from './handlers.js';
 const PERSONAL = ['customerName', 'userId', 'userName', 'mobilePhone', 'email', 'saasExtendParams'];
 
 /** SaaS V1.0 (deprecated): GET with the parameters and the authToken in the query (saas-v2.md §1.4–1.6, §3.9). */
-export const mountSaasV1: FamilyMount = (app, { config, db, lifecycle, nonces, now, refuse, callDeadline, observe }) => {
+export const mountSaasV1: FamilyMount = (app, { config, db, lifecycle, now, signedPath, observe }) => {
   const path = config.saasV1Path;
-  // Registered first so that it wraps every answer on the path, refusals included: V1.0 requires Body-Sign on each
-  // (saas-v2.md §1.4), whatever BODY_SIGN says for V2.0.
-  app.on('GET', path, bodySign({ accessKey: config.accessKey }));
-  app.on('GET', path, callDeadline);
-  app.on('GET', path, authTokenQueryCheck({ accessKey: config.accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
+  // V1.0 requires Body-Sign on every answer (saas-v2.md §1.4), whatever BODY_SIGN says for V2.0.
+  signedPath(app, { path, scheme: 'saas-v1', accessKey: config.accessKey, bodySign: true });
 
   const audit = observe('saas-v1');
   mountContract(app, {

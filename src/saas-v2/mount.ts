@@ -1,18 +1,12 @@
 import { mountSaasV2 as mountContract } from '../../generated/saas-v2/server.js';
 import type { FamilyMount } from '../mount/family.js';
-import { asciiJson } from '../http/ascii-json.js';
-import { basicSignatureCheck } from '../security/basic-signature-check.js';
-import { bodySign } from '../security/body-sign.js';
 import { saasV2Handlers } from './handlers.js';
+import { signedContractOptions } from '../mount/signed-path.js';
 
 /** SaaS V2.0 basic interfaces: POST JSON to the production path, signature in the query (saas-v2.md §1–3). */
-export const mountSaasV2: FamilyMount = (app, { config, lifecycle, usage, nonces, now, refuse, callDeadline, bodyWithin, observe }) => {
+export const mountSaasV2: FamilyMount = (app, { config, lifecycle, usage, signedPath, observe }) => {
   const path = config.saasPath;
-  // Order matters: Body-Sign wraps every answer on the path, refusals included.
-  if (config.bodySign) app.on('POST', path, bodySign({ accessKey: config.accessKey }));
-  app.on('POST', path, callDeadline);
-  app.on('POST', path, bodyWithin());
-  app.on('POST', path, basicSignatureCheck({ accessKey: config.accessKey, nonces, toleranceMs: config.signatureToleranceMs, now, refuse }));
+  signedPath(app, { path, scheme: 'basic', accessKey: config.accessKey, bodySign: config.bodySign });
 
   mountContract(app, {
     paths: { saasProduction: path },
@@ -21,9 +15,6 @@ export const mountSaasV2: FamilyMount = (app, { config, lifecycle, usage, nonces
       ...(usage ? { usage } : {}),
       ...(config.credentialEncryption !== 'none' ? { credentialEncryption: { accessKey: config.accessKey, encryptType: config.credentialEncryption } } : {}),
     }),
-    readBody: (c) => c.get('signedBody'),
-    serialize: asciiJson,
-    observe: observe('saas-v2'),
-    strictRequests: config.strictRequests,
+    ...signedContractOptions(observe('saas-v2'), config.strictRequests),
   });
 };

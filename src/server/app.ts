@@ -28,6 +28,7 @@ import { bodyWithin } from '../http/request-body.js';
 import { textAnswer } from '../http/text-answer.js';
 import type { UsageInfoSource } from '../usage/status.js';
 import type { AppConfig, FamilyContext, FamilyMount, OrderTracker } from '../mount/family.js';
+import { guardSignedPath } from '../mount/signed-path.js';
 
 export type { AppConfig } from '../mount/family.js';
 
@@ -81,7 +82,25 @@ export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now
       return json(c, { resultCode: '000005', resultMsg: 'the call could not be completed in time; please retry' });
     },
   });
-  const context: FamilyContext = { config, db, lifecycle, directory, nonces, ...(orders ? { orders } : {}), ...(usage ? { usage } : {}), logger, now, json, refuse, callDeadline: deadline, bodyWithin: limitBody, observe };
+  const signedPath: FamilyContext['signedPath'] = (target, spec) =>
+    guardSignedPath(target, spec, { nonces, toleranceMs: config.signatureToleranceMs, now, refuse, callDeadline: deadline, bodyWithin: limitBody });
+  const context: FamilyContext = {
+    config,
+    db,
+    lifecycle,
+    directory,
+    nonces,
+    ...(orders ? { orders } : {}),
+    ...(usage ? { usage } : {}),
+    logger,
+    now,
+    json,
+    refuse,
+    signedPath,
+    callDeadline: deadline,
+    bodyWithin: limitBody,
+    observe,
+  };
 
   app.get('/healthz', async (c) => {
     try {
