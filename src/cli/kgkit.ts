@@ -10,7 +10,7 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
     run: async (argv) => (await import('./conformance.js')).conformanceCommand(argv),
   },
   simulate: {
-    summary: 'simulate --seller-url <production URL> --key <key> [...]: a stateful KooGallery stand-in with a web page (--help)',
+    summary: 'simulate --url <production URL> --key <key> [...]: a stateful KooGallery stand-in with a web page (--help)',
     run: async (argv) => (await import('./simulate.js')).simulateCommand(argv),
   },
   usage: {

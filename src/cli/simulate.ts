@@ -3,7 +3,7 @@
  * MARKETPLACE_URL), drives the seller through the chosen scenarios on the documented retry schedule, and shows it all
  * on a web page. Runs until SIGINT or SIGTERM.
  *
- *   kgkit simulate --seller-url http://127.0.0.1:8080/saas --key <basic key> [--kit-key k] [--port 4200] [--speed 60]
+ *   kgkit simulate --url http://127.0.0.1:8080/saas --key <basic key> [--kit-key k] [--port 4200] [--speed 60]
  *                  [--scenario pay-per-use,yearly|none] [--license-code-url u] [--online-license-url u] …
  */
 import { readFileSync } from 'node:fs';
@@ -21,7 +21,8 @@ export interface SimulateIo {
   onListening?: (simulator: { url: string }) => void;
 }
 
-const HELP = `usage: kgkit simulate --seller-url <SaaS production URL> --key <key> [options]
+const HELP = `usage: kgkit simulate --url <SaaS production URL> --key <key> [options]
+  (--url and the family URLs name the seller's production interfaces, as in kgkit conformance)
   --kit-key <key>              key of the joint-operation Kit interfaces (default: --key)
   --saas-v1-url <url>          the SaaS V1.0 production URL (scenario saas-v1)
   --license-code-url <url>     the license-code interface (scenario license-code); --license-code-key <key>
@@ -44,6 +45,7 @@ export async function simulateCommand(argv: string[], io: SimulateIo = {}): Prom
     ({ values } = parseArgs({
       args: argv,
       options: {
+        url: { type: 'string' },
         'seller-url': { type: 'string' },
         key: { type: 'string' },
         'kit-key': { type: 'string' },
@@ -67,10 +69,12 @@ export async function simulateCommand(argv: string[], io: SimulateIo = {}): Prom
     return fail(`${(error as Error).message}\n${HELP}`);
   }
   if (values.help) return (out(HELP), 0);
-  if (values['seller-url'] === undefined || values.key === undefined) return fail(`--seller-url and --key are required\n${HELP}`);
+  // One name for the seller's URL in every command (kgkit conformance says --url too).
+  if (values['seller-url'] !== undefined) return fail('--seller-url is now --url (the same name as in kgkit conformance)');
+  if (values.url === undefined || values.key === undefined) return fail(`--url and --key are required\n${HELP}`);
 
   const seller: SellerSettings = {
-    saasUrl: values['seller-url'],
+    saasUrl: values.url,
     key: values.key,
     ...(values['kit-key'] !== undefined ? { kitKey: values['kit-key'] } : {}),
     ...(values['saas-v1-url'] !== undefined ? { saasV1Url: values['saas-v1-url'] } : {}),

@@ -6,7 +6,7 @@ import { simulateCommand } from '../../src/cli/simulate.js';
 // `kgkit simulate`: arguments checked with every problem at once, what it prints, its page and JSON, a clean stop.
 const TSX = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname;
 const MAIN = new URL('./fixtures/simulate-main.ts', import.meta.url).pathname;
-const SELLER = ['--seller-url', 'http://127.0.0.1:9/saas', '--key', 'seller-basic-key-0123'];
+const SELLER = ['--url', 'http://127.0.0.1:9/saas', '--key', 'seller-basic-key-0123'];
 
 async function run(argv: string[], stop?: AbortSignal, onListening?: (url: string) => void) {
   let out = '';
@@ -19,18 +19,24 @@ describe('kgkit simulate', () => {
   it('prints its usage with --help', async () => {
     const { code, out } = await run(['--help']);
     expect(code).toBe(0);
-    expect(out).toContain('--seller-url');
+    expect(out).toContain('--url');
     expect(out).toContain('pay-per-use');
   });
 
-  it('needs --seller-url and --key', async () => {
+  it('needs --url and --key', async () => {
     const { code, err } = await run(['--key', 'seller-basic-key-0123']);
     expect(code).toBe(2);
-    expect(err).toContain('--seller-url and --key are required');
+    expect(err).toContain('--url and --key are required');
+  });
+
+  it('names the old --seller-url and its new name in one line', async () => {
+    const { code, err } = await run(['--seller-url', 'http://127.0.0.1:9/saas', '--key', 'seller-basic-key-0123']);
+    expect(code).toBe(2);
+    expect(err).toBe('kgkit simulate: --seller-url is now --url (the same name as in kgkit conformance)\n');
   });
 
   it('lists every bad argument at once', async () => {
-    const { code, err } = await run(['--seller-url', 'ftp://x/saas', '--key', 'short', '--port', '70000', '--speed', '0', '--scenario', 'yearly,nope', '--ak', 'only-ak', '--kit-public-key', '/nonexistent.pem']);
+    const { code, err } = await run(['--url', 'ftp://x/saas', '--key', 'short', '--port', '70000', '--speed', '0', '--scenario', 'yearly,nope', '--ak', 'only-ak', '--kit-public-key', '/nonexistent.pem']);
     expect(code).toBe(2);
     for (const problem of ['the SaaS production URL must be an http(s) URL', 'the key must be at least 8 characters', '--port must be an integer from 0 to 65535', '--speed must be a number above 0', '--ak and --sk go together', 'unknown scenario "nope"', '--kit-public-key: cannot read /nonexistent.pem (ENOENT)']) {
       expect(err).toContain(problem);
