@@ -17,10 +17,11 @@ gen: ## Write generated/<family>/ from openapi/<family>/
 gen-check: ## Fail when generated/ differs from what `make gen` would write
 	$(BIN)/tsx scripts/gen.ts --check
 
-lint: ## Lint the contracts (redocly), type-check, then the rules across contract files (scripts/lint.ts)
+lint: ## Lint the contracts (redocly), type-check, the rules across contract files (scripts/lint.ts), the layers (scripts/layers.ts)
 	$(BIN)/redocly lint
 	$(BIN)/tsc --noEmit
 	$(BIN)/tsx scripts/lint.ts
+	$(BIN)/tsx scripts/layers.ts
 
 serve: docs/reference/index.html ## Run the production-interface server (configured by environment; see README)
 	$(BIN)/tsx src/index.ts

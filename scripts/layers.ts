@@ -44,9 +44,13 @@ function folderOf(path: string): string | undefined {
 }
 
 const arrows = new Map<string, Map<string, string[]>>();
+/** Between files, to find circles inside a folder too. */
+const fileArrows = new Map<string, Set<string>>();
 for (const file of [...files(join(ROOT, 'src')), ...files(join(ROOT, 'generated'))]) {
   const from = folderOf(file)!;
   for (const match of readFileSync(file, 'utf8').matchAll(/(?:\bfrom|\bimport)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
+    const target = resolve(dirname(file), match[1]!).replace(/\.js$/, '.ts');
+    fileArrows.set(relative(ROOT, file), (fileArrows.get(relative(ROOT, file)) ?? new Set()).add(relative(ROOT, target)));
     const to = folderOf(resolve(dirname(file), match[1]!));
     if (to === undefined || to === from) continue;
     const targets = arrows.get(from) ?? new Map<string, string[]>();
@@ -68,32 +72,37 @@ for (const [from, targets] of arrows) {
   }
 }
 
-// Circles among the folders (Tarjan's strongly connected components).
-const index = new Map<string, number>();
-const low = new Map<string, number>();
-const stack: string[] = [];
-let next = 0;
-function visit(node: string): void {
-  index.set(node, next);
-  low.set(node, next++);
-  stack.push(node);
-  for (const to of arrows.get(node)?.keys() ?? []) {
-    if (!index.has(to)) {
-      visit(to);
-      low.set(node, Math.min(low.get(node)!, low.get(to)!));
-    } else if (stack.includes(to)) low.set(node, Math.min(low.get(node)!, index.get(to)!));
-  }
-  if (low.get(node) === index.get(node)) {
+// Circles among the folders, then among the files (Tarjan's strongly connected components).
+function circles(graph: Map<string, Iterable<string>>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const found: string[][] = [];
+  let next = 0;
+  const visit = (node: string): void => {
+    index.set(node, next);
+    low.set(node, next++);
+    stack.push(node);
+    for (const to of graph.get(node) ?? []) {
+      if (!index.has(to)) {
+        visit(to);
+        low.set(node, Math.min(low.get(node)!, low.get(to)!));
+      } else if (stack.includes(to)) low.set(node, Math.min(low.get(node)!, index.get(to)!));
+    }
+    if (low.get(node) !== index.get(node)) return;
     const circle: string[] = [];
     let member: string;
     do {
       member = stack.pop()!;
       circle.push(member);
     } while (member !== node);
-    if (circle.length > 1) problems.push(`import circle: ${circle.reverse().join(' → ')}`);
-  }
+    if (circle.length > 1) found.push(circle.reverse());
+  };
+  for (const node of graph.keys()) if (!index.has(node)) visit(node);
+  return found;
 }
-for (const node of arrows.keys()) if (!index.has(node)) visit(node);
+for (const circle of circles(new Map([...arrows].map(([from, targets]) => [from, targets.keys()])))) problems.push(`import circle between folders: ${circle.join(' → ')}`);
+for (const circle of circles(fileArrows)) problems.push(`import circle between files: ${circle.join(' → ')}`);
 
 const count = [...arrows.values()].reduce((sum, targets) => sum + targets.size, 0);
 if (process.argv.includes('--graph')) {
