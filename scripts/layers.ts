@@ -2,7 +2,8 @@
  * `make lint`: the imports between folders of src/ (and generated/) point one way, down the layers of
  * README "Architecture" and docs/decisions.md#21. Every folder has a layer; an import may go to a lower layer, or
  * within its own layer between domain folders as long as those imports form no circle. A family never imports
- * another family, and the generated servers import only the contract runtime (and the generated types).
+ * another family, the generated servers import only the contract runtime (and the generated types), and no SQL is
+ * written outside src/store.
  * `tsx scripts/layers.ts --graph` prints the folder graph.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -60,6 +61,11 @@ for (const file of [...files(join(ROOT, 'src')), ...files(join(ROOT, 'generated'
 }
 
 const problems: string[] = [];
+// The store owns the SQL (docs/decisions.md#21): no query is built anywhere else.
+const SQL = /\.(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(|\bsql(<[^>]*>)?`/;
+for (const file of files(join(ROOT, 'src'))) {
+  if (folderOf(file) !== 'store' && SQL.test(readFileSync(file, 'utf8'))) problems.push(`SQL outside src/store: ${relative(ROOT, file)}`);
+}
 const where = (from: string, to: string) => `${from} → ${to} (${arrows.get(from)!.get(to)!.slice(0, 3).join(', ')})`;
 for (const [from, targets] of arrows) {
   for (const to of targets.keys()) {

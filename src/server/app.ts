@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { DataKeys } from '../crypto/data-keys.js';
 import type { InstanceLifecycle } from '../instances/lifecycle.js';
 import type { Logger } from '../log.js';
@@ -29,6 +29,7 @@ import { textAnswer } from '../http/text-answer.js';
 import type { UsageInfoSource } from '../usage/status.js';
 import type { AppConfig, FamilyContext, FamilyMount, OrderTracker } from '../mount/family.js';
 import { guardSignedPath } from '../mount/signed-path.js';
+import { databaseAnswers } from '../store/health.js';
 
 export type { AppConfig } from '../mount/family.js';
 
@@ -103,12 +104,8 @@ export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now
   };
 
   app.get('/healthz', async (c) => {
-    try {
-      await sql`select 1`.execute(db);
-      return json(c, { status: 'ok', auditWriteFailures: audit.writeFailures });
-    } catch {
-      return json(c, { status: 'unavailable', reason: 'database does not answer', auditWriteFailures: audit.writeFailures }, 503);
-    }
+    if (await databaseAnswers(db)) return json(c, { status: 'ok', auditWriteFailures: audit.writeFailures });
+    return json(c, { status: 'unavailable', reason: 'database does not answer', auditWriteFailures: audit.writeFailures }, 503);
   });
 
   mountDocs(app, docsDir);
