@@ -10,12 +10,14 @@
  *   Seller Console), and no answer may declare it; every other value is returned by at least one handler;
  * - the two levels of every contract, Huawei's and kgkit's `x-kgkit-strict` (scripts/lint-levels.ts);
  * - every `x-enum-descriptions` is a list of strings, one per value of its `enum` (YAML reads an unquoted entry
- *   holding ": " as a mapping, which generators such as orval fail on).
+ *   holding ": " as a mapping, which generators such as orval fail on);
+ * - citations a newcomer can follow, across the whole tree (scripts/lint-citations.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseDocument } from 'yaml';
 import { ROOT, bundleContract, families } from './contract.js';
+import { FORBID_OLD_CITATIONS, citationProblems } from './lint-citations.js';
 import { levelProblems } from './lint-levels.js';
 import { type OpenApiDocument, describeOperations } from './server-template.js';
 
@@ -182,6 +184,12 @@ if (fix) {
       problems.push(`ResultCode ${code}: x-returned-by must be ${JSON.stringify(expected(code))} (run \`tsx scripts/lint.ts --fix\`)`);
     }
   }
+}
+
+const citations = citationProblems(ROOT);
+problems.push(...citations.problems);
+if (!FORBID_OLD_CITATIONS && citations.oldCitations > 0) {
+  console.log(`lint: ${citations.oldCitations} line(s) still cite documents outside the repository (allowed until scripts/rewrite-citations.ts runs)`);
 }
 
 if (problems.length > 0) {
