@@ -6,7 +6,7 @@
  * - a section of the reference notes (saas-v2.md, license-kit-openapi.md): the Huawei page it rests on, from the
  *   section's sources. Where a section has several, the page that states what kgkit's code and contracts cite it for
  *   (the contracts in openapi/ already chose the same pages); a line citing it for something else is an override.
- * - OVERRIDES: exact text of one file (or of every file, `*`), where a line needs another page than its section's
+ * - OVERRIDES: exact text, replaced wherever it is found, where a line needs another page than its section's
  *   default, a range needs fewer pages than it spans, or the plain swap would not read well.
  */
 
@@ -86,8 +86,8 @@ export const LICENSE_KIT: Record<string, string | string[]> = {
 };
 
 export interface Override {
-  /** Path from the repository root, or `*` for every file. */
-  file: string;
+  /** Where the text was when this was written: only a note (files move; the text is looked for in every file). */
+  seenIn: string;
   from: string;
   to: string;
 }
@@ -97,125 +97,120 @@ const S = SAAS_V2 as Record<string, string>;
 
 export const OVERRIDES: Override[] = [
   // Wording that names a part of a reference section, or reads badly once the section is a URL.
-  { file: '*', from: 'license-kit-openapi.md A.11 POST variant', to: `the POST variant of ${C['A.11']}` },
-  { file: '*', from: '(A.11 POST variant', to: `(the POST variant of ${C['A.11']}` },
-  { file: '*', from: '// A.11 POST variant: every body member', to: `// The POST variant of ${C['A.11']}: every body member` },
-  { file: 'src/usage/windows.ts', from: '(saas-v2.md §6.1 "Reporting rules")', to: `(${S['6.1']})` },
-  { file: 'src/usage/windows.ts', from: '(saas-v2.md §6.1, "Reporting rules")', to: `(${S['6.1']})` },
-  { file: 'src/usage/status.ts', from: '(saas-v2.md §3.2 UsageInfo)', to: `(UsageInfo, ${S['3.2']})` },
+  { seenIn: 'several files', from: 'license-kit-openapi.md A.11 POST variant', to: `the POST variant of ${C['A.11']}` },
+  { seenIn: 'several files', from: '(A.11 POST variant', to: `(the POST variant of ${C['A.11']}` },
+  { seenIn: 'several files', from: '// A.11 POST variant: every body member', to: `// The POST variant of ${C['A.11']}: every body member` },
+  { seenIn: 'src/usage/windows.ts', from: '(saas-v2.md §6.1 "Reporting rules")', to: `(${S['6.1']})` },
+  { seenIn: 'src/usage/windows.ts', from: '(saas-v2.md §6.1, "Reporting rules")', to: `(${S['6.1']})` },
+  { seenIn: 'src/usage/status.ts', from: '(saas-v2.md §3.2 UsageInfo)', to: `(UsageInfo, ${S['3.2']})` },
   {
-    file: 'src/usage/status.ts',
+    seenIn: 'src/usage/status.ts',
     from: 'An instance without usage gets no entry. saas-v2.md §3.2 says only',
     to: `An instance without usage gets no entry. Huawei's table (${S['3.2']}) says only`,
   },
-  { file: 'src/instances/instance.ts', from: '(saas-v2.md §3.2 AppInfo)', to: `(AppInfo, ${S['3.2']})` },
-  { file: 'src/usage/outcomes.ts', from: '(saas-v2.md §6.1 error table)', to: `(the error table of ${S['6.1']})` },
+  { seenIn: 'src/instances/instance.ts', from: '(saas-v2.md §3.2 AppInfo)', to: `(AppInfo, ${S['3.2']})` },
+  { seenIn: 'src/usage/outcomes.ts', from: '(saas-v2.md §6.1 error table)', to: `(the error table of ${S['6.1']})` },
   {
-    file: 'src/provisioning/provisioner.ts',
+    seenIn: 'src/provisioning/provisioner.ts',
     from: 'The create-time refusals of saas-v2.md §4 a provisioner',
     to: `The create-time refusals (${S['4']}) a provisioner`,
   },
   {
-    file: 'src/instances/lifecycle.ts',
+    seenIn: 'src/instances/lifecycle.ts',
     from: 'The instance lifecycle of saas-v2.md §3 with the idempotency of DECISIONS 14–15.',
     to: `The instance lifecycle of the SaaS V2.0 basic interfaces (${S['3']}) with the idempotency of docs/decisions.md#14–#15.`,
   },
   {
-    file: 'src/crypto/usage-signature.ts',
+    seenIn: 'src/crypto/usage-signature.ts',
     from: "(DECISIONS 1's window; the usage push page states none)",
     to: '(the window of docs/decisions.md#1; the usage push page states none)',
   },
   // The usage push page is already cited beside it.
-  { file: 'src/crypto/usage-signature.ts', from: `(saas-v2.md §6.1; ${S['6.1']}):`, to: `(${S['6.1']}):` },
+  { seenIn: 'src/crypto/usage-signature.ts', from: `(saas-v2.md §6.1; ${S['6.1']}):`, to: `(${S['6.1']}):` },
   // Each row of docs/decisions.md#marketplace-retries carries its Huawei page.
   {
-    file: 'src/simulator/retry-schedule.ts',
+    seenIn: 'src/simulator/retry-schedule.ts',
     from: 'DECISIONS "Retry schedule", saas-v2.md §5.',
     to: 'docs/decisions.md#marketplace-retries (each row with its Huawei page).',
   },
-  { file: 'src/sso/oauth-client.ts', from: '(DECISIONS "Retry schedule")', to: '(docs/decisions.md#marketplace-retries)' },
+  { seenIn: 'src/sso/oauth-client.ts', from: '(DECISIONS "Retry schedule")', to: '(docs/decisions.md#marketplace-retries)' },
   // The sample's canonical payload is described in the decision, not on a Huawei page.
   {
-    file: 'src/crypto/basic-signature.ts',
+    seenIn: 'src/crypto/basic-signature.ts',
     from: 'with null values dropped (saas-v2.md §1.1).',
     to: 'with null values dropped (docs/decisions.md#2).',
   },
   // The section is about V1.0's GET and its authToken (§1.6) and parameters (§3.9), not Body-Sign or encryption.
-  { file: 'src/saas-v1/mount.ts', from: '(saas-v2.md §1.4–1.6, §3.9)', to: `(${S['1.6']}, ${S['3.9']})` },
+  { seenIn: 'src/saas-v1/mount.ts', from: '(saas-v2.md §1.4–1.6, §3.9)', to: `(${S['1.6']}, ${S['3.9']})` },
   // V2 flags (0, 1, 2) are the V2 tenant sync's.
-  { file: 'src/kit/wire.ts', from: '`flag` (license-kit-openapi.md §C.1)', to: `\`flag\` (${C['C.4']})` },
+  { seenIn: 'src/kit/wire.ts', from: '`flag` (license-kit-openapi.md §C.1)', to: `\`flag\` (${C['C.4']})` },
   // The whole Kit family: the pages are listed, with what each covers, in the contracts.
   {
-    file: 'src/kit/tenant-directory.ts',
+    seenIn: 'src/kit/tenant-directory.ts',
     from: '// The tenant directory the joint-operation Kit syncs write (license-kit-openapi.md §C.4–C.7). No HTTP here: the handlers of\n// both Kit versions map their bodies to these calls. Idempotency (DECISIONS 14, §C.4–C.7): keys (instance, tenant[, app]',
     to: "// The tenant directory the joint-operation Kit syncs write (openapi/kit-v2/ and openapi/kit-v1/ cite each sync's page). No HTTP\n// here: the handlers of both Kit versions map their bodies to these calls. Idempotency (docs/decisions.md#14): keys (instance, tenant[, app]",
   },
   {
-    file: 'src/store/tables/kit.ts',
+    seenIn: 'src/store/tables/kit.ts, test/support/kit-bodies.ts',
     from: '(license-kit-openapi.md §C.4–C.7)',
     to: "(openapi/kit-v2/ and openapi/kit-v1/ cite each sync's page)",
   },
   {
-    file: 'src/kit/mount.ts',
+    seenIn: 'src/kit/mount.ts',
     from: 'both writing the one tenant directory (license-kit-openapi.md §C.1–C.7).',
     to: "both writing the one tenant directory (openapi/kit-v2/ and openapi/kit-v1/ cite each sync's page).",
   },
-  {
-    file: 'test/support/kit-bodies.ts',
-    from: '(license-kit-openapi.md §C.4–C.7)',
-    to: "(openapi/kit-v2/ cites each sync's page)",
-  },
   // The retries of the three interfaces are on each page; the first is the one docs/decisions.md#marketplace-retries cites.
   {
-    file: 'src/license-code/license-codes.ts',
+    seenIn: 'src/license-code/license-codes.ts',
     from: '(60 times, every 2 minutes, license-kit-openapi.md A.3-A.5)',
     to: `(60 times, every 2 minutes, ${C['A.3']})`,
   },
   // Which License page states the 5 s is not certain; the retry table has the timeout with its page.
   {
-    file: 'src/conformance/driver.ts',
+    seenIn: 'src/conformance/driver.ts',
     from: 'with its 5 s timeout (license-kit-openapi.md A.2, B.3)',
     to: 'with its 5 s timeout (docs/decisions.md#marketplace-retries)',
   },
   // The V1.0 debug cases (new, renewal, expiry, release) are on the V1.0 (intl) page, not the V2.0 overview.
-  { file: 'test/saas-v1/production.test.ts', from: 'release; saas-v2.md §7)', to: `release; ${intl('en-us_topic_0070649058')})` },
+  { seenIn: 'test/saas-v1/production.test.ts', from: 'release; saas-v2.md §7)', to: `release; ${intl('en-us_topic_0070649058')})` },
   // A citation cut in two by the line break.
   {
-    file: 'src/crypto/rsa-oaep.ts',
+    seenIn: 'src/crypto/rsa-oaep.ts',
     from: '>= 3072 bits, Base64 (license-kit-openapi.md\n// C.5, DECISIONS 12).',
     to: `>= 3072 bits, Base64\n// (${C['C.5']}, docs/decisions.md#12).`,
   },
   // The idempotency of getLicenseAsync on (eventId, deviceFingerprint) is stated with the interface.
-  { file: 'src/online-license/license-applications.ts', from: '(B.2; DECISIONS 14)', to: `(${C['B.7']}; docs/decisions.md#14)` },
+  { seenIn: 'src/online-license/license-applications.ts', from: '(B.2; DECISIONS 14)', to: `(${C['B.7']}; docs/decisions.md#14)` },
   // §F summarises the signature pages: the basic and Kit V2 page, and the legacy authToken page.
   {
-    file: 'src/conformance/families.ts',
+    seenIn: 'src/conformance/families.ts',
     from: "How the marketplace signs a family's calls (license-kit-openapi.md §F):",
     to: `How the marketplace signs a family's calls (${C['C.2']}; V1: ${C['A.11']}):`,
   },
   {
-    file: 'src/conformance/signing.ts',
+    seenIn: 'src/conformance/signing.ts',
     from: "How the marketplace builds each family's request (license-kit-openapi.md §F):",
     to: `How the marketplace builds each family's request (${C['C.2']}; V1: ${C['A.11']}):`,
   },
   // The fixture README: sections of saas-v2.md cited without the file name.
   {
-    file: 'test/fixtures/crypto/README.md',
+    seenIn: 'test/fixtures/crypto/README.md',
     from: 'the documented `newInstance` body of §1.1 (checked\n  byte for byte against the text of the reference)',
     to: `the documented \`newInstance\` body of\n  ${S['1.1']} (checked byte for byte against a copy of the page's text)`,
   },
-  { file: 'test/fixtures/crypto/README.md', from: '- **`bodySign`** (§1.4)', to: `- **\`bodySign\`** (${S['1.4']})` },
-  { file: 'test/fixtures/crypto/README.md', from: '- **`aesKeys`** (§1.5)', to: `- **\`aesKeys\`** (${S['1.5']})` },
-  { file: 'test/fixtures/crypto/README.md', from: '- **`aesCredentials`** (§1.5)', to: `- **\`aesCredentials\`** (${S['1.5']})` },
+  { seenIn: 'test/fixtures/crypto/README.md', from: '- **`bodySign`** (§1.4)', to: `- **\`bodySign\`** (${S['1.4']})` },
+  { seenIn: 'test/fixtures/crypto/README.md', from: '- **`aesKeys`** (§1.5)', to: `- **\`aesKeys\`** (${S['1.5']})` },
+  { seenIn: 'test/fixtures/crypto/README.md', from: '- **`aesCredentials`** (§1.5)', to: `- **\`aesCredentials\`** (${S['1.5']})` },
   // The independent seller cites Huawei's pages by its own short names (P-…, its README); it keeps to them.
-  { file: 'test/independent-seller/README.md', from: '| P-sig, P-lc (A.2) |', to: '| P-sig, P-lc (signature) |' },
-  { file: 'test/independent-seller/README.md', from: '| P-sig, P-kit, license-kit notes C.2 |', to: '| P-sig, P-kit |' },
-  { file: 'test/independent-seller/README.md', from: '(B.8 names `000003` only for', to: "(P-ol's codes page names `000003` only for" },
-  { file: 'test/independent-seller/seller.py', from: "credentials' (C.4, C.5):", to: "credentials' (P-kit: tenantSync, applicationSync):" },
+  { seenIn: 'test/independent-seller/README.md', from: '| P-sig, P-lc (A.2) |', to: '| P-sig, P-lc (signature) |' },
+  { seenIn: 'test/independent-seller/README.md', from: '| P-sig, P-kit, license-kit notes C.2 |', to: '| P-sig, P-kit |' },
+  { seenIn: 'test/independent-seller/README.md', from: '(B.8 names `000003` only for', to: "(P-ol's codes page names `000003` only for" },
+  { seenIn: 'test/independent-seller/seller.py', from: "credentials' (C.4, C.5):", to: "credentials' (P-kit: tenantSync, applicationSync):" },
   {
-    file: 'test/independent-seller/seller.py',
+    seenIn: 'test/independent-seller/seller.py',
     from: '# ---- License authorization codes 2.0 (A.3-A.6) ',
     to: '# ---- License authorization codes 2.0 (P-lc) ---',
   },
-  { file: 'test/independent-seller/seller.py', from: '# ---- joint-operation Kit V2 (C.1-C.7) ', to: '# ---- joint-operation Kit V2 (P-kit) --' },
+  { seenIn: 'test/independent-seller/seller.py', from: '# ---- joint-operation Kit V2 (C.1-C.7) ', to: '# ---- joint-operation Kit V2 (P-kit) --' },
 ];

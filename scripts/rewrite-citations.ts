@@ -105,7 +105,6 @@ function rewrite(path: string, text: string): { text: string; count: number } {
   let count = 0;
   let out = text;
   OVERRIDES.forEach((override, index) => {
-    if (override.file !== '*' && override.file !== path) return;
     const parts = out.split(override.from);
     if (parts.length > 1) {
       count += parts.length - 1;
@@ -177,7 +176,7 @@ function main(): void {
   console.log(`rewrite-citations: ${citations} citation(s) in ${changed.length} file(s)${dryRun ? ' (dry run, nothing written)' : ''}`);
   if (stale.length > 0)
     console.log(
-      `  overrides whose text was not found (the line changed? its citation got the plain rewrite):\n    ${stale.map((o) => `${o.file}: ${JSON.stringify(o.from)}`).join('\n    ')}`,
+      `  overrides whose text was not found (the line changed? its citation got the plain rewrite):\n    ${stale.map((o) => `${JSON.stringify(o.from)} (was in ${o.seenIn})`).join('\n    ')}`,
     );
   if (unmapped.length > 0) console.log(`  not in scripts/cite-map.ts, left as they were:\n    ${[...new Set(unmapped)].join('\n    ')}`);
   if (left.length > 0) {
