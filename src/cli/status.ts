@@ -1,11 +1,9 @@
 /** `kgkit orders` and `kgkit license-uploads`: what kgkit looks up and uploads to the marketplace, and its state. */
 import { parseArgs } from 'node:util';
 import { loadStoreLocation } from '../config.js';
-import { countLicenseUploads, listLicenseUploads } from '../online-license/license-uploads.js';
-import { countOrderLookups, listOrderLookups } from '../orders/order-lookups.js';
+import { type LicenseUploadState, licenseUploadStatus } from '../online-license/license-uploads.js';
+import { type OrderLookupState, orderLookupStatus } from '../orders/lookup-status.js';
 import { openStore } from '../store/connect.js';
-import type { OrderLookupState } from '../store/tables/orders.js';
-import type { LicenseUploadState } from '../online-license/license-uploads.js';
 
 const time = (ms: number | null | undefined) => (ms === null || ms === undefined ? '' : new Date(ms).toISOString());
 
@@ -29,14 +27,14 @@ export async function ordersCommand(argv: string[]): Promise<number> {
   const store = await openStore(loadStoreLocation());
   try {
     const filter = { limit, ...(values.state ? { state: values.state as OrderLookupState } : {}), ...(values.order ? { orderId: values.order } : {}), ...(values.instance ? { instanceId: values.instance } : {}) };
-    const [counts, rows] = await Promise.all([countOrderLookups(store.db), listOrderLookups(store.db, filter)]);
+    const { counts, items: lookups } = await orderLookupStatus(store.db, filter);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ counts, lookups: rows })}\n`);
+      process.stdout.write(`${JSON.stringify({ counts, lookups })}\n`);
       return 0;
     }
     process.stdout.write(`order lookups: ${counts.pending} pending, ${counts.found} found, ${counts.failed} failed\n`);
-    if (rows.length > 0) {
-      const lines = rows.map((r) => [r.order_id, r.order_line_id, r.instance_id ?? '', r.state, String(r.attempts), r.charging_mode ?? '', r.product_id ?? '', r.last_code ?? '', time(r.state === 'pending' ? r.next_attempt_at : r.found_at), (r.last_error ?? '').slice(0, 60)]);
+    if (lookups.length > 0) {
+      const lines = lookups.map((l) => [l.orderId, l.orderLineId, l.instanceId ?? '', l.state, String(l.attempts), l.order?.chargingMode ?? '', l.order?.productId ?? '', l.lastCode ?? '', time(l.nextAttemptAt ?? l.foundAt), (l.lastError ?? '').slice(0, 60)]);
       process.stdout.write(`${table([['ORDER', 'LINE', 'INSTANCE', 'STATE', 'TRIES', 'CHARGING', 'PRODUCT', 'CODE', 'NEXT/FOUND', 'ERROR'], ...lines])}\n`);
     }
     return 0;
@@ -54,7 +52,7 @@ export async function licenseUploadsCommand(argv: string[]): Promise<number> {
   }
   const store = await openStore(loadStoreLocation());
   try {
-    const [counts, uploads] = await Promise.all([countLicenseUploads(store.db), listLicenseUploads(store.db, { limit, ...(values.state ? { state: values.state as LicenseUploadState } : {}) })]);
+    const { counts, items: uploads } = await licenseUploadStatus(store.db, { limit, ...(values.state ? { state: values.state as LicenseUploadState } : {}) });
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ counts, uploads })}\n`);
       return 0;

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type KgkitHandlers, kgkitResult as result } from '../../generated/kgkit/server.js';
-import { countLicenseUploads, listLicenseUploads } from '../online-license/license-uploads.js';
-import { countOrderLookups, detailsOfRow, listOrderLookups } from '../orders/order-lookups.js';
+import { licenseUploadStatus } from '../online-license/license-uploads.js';
+import { orderLookupStatus } from '../orders/lookup-status.js';
 import type { Database } from '../store/schema.js';
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? {} : { at: new Date(ms).toISOString() });
@@ -12,7 +12,7 @@ const optional = <K extends string>(key: K, value: string | null | undefined): P
 export function statusHandlers(db: Kysely<Database>): Pick<KgkitHandlers, 'listOrderLookups' | 'listLicenseUploads'> {
   return {
     async listOrderLookups(query) {
-      const rows = await listOrderLookups(db, {
+      const { counts, items } = await orderLookupStatus(db, {
         limit: Number(query.limit ?? 100),
         ...(query.state ? { state: query.state } : {}),
         ...(query.orderId ? { orderId: query.orderId } : {}),
@@ -21,30 +21,30 @@ export function statusHandlers(db: Kysely<Database>): Pick<KgkitHandlers, 'listO
       return result.listOrderLookups({
         resultCode: '000000',
         resultMsg: 'success',
-        counts: await countOrderLookups(db),
-        lookups: rows.map((row) => ({
-          orderId: row.order_id,
-          orderLineId: row.order_line_id,
-          ...optional('instanceId', row.instance_id),
-          reason: row.reason as 'newInstance' | 'upgradeInstance' | 'orderNotify',
-          state: row.state,
-          attempts: Number(row.attempts),
-          ...optional('nextAttemptAt', row.state === 'pending' ? iso(row.next_attempt_at).at : undefined),
-          ...optional('lastCode', row.last_code),
-          ...optional('lastError', row.last_error),
-          ...optional('foundAt', iso(row.found_at).at),
-          ...(row.state === 'found' ? { order: { ...detailsOfRow(row) } } : {}),
+        counts,
+        lookups: items.map((lookup) => ({
+          orderId: lookup.orderId,
+          orderLineId: lookup.orderLineId,
+          ...optional('instanceId', lookup.instanceId),
+          reason: lookup.reason,
+          state: lookup.state,
+          attempts: lookup.attempts,
+          ...optional('nextAttemptAt', iso(lookup.nextAttemptAt).at),
+          ...optional('lastCode', lookup.lastCode),
+          ...optional('lastError', lookup.lastError),
+          ...optional('foundAt', iso(lookup.foundAt).at),
+          ...(lookup.order ? { order: { ...lookup.order } } : {}),
         })),
       });
     },
 
     async listLicenseUploads(query) {
-      const uploads = await listLicenseUploads(db, { limit: Number(query.limit ?? 100), ...(query.state ? { state: query.state } : {}) });
+      const { counts, items } = await licenseUploadStatus(db, { limit: Number(query.limit ?? 100), ...(query.state ? { state: query.state } : {}) });
       return result.listLicenseUploads({
         resultCode: '000000',
         resultMsg: 'success',
-        counts: await countLicenseUploads(db),
-        uploads: uploads.map((upload) => ({
+        counts,
+        uploads: items.map((upload) => ({
           eventId: upload.eventId,
           instanceId: upload.instanceId,
           state: upload.state,

@@ -1,7 +1,22 @@
 import type { Kysely } from 'kysely';
+import type { JobItem, JobStore, Work } from '../jobs/job-store.js';
+import { JobRunner, type JobStats } from '../jobs/runner.js';
+import { type JobStatus, jobStatus } from '../jobs/status.js';
 import type { Logger } from '../log.js';
 import type { MarketplaceAnswer } from '../marketplace/answer.js';
+import type { LicenseRequestRow } from '../store/license-requests.js';
+import {
+  countLicenseUploadsByState,
+  licenseUploadLeases,
+  listLicenseUploadRows,
+  markLicenseUploadsFailed,
+  markLicensesUploaded,
+  skipDebugUploads,
+} from '../store/license-uploads.js';
 import type { Database } from '../store/schema.js';
+import type { LicenseUploadState } from '../store/tables/licenses.js';
+
+export type { LicenseUploadState };
 
 /** Uploads one License for a getLicenseAsync event (Open API market-event upload, license-kit-openapi.md §D.3). */
 export type UploadLicense = (eventId: string, license: string, signal?: AbortSignal) => Promise<MarketplaceAnswer<unknown>>;
@@ -23,8 +38,6 @@ export interface LicenseUploadsOptions {
   leaseMs?: number;
 }
 
-export type LicenseUploadState = 'pending' | 'uploaded' | 'rejected' | 'skipped';
-
 export interface LicenseUploadView {
   eventId: string;
   instanceId: string;
@@ -37,102 +50,90 @@ export interface LicenseUploadView {
   uploadedAt: number | null;
 }
 
+interface Upload extends JobItem {
+  eventId: string;
+  fingerprintKey: string;
+  license: string;
+}
+
+/** The upload columns of license_requests as the job runner sees them; a success keeps the marketplace's code. */
+function uploadStore(db: Kysely<Database>): JobStore<Upload, string> {
+  const keys = (items: readonly Upload[]) => items.map((item) => [item.eventId, item.fingerprintKey]);
+  return {
+    async claim({ key, ...claim }) {
+      const rows = await licenseUploadLeases.claim(db, { ...claim, ...(key === undefined ? {} : { key: JSON.parse(key) as string[] }) });
+      return rows.map((row) => ({
+        key: JSON.stringify([row.event_id, row.fingerprint_key]),
+        attempts: Number(row.upload_attempts),
+        eventId: row.event_id,
+        fingerprintKey: row.fingerprint_key,
+        license: row.license,
+      }));
+    },
+    extend: (items, lease) => licenseUploadLeases.extend(db, keys(items), lease),
+    release: (items, holder) => licenseUploadLeases.release(db, keys(items), holder),
+    succeed: (items, holder, code) => markLicensesUploaded(db, keys(items), { ...holder, code }),
+    retry: (items, failure) => markLicenseUploadsFailed(db, keys(items), { ...failure, state: 'pending' }),
+    giveUp: (items, failure) => markLicenseUploadsFailed(db, keys(items), { ...failure, state: 'rejected' }),
+  };
+}
+
 /**
  * The upload of every License kgkit issued for getLicenseAsync: retried with backoff until the marketplace accepts it
- * (or refuses it for good), on any replica: each row is claimed with a lease before it is sent.
+ * (or refuses it for good), on any replica (src/jobs/: each row is claimed with a lease before it is sent).
  */
 export class LicenseUploads {
   private readonly db: Kysely<Database>;
   private readonly upload: UploadLicense;
   private readonly logger: Logger;
-  private readonly now: () => number;
-  private readonly firstRetryMs: number;
-  private readonly maxRetryMs: number;
-  private readonly leaseMs: number;
+  private readonly runner: JobRunner<Upload, string>;
 
   constructor({ db, upload, logger, now = Date.now, firstRetryMs = 10_000, maxRetryMs = 30 * 60_000, leaseMs = 60_000 }: LicenseUploadsOptions) {
     this.db = db;
     this.upload = upload;
     this.logger = logger;
-    this.now = now;
-    this.firstRetryMs = firstRetryMs;
-    this.maxRetryMs = maxRetryMs;
-    this.leaseMs = leaseMs;
+    this.runner = new JobRunner({ kind: 'license upload', store: uploadStore(db), backoff: { baseMs: firstRetryMs, capMs: maxRetryMs, jitter: 0 }, leaseMs, maxPerRun: 20, logger, now });
   }
 
-  /** Sends every pending License whose retry time has come; returns how many it tried. */
-  async runDue(limit = 20): Promise<number> {
-    const now = this.now();
-    // A debug application (seller console, probing) has no marketplace event behind it: nothing to upload.
-    await this.db.updateTable('license_requests').set({ upload_state: 'skipped', upload_error: 'debug request (testFlag "1"): not uploaded' }).where('upload_state', '=', 'pending').where('test_flag', '=', 1).execute();
-    const due = await this.db
-      .selectFrom('license_requests')
-      .select(['event_id', 'fingerprint_key'])
-      .where('upload_state', '=', 'pending')
-      .where((eb) => eb.or([eb('upload_next_at', 'is', null), eb('upload_next_at', '<=', now)]))
-      .where((eb) => eb.or([eb('upload_lease_until', 'is', null), eb('upload_lease_until', '<=', now)]))
-      .orderBy('requested_at')
-      .limit(limit)
-      .execute();
-    for (const row of due) await this.attempt(row.event_id, row.fingerprint_key);
-    return due.length;
+  /** Sends pending Licenses whose retry time has come (20 at most); returns how many it tried. */
+  async runDue(signal?: AbortSignal): Promise<number> {
+    await skipDebugUploads(this.db, 'debug request (testFlag "1"): not uploaded');
+    return (await this.runner.runDue(this.send, signal)).claimed;
   }
 
   start(intervalMs = 10_000): () => Promise<void> {
-    let running: Promise<unknown> = Promise.resolve();
-    const timer = setInterval(() => {
-      running = running.then(() => this.runDue()).catch((error: unknown) => this.logger.error('license uploads failed', { error: (error as Error).message }));
-    }, intervalMs);
-    timer.unref();
-    return async () => {
-      clearInterval(timer);
-      await running;
-    };
+    return this.runner.start({
+      intervalMs,
+      run: (signal) => this.runDue(signal),
+      onError: (error) => this.logger.error('license uploads failed', { error: (error as Error).message }),
+    });
   }
 
-  private async attempt(eventId: string, fingerprintKey: string): Promise<void> {
-    const now = this.now();
-    const claimed = await this.db
-      .updateTable('license_requests')
-      .set({ upload_lease_until: now + this.leaseMs })
-      .where('event_id', '=', eventId)
-      .where('fingerprint_key', '=', fingerprintKey)
-      .where('upload_state', '=', 'pending')
-      .where((eb) => eb.or([eb('upload_lease_until', 'is', null), eb('upload_lease_until', '<=', now)]))
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) return;
-    const row = await this.db.selectFrom('license_requests').selectAll().where('event_id', '=', eventId).where('fingerprint_key', '=', fingerprintKey).executeTakeFirstOrThrow();
-    const answer = await this.upload(eventId, row.license);
-    const at = this.now();
-    const attempts = Number(row.upload_attempts) + 1;
-    const update = () => this.db.updateTable('license_requests').where('event_id', '=', eventId).where('fingerprint_key', '=', fingerprintKey);
-    if (answer.ok) {
-      await update()
-        .set({ upload_state: 'uploaded', upload_attempts: attempts, upload_lease_until: null, upload_code: answer.code, upload_error: null, uploaded_at: at })
-        .execute();
-      return;
-    }
-    const final = FINAL_REFUSALS.has(answer.code);
-    await update()
-      .set({
-        upload_state: final ? 'rejected' : 'pending',
-        upload_attempts: attempts,
-        upload_next_at: at + Math.min(this.maxRetryMs, this.firstRetryMs * 2 ** (attempts - 1)),
-        upload_lease_until: null,
-        upload_code: answer.code,
-        upload_error: answer.message.slice(0, 1024),
-      })
-      .execute();
-    this.logger[final ? 'error' : 'warn'](final ? 'license upload refused' : 'license upload failed; will retry', { eventId, attempts, code: answer.code, error: answer.message });
+  stats(): JobStats {
+    return this.runner.stats();
   }
+
+  private readonly send: Work<Upload, string> = async (batch) => {
+    for (const upload of batch.items) {
+      const answer = await this.upload(upload.eventId, upload.license, batch.signal);
+      if (answer.ok) {
+        await batch.succeeded([upload], answer.code);
+        continue;
+      }
+      const failure = { code: answer.code, error: answer.message };
+      if (FINAL_REFUSALS.has(answer.code)) {
+        await batch.refused([upload], failure);
+        this.logger.error('license upload refused', { eventId: upload.eventId, attempts: upload.attempts + 1, ...failure });
+      } else {
+        const { attempts } = await batch.failed([upload], failure);
+        this.logger.warn('license upload failed; will retry', { eventId: upload.eventId, attempts, ...failure });
+      }
+    }
+  };
 }
 
-/** The uploads that match a filter, newest application first (kgkit API, `kgkit license-uploads`). */
-export async function listLicenseUploads(db: Kysely<Database>, filter: { state?: LicenseUploadState; limit?: number } = {}): Promise<LicenseUploadView[]> {
-  let query = db.selectFrom('license_requests').selectAll();
-  if (filter.state) query = query.where('upload_state', '=', filter.state);
-  const rows = await query.orderBy('requested_at', 'desc').limit(filter.limit ?? 100).execute();
-  return rows.map((row) => ({
+function viewOf(row: LicenseRequestRow): LicenseUploadView {
+  return {
     eventId: row.event_id,
     instanceId: row.instance_id,
     state: row.upload_state,
@@ -142,12 +143,19 @@ export async function listLicenseUploads(db: Kysely<Database>, filter: { state?:
     error: row.upload_error,
     requestedAt: row.requested_at,
     uploadedAt: row.uploaded_at,
-  }));
+  };
 }
 
-export async function countLicenseUploads(db: Kysely<Database>): Promise<Record<LicenseUploadState, number>> {
-  const rows = await db.selectFrom('license_requests').select(['upload_state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('upload_state').execute();
-  const counts: Record<LicenseUploadState, number> = { pending: 0, uploaded: 0, rejected: 0, skipped: 0 };
-  for (const row of rows) counts[row.upload_state] = Number(row.n);
-  return counts;
+export const LICENSE_UPLOAD_STATES: readonly LicenseUploadState[] = ['pending', 'uploaded', 'rejected', 'skipped'];
+
+/** Uploads per state, and those in `state` (any when not given), newest application first (kgkit API, `kgkit license-uploads`). */
+export function licenseUploadStatus(db: Kysely<Database>, filter: { state?: LicenseUploadState; limit?: number } = {}): Promise<JobStatus<LicenseUploadState, LicenseUploadView>> {
+  return jobStatus(
+    {
+      states: LICENSE_UPLOAD_STATES,
+      count: () => countLicenseUploadsByState(db),
+      newest: async (query, limit) => (await listLicenseUploadRows(db, { ...query, limit })).map(viewOf),
+    },
+    filter,
+  );
 }

@@ -1,4 +1,5 @@
-import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { jobLeases } from './job-leases.js';
 import type { Database } from './schema.js';
 import type { UsageRecordState, UsageRecordsTable } from './tables/usage.js';
 import type { UsageKey } from './usage-events.js';
@@ -103,81 +104,60 @@ export async function expireRecords(db: Kysely<Database>, beganBefore: number, n
     .set({ state: 'expired', last_error: reason, lease_owner: null, lease_until: null, updated_at: now })
     .where('state', '=', 'pending')
     .where('begin_at', '<', beganBefore)
-    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
-/**
- * Leases up to `limit` due pending records, oldest first, to `owner` until `leaseUntil`. The update is guarded, so
- * when replicas race for the same records each gets them only if nobody leased them in between.
- */
-export async function claimDueRecords(db: Kysely<Database>, claim: { now: number; limit: number; owner: string; leaseUntil: number }): Promise<UsageRecordRow[]> {
-  const due = (eb: ExpressionBuilder<Database, 'usage_records'>) =>
-    eb.and([eb('state', '=', 'pending'), eb('next_attempt_at', '<=', claim.now), eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', claim.now)])]);
-  const candidates = await db
-    .selectFrom('usage_records')
-    .select('metering_sn')
-    .where(due)
-    .orderBy('begin_at')
-    .orderBy('metering_sn')
-    .limit(claim.limit)
-    .execute();
-  if (candidates.length === 0) return [];
+/** Delivery to the marketplace: a record's lease key is [metering_sn]; oldest window first. */
+export const usageRecordLeases = jobLeases({
+  table: 'usage_records',
+  key: ['metering_sn'],
+  state: 'state',
+  waiting: 'pending',
+  nextAttemptAt: 'next_attempt_at',
+  leaseOwner: 'lease_owner',
+  leaseUntil: 'lease_until',
+  order: ['begin_at', 'metering_sn'],
+});
+
+interface Settled {
+  owner: string;
+  now: number;
+}
+
+const held = (sns: readonly string[]) => sns.map((sn) => [sn]);
+
+export async function markRecordsSent(db: Kysely<Database>, sns: readonly string[], settled: Settled): Promise<void> {
+  if (sns.length === 0) return;
   await db
     .updateTable('usage_records')
-    .set({ lease_owner: claim.owner, lease_until: claim.leaseUntil })
-    .where('metering_sn', 'in', candidates.map((row) => row.metering_sn))
-    .where('state', '=', 'pending')
-    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', claim.now)]))
-    .execute();
-  return db.selectFrom('usage_records').selectAll().where('lease_owner', '=', claim.owner).where('state', '=', 'pending').orderBy('begin_at').orderBy('metering_sn').execute();
-}
-
-type Leased = { sns: readonly string[]; owner: string; now: number };
-
-function updateLeased(db: Kysely<Database>, leased: Leased) {
-  return db.updateTable('usage_records').where('metering_sn', 'in', leased.sns).where('lease_owner', '=', leased.owner).where('state', '=', 'pending');
-}
-
-export async function markRecordsSent(db: Kysely<Database>, leased: Leased): Promise<void> {
-  if (leased.sns.length === 0) return;
-  await updateLeased(db, leased)
-    .set({ state: 'sent', sent_at: leased.now, attempts: sql<number>`attempts + 1`, lease_owner: null, lease_until: null, last_code: null, last_error: null, updated_at: leased.now })
+    .set({ state: 'sent', sent_at: settled.now, attempts: sql<number>`attempts + 1`, lease_owner: null, lease_until: null, last_code: null, last_error: null, updated_at: settled.now })
+    .where(usageRecordLeases.heldBy(held(sns), settled.owner))
     .execute();
 }
 
-export async function markRecordsForRetry(db: Kysely<Database>, leased: Leased & { nextAttemptAt: number; code: string | null; error: string }): Promise<void> {
-  if (leased.sns.length === 0) return;
-  await updateLeased(db, leased)
+/** A failed push: pending again at `nextAttemptAt`, or `rejected` when the marketplace refused the record. */
+export async function markRecordsFailed(
+  db: Kysely<Database>,
+  sns: readonly string[],
+  failure: Settled & { state: 'pending' | 'rejected'; nextAttemptAt?: number; code: string | null; error: string },
+): Promise<void> {
+  if (sns.length === 0) return;
+  await db
+    .updateTable('usage_records')
     .set({
+      state: failure.state,
       attempts: sql<number>`attempts + 1`,
-      next_attempt_at: leased.nextAttemptAt,
-      last_code: leased.code,
-      last_error: leased.error.slice(0, 1000),
+      ...(failure.nextAttemptAt === undefined ? {} : { next_attempt_at: failure.nextAttemptAt }),
+      last_code: failure.code,
+      last_error: failure.error.slice(0, 1000),
       lease_owner: null,
       lease_until: null,
-      updated_at: leased.now,
+      updated_at: failure.now,
     })
+    .where(usageRecordLeases.heldBy(held(sns), failure.owner))
     .execute();
-}
-
-export async function markRecordsRejected(db: Kysely<Database>, leased: Leased & { code: string; error: string }): Promise<void> {
-  if (leased.sns.length === 0) return;
-  await updateLeased(db, leased)
-    .set({ state: 'rejected', attempts: sql<number>`attempts + 1`, last_code: leased.code, last_error: leased.error.slice(0, 1000), lease_owner: null, lease_until: null, updated_at: leased.now })
-    .execute();
-}
-
-/** Keeps a run's records leased while it is still sending them (a batch being halved makes many calls). */
-export async function extendLease(db: Kysely<Database>, owner: string, leaseUntil: number): Promise<void> {
-  await db.updateTable('usage_records').set({ lease_until: leaseUntil }).where('lease_owner', '=', owner).where('state', '=', 'pending').execute();
-}
-
-/** Gives records back untried (their run stopped before their turn): due again at once. */
-export async function releaseRecords(db: Kysely<Database>, leased: Leased): Promise<void> {
-  if (leased.sns.length === 0) return;
-  await updateLeased(db, leased).set({ lease_owner: null, lease_until: null }).execute();
 }
 
 export interface RecordFilter {

@@ -3,7 +3,8 @@ import { type Logger, silentLogger } from '../log.js';
 import type { Database } from '../store/schema.js';
 import { type AggregateReport, aggregateWindows } from './aggregate.js';
 import type { MeterContext } from './context.js';
-import { type BatchSize, type DeliverRules, type DeliveryReport, deliverRecords } from './deliver.js';
+import type { JobStats } from '../jobs/runner.js';
+import { type BatchSize, type DeliveryReport, type DeliveryRunner, deliverRecords, deliveryRunner } from './deliver.js';
 import type { PushUsage } from './push.js';
 import { type RecordResult, type UsageEventInput, recordEvents } from './record.js';
 import { type StatusQuery, type UsageInfoEntry, type UsageStatus, usageInfo, usageStatus } from './status.js';
@@ -50,7 +51,7 @@ export class UsageMeter {
   private readonly ctx: MeterContext;
   private readonly options: UsageMeterOptions;
   private readonly batchSize: BatchSize;
-  private readonly deliverRules: DeliverRules;
+  private readonly delivery: DeliveryRunner;
 
   constructor(options: UsageMeterOptions) {
     const batchSize = options.batchSize ?? 1000;
@@ -69,12 +70,11 @@ export class UsageMeter {
       logger: options.logger ?? silentLogger,
     };
     this.batchSize = { current: batchSize };
-    this.deliverRules = {
-      leaseMs: options.leaseMs ?? 5 * 60_000,
-      retryBaseMs: options.retryBaseMs ?? 30_000,
-      retryCapMs: options.retryCapMs ?? 10 * 60_000,
-      random: options.random ?? Math.random,
-    };
+    this.delivery = deliveryRunner(
+      this.ctx,
+      { leaseMs: options.leaseMs ?? 5 * 60_000, retryBaseMs: options.retryBaseMs ?? 30_000, retryCapMs: options.retryCapMs ?? 10 * 60_000, random: options.random ?? Math.random },
+      this.batchSize,
+    );
   }
 
   /**
@@ -100,7 +100,12 @@ export class UsageMeter {
 
   /** Sends the due pending records to the marketplace with `pushUsage`. */
   deliver(pushUsage: PushUsage, signal?: AbortSignal): Promise<DeliveryReport> {
-    return deliverRecords(this.ctx, this.deliverRules, this.batchSize, pushUsage, signal);
+    return deliverRecords(this.ctx, this.delivery, this.batchSize, pushUsage, signal);
+  }
+
+  /** The delivery counters since the meter was made (records attempted, sent, retried, given up, in flight). */
+  deliveryStats(): JobStats {
+    return this.delivery.stats();
   }
 
   status(query: StatusQuery = {}): Promise<UsageStatus> {
@@ -120,32 +125,16 @@ export class UsageMeter {
   start(loop: MeterLoopOptions): () => Promise<void> {
     if (!Number.isInteger(loop.intervalMs) || loop.intervalMs < 1) throw new Error('usage meter: intervalMs must be a positive integer');
     const logger = loop.logger ?? this.ctx.logger;
-    const abort = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    let running: Promise<void> | undefined;
-    const tick = async () => {
-      try {
-        await this.aggregate();
-        await this.deliver(loop.pushUsage, abort.signal);
-      } catch (error) {
-        logger.error('usage: metering tick failed', { error: (error as Error).message ?? String(error) });
-      }
-    };
-    const schedule = (delay: number) => {
-      if (abort.signal.aborted) return;
-      timer = setTimeout(() => {
-        running = tick().finally(() => {
-          running = undefined;
-          schedule(loop.intervalMs);
-        });
-      }, delay);
-      timer.unref();
-    };
-    schedule(0);
-    return async () => {
-      abort.abort();
-      clearTimeout(timer);
-      await running;
-    };
+    return this.delivery.start({
+      intervalMs: loop.intervalMs,
+      run: async (signal) => {
+        try {
+          await this.aggregate();
+          await this.deliver(loop.pushUsage, signal);
+        } catch (error) {
+          logger.error('usage: metering tick failed', { error: (error as Error).message ?? String(error) });
+        }
+      },
+    });
   }
 }

@@ -1,3 +1,4 @@
+import { jobStatus } from '../jobs/status.js';
 import { countOpenEvents, usageTotals } from '../store/usage-events.js';
 import { type UsageRecordRow, countPendingBeganBefore, countRecordsByState, listRecords } from '../store/usage-records.js';
 import type { UsageRecordState } from '../store/tables/usage.js';
@@ -46,13 +47,17 @@ export interface UsageStatus {
 
 export async function usageStatus(ctx: MeterContext, query: StatusQuery = {}): Promise<UsageStatus> {
   const now = ctx.now();
-  const byState = await countRecordsByState(ctx.db, query.instanceId === undefined ? {} : { instanceId: query.instanceId });
-  const counts = Object.fromEntries(RECORD_STATES.map((state) => [state, byState.get(state) ?? 0])) as Record<UsageRecordState, number>;
+  const { counts, items } = await jobStatus<UsageRecordState, UsageRecordStatus, StatusQuery>(
+    {
+      states: RECORD_STATES,
+      count: ({ instanceId }) => countRecordsByState(ctx.db, instanceId === undefined ? {} : { instanceId }),
+      newest: async (filter, limit) => (await listRecords(ctx.db, { ...filter, limit })).map((row) => recordStatus(row, now)),
+    },
+    query,
+  );
   const atRisk = await countPendingBeganBefore(ctx.db, now - AT_RISK_AGE_MS, query.instanceId);
   const events = await countOpenEvents(ctx.db, query.instanceId);
-  const limit = Math.min(Math.max(Math.trunc(query.limit ?? 100) || 100, 1), 10_000);
-  const rows = await listRecords(ctx.db, { ...query, limit });
-  return { counts, atRisk, openEvents: events.open, unbillableEvents: events.unbillable, records: rows.map((row) => recordStatus(row, now)) };
+  return { counts, atRisk, openEvents: events.open, unbillableEvents: events.unbillable, records: items };
 }
 
 function recordStatus(row: UsageRecordRow, now: number): UsageRecordStatus {

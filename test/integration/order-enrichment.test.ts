@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { MarketplaceApi } from '../../src/marketplace/client.js';
-import { OrderLookups, listOrderLookups } from '../../src/orders/order-lookups.js';
+import { orderLookupStatus } from '../../src/orders/lookup-status.js';
+import { OrderLookups } from '../../src/orders/order-lookups.js';
 import { UsageMeter } from '../../src/usage/meter.js';
 import { MARKETPLACE_KEYS, startMarketplace } from '../support/marketplace-server.js';
 import { KEYS, TEST_CONFIG, type TestServer, signedQuery, startTestServer } from '../support/server.js';
@@ -56,8 +57,8 @@ describe.each(DIALECTS)('order enrichment end to end on %s', (dialect) => {
     const response = await server.app.request(`${TEST_CONFIG.orderNotify.path}?${signedQuery(body, { key: KEYS.orderNotify })}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
     expect(await response.json()).toEqual({ resultCode: '000000', resultMsg: 'success' });
     await lookups.settle();
-    const [row] = await listOrderLookups(store.db, { orderId: 'MOCKONETIMENEW' });
-    expect(row).toMatchObject({ reason: 'orderNotify', state: 'found', charging_mode: 'ONE_TIME', instance_id: null });
+    const [lookup] = (await orderLookupStatus(store.db, { orderId: 'MOCKONETIMENEW' })).items;
+    expect(lookup).toMatchObject({ reason: 'orderNotify', state: 'found', order: { chargingMode: 'ONE_TIME' }, instanceId: null });
   });
 
   it('a pay-per-use instance answers queryInstance with its usage, and refuses usage of a non-pay-per-use one', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import type { MarketplaceAnswer } from '../../src/marketplace/answer.js';
-import { LicenseUploads, countLicenseUploads, listLicenseUploads } from '../../src/online-license/license-uploads.js';
+import { LicenseUploads, licenseUploadStatus } from '../../src/online-license/license-uploads.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
 
 type Answer = MarketplaceAnswer<unknown>;
@@ -49,8 +49,8 @@ describe.each(DIALECTS)('License uploads on %s', (dialect) => {
       { eventId: 'ev-1', license: 'LICENSE-OF-ev-1' },
       { eventId: 'ev-2', license: 'LICENSE-OF-ev-2' },
     ]);
-    expect(await countLicenseUploads(store.db)).toEqual({ pending: 0, uploaded: 2, rejected: 0, skipped: 0 });
-    expect((await listLicenseUploads(store.db))[0]).toMatchObject({ state: 'uploaded', attempts: 1, uploadedAt: clock, code: 'CBC.0000' });
+    expect((await licenseUploadStatus(store.db)).counts).toEqual({ pending: 0, uploaded: 2, rejected: 0, skipped: 0 });
+    expect((await licenseUploadStatus(store.db)).items[0]).toMatchObject({ state: 'uploaded', attempts: 1, uploadedAt: clock, code: 'CBC.0000' });
   });
 
   it.each([
@@ -63,15 +63,15 @@ describe.each(DIALECTS)('License uploads on %s', (dialect) => {
     await request('ev-1');
     answers = [answer, answer];
     await uploads.runDue();
-    expect((await listLicenseUploads(store.db))[0]).toMatchObject({ state: 'pending', attempts: 1, code: answer.code, nextAttemptAt: clock + 10_000 });
+    expect((await licenseUploadStatus(store.db)).items[0]).toMatchObject({ state: 'pending', attempts: 1, code: answer.code, nextAttemptAt: clock + 10_000 });
     clock += 9_999;
     expect(await uploads.runDue()).toBe(0);
     clock += 1;
     await uploads.runDue();
-    expect((await listLicenseUploads(store.db))[0]).toMatchObject({ state: 'pending', attempts: 2, nextAttemptAt: clock + 20_000 });
+    expect((await licenseUploadStatus(store.db)).items[0]).toMatchObject({ state: 'pending', attempts: 2, nextAttemptAt: clock + 20_000 });
     clock += 20_000;
     await uploads.runDue();
-    expect((await listLicenseUploads(store.db))[0]).toMatchObject({ state: 'uploaded', attempts: 3 });
+    expect((await licenseUploadStatus(store.db)).items[0]).toMatchObject({ state: 'uploaded', attempts: 3 });
   });
 
   it.each(['CBC.0101', '91381033', '91381034', '91381035', '91381037', '91381038'])('stops at a final refusal %s, and says so', async (code) => {
@@ -80,14 +80,14 @@ describe.each(DIALECTS)('License uploads on %s', (dialect) => {
     await uploads.runDue();
     clock += 3_600_000;
     expect(await uploads.runDue()).toBe(0);
-    expect((await listLicenseUploads(store.db))[0]).toMatchObject({ state: 'rejected', attempts: 1, code, error: `refused with ${code}` });
+    expect((await licenseUploadStatus(store.db)).items[0]).toMatchObject({ state: 'rejected', attempts: 1, code, error: `refused with ${code}` });
   });
 
   it('does not upload the License of a debug application (testFlag "1")', async () => {
     await request('ev-test', true);
     await uploads.runDue();
     expect(sent).toEqual([]);
-    expect((await listLicenseUploads(store.db))[0]).toMatchObject({ state: 'skipped' });
+    expect((await licenseUploadStatus(store.db)).items[0]).toMatchObject({ state: 'skipped' });
   });
 
   it('sends each License from one replica at a time', async () => {

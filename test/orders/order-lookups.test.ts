@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InstanceLifecycle } from '../../src/instances/lifecycle.js';
 import { silentLogger } from '../../src/log.js';
 import type { MarketplaceAnswer } from '../../src/marketplace/answer.js';
-import { OrderLookups, countOrderLookups, listOrderLookups } from '../../src/orders/order-lookups.js';
+import { orderLookupStatus } from '../../src/orders/lookup-status.js';
+import { OrderLookups } from '../../src/orders/order-lookups.js';
 import { SqlInstanceRepository } from '../../src/store/instances.js';
 import { fakeProvisioner } from '../support/fake-provisioner.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
@@ -41,6 +42,7 @@ describe.each(DIALECTS)('order lookups on %s', (dialect) => {
     calls.push(`${orderId}/${orderLineId}`);
     return (answers.shift() ?? found)(orderId, orderLineId);
   };
+  const listed = async () => (await orderLookupStatus(store.db)).items;
   const make = () => new OrderLookups({ db: store.db, queryOrder, logger: silentLogger, now: () => clock, maxAttempts: 3, firstRetryMs: 10_000 });
 
   beforeEach(async () => {
@@ -72,7 +74,7 @@ describe.each(DIALECTS)('order lookups on %s', (dialect) => {
       extendParams: [{ name: 'emailDomainName', value: 'example.com' }],
       orderInfo: orderInfo(ORDER.orderId, ORDER.orderLineId),
     });
-    expect(await countOrderLookups(store.db)).toEqual({ pending: 0, found: 1, failed: 0 });
+    expect((await orderLookupStatus(store.db)).counts).toEqual({ pending: 0, found: 1, failed: 0 });
   });
 
   it('asks once per order line, however often the marketplace resends', async () => {
@@ -80,25 +82,25 @@ describe.each(DIALECTS)('order lookups on %s', (dialect) => {
     await lookups.track({ ...ORDER, reason: 'orderNotify' });
     await lookups.settle();
     expect(calls).toEqual([`${ORDER.orderId}/${ORDER.orderLineId}`]);
-    const [row] = await listOrderLookups(store.db);
-    expect(row).toMatchObject({ instance_id: 'inst-1', reason: 'newInstance', state: 'found', attempts: 1 });
+    const [row] = await listed();
+    expect(row).toMatchObject({ instanceId: 'inst-1', reason: 'newInstance', state: 'found', attempts: 1 });
   });
 
   it('keeps a failed lookup visible and retries it with backoff until it is found', async () => {
     answers = [() => unreachable, () => ({ ok: false, status: 401, code: 'APIG.0301', message: 'verify aksk signature fail' })];
     await lookups.track({ ...ORDER, instanceId: 'inst-1', reason: 'newInstance' });
     await lookups.settle();
-    let [row] = await listOrderLookups(store.db);
-    expect(row).toMatchObject({ state: 'pending', attempts: 1, last_code: 'UNREACHABLE', next_attempt_at: clock + 10_000 });
+    let [row] = await listed();
+    expect(row).toMatchObject({ state: 'pending', attempts: 1, lastCode: 'UNREACHABLE', nextAttemptAt: clock + 10_000 });
     expect(await lookups.runDue()).toBe(0); // not due yet
     clock += 10_000;
     expect(await lookups.runDue()).toBe(1);
-    [row] = await listOrderLookups(store.db);
-    expect(row).toMatchObject({ state: 'pending', attempts: 2, last_code: 'APIG.0301', last_error: 'verify aksk signature fail', next_attempt_at: clock + 20_000 });
+    [row] = await listed();
+    expect(row).toMatchObject({ state: 'pending', attempts: 2, lastCode: 'APIG.0301', lastError: 'verify aksk signature fail', nextAttemptAt: clock + 20_000 });
     clock += 20_000;
     await lookups.runDue();
-    [row] = await listOrderLookups(store.db);
-    expect(row).toMatchObject({ state: 'found', attempts: 3, last_code: null, last_error: null });
+    [row] = await listed();
+    expect(row).toMatchObject({ state: 'found', attempts: 3, lastCode: null, lastError: null });
     expect(calls).toHaveLength(3);
   });
 
@@ -110,18 +112,18 @@ describe.each(DIALECTS)('order lookups on %s', (dialect) => {
       clock += 60_000;
       await lookups.runDue();
     }
-    expect((await listOrderLookups(store.db))[0]).toMatchObject({ state: 'failed', attempts: 3 });
+    expect((await listed())[0]).toMatchObject({ state: 'failed', attempts: 3 });
     expect(calls).toHaveLength(3);
     await lookups.track({ ...ORDER, reason: 'orderNotify' });
     await lookups.settle();
-    expect((await listOrderLookups(store.db))[0]).toMatchObject({ state: 'found' });
+    expect((await listed())[0]).toMatchObject({ state: 'found' });
   });
 
   it('retries an answer that does not hold the order line', async () => {
     answers = [() => found(ORDER.orderId, 'OTHER-000001')];
     await lookups.track({ ...ORDER, reason: 'orderNotify' });
     await lookups.settle();
-    expect((await listOrderLookups(store.db))[0]).toMatchObject({ state: 'pending', last_code: 'MKT.0000', last_error: `the answer has no order line ${ORDER.orderLineId}` });
+    expect((await listed())[0]).toMatchObject({ state: 'pending', lastCode: 'MKT.0000', lastError: `the answer has no order line ${ORDER.orderLineId}` });
   });
 
   it('lets one replica look a line up at a time', async () => {
@@ -146,8 +148,8 @@ describe.each(DIALECTS)('order lookups on %s', (dialect) => {
       expect(await lifecycle.upgrade({ instanceId: 'inst-1', orderId: 'MOCKMONTYCHANGE', orderLineId: 'MOCKMONTYCHANGE-000001', test: true })).toEqual({ code: '000000' });
       await lifecycle.settle();
       await lookups.settle();
-      const rows = await listOrderLookups(store.db);
-      expect(rows.map((r) => [r.order_id, r.instance_id, r.reason, r.state]).sort()).toEqual([
+      const rows = await listed();
+      expect(rows.map((r) => [r.orderId, r.instanceId, r.reason, r.state]).sort()).toEqual([
         ['MOCKMONTYCHANGE', 'inst-1', 'upgradeInstance', 'found'],
         ['MOCKPERIODYEARNEW', 'inst-1', 'newInstance', 'found'],
       ]);

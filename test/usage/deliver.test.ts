@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/log.js';
-import { retryDelay } from '../../src/usage/deliver.js';
 import type { UsageMeter } from '../../src/usage/meter.js';
 import type { PushOutcome, PushUsage, UsageRecordWire } from '../../src/usage/push.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
@@ -21,21 +20,6 @@ function scripted(answer: (records: UsageRecordWire[], call: number) => PushOutc
 }
 const accepted: PushOutcome = { kind: 'accepted' };
 const refusedWith = (code: string, status = 500): PushOutcome => ({ kind: 'refused', status, code, message: `answer ${code}` });
-
-describe('backoff', () => {
-  const rules = { leaseMs: 1, retryBaseMs: 30_000, retryCapMs: 600_000 };
-  it.each([
-    [1, 15_000, 30_000],
-    [2, 30_000, 60_000],
-    [3, 60_000, 120_000],
-    [5, 240_000, 480_000],
-    [6, 300_000, 600_000],
-    [40, 300_000, 600_000],
-  ])('after attempt %d waits from %d to %d ms', (attempts, low, high) => {
-    expect(retryDelay(attempts, { ...rules, random: () => 0 })).toBe(low);
-    expect(retryDelay(attempts, { ...rules, random: () => 1 })).toBe(high);
-  });
-});
 
 describe.each(DIALECTS)('delivering usage records on %s', (dialect) => {
   let store: TestStore;

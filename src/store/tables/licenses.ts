@@ -38,6 +38,9 @@ export interface LicenseCodeHistoryTable {
   changed_at: number;
 }
 
+/** Where a License's upload to the marketplace is (license-kit-openapi.md D.3). */
+export type LicenseUploadState = 'pending' | 'uploaded' | 'rejected' | 'skipped';
+
 /** Online-open License: each getLicenseAsync application with the License issued for it (license-kit-openapi.md B.7). */
 export interface LicenseRequestsTable {
   event_id: string;
@@ -53,9 +56,11 @@ export interface LicenseRequestsTable {
    * 'pending' until the License is uploaded to the marketplace (license-kit-openapi.md D.3); 'rejected' when the
    * marketplace refused it for good; 'skipped' for a debug application (testFlag "1"), which has no event to upload to.
    */
-  upload_state: 'pending' | 'uploaded' | 'rejected' | 'skipped';
+  upload_state: LicenseUploadState;
   upload_attempts: Generated<number>;
   upload_next_at: number | null;
+  /** While a replica uploads it: the run that holds the row, and until when (epoch ms). */
+  upload_lease_owner: string | null;
   upload_lease_until: number | null;
   upload_code: string | null;
   upload_error: string | null;

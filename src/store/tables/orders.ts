@@ -25,7 +25,8 @@ export interface OrderLookupsTable {
   state: OrderLookupState;
   attempts: number;
   next_attempt_at: number;
-  /** While a replica looks it up: until when that attempt owns the row (epoch ms). */
+  /** While a replica looks it up: the run that holds the row, and until when (epoch ms). */
+  lease_owner: string | null;
   lease_until: number | null;
   /** The marketplace's code of the last failed attempt (or UNREACHABLE), and what it said. */
   last_code: string | null;
