@@ -21,7 +21,7 @@ const LAYERS: [string, string[]][] = [
   ['generated servers', ['generated-servers']],
   ['request checks', ['security']],
   ['shared HTTP', ['http', 'runtime']],
-  ['domain', ['instances', 'orders', 'usage', 'provisioning', 'retention', 'marketplace', 'jobs', 'tenants']],
+  ['domain', ['instances', 'orders', 'license-uploads', 'usage', 'provisioning', 'retention', 'marketplace', 'jobs', 'tenants']],
   ['store', ['store']],
   ['leaves', ['crypto', 'contract', 'log', 'config', 'time', 'net', 'generated']],
 ];

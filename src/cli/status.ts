@@ -1,7 +1,7 @@
 /** `kgkit orders` and `kgkit license-uploads`: what kgkit looks up and uploads to the marketplace, and its state. */
 import { parseArgs } from 'node:util';
 import { loadStoreLocation } from '../config.js';
-import { type LicenseUploadState, licenseUploadStatus } from '../online-license/license-uploads.js';
+import { type LicenseUploadState, licenseUploadStatus } from '../license-uploads/license-uploads.js';
 import { type OrderLookupState, orderLookupStatus } from '../orders/lookup-status.js';
 import { openStore } from '../store/connect.js';
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { type KgkitHandlers, kgkitResult as result } from '../../generated/kgkit/server.js';
-import { licenseUploadStatus } from '../online-license/license-uploads.js';
+import { licenseUploadStatus } from '../license-uploads/license-uploads.js';
 import { orderLookupStatus } from '../orders/lookup-status.js';
 import type { Database } from '../store/schema.js';
 

@@ -4,7 +4,7 @@ import { DataKeys } from '../crypto/data-keys.js';
 import { buildApp, familyMounts } from './app.js';
 import { InstanceLifecycle } from '../instances/lifecycle.js';
 import { MarketplaceApi } from '../marketplace/client.js';
-import { LicenseUploads } from '../online-license/license-uploads.js';
+import { LicenseUploads } from '../license-uploads/license-uploads.js';
 import { OrderLookups } from '../orders/order-lookups.js';
 import { builtinProvisioner } from '../provisioning/builtin-provisioner.js';
 import { forwardingChangePolicy, forwardingProvisioner } from '../provisioning/forwarding-provisioner.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import type { MarketplaceAnswer } from '../../src/marketplace/answer.js';
-import { LicenseUploads } from '../../src/online-license/license-uploads.js';
+import { LicenseUploads } from '../../src/license-uploads/license-uploads.js';
 import { OrderLookups } from '../../src/orders/order-lookups.js';
 import { RetentionJob } from '../../src/retention/job.js';
 import type { RetentionPolicy } from '../../src/retention/policy.js';

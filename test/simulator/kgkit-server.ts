@@ -7,7 +7,7 @@ import { buildApp, familyMounts } from '../../src/server/app.js';
 import { InstanceLifecycle } from '../../src/instances/lifecycle.js';
 import { silentLogger } from '../../src/log.js';
 import { MarketplaceApi } from '../../src/marketplace/client.js';
-import { LicenseUploads } from '../../src/online-license/license-uploads.js';
+import { LicenseUploads } from '../../src/license-uploads/license-uploads.js';
 import { OrderLookups } from '../../src/orders/order-lookups.js';
 import { builtinProvisioner } from '../../src/provisioning/builtin-provisioner.js';
 import { sqlNonceRegistry } from '../../src/security/nonce-registry.js';

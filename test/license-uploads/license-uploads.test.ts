@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import type { MarketplaceAnswer } from '../../src/marketplace/answer.js';
-import { LicenseUploads, licenseUploadStatus } from '../../src/online-license/license-uploads.js';
+import { LicenseUploads, licenseUploadStatus } from '../../src/license-uploads/license-uploads.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
 
 type Answer = MarketplaceAnswer<unknown>;
