@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { loadConfig } from '../../src/config.js';
+import { loadServerConfig } from '../../src/server/key-files.js';
 import type { AkSk } from '../../src/crypto/apig-signature.js';
 import { DataKeys } from '../../src/crypto/data-keys.js';
 import { buildApp, familyMounts } from '../../src/server/app.js';
@@ -25,7 +25,7 @@ export const KGKIT_API_TOKEN = 'simulator-test-api-token-0123456789';
 export async function startKgkitServer(options: { now: () => number; accessKey: string; akSk: AkSk; marketplaceUrl: string; port: number; pushIntervalMs: number; env?: Record<string, string> }) {
   const { now } = options;
   const store = await openTestStore('sqlite');
-  const config = loadConfig({
+  const config = loadServerConfig({
     KOOGALLERY_ACCESS_KEY: options.accessKey,
     KGKIT_DATA_KEY: 'simulator-test-data-key-0123456789abcdef',
     KGKIT_API_TOKEN,
