@@ -25,7 +25,7 @@ import { clientWentAway } from './client-gone.js';
 import { type AuditCounters, auditObserver } from './audit.js';
 import { mountDocs } from './docs.js';
 import { bodyWithin } from './request-body.js';
-import { textAnswer } from './text-answer.js';
+import { textAnswer } from '../runtime/text-answer.js';
 import type { UsageInfoSource } from '../saas-v2/handlers.js';
 import type { AppConfig, FamilyContext, FamilyMount, OrderTracker } from './family.js';
 

@@ -9,6 +9,7 @@ import { bodySign } from '../security/body-sign.js';
 import { kitAuthTokenCheck } from '../security/kit-auth-token-check.js';
 import { kitSignatureCheck } from '../security/kit-signature-check.js';
 import { SqlKitDirectory } from '../store/kit-directory.js';
+import { unstorable } from '../store/nul-text.js';
 import { kitV1Handlers } from './handlers-v1.js';
 import { kitV2Handlers } from './handlers-v2.js';
 import { TenantDirectory } from './tenant-directory.js';
@@ -51,13 +52,13 @@ export const mountKit: FamilyMount = (app, { config, db, nonces, now, refuse, ca
   const v2Paths = atProductionPath(KIT_V2_PATHS, base);
   const v2Check: MiddlewareHandler = kitSignatureCheck(check);
   for (const path of Object.values(v2Paths)) guard(path, v2Check, config.bodySign);
-  mountKitV2(app, { paths: v2Paths, handlers: kitV2Handlers(directory), readBody: (c) => c.get('signedBody'), serialize: asciiJson, observe: withoutSecret(observe('kit-v2')), strictRequests: config.strictRequests });
+  mountKitV2(app, { paths: v2Paths, handlers: kitV2Handlers(directory), readBody: (c) => c.get('signedBody'), serialize: asciiJson, observe: withoutSecret(observe('kit-v2')), screen: unstorable, strictRequests: config.strictRequests });
 
   const v1Paths = atProductionPath(KIT_V1_PATHS, base);
   const v1Check: MiddlewareHandler = kitAuthTokenCheck(check);
   // V1 requires Body-Sign whatever BODY_SIGN says (license-kit-openapi.md §C.3).
   for (const path of Object.values(v1Paths)) guard(path, v1Check, true);
-  mountKitV1(app, { paths: v1Paths, handlers: kitV1Handlers(directory), readBody: (c) => c.get('signedBody'), serialize: asciiJson, observe: withoutSecret(observe('kit-v1')), strictRequests: config.strictRequests });
+  mountKitV1(app, { paths: v1Paths, handlers: kitV1Handlers(directory), readBody: (c) => c.get('signedBody'), serialize: asciiJson, observe: withoutSecret(observe('kit-v1')), screen: unstorable, strictRequests: config.strictRequests });
 };
 
 /** The contract's paths (`/saas/produceAPI/…`) with its default production path replaced by the configured one. */

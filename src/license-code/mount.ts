@@ -4,6 +4,7 @@ import { asciiJson } from '../http/ascii-json.js';
 import { basicSignatureCheck } from '../security/basic-signature-check.js';
 import { bodySign } from '../security/body-sign.js';
 import { SqlLicenseCodeStore } from '../store/license-codes.js';
+import { unstorable } from '../store/nul-text.js';
 import { licenseCodeHandlers } from './handlers.js';
 import { type LicenseCodeHooks, LicenseCodes } from './license-codes.js';
 
@@ -33,7 +34,8 @@ export function licenseCodeMount({ hooks }: { hooks?: LicenseCodeHooks } = {}): 
       readBody: (c) => c.get('signedBody'),
       serialize: asciiJson,
       observe: observe('license-code'),
-    strictRequests: config.strictRequests,
+      screen: unstorable,
+      strictRequests: config.strictRequests,
     });
   };
 }

@@ -6,6 +6,7 @@ import { basicSignatureCheck } from '../security/basic-signature-check.js';
 import { bodySign } from '../security/body-sign.js';
 import { SqlInstanceRepository } from '../store/instances.js';
 import { SqlLicenseRequestStore } from '../store/license-requests.js';
+import { unstorable } from '../store/nul-text.js';
 import { ed25519LicenseIssuer } from './ed25519-issuer.js';
 import { onlineLicenseHandlers } from './handlers.js';
 import { LicenseApplications } from './license-applications.js';
@@ -41,7 +42,8 @@ export function onlineLicenseMount({ issuer }: { issuer?: LicenseIssuer } = {}):
       readBody: (c) => c.get('signedBody'),
       serialize: asciiJson,
       observe: observe('online-license'),
-    strictRequests: config.strictRequests,
+      screen: unstorable,
+      strictRequests: config.strictRequests,
     });
   };
 }

@@ -3,6 +3,7 @@ import type { FamilyMount } from '../http/family.js';
 import { asciiJson } from '../http/ascii-json.js';
 import { basicSignatureCheck } from '../security/basic-signature-check.js';
 import { bodySign } from '../security/body-sign.js';
+import { unstorable } from '../store/nul-text.js';
 import { orderNotifyHandlers } from './handlers.js';
 
 /** Order notification: POST JSON to the order-notify path, signed like SaaS V2.0 with the key bound to it (license-kit-openapi.md §E). */
@@ -20,6 +21,7 @@ export const mountOrderNotify: FamilyMount = (app, { config, db, nonces, orders,
     readBody: (c) => c.get('signedBody'),
     serialize: asciiJson,
     observe: observe('order-notify'),
+    screen: unstorable,
     strictRequests: config.strictRequests,
   });
 };

@@ -3,6 +3,7 @@ import type { FamilyMount } from '../http/family.js';
 import { asciiJson } from '../http/ascii-json.js';
 import { authTokenQueryCheck } from '../security/auth-token-query-check.js';
 import { bodySign } from '../security/body-sign.js';
+import { unstorable } from '../store/nul-text.js';
 import { sqlV1OrderRepository } from '../store/saas-v1-orders.js';
 import { saasV1Handlers } from './handlers.js';
 
@@ -28,6 +29,7 @@ export const mountSaasV1: FamilyMount = (app, { config, db, lifecycle, nonces, n
     reject: (reason) => ({ status: 200, body: { resultCode: '000002', resultMsg: reason.replace(/^body\b/, 'query') } }),
     serialize: asciiJson,
     observe: (call) => audit({ ...call, request: redacted(call.request) }),
+    screen: unstorable,
     strictRequests: config.strictRequests,
   });
 };

@@ -3,6 +3,7 @@ import type { FamilyMount } from '../http/family.js';
 import { asciiJson } from '../http/ascii-json.js';
 import { basicSignatureCheck } from '../security/basic-signature-check.js';
 import { bodySign } from '../security/body-sign.js';
+import { unstorable } from '../store/nul-text.js';
 import { saasV2Handlers } from './handlers.js';
 
 /** SaaS V2.0 basic interfaces: POST JSON to the production path, signature in the query (saas-v2.md §1–3). */
@@ -24,6 +25,7 @@ export const mountSaasV2: FamilyMount = (app, { config, lifecycle, usage, nonces
     readBody: (c) => c.get('signedBody'),
     serialize: asciiJson,
     observe: observe('saas-v2'),
+    screen: unstorable,
     strictRequests: config.strictRequests,
   });
 };
