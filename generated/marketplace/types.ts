@@ -247,9 +247,9 @@ export interface components {
          *     https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0115.html (CBC, 9138xxxx);
          *     https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649195.html (9202xxxx, 950000xx);
          *     https://support.huaweicloud.com/intl/en-us/usermanual-apig/apig_03_0048.html (APIG)
-         * @example 000000
+         * @example MKT.0000
          */
-        ResultCode: string & ("000000" | "000001" | "000002" | "000003" | "000004" | "000005" | "000100" | "000101" | "000102" | "000103" | "000104" | "000105" | "000106" | "000107" | "000900" | "000901" | "000902" | "000903" | "MKT.0000" | "MKT.0100" | "MKT.0101" | "MKT.0102" | "MKT.0150" | "MKT.0151" | "MKT.0154" | "MKT.0199" | "MKT.0999" | "MKT.9001" | "MKT.9002" | "MKT.9003" | "MKT.9004" | "CBC.0000" | "CBC.0101" | "CBC.0150" | "CBC.0999" | "91380150" | "91381033" | "91381034" | "91381035" | "91381036" | "91381037" | "91381038" | "92020000" | "92020001" | "92020002" | "92020003" | "92020004" | "92020005" | "92020011" | "92020020" | "95000001" | "95000002" | "95000003" | "95000004" | "APIG.0101" | "APIG.0201" | "APIG.0301" | "APIG.0303" | "001" | "002" | "003" | "004" | "005" | "006" | "007" | "009" | "010" | "011" | "012" | "013");
+        ResultCode: string & ("MKT.0000" | "MKT.0100" | "MKT.0101" | "MKT.0102" | "MKT.0150" | "MKT.0151" | "MKT.0154" | "MKT.0199" | "MKT.0999" | "MKT.9001" | "MKT.9002" | "MKT.9003" | "MKT.9004" | "CBC.0000" | "CBC.0101" | "CBC.0150" | "CBC.0999" | "91380150" | "91381033" | "91381034" | "91381035" | "91381036" | "91381037" | "91381038" | "92020000" | "92020001" | "92020002" | "92020003" | "92020004" | "92020005" | "92020011" | "92020020" | "95000001" | "95000002" | "95000003" | "95000004" | "APIG.0101" | "APIG.0201" | "APIG.0301" | "APIG.0303");
         /**
          * QueryOrderRefusal
          * @description The marketplace refuses an order query: `resultCode` and `resultMsg`, no `orderInfo`. Open.
