@@ -31,7 +31,10 @@ function declaredCodes(document: unknown): Set<unknown> | undefined {
   let references = 0;
   let narrowed = 0;
   const walk = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(walk);
+    if (Array.isArray(value)) {
+      value.forEach(walk);
+      return;
+    }
     if (typeof value !== 'object' || value === null) return;
     const node = value as Node;
     if (node.$ref === REGISTRY_REF) references += 1;

@@ -23,8 +23,9 @@ const digest = (bundleText: string, types: string) => createHash('sha256').updat
 /** What a types.ts written by typesFile says of itself, or undefined. */
 function recorded(file: string): { line: string; tools: string; digest: string; types: string } | undefined {
   const match = LINE.exec(file);
-  if (!match || !file.startsWith(PREAMBLE, match.index + match[0].length)) return undefined;
-  return { line: match[0], tools: match[1]!, digest: match[2]!, types: file.slice(match.index + match[0].length + PREAMBLE.length) };
+  const [line, madeBy, sum] = match ?? [];
+  if (!match || line === undefined || madeBy === undefined || sum === undefined || !file.startsWith(PREAMBLE, match.index + line.length)) return undefined;
+  return { line, tools: madeBy, digest: sum, types: file.slice(match.index + line.length + PREAMBLE.length) };
 }
 
 /**
