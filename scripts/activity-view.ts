@@ -9,7 +9,7 @@
  * other operation, the dispatched one included, is left as it is: a call without a known activity still meets the
  * whole union.
  */
-import { compile } from '../src/http/contract-runtime.js';
+import { compile } from '../src/runtime/validation.js';
 import { type OpenApiDocument, type RenderedOperation, describeOperations } from './server-template.js';
 
 type Node = Record<string, unknown>;

@@ -23,7 +23,7 @@ import type { Finding } from '../src/conformance/answer-check.js';
 import type { RequestShape } from '../src/conformance/case.js';
 import type { SellerAnswer, SellerEndpoint } from '../src/conformance/driver.js';
 import type { Rule } from '../src/conformance/rules.js';
-import { atLevel } from '../src/contract/levels.js';
+import { atLevel } from '../src/runtime/levels.js';
 import { type ActivityRoutes, activityRoutes, activityView } from './activity-view.js';
 import { SELLER_FAMILIES, type SellerFamily } from '../src/conformance/families.js';
 import { runConformance } from '../src/conformance/runner.js';

@@ -144,10 +144,10 @@ export function renderServer(family: string, doc: OpenApiDocument): string {
   return [preamble(), renderFamily(family, operations)].join('\n');
 }
 
-/** The imports of every generated server; what they run on is src/http/contract-runtime.ts. */
+/** The imports of every generated server: what they run on is src/runtime/contract-runtime.ts, and nothing else of kgkit. */
 function preamble(): string {
-  return `import type { Context, Hono } from 'hono';
-import { type Call, type MountRoutesOptions, type RouteSpec, mountRoutes } from '../../src/http/contract-runtime.js';
+  return `import type { Env, Hono } from 'hono';
+import { type MountOptions, type RouteSpec, mountRoutes } from '../../src/runtime/contract-runtime.js';
 import document from './openapi.json' with { type: 'json' };
 import type { components } from './types.js';
 
@@ -210,36 +210,23 @@ export const ${C}_PATHS = {
 ${defaultPaths}
 } as const;
 
-export interface Mount${F}Options {
-  /** Where to serve each operation; default ${C}_PATHS. */
-  paths?: Partial<Record<${F}Operation, string>>;
-  handlers: ${F}Handlers;
-  /** The parsed request: default the JSON body (undefined when it is not JSON), or the query of a GET interface. */
-  readBody?: (c: Context, operation: ${F}Operation) => unknown | Promise<unknown>;
-  /** How a result body becomes the response text; default JSON.stringify. */
-  serialize?: (body: unknown) => string;
-  /** The answer to a rejected request; default \`000002\` with the reason. */
-  reject?: <O extends ${F}Operation>(reason: string, operation: O) => ${F}Rejections[O];
-  /** Called after every call, handled or rejected. */
-  observe?: (call: Call<${F}Handler>) => void | Promise<void>;
-  /** Judge requests at kgkit's level (docs/decisions.md#16), refusing unknown fields and nulls; default Huawei's. */
-  strictRequests?: boolean;
-}
+/** How to mount the family: the options of mountRoutes (src/runtime/contract-runtime.ts), typed for it. */
+export type Mount${F}Options<E extends Env = Env> = MountOptions<E, ${F}Handlers, ${F}Operation, ${F}Rejections>;
 
-/** How each operation is routed: the shape mountRoutes (src/http/contract-runtime.ts) needs. */
-const ${C}_ROUTES: readonly RouteSpec[] = [
+/** How each operation is routed. */
+const ${C}_ROUTES: readonly RouteSpec<${F}Operation, ${F}Handler>[] = [
 ${operations.map(renderRoute).join('\n')}
 ];
 
 /** Routes every operation of the family, validates each request against the contract, dispatches, writes the result. */
-export function mount${F}(app: Hono<any>, options: Mount${F}Options): void {
-  mountRoutes(app, { document, schemas: ${C}_SCHEMAS.handlers, paths: ${C}_PATHS, routes: ${C}_ROUTES }, options as unknown as MountRoutesOptions);
+export function mount${F}<E extends Env>(app: Hono<E>, options: Mount${F}Options<E>): void {
+  mountRoutes(app, { document, schemas: ${C}_SCHEMAS.handlers, paths: ${C}_PATHS, routes: ${C}_ROUTES }, options);
 }
 `;
 }
 
 function renderRoute(op: RenderedOperation): string {
-  const base = `operation: '${op.operationId}', method: '${op.method === 'get' ? 'get' : 'post'}', read: '${op.method === 'get' ? 'query' : 'json'}'`;
+  const base = `operation: '${op.operationId}', method: '${op.method === 'get' ? 'get' : 'post'}'`;
   if (op.kind === 'plain') return `  { ${base}, handler: '${op.operationId}' },`;
   return `  { ${base}, discriminator: '${op.discriminator}', activities: [${op.handlers.map((h) => `'${h.name}'`).join(', ')}] },`;
 }

@@ -1,4 +1,4 @@
-import { withoutNulls } from '../contract/levels.js';
+import { withoutNulls } from '../runtime/levels.js';
 import { type EncryptType, decryptCredential } from '../crypto/aes-credentials.js';
 import { bodySignHeader } from '../crypto/body-sign.js';
 import { DEFAULT_TIMEOUT_MS, type SellerAnswer, type SellerCall, type SellerEndpoint } from './call.js';

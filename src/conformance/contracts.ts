@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
-import { type Level, atLevel } from '../contract/levels.js';
+import { type Level, atLevel } from '../runtime/levels.js';
 import { FAMILIES, type SellerFamily } from './families.js';
 
 // The families' bundled contracts (generated/<family>/openapi.json) as the driver and the catalogue read them: which

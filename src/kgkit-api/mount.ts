@@ -1,6 +1,8 @@
 import { bodyWithin } from '../http/request-body.js';
 import { mountKgkit } from '../../generated/kgkit/server.js';
 import type { FamilyMount } from '../mount/family.js';
+import { parseJsonObject } from '../http/json-object.js';
+import { unstorable } from '../store/nul-text.js';
 import type { UsageMeter } from '../usage/meter.js';
 import { bearerToken } from './bearer-token.js';
 import { statusHandlers } from './status-handlers.js';
@@ -24,6 +26,9 @@ export function kgkitApiMount({ meter }: { meter: UsageMeter }): FamilyMount {
       // kgkit writes this contract and both its sides: requests are held to it as written, nulls and unknown fields
       // refused (the marketplace's families are tolerant instead, docs/decisions.md#16).
       strictRequests: true,
+      // A GET's request is its query. A POST body is read as the signature checks of the other families read theirs.
+      readBody: async (c) => (c.req.method === 'POST' ? parseJsonObject(new Uint8Array(await c.req.arrayBuffer())) : c.req.query()),
+      screen: unstorable,
       // The seller's own calls are not the marketplace's: logged, not written to the audit trail.
       observe: (call) =>
         logger.info('kgkit API call', {

@@ -1,5 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { asciiJson } from '../http/ascii-json.js';
+import { unstorable } from '../store/nul-text.js';
 import { authTokenQueryCheck } from '../security/auth-token-query-check.js';
 import { basicSignatureCheck } from '../security/basic-signature-check.js';
 import { bodySign } from '../security/body-sign.js';
@@ -62,7 +63,10 @@ function verifierOf(scheme: SignatureScheme, check: Parameters<typeof basicSigna
   }
 }
 
-/** What every signed family's generated mount is given alike: the signed body, ASCII-only JSON, the audit trail. */
+/**
+ * What every signed family's generated mount is given alike: the signed body, a refusal of what the store cannot keep
+ * (U+0000), ASCII-only JSON, the audit trail.
+ */
 export function signedContractOptions<O>(observe: O, strictRequests: boolean) {
-  return { readBody: (c: Context<{ Variables: SignedBodyVariables }>) => c.get('signedBody'), serialize: asciiJson, observe, strictRequests };
+  return { readBody: (c: Context<{ Variables: SignedBodyVariables }>) => c.get('signedBody'), screen: unstorable, serialize: asciiJson, observe, strictRequests };
 }

@@ -1,6 +1,7 @@
 import { mountSaasV1 as mountContract } from '../../generated/saas-v1/server.js';
 import type { FamilyMount } from '../mount/family.js';
 import { asciiJson } from '../http/ascii-json.js';
+import { unstorable } from '../store/nul-text.js';
 import { sqlV1OrderRepository } from '../store/saas-v1-orders.js';
 import { saasV1Handlers } from './handlers.js';
 
@@ -23,6 +24,7 @@ export const mountSaasV1: FamilyMount = (app, { config, db, lifecycle, now, sign
     reject: (reason) => ({ status: 200, body: { resultCode: '000002', resultMsg: reason.replace(/^body\b/, 'query') } }),
     serialize: asciiJson,
     observe: (call) => audit({ ...call, request: redacted(call.request) }),
+    screen: unstorable,
     strictRequests: config.strictRequests,
   });
 };

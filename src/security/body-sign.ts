@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodySignHeader } from '../crypto/body-sign.js';
-import { answerTextOf } from '../http/text-answer.js';
+import { answerTextOf } from '../runtime/text-answer.js';
 
 /**
  * Adds `Body-Sign` over the exact response bytes (saas-v2.md §1.4, DECISIONS 10). An answer made by `textAnswer`

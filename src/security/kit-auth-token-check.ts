@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { verifyAuthToken } from '../crypto/auth-token.js';
 import { parseExpireTime } from '../instances/expire-time.js';
-import { type SignedBodyVariables, type SignedRequestCheckOptions, nonceScope, parseJsonObject } from './signed-request-check.js';
+import { type SignedBodyVariables, type SignedRequestCheckOptions, nonceScope } from './signed-request-check.js';
+import { parseJsonObject } from '../http/json-object.js';
 
 /** `nonces` remembers each accepted authToken: Kit V1 has no nonce, so the token itself stands in for one. */
 export type KitAuthTokenCheckOptions = SignedRequestCheckOptions;

@@ -25,7 +25,7 @@ import { clientWentAway } from '../http/client-gone.js';
 import { type AuditCounters, auditObserver } from '../http/audit.js';
 import { mountDocs } from './docs.js';
 import { bodyWithin } from '../http/request-body.js';
-import { textAnswer } from '../http/text-answer.js';
+import { textAnswer } from '../runtime/text-answer.js';
 import type { UsageInfoSource } from '../usage/status.js';
 import type { AppConfig, FamilyContext, FamilyMount, OrderTracker } from '../mount/family.js';
 import { guardSignedPath } from '../mount/signed-path.js';

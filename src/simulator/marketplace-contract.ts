@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
-import { compile } from '../http/contract-runtime.js';
+import { compile } from '../runtime/validation.js';
 
 type Json = Record<string, any>;
 

@@ -16,3 +16,8 @@ export function holdsNul(value: unknown): boolean {
   }
   return false;
 }
+
+/** Why the store cannot hold `request`, or undefined: the `screen` of every mount (src/runtime/contract-runtime.ts). */
+export function unstorable(request: unknown): string | undefined {
+  return holdsNul(request) ? 'body holds U+0000, which kgkit cannot store' : undefined;
+}

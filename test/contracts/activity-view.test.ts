@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { activityPath, activityView, dispatchedOperations } from '../../scripts/activity-view.js';
-import { compile } from '../../src/http/contract-runtime.js';
+import { compile } from '../../src/runtime/validation.js';
 
 // The per-activity view (scripts/activity-view.ts): what a validator that cannot read a discriminator needs.
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
 import { SELLER_FAMILIES } from '../../src/conformance/families.js';
-import { atLevel } from '../../src/contract/levels.js';
+import { atLevel } from '../../src/runtime/levels.js';
 
 // The bundled contracts (generated/<family>/openapi.json) the fuzzer builds its requests from and judges answers by:
 // every family kgkit serves, the marketplace's seven and kgkit's own API. At kgkit's level (docs/decisions.md#16): the

@@ -1,5 +1,5 @@
 import { checkAnswer } from '../../src/conformance/answer-check.js';
-import { parseJsonObject } from '../../src/security/signed-request-check.js';
+import { parseJsonObject } from '../../src/http/json-object.js';
 import { operationOf, schemaPointer, validatorAt } from './contracts.js';
 import type { Answer, LogEntry } from './harness.js';
 import { type Snapshot, TRACE_TABLES, changes } from './state.js';

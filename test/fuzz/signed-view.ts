@@ -1,7 +1,7 @@
 import { verifyAuthToken } from '../../src/crypto/auth-token.js';
 import { verifyBasicSignature } from '../../src/crypto/basic-signature.js';
 import { verifyKitSignature } from '../../src/crypto/kit-signature.js';
-import { parseJsonObject } from '../../src/security/signed-request-check.js';
+import { parseJsonObject } from '../../src/http/json-object.js';
 import type { FamilyTarget } from './targets.js';
 import { type Wire, authTokenMembers, serverQuery } from './wire.js';
 

@@ -3,7 +3,7 @@ import { authToken } from '../../src/crypto/auth-token.js';
 import { basicSignature, canonicalPayload } from '../../src/crypto/basic-signature.js';
 import { kitSignature } from '../../src/crypto/kit-signature.js';
 import { kitTimeStamp, v1TimeStamp } from '../../src/conformance/signing.js';
-import { parseJsonObject } from '../../src/security/signed-request-check.js';
+import { parseJsonObject } from '../../src/http/json-object.js';
 import { holdsDeep, jsonText } from './edge-values.js';
 import type { FamilyTarget, HandlerTarget } from './targets.js';
 

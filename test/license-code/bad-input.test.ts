@@ -41,6 +41,7 @@ const BAD_BODIES: [string, string, string | undefined, RegExp][] = [
   ['status missing', JSON.stringify({ ...status, status: undefined }), 'updateLicenseCodeStatus', /missing "status"/],
   ['release without license', JSON.stringify({ ...release, license: undefined }), 'releaseLicenseCode', /missing "license"/],
   ['release with an orderId with a blank', JSON.stringify({ ...release, orderId: 'CS 1' }), 'releaseLicenseCode', /orderId/],
+  ['license holding U+0000 (PostgreSQL text cannot hold it)', JSON.stringify({ ...refresh, license: 'PL\u0000' }), 'refreshLicenseCode', /holds U\+0000/],
   ['release with a scene', JSON.stringify({ ...release, scene: 'RENEWAL' }), 'releaseLicenseCode', /unknown field "scene"/],
 ];
 

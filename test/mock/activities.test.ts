@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Mock, startMock } from '../../scripts/mock.js';
-import { compile } from '../../src/http/contract-runtime.js';
+import { compile } from '../../src/runtime/validation.js';
 import { freePort } from '../support/ports.js';
 
 // `make mock` serves the per-activity view of a dispatched contract: a call for activity X is validated against X's

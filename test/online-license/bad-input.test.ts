@@ -42,6 +42,7 @@ const BAD_BODIES: [string, string, string | undefined, RegExp][] = [
   ['eventId with a slash (it becomes a URL path segment)', JSON.stringify({ ...apply, eventId: 'ev/1' }), 'getLicenseAsync', /eventId/],
   ['deviceFingerprint of 1025 characters', JSON.stringify({ ...apply, deviceFingerprint: 'F'.repeat(1025) }), 'getLicenseAsync', /deviceFingerprint/],
   ['deviceFingerprint as an object', JSON.stringify({ ...apply, deviceFingerprint: { mac: 'x' } }), 'getLicenseAsync', /deviceFingerprint/],
+  ['businessId holding U+0000 (PostgreSQL text cannot hold it)', JSON.stringify({ ...create, businessId: 'b\u0000' }), 'newInstance', /holds U\+0000/],
   ['getLicenseAsync with testFlag "true"', JSON.stringify({ ...apply, testFlag: 'true' }), 'getLicenseAsync', /testFlag/],
 ];
 

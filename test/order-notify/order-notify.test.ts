@@ -20,6 +20,7 @@ const BAD_BODIES: [string, string, string | undefined, RegExp][] = [
   ['orderId missing', JSON.stringify({ ...notify, orderId: undefined }), 'orderNotify', /missing "orderId"/],
   ['orderId of 65 characters', JSON.stringify({ ...notify, orderId: 'C'.repeat(65) }), 'orderNotify', /orderId/],
   ['orderId with a quote', JSON.stringify({ ...notify, orderId: "CS1'--" }), 'orderNotify', /orderId/],
+  ['orderId holding U+0000 (PostgreSQL text cannot hold it)', JSON.stringify({ ...notify, orderId: 'CS\u0000' }), 'orderNotify', /holds U\+0000/],
   ['an unknown field', JSON.stringify({ ...notify, instanceId: 'x' }), 'orderNotify', /unknown field "instanceId"/],
 ];
 

@@ -67,6 +67,7 @@ const BAD_QUERIES: [string, Record<string, string>, string | undefined, RegExp][
   ['releaseInstance with an instanceId list', { activity: 'releaseInstance', instanceId: 'live-v1,other', orderId: 'CSBADV1X001' }, 'releaseInstance', /instanceId/],
   ['upgrade without skuCode', { ...upgrade, skuCode: undefined! }, 'upgrade', /missing "skuCode"/],
   ['101 instance IDs', { activity: 'queryInstance', instanceId: ids(101) }, 'queryInstance', /instanceId/],
+  ['customerName holding U+0000 (PostgreSQL text cannot hold it)', { ...create, customerName: 'Zhang\u0000' }, 'newInstance', /holds U\+0000/],
   ['instance IDs with a blank after the comma', { activity: 'queryInstance', instanceId: 'live-v1, other' }, 'queryInstance', /instanceId/],
 ];
 

@@ -37,6 +37,7 @@ const BAD_BODIES: [string, string, string | undefined, RegExp][] = [
   ['expireTime 31 February', JSON.stringify({ ...refresh, expireTime: '20270231000000' }), 'refreshInstance', /expireTime/],
   ['status NORMAL (V1.0 value)', JSON.stringify({ activity: 'updateInstanceStatus', instanceId: 'live-1', status: 'NORMAL' }), 'updateInstanceStatus', /status/],
   ['changeInstanceCheck without productInfo', JSON.stringify({ activity: 'changeInstanceCheck', instanceId: 'live-1' }), 'changeInstanceCheck', /productInfo/],
+  ['businessId holding U+0000 (PostgreSQL text cannot hold it)', JSON.stringify({ ...create, businessId: 'bad-\u0000' }), 'newInstance', /holds U\+0000/],
   ['productInfo as a string', JSON.stringify({ activity: 'changeInstanceCheck', instanceId: 'live-1', productInfo: 'x' }), 'changeInstanceCheck', /productInfo/],
 ];
 

@@ -1,4 +1,4 @@
-import type { Level } from '../../contract/levels.js';
+import type { Level } from '../../runtime/levels.js';
 import type { CaseOptions, CaseRun, ConformanceCase, ProductType, RequestShape, Step } from '../case.js';
 import { allowedCodes, requestSchemaOf, schemaNamed, validatorAt } from '../contracts.js';
 import { FAMILIES, type SellerFamily, handlersOf } from '../families.js';

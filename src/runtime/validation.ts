@@ -1,0 +1,76 @@
+/**
+ * Validation against a bundled contract (Ajv, JSON Schema 2020-12), and the judge of the runtime's requests at either
+ * level of the contract (docs/decisions.md#16).
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsPlugin from 'ajv-formats';
+import { atLevel, closedView } from './levels.js';
+
+// ajv-formats is CommonJS; under ESM its plugin is the default export's `default`.
+const addFormats = ((addFormatsPlugin as unknown as { default?: typeof addFormatsPlugin }).default ?? addFormatsPlugin) as unknown as (ajv: Ajv2020) => Ajv2020;
+
+/** A validator per request schema of a contract, compiled once; `allErrors` lists every problem, not the first. */
+export function compile(document: { components: object }, schemaNames: readonly string[], { allErrors = false } = {}): Map<string, ValidateFunction> {
+  const ajv = new Ajv2020({ strict: false, allErrors });
+  addFormats(ajv);
+  ajv.addSchema({ $id: 'contract', components: document.components });
+  return new Map(schemaNames.map((name) => [name, ajv.compile({ $ref: `contract#/components/schemas/${name}` })]));
+}
+
+/** How requests are judged: at Huawei's level, tolerant of fields the contract does not name; or at kgkit's. */
+export interface RequestJudge {
+  /** Why the request is refused, or the fields it carries that the contract does not name. */
+  judge(schema: string, body: Record<string, unknown>): { refused: string } | { unknownFields: string[] };
+}
+
+/**
+ * docs/decisions.md#16. Tolerant (the default): valid at Huawei's level, unknown fields named but accepted; a request
+ * valid in the closed view (the usual case) costs one validation. Strict: valid at kgkit's level.
+ */
+export function requestJudge(document: { components: object }, schemas: readonly string[], strict: boolean): RequestJudge {
+  if (strict) {
+    const validators = compile(atLevel(document, 'kgkit'), schemas);
+    return {
+      judge(schema, body) {
+        const validate = validators.get(schema)!;
+        return validate(body) ? { unknownFields: [] } : { refused: describe(validate.errors?.[0]) };
+      },
+    };
+  }
+  const closed = compile(closedView(document), schemas, { allErrors: true });
+  const open = compile(document, schemas);
+  return {
+    judge(schema, body) {
+      const validateClosed = closed.get(schema)!;
+      if (validateClosed(body)) return { unknownFields: [] };
+      const unknownFields = unknownFieldsOf(validateClosed.errors);
+      const validate = open.get(schema)!;
+      return validate(body) ? { unknownFields } : { refused: describe(validate.errors?.[0]) };
+    },
+  };
+}
+
+/** The fields a closed view refused, as `a.b`, `list[].c` paths (array positions folded). */
+function unknownFieldsOf(errors: readonly ErrorObject[] | null | undefined): string[] {
+  const fields = new Set<string>();
+  for (const error of errors ?? []) {
+    if (error.keyword !== 'additionalProperties') continue;
+    const at = error.instancePath.replace(/\/\d+(?=\/|$)/g, '[]').split('/').filter(Boolean).join('.').replaceAll('.[]', '[]');
+    const name = String((error.params as { additionalProperty: string }).additionalProperty).slice(0, 64);
+    fields.add(at === '' ? name : `${at}.${name}`);
+  }
+  return [...fields];
+}
+
+/** One line a seller can act on, without echoing the value that failed. */
+function describe(error: ErrorObject | undefined): string {
+  if (!error) return 'request does not match the contract';
+  const at = error.instancePath === '' ? 'body' : error.instancePath.slice(1).replaceAll('/', '.');
+  const detail =
+    error.keyword === 'additionalProperties'
+      ? `has an unknown field "${String((error.params as { additionalProperty: string }).additionalProperty).slice(0, 64)}"`
+      : error.keyword === 'required'
+        ? `is missing "${String((error.params as { missingProperty: string }).missingProperty)}"`
+        : (error.message ?? 'is invalid');
+  return `${at} ${detail}`.slice(0, 255);
+}
