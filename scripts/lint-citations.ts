@@ -12,17 +12,11 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-/**
- * The second rule is off until scripts/rewrite-citations.ts has rewritten the merged tree: that run turns it on (this
- * line), so the old citations and the rule against them go away together.
- */
-export const FORBID_OLD_CITATIONS = false;
-
 const SCANNED = ['src', 'test', 'scripts', 'bench', 'bin', 'openapi', 'docs', 'generated', 'README.md'];
 /** Not the project's text: installed packages, git, and docs/reference/ (built from the contracts by `make docs`, gitignored). */
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', 'docs/reference']);
-/** They spell the old forms out to find them: this rule and its test, and the one-off rewrite (its two entries go with it). */
-const EXEMPT = new Set(['scripts/lint-citations.ts', 'test/contracts/citations.test.ts', 'scripts/rewrite-citations.ts', 'scripts/cite-map.ts']);
+/** They spell the old forms out to find them: this rule and its test. */
+const EXEMPT = new Set(['scripts/lint-citations.ts', 'test/contracts/citations.test.ts']);
 const DECISIONS_FILE = 'docs/decisions.md';
 
 /** One citation the rules refuse, 1-based line and column. */
@@ -117,7 +111,7 @@ export function readText(root: string, path: string): string | undefined {
 }
 
 /** Both rules over the tree at `root`: the problems, and how many lines still hold an old-form citation (said while the rule is off). */
-export function citationProblems(root: string, forbidOld = FORBID_OLD_CITATIONS): { problems: string[]; oldCitations: number } {
+export function citationProblems(root: string, forbidOld = true): { problems: string[]; oldCitations: number } {
   const anchors = decisionAnchors(readFileSync(join(root, DECISIONS_FILE), 'utf8'));
   const problems: string[] = [];
   let oldCitations = 0;

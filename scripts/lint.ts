@@ -17,7 +17,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseDocument } from 'yaml';
 import { ROOT, bundleContract, families } from './contract.js';
-import { FORBID_OLD_CITATIONS, citationProblems } from './lint-citations.js';
+import { citationProblems } from './lint-citations.js';
 import { levelProblems } from './lint-levels.js';
 import { type OpenApiDocument, describeOperations } from './server-template.js';
 
@@ -186,11 +186,7 @@ if (fix) {
   }
 }
 
-const citations = citationProblems(ROOT);
-problems.push(...citations.problems);
-if (!FORBID_OLD_CITATIONS && citations.oldCitations > 0) {
-  console.log(`lint: ${citations.oldCitations} line(s) still cite documents outside the repository (allowed until scripts/rewrite-citations.ts runs)`);
-}
+problems.push(...citationProblems(ROOT).problems);
 
 if (problems.length > 0) {
   console.error(`lint: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`);

@@ -51,7 +51,7 @@ const FRESH_IDS: Record<string, string> = { newInstance: 'instanceId' };
 /**
  * HTTP authentication schemes Prism does not support (it lets the request through with a warning), checked here for
  * shape only, never for value: each required header and its pattern. SDK-HMAC-SHA256 is Huawei API Gateway's AK/SK
- * signing (license-kit-openapi.md D.1; the `apigAkSk` scheme of openapi/marketplace).
+ * signing (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649242.html; the `apigAkSk` scheme of openapi/marketplace).
  */
 const HTTP_SCHEME_HEADERS: Record<string, Record<string, RegExp>> = {
   'sdk-hmac-sha256': {

@@ -87,7 +87,7 @@ export interface Config {
     | { kind: 'forward'; url: string; secret: string; timeoutMs: number }
     | { kind: 'module'; path: string };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
-  /** The marketplace's Open APIs (license-kit-openapi.md §D): where, with which keys, how long to wait. */
+  /** The marketplace's Open APIs (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649242.html): where, with which keys, how long to wait. */
   marketplace: {
     /** Base URLs, main first, then the fallbacks tried when it is unreachable. */
     hosts: string[];
@@ -105,7 +105,7 @@ export interface Config {
   retention: RetentionPolicy & { intervalMs: number };
 }
 
-/** The sites of the Open APIs (saas-v2.md §3.8, license-kit-openapi.md §D.1); CN falls back to the .cn host. */
+/** The sites of the Open APIs (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649242.html); CN falls back to the .cn host. */
 export const MARKETPLACE_REGIONS = {
   cn: ['https://mkt.myhuaweicloud.com', 'https://mkt.myhuaweicloud.cn'],
   intl: ['https://mkt-intl.myhuaweicloud.com'],

@@ -28,7 +28,7 @@ export const MODES: readonly Mode[] = ['debug', 'production'];
 export type RequestShape = 'conforming' | 'violating' | 'unparseable';
 
 export interface CaseOptions {
-  /** PEM of the seller's RSA public key: applicationSync sends a clientSecret encrypted with it (§C.5). */
+  /** PEM of the seller's RSA public key: applicationSync sends a clientSecret encrypted with it (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html). */
   kitPublicKeyPem?: string;
   timeoutMs: number;
   /** How long to wait before asking again after a 000004 ("being processed") answer. */

@@ -4,7 +4,7 @@ import { DEFAULT_TIMEOUT_MS, type SellerAnswer, type SellerCall, type SellerEndp
 import { type BuiltRequest, buildRequest } from './signing.js';
 
 // The marketplace driver: sends any marketplace → seller call of any family, signed exactly as KooGallery signs it,
-// with its 5 s timeout (license-kit-openapi.md A.2, B.3), and checks the answer against the family's contract. It knows
+// with its 5 s timeout (docs/decisions.md#marketplace-retries), and checks the answer against the family's contract. It knows
 // nothing about the seller but its URL and key, so it can drive any seller server.
 
 export type { SellerFamily } from './families.js';
@@ -56,7 +56,7 @@ export async function sendToSeller(endpoint: SellerEndpoint, call: SellerCall): 
 /**
  * One request on a connection of its own, as each marketplace call is independent: a pooled keep-alive socket that
  * the seller closes after refusing an earlier call (say, an oversized body it did not read) must not fail the next.
- * Certificates are checked (HTTPS only, license-kit-openapi.md A.2).
+ * Certificates are checked (HTTPS only, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649248.html).
  */
 function exchange(request: BuiltRequest, signal: AbortSignal): Promise<Received> {
   return new Promise((resolve, reject) => {

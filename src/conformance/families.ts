@@ -11,7 +11,7 @@ export const SELLER_FAMILIES = ['saas-v2', 'saas-v1', 'kit-v2', 'kit-v1', 'licen
 export type SellerFamily = (typeof SELLER_FAMILIES)[number];
 
 /**
- * How the marketplace signs a family's calls (license-kit-openapi.md §F): `basic` = `signature`/`timestamp`/`nonce`
+ * How the marketplace signs a family's calls (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html; V1: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html): `basic` = `signature`/`timestamp`/`nonce`
  * query over the JSON body; `kit-v2` = `x-sign`/`x-timestamp`/`x-nonce` headers; `kit-v1` = `authToken` header over
  * the body (its `timeStamp` in UTC+8); `saas-v1` = GET with `authToken`/`timeStamp` (UTC) in the query.
  */
@@ -23,7 +23,7 @@ export interface FamilyFacts {
   title: string;
   /** Which response schema of generated/<family>/openapi.json belongs to each handler; the rest get the rejection. */
   schemas: { handlers: Record<string, { request: string; response: string }>; rejections: Record<string, string> };
-  /** Body-Sign on every answer is required (V1.0, Kit V1); elsewhere it must verify when present (DECISIONS 10). */
+  /** Body-Sign on every answer is required (V1.0, Kit V1); elsewhere it must verify when present (docs/decisions.md#10). */
   bodySignRequired: boolean;
 }
 

@@ -17,13 +17,13 @@ export class Ids {
     return `${prefix}${this.tag}${String(this.sequence).padStart(4, '0')}`;
   }
 
-  /** An order with its single line `<orderId>-000001`, the way KooGallery numbers lines (saas-v2.md §3.8). */
+  /** An order with its single line `<orderId>-000001`, the way KooGallery numbers lines (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html). */
   order(): { orderId: string; orderLineId: string } {
     const orderId = this.next('CS');
     return { orderId, orderLineId: `${orderId}-000001` };
   }
 
-  /** `businessId` changes on every call the marketplace makes (saas-v2.md §3.1). */
+  /** `businessId` changes on every call the marketplace makes (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html). */
   businessId(): string {
     return randomUUID();
   }
@@ -60,7 +60,7 @@ export function expireTime(years = 1, from = Date.now()): string {
   return new Date(from + years * YEAR_MS).toISOString().replace(/\D/g, '').slice(0, 14);
 }
 
-/** The online License's time format, e.g. `2023-10-27 10:30:15 z` (license-kit-openapi.md B.7). */
+/** The online License's time format, e.g. `2023-10-27 10:30:15 z` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html). */
 export function licenseTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} z`;
 }

@@ -4,7 +4,7 @@ import { basicSignature, canonicalPayload } from '../crypto/basic-signature.js';
 import { kitSignature } from '../crypto/kit-signature.js';
 import { FAMILIES, type SellerFamily } from './families.js';
 
-// How the marketplace builds each family's request (license-kit-openapi.md §F): the signature, where it travels, and
+// How the marketplace builds each family's request (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html; V1: https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html): the signature, where it travels, and
 // the tampering the security negatives ask for. Nothing here knows the seller beyond its URL and key.
 
 export interface Tamper {
@@ -30,13 +30,13 @@ export interface BuiltRequest {
   body: string;
 }
 
-/** 64 upper-case hex digits, like the nonces of Huawei's examples (saas-v2.md §1.1). */
+/** 64 upper-case hex digits, like the nonces of Huawei's examples (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html). */
 export const freshNonce = (): string => randomBytes(32).toString('hex').toUpperCase();
 
-/** `yyyyMMddHHmmssSSS` in UTC+8: the Kit `timeStamp` (license-kit-openapi.md §C.4). */
+/** `yyyyMMddHHmmssSSS` in UTC+8: the Kit `timeStamp` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html). */
 export const kitTimeStamp = (ms: number): string => new Date(ms + 8 * 3_600_000).toISOString().replace(/\D/g, '').slice(0, 17);
 
-/** `yyyyMMddHHmmssSSS` in UTC: the SaaS V1.0 `timeStamp` (saas-v2.md §1.6). */
+/** `yyyyMMddHHmmssSSS` in UTC: the SaaS V1.0 `timeStamp` (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html). */
 export const v1TimeStamp = (ms: number): string => new Date(ms).toISOString().replace(/\D/g, '').slice(0, 17);
 
 // A V1 family has no nonce: its authToken is the replay key, and it only depends on the parameters and the timeStamp.
@@ -135,7 +135,7 @@ function basicRequest(url: string, key: string, call: OutgoingCall, tamper: Tamp
   };
 }
 
-/** Kit V2: `<production URL>/produceAPI/v2/<operation>`, x-sign over the key-sorted body itself (license-kit-openapi.md §C.2). */
+/** Kit V2: `<production URL>/produceAPI/v2/<operation>`, x-sign over the key-sorted body itself (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html). */
 function kitV2Request(url: string, key: string, call: OutgoingCall, tamper: Tamper): BuiltRequest {
   const body = call.raw ?? sortedJson(call.body);
   const payload = call.raw ?? canonicalPayload(sortedKeys(call.body) as Record<string, unknown>);
@@ -162,7 +162,7 @@ function kitV1Params(body: Record<string, unknown>): Record<string, string> {
 
 /**
  * Kit V1: `<production URL>/produceAPI/<operation>`, `authToken` header keyed with key + the body's `timeStamp`
- * (license-kit-openapi.md A.11, §C.1). The driver sets `timeStamp` (UTC+8) unless the body brings one.
+ * (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html). The driver sets `timeStamp` (UTC+8) unless the body brings one.
  */
 function kitV1Request(url: string, key: string, call: OutgoingCall, tamper: Tamper): BuiltRequest {
   const at = signedAt(v1Instant(call.now), tamper);
@@ -181,7 +181,7 @@ function kitV1Request(url: string, key: string, call: OutgoingCall, tamper: Tamp
 
 /**
  * SaaS V1.0: GET, every parameter in the query with `timeStamp` (UTC) and `authToken` over the others, decoded and
- * sorted (saas-v2.md §1.6). `raw` is a query string to send instead of the body's parameters.
+ * sorted (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html). `raw` is a query string to send instead of the body's parameters.
  */
 function saasV1Request(url: string, key: string, call: OutgoingCall, tamper: Tamper): BuiltRequest {
   const at = signedAt(v1Instant(call.now), tamper);

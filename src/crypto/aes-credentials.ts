@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomInt } from 'node:crypto';
 
-// Credential encryption: saas-v2.md §1.5, DECISIONS 11. Wire value = 16-char IV in clear + Base64(AES-CBC ciphertext).
+// Credential encryption: https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html, docs/decisions.md#11. Wire value = 16-char IV in clear + Base64(AES-CBC ciphertext).
 
 /** `encryptType` of the response: '1' = AES-256-CBC (the default), '2' = AES-128-CBC. */
 export type EncryptType = '1' | '2';

@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-// Huawei API Gateway AK/SK signing, "SDK-HMAC-SHA256" (license-kit-openapi.md D.1), which every Open API of the
+// Huawei API Gateway AK/SK signing, "SDK-HMAC-SHA256" (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649242.html), which every Open API of the
 // marketplace but the new usage push requires. Algorithm: https://support.huaweicloud.com/devg-apisign/api-sign-algorithm-001.md
 // (canonical request, string to sign, signature); reproduced exactly against the published example of that guide and
 // against Huawei's SDK tests (test/fixtures/crypto/README.md, "APIG").
@@ -8,7 +8,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 export const APIG_ALGORITHM = 'SDK-HMAC-SHA256';
 /** Value of `X-Sdk-Content-Sha256` that leaves the body out of the signature (devg-apisign FAQ). */
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
-/** The gateway refuses an `X-Sdk-Date` more than 15 minutes from its clock (D.1). */
+/** The gateway refuses an `X-Sdk-Date` more than 15 minutes from its clock (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649242.html). */
 export const APIG_CLOCK_TOLERANCE_MS = 15 * 60_000;
 
 export interface ApigRequest {

@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /**
  * The legacy `authToken` of SaaS V1.0 (query) and Kit V1 (header): Base64 HMAC-SHA256 keyed with
  * `accessKey + timeStamp` over every parameter except `authToken`, names sorted ascending, decoded values, joined as
- * `k1=v1&k2=v2` (saas-v2.md §1.6, license-kit-openapi.md A.11; Huawei's sample builds the string from a TreeMap).
+ * `k1=v1&k2=v2` (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html; Huawei's sample builds the string from a TreeMap).
  */
 export function authTokenPayload(params: Record<string, string>): string {
   return Object.keys(params)

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-// Request signature of the "basic" interfaces (SaaS V2.0, License, orderNotify): saas-v2.md §1.1, DECISIONS 2-3.
+// Request signature of the "basic" interfaces (SaaS V2.0, License, orderNotify): https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, docs/decisions.md#2–#3.
 
 // Jackson's default string escaping (CharTypes.sOutputEscapes128): `"`, `\`, five short escapes, other C0 controls as
 // \u00XX with UPPER-case hex (JSON.stringify would write lower-case); everything else literal.
@@ -21,7 +21,7 @@ function jsonValue(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-/** Huawei's sample: Jackson `writeValueAsString(new TreeMap<>(body))` with null values dropped (saas-v2.md §1.1). */
+/** Huawei's sample: Jackson `writeValueAsString(new TreeMap<>(body))` with null values dropped (docs/decisions.md#2). */
 export function canonicalPayload(body: Record<string, unknown>): string {
   // TreeMap orders by String.compareTo = UTF-16 code units, which is what `<` on JS strings compares.
   const keys = Object.keys(body)
@@ -51,7 +51,7 @@ export interface VerifyBasicSignatureInput {
 
 /**
  * True when `signature` matches the canonical payload of `body` or the raw body bytes: the platform's exact canonical
- * form is unconfirmed, so both are accepted (DECISIONS 2). Hex case is ignored (DECISIONS 3).
+ * form is unconfirmed, so both are accepted (docs/decisions.md#2). Hex case is ignored (docs/decisions.md#3).
  */
 export function verifyBasicSignature(input: VerifyBasicSignatureInput): boolean {
   const { accessKey, nonce, timestamp, signature, rawBody, body } = input;
@@ -60,7 +60,7 @@ export function verifyBasicSignature(input: VerifyBasicSignatureInput): boolean 
 
 /**
  * The comparison every KooGallery request signature shares: 64 hex digits of any case, checked in constant time
- * against `sign` over the raw body and over the canonical payload of `body` (DECISIONS 2-3).
+ * against `sign` over the raw body and over the canonical payload of `body` (docs/decisions.md#2–#3).
  */
 export function signatureMatches(signature: string, sign: (payload: string | Uint8Array) => string, rawBody: Uint8Array, body?: Record<string, unknown>): boolean {
   if (typeof signature !== 'string' || !/^[0-9A-Fa-f]{64}$/.test(signature)) return false;

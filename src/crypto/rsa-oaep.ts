@@ -1,14 +1,14 @@
 import { type KeyObject, constants, createHash, createPrivateKey, privateDecrypt, timingSafeEqual } from 'node:crypto';
 
-// The Kit `applicationSync.clientSecret`: RSA-OAEP with the seller's public key, >= 3072 bits, Base64 (license-kit-openapi.md
-// C.5, DECISIONS 12). Which OAEP hash the marketplace uses is UNCONFIRMED, and Java's "RSA/ECB/OAEPWithSHA-256AndMGF1Padding"
+// The Kit `applicationSync.clientSecret`: RSA-OAEP with the seller's public key, >= 3072 bits, Base64
+// (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html, docs/decisions.md#12). Which OAEP hash the marketplace uses is UNCONFIRMED, and Java's "RSA/ECB/OAEPWithSHA-256AndMGF1Padding"
 // without an OAEPParameterSpec means SHA-256 with MGF1 *SHA-1* (test/fixtures/crypto/kit-fixtures.json shows it), a pair
 // node:crypto cannot ask OpenSSL for. So the RSA step runs without padding and EME-OAEP is decoded here (RFC 8017 §7.1.2).
 
 export const MIN_RSA_BITS = 3072;
 
 type Hash = 'sha256' | 'sha1';
-/** Tried in this order: SHA-256 first (DECISIONS 12), with either MGF1 hash a Java sender produces, then SHA-1. */
+/** Tried in this order: SHA-256 first (docs/decisions.md#12), with either MGF1 hash a Java sender produces, then SHA-1. */
 const VARIANTS: readonly { hash: Hash; mgf1: Hash }[] = [
   { hash: 'sha256', mgf1: 'sha256' },
   { hash: 'sha256', mgf1: 'sha1' },

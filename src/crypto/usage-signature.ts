@@ -1,13 +1,13 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 
-// Headers of the new pay-per-use usage push (saas-v2.md §6.1; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html):
+// Headers of the new pay-per-use usage push (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html):
 //   signature = base64(HMAC-SHA256(seller key, "ts={ts}&nonce={nonce}&body={body}")), ts in UNIX milliseconds, nonce
 //   a secure random (the page's example is a UUID), the body "sorted naturally" before signing.
 // Huawei's Java sample (PushDemoForPublic_2_0) shows the format string and the key, not its JSON serialiser, so the
 // exact sorting is unconfirmed. kgkit therefore SENDS the canonical form it signs: whether the marketplace signs the
 // raw bytes, re-sorts the top level or every level, it sees the same bytes.
 
-/** How far `ts` may be from the verifier's clock (DECISIONS 1's window; the usage push page states none). */
+/** How far `ts` may be from the verifier's clock (the window of docs/decisions.md#1; the usage push page states none). */
 export const USAGE_PUSH_TOLERANCE_MS = 60_000;
 
 export interface UsagePushHeaders {
@@ -48,7 +48,7 @@ function usageSignature(accessKey: string, ts: string, nonce: string, body: stri
 }
 
 const TS = /^\d{1,20}$/;
-// Printable ASCII: the nonce travels in an HTTP header (at most 64 characters, saas-v2.md §6.1).
+// Printable ASCII: the nonce travels in an HTTP header (at most 64 characters, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html).
 const NONCE = /^[\x21-\x7e]{1,64}$/;
 const SIGNATURE = /^[A-Za-z0-9+/]{43}=$/;
 
@@ -73,7 +73,7 @@ export function usagePushHeaders(accessKey: string, body: string, now: number, n
 /**
  * The marketplace's check of a usage push, for the test doubles. Missing or malformed `ts`/`nonce`/`signature`, or a
  * `ts` further than `toleranceMs` from `now`: MKT.0154 (authentication failed). A signature that matches neither the
- * raw body nor its canonical re-serialisation (DECISIONS 2): MKT.0102 (invalid body sign). Replayed nonces are the
+ * raw body nor its canonical re-serialisation (docs/decisions.md#2): MKT.0102 (invalid body sign). Replayed nonces are the
  * caller's to remember. Never throws.
  */
 export function verifyUsagePush(

@@ -22,7 +22,7 @@ export function answerOf<C extends string>(outcome: { code: C } | { code: C; mes
   return { resultCode: outcome.code, resultMsg: messageOf(outcome, messages) };
 }
 
-/** A debug call from the seller console or its probing (DECISIONS 7: "1", or 1 in the Kit bodies). */
+/** A debug call from the seller console or its probing (docs/decisions.md#7: "1", or 1 in the Kit bodies). */
 export function isTest(request: { testFlag?: string | number }): boolean {
   return String(request.testFlag) === '1';
 }

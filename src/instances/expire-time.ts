@@ -1,6 +1,6 @@
 /**
  * Parses the marketplace's `expireTime`: `yyyyMMddHHmmss` or, as the examples send it, `yyyyMMddHHmmssSSS`, in UTC
- * (DECISIONS 8). Returns epoch ms, or undefined for anything that is not a real calendar instant.
+ * (docs/decisions.md#8). Returns epoch ms, or undefined for anything that is not a real calendar instant.
  */
 export function parseExpireTime(value: string): number | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})?$/.exec(value);

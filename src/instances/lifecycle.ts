@@ -69,7 +69,7 @@ const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 type Race<T> = { done: true; value: T } | { done: false };
 
 /**
- * The instance lifecycle of saas-v2.md §3 with the idempotency of DECISIONS 14–15. No HTTP here: callers map
+ * The instance lifecycle of the SaaS V2.0 basic interfaces (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html) with the idempotency of docs/decisions.md#14–#15. No HTTP here: callers map
  * outcomes to the contract of their interface family.
  */
 export class InstanceLifecycle {
@@ -338,7 +338,7 @@ export class InstanceLifecycle {
 
 /**
  * A released instance no longer exists for the marketplace, except a debug one: the seller console re-runs its saved
- * debug cases twice a day in any order, so a released test instance keeps answering (saas-v2.md §7).
+ * debug cases twice a day in any order, so a released test instance keeps answering (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html).
  */
 function isGone(instance: Instance): boolean {
   return instance.status === 'RELEASED' && !instance.test;

@@ -39,7 +39,7 @@ export interface Provisioner {
   upgrade(event: InstanceEvent, signal: AbortSignal): Promise<void>;
 }
 
-/** The create-time refusals of saas-v2.md §4 a provisioner may answer with, besides an unexpected failure. */
+/** The create-time refusals (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649099.html) a provisioner may answer with, besides an unexpected failure. */
 export type ProvisioningRefusalCode = '000100' | '000101' | '000102' | '000103' | '000104' | '000105' | '000106' | '000107';
 
 /** Thrown by a provisioner to refuse with a documented result code instead of the generic 000005. */

@@ -38,7 +38,7 @@ export function kitV1Handlers(directory: TenantDirectory): KitV1Handlers {
   };
 }
 
-// The V1 example nests entryDate, employeeType (a string) and workPlace in `extension` (§C.6); they are read from there.
+// The V1 example nests entryDate, employeeType (a string) and workPlace in `extension` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649111.html); they are read from there.
 // `extension` is free-form: a member of another type is kept in it, not read.
 function directoryUser(u: V1User): DirectoryUser {
   const extension = u.extension;

@@ -21,7 +21,7 @@ const CONTRACT_PRODUCTION_PATH = '/saas';
 
 /**
  * Joint-operation Kit V2 (`<SAAS_PATH>/produceAPI/v2/<name>`, x-sign headers) and V1 (`<SAAS_PATH>/produceAPI/<name>`,
- * authToken header, Body-Sign always), both writing the one tenant directory (license-kit-openapi.md §C.1–C.7).
+ * authToken header, Body-Sign always), both writing the one tenant directory (openapi/kit-v2/ and openapi/kit-v1/ cite each sync's page).
  */
 export const mountKit: FamilyMount = (app, { config, db, now, signedPath, observe }) => {
   const base = config.saasPath === '/' ? '' : config.saasPath;
@@ -40,7 +40,7 @@ export const mountKit: FamilyMount = (app, { config, db, now, signedPath, observ
   mountKitV2(app, { paths: v2Paths, handlers: kitV2Handlers(directory), ...signedContractOptions(withoutSecret(observe('kit-v2')), config.strictRequests) });
 
   const v1Paths = atProductionPath(KIT_V1_PATHS, base);
-  // V1 requires Body-Sign whatever BODY_SIGN says (license-kit-openapi.md §C.3).
+  // V1 requires Body-Sign whatever BODY_SIGN says (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html).
   for (const path of Object.values(v1Paths)) signedPath(app, { path, scheme: 'kit-v1', accessKey, bodySign: true, maxBodyBytes });
   mountKitV1(app, { paths: v1Paths, handlers: kitV1Handlers(directory), ...signedContractOptions(withoutSecret(observe('kit-v1')), config.strictRequests) });
 };

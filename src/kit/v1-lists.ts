@@ -3,7 +3,7 @@ import document from '../../generated/kit-v1/openapi.json' with { type: 'json' }
 import type { components } from '../../generated/kit-v1/types.js';
 import { holdsNul } from '../store/nul-text.js';
 
-// Kit V1 sends two lists as JSON-encoded strings (license-kit-openapi.md §C.6, §C.7). The contract describes what they
+// Kit V1 sends two lists as JSON-encoded strings (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649111.html, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649113.html). The contract describes what they
 // decode to (`contentSchema`), which request validation does not look into: they are checked here, against the same
 // contract schemas, before anything is stored.
 

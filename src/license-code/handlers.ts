@@ -2,7 +2,7 @@ import { type LicenseCodeHandlers, licenseCodeResult as result } from '../../gen
 import { answerOf, isTest } from '../http/answers.js';
 import type { LicenseCodes } from './license-codes.js';
 
-/** The `resultMsg` of each code this family answers (license-kit-openapi.md A.6). */
+/** The `resultMsg` of each code this family answers (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649189.html). */
 const MESSAGES = { '000003': 'license code does not exist' };
 
 /** Maps each activity to the license-code domain and its outcome back to the contract. */

@@ -16,7 +16,7 @@ export interface LicenseCodeRefreshEvent {
 /**
  * What the seller's product does when a code changes; optional (the default does nothing). A hook runs before the
  * change is stored and only when the change is new; if it throws, nothing is stored and the marketplace retries
- * (60 times, every 2 minutes, license-kit-openapi.md A.3-A.5). Concurrent retries may run it twice: keep it idempotent.
+ * (60 times, every 2 minutes, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649167.html). Concurrent retries may run it twice: keep it idempotent.
  */
 export interface LicenseCodeHooks {
   refresh(event: LicenseCodeRefreshEvent): Promise<void>;
@@ -48,12 +48,12 @@ export class UnknownLicenseCode extends Error {
 }
 
 /**
- * The license-code 2.0 seller interface without HTTP (license-kit-openapi.md A.3-A.5). kgkit's decisions where the
- * guide is silent (UNCONFIRMED): the marketplace issues the codes (A.1) and the seller's software activates them with
- * the marketplace directly (A.7), so a code kgkit has not seen yet is registered on first sight, unless a seller hook
+ * The license-code 2.0 seller interface without HTTP (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649172.html). kgkit's decisions where the
+ * guide is silent (UNCONFIRMED): the marketplace issues the codes (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649172.html) and the seller's software activates them with
+ * the marketplace directly (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649244.html), so a code kgkit has not seen yet is registered on first sight, unless a seller hook
  * disowns it (UnknownLicenseCode → 000003); refresh or status of a released code → 000003; release of an unknown or
  * released code → 000000. A debug call (testFlag "1") for a released code answers 000000 and changes nothing, so saved
- * debug cases stay repeatable in any order (A.1: they are re-run twice a day).
+ * debug cases stay repeatable in any order (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649172.html: they are re-run twice a day).
  */
 export class LicenseCodes {
   private readonly store: SqlLicenseCodeStore;
@@ -78,7 +78,7 @@ export class LicenseCodes {
     this.onHookError = onHookError;
   }
 
-  /** Makes a code known, e.g. once the seller's software activated it (A.7); repeating it changes nothing. */
+  /** Makes a code known, e.g. once the seller's software activated it (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649244.html); repeating it changes nothing. */
   async register(code: { license: string; expiresAt?: number; orderId?: string; productId?: string; test?: boolean }): Promise<boolean> {
     return this.store.register({ ...code, expiresAt: code.expiresAt ?? null, now: this.now() });
   }

@@ -8,7 +8,7 @@ import { signedContractOptions } from '../mount/signed-path.js';
 
 /**
  * License authorization codes 2.0: POST JSON to the license-code path, signed like SaaS V2.0 with the key bound to
- * this interface (license-kit-openapi.md A.2-A.6). `hooks` lets a seller's product follow the changes.
+ * this interface (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649248.html). `hooks` lets a seller's product follow the changes.
  */
 export function licenseCodeMount({ hooks }: { hooks?: LicenseCodeHooks } = {}): FamilyMount {
   return (app, { config, db, logger, now, signedPath, observe }) => {

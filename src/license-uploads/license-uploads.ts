@@ -18,12 +18,12 @@ import type { LicenseUploadState } from '../store/tables/licenses.js';
 
 export type { LicenseUploadState };
 
-/** Uploads one License for a getLicenseAsync event (Open API market-event upload, license-kit-openapi.md §D.3). */
+/** Uploads one License for a getLicenseAsync event (Open API market-event upload, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649351.html). */
 export type UploadLicense = (eventId: string, license: string, signal?: AbortSignal) => Promise<MarketplaceAnswer<unknown>>;
 
 /**
  * Codes after which a retry cannot succeed: the marketplace refused this License or this application for good
- * (license-kit-openapi.md A.12). Everything else (network, CBC.0999, 91381036 inner error, authentication and
+ * (https://support.huaweicloud.com/usermanual-saascenter/saascenter_usermanual_0115.html). Everything else (network, CBC.0999, 91381036 inner error, authentication and
  * permission problems the seller can fix) is retried.
  */
 const FINAL_REFUSALS: ReadonlySet<string> = new Set(['CBC.0101', '91381033', '91381034', '91381035', '91381037', '91381038']);

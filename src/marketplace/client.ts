@@ -9,9 +9,9 @@ import { MarketplaceUnreachable, type RequestSigner, marketplaceTransport } from
 export interface MarketplaceSettings {
   /** Base URLs, main first, then fallbacks (MARKETPLACE_REGIONS in src/config.ts). */
   hosts: readonly string[];
-  /** The key bound to the basic interfaces: it signs the new usage push (saas-v2.md §6.1). */
+  /** The key bound to the basic interfaces: it signs the new usage push (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html). */
   accessKey: string;
-  /** The seller account's AK/SK: every other Open API is APIG-signed (license-kit-openapi.md D.1). */
+  /** The seller account's AK/SK: every other Open API is APIG-signed (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649242.html). */
   akSk?: AkSk;
   timeoutMs?: number;
   retries?: number;
@@ -23,9 +23,9 @@ export interface MarketplaceSettings {
 
 /** The success codes of the Open API families (MKT.* SaaS, CBC.* upload, 9202xxxx license codes). */
 const SUCCESS: ReadonlySet<string> = new Set(['MKT.0000', 'CBC.0000', '92020000']);
-/** 5xx answers a retry cannot fix: the usage push's record errors (saas-v2.md §6.1). */
+/** 5xx answers a retry cannot fix: the usage push's record errors (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html). */
 const PERMANENT: ReadonlySet<string> = new Set(['MKT.0100', 'MKT.9001', 'MKT.9002', 'MKT.9003', 'MKT.9004']);
-/** A License up to this length goes as a string; a longer one as a file with its SHA-256 (license-kit-openapi.md D.3). */
+/** A License up to this length goes as a string; a longer one as a file with its SHA-256 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649351.html). */
 export const MAX_CHARACTERS = 1024;
 
 /**
@@ -57,14 +57,14 @@ export class MarketplaceApi {
     this.usage = client((request, now) => ({ ...usagePushHeaders(settings.accessKey, new TextDecoder().decode(request.body), now) }));
   }
 
-  /** Query Order (saas-v2.md §3.8): the order and its lines. */
+  /** Query Order (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html): the order and its lines. */
   async queryOrder(orderId: string, orderLineId?: string, signal?: AbortSignal): Promise<MarketplaceAnswer<{ orderInfo?: Record<string, unknown> }>> {
     const apig = this.requireApig();
     return answerOf(() => apig.GET('/api/mkp-openapi-public/global/v1/order/query', { params: { query: { orderId, ...(orderLineId ? { orderLineId } : {}) } }, ...(signal ? { signal } : {}) }));
   }
 
   /**
-   * The new usage push (saas-v2.md §6.1): at most 1000 records, sent exactly as signed (keys sorted at every level).
+   * The new usage push (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html): at most 1000 records, sent exactly as signed (keys sorted at every level).
    * `accepted` only when the marketplace said MKT.0000; `unreachable` when no host answered or a 5xx carried no code.
    */
   async pushUsage(records: UsageRecordWire[], signal?: AbortSignal): Promise<PushOutcome> {
@@ -83,7 +83,7 @@ export class MarketplaceApi {
   }
 
   /**
-   * Uploads the License of a getLicenseAsync event (license-kit-openapi.md D.3): as a string up to 1024 characters,
+   * Uploads the License of a getLicenseAsync event (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649351.html): as a string up to 1024 characters,
    * as a file with its SHA-256 (hex) beyond.
    */
   async uploadLicense(eventId: string, license: string, signal?: AbortSignal): Promise<MarketplaceAnswer<unknown>> {

@@ -5,7 +5,7 @@ import { checkHosts } from '../net/urls.js';
  * How kgkit reaches the marketplace's Open APIs: the `fetch` the generated openapi-fetch client is given.
  * Per attempt it signs the request for the host it goes to (the `Host` header and the usage push nonce are signed,
  * so a retried or redirected request is signed again), bounds it with a timeout, moves to the next host when one is
- * unreachable (the CN site's `.cn` fallback, saas-v2.md §3.8), and retries network errors and 5xx answers that carry
+ * unreachable (the CN site's `.cn` fallback, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html), and retries network errors and 5xx answers that carry
  * no permanent error code, with exponential backoff and jitter. 4xx answers and permanent codes come back at once.
  */
 

@@ -8,7 +8,7 @@ const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 
 /**
  * Strict TLS: every host is https (plain http only on the loopback, for test doubles), and the process must not have
- * certificate checks switched off (saas-v2.md §3.8: "strong verification of the certificate, never skipped").
+ * certificate checks switched off (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html: "strong verification of the certificate, never skipped").
  */
 export function checkHosts(hosts: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
   const problems: string[] = [];

@@ -22,7 +22,7 @@ export function keyId(privateKey: KeyObject): string {
  * kgkit's default License issuer: a compact JWS (RFC 7515) with `alg` EdDSA (RFC 8037), signed with the seller's
  * Ed25519 key, whose payload is a LicenseDocument bound to the device fingerprint. Ed25519 is deterministic, so the
  * same document and key always give the same License. No quota (000900 never); the window check answers 000901
- * when the License would take effect after the instance's expiry (license-kit-openapi.md B.8).
+ * when the License would take effect after the instance's expiry (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html).
  *
  * The seller's software verifies a License with the public key: split it at the dots, check the Ed25519 signature
  * (third part, base64url) over the ASCII text of the first two parts joined by the dot, then read the payload

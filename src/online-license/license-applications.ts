@@ -19,9 +19,9 @@ export type LicenseApplicationOutcome =
   | { code: '000002' | '000005' | LicenseRefusalCode; message: string };
 
 /**
- * getLicenseAsync without HTTP (license-kit-openapi.md B.7, B.8): checks the application, has the issuer make the
- * License, and records both for the upload to the marketplace (D.3). One application is one (eventId, device
- * fingerprint) (B.2; DECISIONS 14): a resend gets the License recorded the first time.
+ * getLicenseAsync without HTTP (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html): checks the application, has the issuer make the
+ * License, and records both for the upload to the marketplace (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649351.html). One application is one (eventId, device
+ * fingerprint) (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html; docs/decisions.md#14): a resend gets the License recorded the first time.
  */
 export class LicenseApplications {
   private readonly instances: Pick<InstanceRepository, 'findById'>;

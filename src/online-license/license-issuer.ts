@@ -1,4 +1,4 @@
-/** The getLicenseAsync refusals an issuer may answer with (license-kit-openapi.md B.8). */
+/** The getLicenseAsync refusals an issuer may answer with (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html). */
 export type LicenseRefusalCode = '000900' | '000901' | '000902' | '000903';
 
 /** One License to issue: the application, as checked by kgkit, and the instance it is for. */

@@ -1,7 +1,7 @@
 const LICENSE_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?(?: ?(?:([zZ]|UTC|GMT)|([+-])(\d{2}):?(\d{2})))?$/;
 
 /**
- * Parses a getLicenseAsync time. Huawei's only example is `"2023-10-27 10:30:15 z"` (license-kit-openapi.md B.7,
+ * Parses a getLicenseAsync time. Huawei's only example is `"2023-10-27 10:30:15 z"` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html,
  * UNCONFIRMED): kgkit reads it as UTC, and also accepts a `T`, milliseconds, `Z`/`UTC`/`GMT` or an offset. Returns
  * epoch ms, or undefined for anything else or a time that does not exist (31 February, 24:00:00).
  */

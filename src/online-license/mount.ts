@@ -13,7 +13,7 @@ import { signedContractOptions } from '../mount/signed-path.js';
 
 /**
  * Online-open License: POST JSON to the License path, signed like SaaS V2.0 with the basic key
- * (license-kit-openapi.md B.1-B.8). `issuer` replaces the default Ed25519 License issuer.
+ * (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649282.html). `issuer` replaces the default Ed25519 License issuer.
  */
 export function onlineLicenseMount({ issuer }: { issuer?: LicenseIssuer } = {}): FamilyMount {
   return (app, { config, db, lifecycle, logger, now, signedPath, observe }) => {

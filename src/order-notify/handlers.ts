@@ -7,7 +7,7 @@ import { recordOrderNotification } from '../store/order-notifications.js';
 
 /**
  * Records each notification (idempotent on orderId, orderLineId) and asks for the order's details to be looked up in
- * the background (license-kit-openapi.md §E): the answer does not wait for Query Order.
+ * the background (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html): the answer does not wait for Query Order.
  */
 export function orderNotifyHandlers({ db, now, orders, logger }: { db: Kysely<Database>; now: () => number; orders?: OrderTracker; logger: Logger }): OrderNotifyHandlers {
   return {

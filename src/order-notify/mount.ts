@@ -3,7 +3,7 @@ import type { FamilyMount } from '../mount/family.js';
 import { orderNotifyHandlers } from './handlers.js';
 import { signedContractOptions } from '../mount/signed-path.js';
 
-/** Order notification: POST JSON to the order-notify path, signed like SaaS V2.0 with the key bound to it (license-kit-openapi.md §E). */
+/** Order notification: POST JSON to the order-notify path, signed like SaaS V2.0 with the key bound to it (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html). */
 export const mountOrderNotify: FamilyMount = (app, { config, db, orders, logger, now, signedPath, observe }) => {
   const { path, accessKey } = config.orderNotify;
   signedPath(app, { path, scheme: 'basic', accessKey, bodySign: config.bodySign });

@@ -1,5 +1,5 @@
 /**
- * What kgkit keeps of an order looked up with Query Order (saas-v2.md §3.8, openapi/marketplace): the line the
+ * What kgkit keeps of an order looked up with Query Order (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html, openapi/marketplace): the line the
  * marketplace call was about, its product, period and charging mode, the buyer and the extend parameters.
  */
 export interface OrderDetails {
@@ -48,5 +48,5 @@ export function orderDetailsOf(orderInfo: Json, orderLineId: string): OrderDetai
   return details;
 }
 
-/** The charging modes the usage push accepts records for (saas-v2.md §6: pay-per-use and its packages). */
+/** The charging modes the usage push accepts records for (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html: pay-per-use and its packages). */
 export const PAY_PER_USE_MODES: ReadonlySet<string> = new Set(['ON_DEMAND', 'ON_DEMAND_PKG']);

@@ -57,7 +57,7 @@ function lookupStore(db: Kysely<Database>): JobStore<Lookup, OrderDetails> {
 
 /**
  * Order enrichment: the marketplace's calls carry only IDs, so kgkit looks every new, upgraded or notified order line
- * up with Query Order, in the background, and keeps what it finds (saas-v2.md §3.8). A lookup that fails is retried
+ * up with Query Order, in the background, and keeps what it finds (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html). A lookup that fails is retried
  * with backoff, on any replica (src/jobs/: rows are claimed with a lease), and stays visible with its last error.
  */
 export class OrderLookups {

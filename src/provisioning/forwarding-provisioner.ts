@@ -129,7 +129,7 @@ function refusalOf(body: unknown): ProvisioningRefusal | undefined {
   return new ProvisioningRefusal(resultCode as ProvisioningRefusalCode, typeof resultMsg === 'string' ? resultMsg.slice(0, 255) : 'refused by the product');
 }
 
-// Limits of the AppInfo table (saas-v2.md §3.2): an answer over them would break the contract with the marketplace.
+// Limits of the AppInfo table (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html): an answer over them would break the contract with the marketplace.
 const APP_INFO_LIMITS: Record<keyof AppAccess, number> = { frontEndUrl: 512, adminUrl: 512, userName: 128, password: 128, memo: 1024 };
 
 function parseAppInfo(body: unknown): AppAccess {

@@ -13,19 +13,19 @@ export interface SaasV1HandlerOptions {
   accessKey: string;
 }
 
-// Credentials are always encrypted in V1.0; `1` (AES-256-CBC) is Huawei's default (saas-v2.md §1.5, DECISIONS 11).
+// Credentials are always encrypted in V1.0; `1` (AES-256-CBC) is Huawei's default (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html, docs/decisions.md#11).
 const ENCRYPT_TYPE: EncryptType = '1';
 
 /**
- * V1.0 has no orderLineId. Every single-line order's line is `<orderId>-000001` (saas-v2.md §3.8), so that is the line
- * a V1.0 call is applied to: the idempotency keys stay V2.0's (DECISIONS 14), and a V2.0 call for the same order line
+ * V1.0 has no orderLineId. Every single-line order's line is `<orderId>-000001` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html), so that is the line
+ * a V1.0 call is applied to: the idempotency keys stay V2.0's (docs/decisions.md#14), and a V2.0 call for the same order line
  * finds the same instance.
  */
 export const v1OrderLine = (orderId: string): string => `${orderId}-000001`;
 
 /**
  * kgkit's scene for a V1.0 renewal, which carries no `scene`: `trialToFormal=1` is a conversion, a negative
- * `orderAmount` a renewal cancellation (saas-v2.md §3.9), anything else a renewal.
+ * `orderAmount` a renewal cancellation (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html), anything else a renewal.
  */
 export function refreshSceneOf(request: Pick<RefreshInstanceRequest, 'trialToFormal' | 'orderAmount'>): RefreshScene {
   if (request.trialToFormal === '1') return 'TRIAL_TO_FORMAL';
@@ -57,7 +57,7 @@ export function saasV1Handlers({ lifecycle, orders, accessKey }: SaasV1HandlerOp
       if (!('instanceId' in outcome)) return result.newInstance({ resultCode: outcome.code, resultMsg: outcome.message });
       await orders.save(outcome.instanceId, read.details);
       if (outcome.code === '000004') return result.newInstance({ resultCode: outcome.code, resultMsg: messageFor(outcome.code), instanceId: outcome.instanceId });
-      // V1.0 answers the access information at once (saas-v2.md §8); V2.0 leaves it to queryInstance.
+      // V1.0 answers the access information at once (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html); V2.0 leaves it to queryInstance.
       const found = await lifecycle.query([outcome.instanceId]);
       const appInfo = found.code === '000000' ? found.instances[0]?.appInfo : undefined;
       return result.newInstance({

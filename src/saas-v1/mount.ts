@@ -8,10 +8,10 @@ import { saasV1Handlers } from './handlers.js';
 /** Personal data a V1.0 newInstance carries: kept in saas_v1_orders, never in the audit trail or the logs. */
 const PERSONAL = ['customerName', 'userId', 'userName', 'mobilePhone', 'email', 'saasExtendParams'];
 
-/** SaaS V1.0 (deprecated): GET with the parameters and the authToken in the query (saas-v2.md §1.4–1.6, §3.9). */
+/** SaaS V1.0 (deprecated): GET with the parameters and the authToken in the query (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649066.html, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html). */
 export const mountSaasV1: FamilyMount = (app, { config, db, lifecycle, now, signedPath, observe }) => {
   const path = config.saasV1Path;
-  // V1.0 requires Body-Sign on every answer (saas-v2.md §1.4), whatever BODY_SIGN says for V2.0.
+  // V1.0 requires Body-Sign on every answer (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html), whatever BODY_SIGN says for V2.0.
   signedPath(app, { path, scheme: 'saas-v1', accessKey: config.accessKey, bodySign: true });
 
   const audit = observe('saas-v1');

@@ -6,7 +6,7 @@ import type { ExtendParam, V1OrderDetails, V1OrderRepository } from '../store/sa
 
 /**
  * Reads the order details of a newInstance query, or says which parameter cannot be read. Contact fields arrive
- * encrypted like the answer's credentials (saas-v2.md §1.5); AES-256 is Huawei's default and what public V1.0 seller
+ * encrypted like the answer's credentials (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html); AES-256 is Huawei's default and what public V1.0 seller
  * code decrypts them with (the key size KooGallery uses for them is UNCONFIRMED).
  */
 export function readOrderDetails(query: NewInstanceRequest, accessKey: string): { details: V1OrderDetails } | { problem: string } {

@@ -8,7 +8,7 @@ import { answerOf, isTest, messageFor } from '../http/answers.js';
 
 export interface SaasV2HandlerOptions {
   lifecycle: InstanceLifecycle;
-  /** Encrypt userName/password in queryInstance answers (saas-v2.md §1.5); V2.0 sends them in clear by default. */
+  /** Encrypt userName/password in queryInstance answers (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html); V2.0 sends them in clear by default. */
   credentialEncryption?: { accessKey: string; encryptType: EncryptType };
   /** Usage metering: queryInstance answers each pay-per-use instance's usage (`usageInfo`) from it. */
   usage?: UsageInfoSource;

@@ -3,7 +3,7 @@ import type { FamilyMount } from '../mount/family.js';
 import { saasV2Handlers } from './handlers.js';
 import { signedContractOptions } from '../mount/signed-path.js';
 
-/** SaaS V2.0 basic interfaces: POST JSON to the production path, signature in the query (saas-v2.md §1–3). */
+/** SaaS V2.0 basic interfaces: POST JSON to the production path, signature in the query (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html). */
 export const mountSaasV2: FamilyMount = (app, { config, lifecycle, usage, signedPath, observe }) => {
   const path = config.saasPath;
   signedPath(app, { path, scheme: 'basic', accessKey: config.accessKey, bodySign: config.bodySign });

@@ -6,7 +6,7 @@ export type BasicSignatureCheckOptions = SignedRequestCheckOptions;
 
 /**
  * The `signature`/`timestamp`/`nonce` query parameters of the basic interfaces: SaaS V2.0, License, orderNotify
- * (saas-v2.md §1.1, DECISIONS 1–5).
+ * (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html, docs/decisions.md#1–#5).
  */
 export function basicSignatureCheck(options: BasicSignatureCheckOptions): MiddlewareHandler<{ Variables: SignedBodyVariables }> {
   return signedRequestCheck(

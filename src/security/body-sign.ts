@@ -3,7 +3,7 @@ import { bodySignHeader } from '../crypto/body-sign.js';
 import { answerTextOf } from '../runtime/text-answer.js';
 
 /**
- * Adds `Body-Sign` over the exact response bytes (saas-v2.md §1.4, DECISIONS 10). An answer made by `textAnswer`
+ * Adds `Body-Sign` over the exact response bytes (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html, docs/decisions.md#10). An answer made by `textAnswer`
  * is signed over its text, which is what is sent; any other is read once and rebuilt with the same bytes, so what is
  * signed is what is sent.
  */

@@ -8,13 +8,13 @@ import { parseJsonObject } from '../http/json-object.js';
 export type KitAuthTokenCheckOptions = SignedRequestCheckOptions;
 
 const TIME_STAMP = /^\d{17}$/;
-// The Kit pages give timeStamp in UTC+8 (license-kit-openapi.md §C.4), unlike SaaS V1.0's UTC.
+// The Kit pages give timeStamp in UTC+8 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html), unlike SaaS V1.0's UTC.
 const UTC_PLUS_8_MS = 8 * 3_600_000;
 
 /**
- * Checks the `authToken` header of a Kit V1 POST (license-kit-openapi.md A.11 POST variant, §C.1): Base64
+ * Checks the `authToken` header of a Kit V1 POST (the POST variant of https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html): Base64
  * HMAC-SHA256 keyed with `key + timeStamp` over every body member, names sorted. The body's `timeStamp` must be within
- * the window of V2's `x-timestamp` (DECISIONS 1). Order as for V2: freshness (000002), token (000001), replay (000001),
+ * the window of V2's `x-timestamp` (docs/decisions.md#1). Order as for V2: freshness (000002), token (000001), replay (000001),
  * so a forged request neither burns a token nor leaves any trace. Hands the body on as `c.var.signedBody`.
  */
 export function kitAuthTokenCheck({ accessKey, nonces, toleranceMs = 60_000, now = Date.now, refuse }: KitAuthTokenCheckOptions): MiddlewareHandler<{

@@ -4,7 +4,7 @@ import { type SignedBodyVariables, type SignedRequestCheckOptions, signedRequest
 
 export type KitSignatureCheckOptions = SignedRequestCheckOptions;
 
-/** The `x-sign`/`x-timestamp`/`x-nonce` headers of the Kit V2 interfaces, with the Kit key (license-kit-openapi.md §C.2). */
+/** The `x-sign`/`x-timestamp`/`x-nonce` headers of the Kit V2 interfaces, with the Kit key (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html). */
 export function kitSignatureCheck(options: KitSignatureCheckOptions): MiddlewareHandler<{ Variables: SignedBodyVariables }> {
   return signedRequestCheck(
     options,

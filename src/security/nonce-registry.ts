@@ -4,7 +4,7 @@ import { rememberNonce } from '../store/nonces.js';
 import type { NonceRegistry } from './signed-request-check.js';
 
 /**
- * Nonces in the database, so every replica refuses a replay (DECISIONS 4). The retention job (src/retention/) prunes
+ * Nonces in the database, so every replica refuses a replay (docs/decisions.md#4). The retention job (src/retention/) prunes
  * expired ones; a replay check never depends on pruning having run.
  */
 export function sqlNonceRegistry(db: Kysely<Database>): NonceRegistry {

@@ -41,14 +41,14 @@ export interface SignedRequestCheckOptions {
   nonces: NonceRegistry;
   toleranceMs?: number;
   now?: () => number;
-  /** Writes the refusal; every refusal is HTTP 200 JSON with a result code (DECISIONS 6). */
+  /** Writes the refusal; every refusal is HTTP 200 JSON with a result code (docs/decisions.md#6). */
   refuse: (c: Context, code: SignatureFailureCode, reason: string) => Response | Promise<Response>;
 }
 
 const TIMESTAMP = /^\d{1,16}$/;
 
 /**
- * The check every HMAC-signed marketplace call shares (DECISIONS 1–5), whatever carries the values: freshness first
+ * The check every HMAC-signed marketplace call shares (docs/decisions.md#1–#5), whatever carries the values: freshness first
  * (cheap), then the signature, then the nonce, so an unsigned request can neither burn a nonce nor learn whether one
  * was used. Hands the parsed body on as `c.var.signedBody` (undefined when it is not a JSON object: the signature may
  * cover raw bytes, so a signed body that is not JSON is the handler's 000002, not a forgery).
@@ -68,12 +68,12 @@ export function signedRequestCheck(
     const body = parseJsonObject(rawBody);
     const { timestamp, nonce, signature } = carrier.read(c);
     if (!timestamp || !TIMESTAMP.test(timestamp)) return refuse(c, '000002', `${names.timestamp} is missing or not UNIX milliseconds`);
-    // DECISIONS 1: a future timestamp is refused too, unlike Huawei's sample.
+    // docs/decisions.md#1: a future timestamp is refused too, unlike Huawei's sample.
     if (Math.abs(now() - Number(timestamp)) > toleranceMs) return refuse(c, '000002', `${names.timestamp} is outside the allowed window`);
     if (!nonce) return refuse(c, '000002', `${names.nonce} is missing`);
     if (!signature) return refuse(c, '000001', `${names.signature} is missing`);
     if (!verify({ accessKey, nonce, timestamp, signature, rawBody, ...(body ? { body } : {}) })) return refuse(c, '000001', 'signature does not match');
-    // Kept for twice the window, so a nonce cannot come back while its timestamp is still acceptable (DECISIONS 4).
+    // Kept for twice the window, so a nonce cannot come back while its timestamp is still acceptable (docs/decisions.md#4).
     if (!(await nonces.remember(scope, nonce, now() + 2 * toleranceMs))) return refuse(c, '000001', 'nonce was already used');
     c.set('signedBody', body);
     await next();

@@ -119,7 +119,7 @@ export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now
       return new Response(null, { status: 499 });
     }
     logger.error('unhandled error', { path: c.req.path, error: error.message });
-    // The marketplace's interfaces answer every failure HTTP 200 with a code (DECISIONS 6); a browser on the login
+    // The marketplace's interfaces answer every failure HTTP 200 with a code (docs/decisions.md#6); a browser on the login
     // routes gets a plain server error.
     if (c.req.path === config.sso.path || c.req.path.startsWith(`${config.sso.path}/`)) {
       return json(c, { error: 'server_error', error_description: 'internal error' }, 500);

@@ -15,9 +15,9 @@ export type Fault =
   | 'timeout';
 
 export interface MarketplaceApiOptions {
-  /** The key bound to the basic interfaces: verifies the usage push (saas-v2.md §6.1). */
+  /** The key bound to the basic interfaces: verifies the usage push (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html). */
   accessKey: string;
-  /** The AK/SK the APIG-signed calls must be signed with (license-kit-openapi.md D.1). */
+  /** The AK/SK the APIG-signed calls must be signed with (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649242.html). */
   akSk: AkSk;
   now?: () => number;
   /** Decides a fault per call: the operation and the how-many-th call of it this is (1-based). */
@@ -42,7 +42,7 @@ export interface UsageChecks {
   sleep(ms: number): Promise<void>;
 }
 
-/** One usage record as the double accepted it, with the state its background check gave it (an SDR code, DECISIONS 13). */
+/** One usage record as the double accepted it, with the state its background check gave it (an SDR code, docs/decisions.md#13). */
 export interface AcceptedUsage {
   record: UsageRecordWire;
   acceptedAt: number;

@@ -5,7 +5,7 @@ const HOUR = 60 * MINUTE;
 
 /**
  * How the marketplace repeats a call that failed (no answer in 5 s, not HTTP 200, a result code other than success,
- * an answer outside the contract): DECISIONS "Retry schedule", saas-v2.md §5.
+ * an answer outside the contract): docs/decisions.md#marketplace-retries (each row with its Huawei page).
  */
 export interface RetryPlan {
   /** Time between two attempts. */
@@ -29,7 +29,7 @@ const plan = (everyMs: number, retries: number, exhausted: RetryPlan['exhausted'
 });
 
 const CREATE = plan(HOUR, 3, 'order-failed', 'hourly for 3 h, then the order fails and is unsubscribed');
-// V1 text says 1 h; the interval is not documented, "hourly" is taken from the create row (saas-v2.md §5).
+// V1 text says 1 h; the interval is not documented, "hourly" is taken from the create row (https://support.huaweicloud.com/intl/zh-cn/accessg-marketplace/zh-cn_topic_0182376880.html).
 const UPDATE = plan(HOUR, 1, 'call-failed', 'again after 1 h, then failed (restart by hand)');
 const NO_RETRY = plan(0, 0, 'call-failed', 'no automatic retry: the buyer decides to resend');
 

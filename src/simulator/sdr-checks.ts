@@ -2,7 +2,7 @@ import type { UsageRecordWire } from '../usage/push.js';
 
 /**
  * The marketplace's background check of a usage record (话单, SDR): the push API only checks the request, then each
- * record is `pending` until it is found `valid` or `invalid` with a record-level code (DECISIONS 13, saas-v2.md §6.1).
+ * record is `pending` until it is found `valid` or `invalid` with a record-level code (docs/decisions.md#13, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html).
  */
 export type SdrCode = '001' | '002' | '003' | '004' | '005' | '006' | '007' | '009' | '010' | '011' | '012' | '013';
 

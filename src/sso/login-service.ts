@@ -5,7 +5,7 @@ import { type AuthCentreFailure, type TenantAuthCentre, authCentreProblem, tenan
 import type { Session, SessionUser, SsoStore } from './session.js';
 
 /**
- * The joint-operation login (license-kit-openapi.md §C.9), without HTTP: start a login for a tenant, complete it
+ * The joint-operation login (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html), without HTTP: start a login for a tenant, complete it
  * from the callback, read and end the session. Expected failures are values; the routes map them to statuses.
  */
 export type SsoFailureCode =
@@ -98,7 +98,7 @@ export class LoginService {
     if (found.error) return this.refused(found, tenantId);
     const now = this.now();
     await this.store.prune(now);
-    // 256 random bits; hex keeps it alphanumeric, as the auth centre requires of `state` (§C.9).
+    // 256 random bits; hex keeps it alphanumeric, as the auth centre requires of `state` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html).
     const state = randomBytes(32).toString('hex');
     const expiresAt = now + ATTEMPT_TTL_MS;
     await this.store.saveAttempt({ stateHash: sha256(state), tenantId, redirectUri, createdAt: now, expiresAt });

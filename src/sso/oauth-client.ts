@@ -4,7 +4,7 @@ import { withDeadline } from '../time/deadline.js';
 import { isLoopbackHostname } from '../net/host.js';
 
 /**
- * The tenant's auth centre as the seller calls it (openapi/oauth; license-kit-openapi.md §C.9). Every call has its
+ * The tenant's auth centre as the seller calls it (openapi/oauth; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html). Every call has its
  * own time budget and every failure comes back as data: the login must answer the browser cleanly, whatever the
  * auth centre does.
  */
@@ -35,7 +35,7 @@ export interface TenantAuthCentre {
 export interface AuthCentreOptions {
   /** The tenant's `domainName` (tenantSync), scheme included. */
   domainName: string;
-  /** Budget of one call; KooGallery's own budget is 5 s (DECISIONS "Retry schedule"). */
+  /** Budget of one call; KooGallery's own budget is 5 s (docs/decisions.md#marketplace-retries). */
   timeoutMs?: number;
   fetch?: (input: Request) => Promise<Response>;
 }

@@ -3,7 +3,7 @@ import type { DataKeys } from '../crypto/data-keys.js';
 import { looksSealed } from '../crypto/sealed.js';
 import type { Database, InstancesTable } from './schema.js';
 
-/** What the buyer is given to reach their tenant (saas-v2.md §3.2 AppInfo). */
+/** What the buyer is given to reach their tenant (AppInfo, https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html). */
 export interface AppAccess {
   frontEndUrl: string;
   adminUrl?: string;

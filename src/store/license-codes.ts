@@ -30,7 +30,7 @@ class ReleasedMeanwhile extends Error {}
 
 /**
  * License authorization codes and their history. Each change is one transaction whose guarded statements carry the
- * decision, so replicas and concurrent retries of the marketplace may race (DECISIONS 14).
+ * decision, so replicas and concurrent retries of the marketplace may race (docs/decisions.md#14).
  */
 export class SqlLicenseCodeStore {
   constructor(private readonly db: Kysely<Database>) {}

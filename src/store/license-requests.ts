@@ -16,7 +16,7 @@ export interface LicenseRequestRecord {
   now: number;
 }
 
-/** getLicenseAsync applications and their Licenses, keyed on (eventId, device fingerprint) (DECISIONS 14). */
+/** getLicenseAsync applications and their Licenses, keyed on (eventId, device fingerprint) (docs/decisions.md#14). */
 export class SqlLicenseRequestStore {
   constructor(private readonly db: Kysely<Database>) {}
 

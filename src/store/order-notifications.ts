@@ -6,7 +6,7 @@ export type OrderNotificationRow = Selectable<OrderNotificationsTable>;
 
 /**
  * Records an orderNotify call: the first one inserts the order line, a resend only moves `last_seen_at` and counts
- * (DECISIONS 14: key (orderId, orderLineId)). One statement, so concurrent resends on any replica count exactly.
+ * (docs/decisions.md#14: key (orderId, orderLineId)). One statement, so concurrent resends on any replica count exactly.
  */
 export async function recordOrderNotification(
   db: Kysely<Database>,

@@ -8,7 +8,7 @@ export interface V1OrderRepository {
   find(instanceId: string): Promise<V1OrderDetails | undefined>;
 }
 
-/** One extension parameter the customer entered when buying (`saasExtendParams`, saas-v2.md §3.9). */
+/** One extension parameter the customer entered when buying (`saasExtendParams`, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html). */
 export interface ExtendParam {
   name: string;
   value: string | null;

@@ -30,7 +30,7 @@ export interface InstancesTable {
   updated_at: number;
 }
 
-/** Orders applied to an instance after its creation; the primary key is the idempotency key (DECISIONS 14). */
+/** Orders applied to an instance after its creation; the primary key is the idempotency key (docs/decisions.md#14). */
 export interface InstanceOrdersTable {
   instance_id: string;
   order_id: string;

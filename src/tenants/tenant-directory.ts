@@ -1,5 +1,5 @@
-// The tenant directory the joint-operation Kit syncs write (license-kit-openapi.md §C.4–C.7). No HTTP here: the handlers of
-// both Kit versions map their bodies to these calls. Idempotency (DECISIONS 14, §C.4–C.7): keys (instance, tenant[, app]
+// The tenant directory the joint-operation Kit syncs write (openapi/kit-v2/ and openapi/kit-v1/ cite each sync's page). No HTTP
+// here: the handlers of both Kit versions map their bodies to these calls. Idempotency (docs/decisions.md#14): keys (instance, tenant[, app]
 // [, userName | orgCode]); every write is one guarded statement or one transaction, so repeats and concurrent repeats
 // converge; deleting something unknown succeeds; the instance is never checked.
 
@@ -69,7 +69,7 @@ export class TenantDirectory {
     }
     if (!this.decryptSecret) return { code: '000005', message: 'no RSA private key is configured for the Kit (KIT_RSA_PRIVATE_KEY_FILE)' };
     const secret = this.decryptSecret(clientSecret);
-    // Huawei's demo answers an undecryptable secret with 000101 "something wrong with appSecret" (§C.2).
+    // Huawei's demo answers an undecryptable secret with 000101 "something wrong with appSecret" (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html).
     if (secret === undefined) return { code: '000101', message: 'something wrong with appSecret' };
     await this.store.putApplication({ ...application, sealedSecret: this.sealSecret(secret) }, this.now());
     return DONE;

@@ -15,7 +15,7 @@ export interface MeterContext {
 /**
  * The instance's life as usage records must respect it. A RELEASED instance's `updated_at` is its release time:
  * markReleased sets it once, and the lifecycle answers every later call about a released instance without writing to
- * it, except for debug instances, whose saved cases the seller console re-runs (saas-v2.md §7).
+ * it, except for debug instances, whose saved cases the seller console re-runs (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html).
  */
 export function lifeOf(instance: InstanceWithoutAccess): InstanceLife {
   return instance.status === 'RELEASED' ? { createdAt: instance.createdAt, releasedAt: instance.updatedAt } : { createdAt: instance.createdAt };

@@ -43,7 +43,7 @@ export interface MeterLoopOptions {
 }
 
 /**
- * Usage metering of pay-per-use instances (saas-v2.md §6.1): the seller's product records usage events; the meter seals
+ * Usage metering of pay-per-use instances (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html): the seller's product records usage events; the meter seals
  * each closed billing window of an instance into one usage record with a stable metering_sn, and delivers the records
  * to the marketplace until each is accepted exactly once (it dedupes by metering_sn).
  */

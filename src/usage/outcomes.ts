@@ -1,7 +1,7 @@
 import type { PushOutcome } from './push.js';
 
 /**
- * What an answer of the usage push means for the records sent (saas-v2.md §6.1 error table):
+ * What an answer of the usage push means for the records sent (the error table of https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html):
  * - accepted: sent, done.
  * - retry: nothing is wrong with the records (network, MKT.0999 internal error, the gateway, kgkit's credentials):
  *   they stay pending and are sent again later; `auth` marks the answers a person must look at.

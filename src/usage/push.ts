@@ -1,4 +1,4 @@
-/** One element of `usage_records` in the usage push (saas-v2.md §6.1). */
+/** One element of `usage_records` in the usage push (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html). */
 export interface UsageRecordWire {
   instance_id: string; record_time: string; begin_time: string; end_time: string; // UTC yyyyMMdd'T'HHmmss'Z'
   usage_value: string;   // > 0, at most 4 decimals, as a decimal string

@@ -1,6 +1,6 @@
 /**
  * Usage quantities are kept as exact integers of 1/10000: the marketplace takes at most 4 decimals
- * (`usage_value` Double(12,4), saas-v2.md §6.1), so every sum is exact and no float is ever added.
+ * (`usage_value` Double(12,4), https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html), so every sum is exact and no float is ever added.
  */
 const UNITS_PER_VALUE = 10_000;
 /** 99999999.9999: the largest Double(12,4). */

@@ -80,7 +80,7 @@ function recordStatus(row: UsageRecordRow, now: number): UsageRecordStatus {
   };
 }
 
-/** One `usageInfo` entry of queryInstance (saas-v2.md §3.2 UsageInfo). */
+/** One `usageInfo` entry of queryInstance (UsageInfo, https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html). */
 export interface UsageInfoEntry {
   /** For a package instance: the pay-per-use instance the usage was deducted for. */
   relatedInstanceId?: string;
@@ -93,7 +93,7 @@ export interface UsageInfoEntry {
 /**
  * queryInstance's usage info from the recorded events (sealed or not, so it is real time): a pay-per-use instance
  * gets one entry with its cumulative usage; a package instance one entry per instance whose usage it carried, with
- * that instance as relatedInstanceId. An instance without usage gets no entry. saas-v2.md §3.2 says only "on-demand:
+ * that instance as relatedInstanceId. An instance without usage gets no entry. Huawei's table (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html) says only "on-demand:
  * cumulative total; package: amount used, one entry per billing item"; reading relatedInstanceId as the pay-per-use
  * instance and statisticalTime as the latest event counted is UNCONFIRMED.
  */

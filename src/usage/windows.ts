@@ -1,4 +1,4 @@
-/** Billing windows and the time rules of usage records (saas-v2.md §6.1 "Reporting rules"). */
+/** Billing windows and the time rules of usage records (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html). */
 export const SECOND_MS = 1_000;
 const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
@@ -46,7 +46,7 @@ export function recordBounds(windowStart: number, windowEnd: number, life: Insta
 /**
  * The window a late event goes into: its own if that one was not sealed yet, else the earliest later window not sealed
  * for its instance. The marketplace treats two records of an instance with the same begin_time and end_time as
- * duplicates and bills only the first (saas-v2.md §6.1, "Reporting rules"), so a sealed window is never reopened.
+ * duplicates and bills only the first (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html), so a sealed window is never reopened.
  * Whether relate_pkg_instance is part of that duplicate key is UNCONFIRMED: kgkit keys windows by instance and
  * package, so an instance used with and without a package in one hour sends two records with the same times.
  * Undefined when that window would start after the instance's release: the usage can no longer be billed.
@@ -62,7 +62,7 @@ export function wireTime(at: number): string {
   return new Date(at).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** `yyyyMMddHHmmssSSS` (UTC), the `statisticalTime` of queryInstance usage info (saas-v2.md §3.2). */
+/** `yyyyMMddHHmmssSSS` (UTC), the `statisticalTime` of queryInstance usage info (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html). */
 export function statisticalTime(at: number): string {
   return new Date(at).toISOString().replace(/[-:T.Z]/g, '');
 }

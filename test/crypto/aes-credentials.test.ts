@@ -5,7 +5,7 @@ import { fixtures } from './fixtures.js';
 // Keys and values come from Java (test/fixtures/crypto/MakeFixtures.java): the real KeyGenerator + SHA1PRNG and
 // Cipher AES/CBC/PKCS5Padding; the ciphertexts were also reproduced with `openssl enc` (see its README).
 
-describe('deriveAesKey (saas-v2.md §1.5)', () => {
+describe('deriveAesKey (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html)', () => {
   it.each(fixtures.aesKeys)('matches KeyGenerator + SHA1PRNG for $accessKey', ({ accessKey, key128, key256 }) => {
     expect(deriveAesKey(accessKey, 128).toString('hex')).toBe(key128);
     expect(deriveAesKey(accessKey, 256).toString('hex')).toBe(key256);

@@ -76,7 +76,7 @@ describe('verifyBasicSignature rejects', () => {
   });
 });
 
-describe('canonicalPayload beyond flat strings (DECISIONS 2: nested values as received)', () => {
+describe('canonicalPayload beyond flat strings (docs/decisions.md#2: nested values as received)', () => {
   it('keeps nested order and nulls, writes numbers and booleans as JSON', () => {
     const body = JSON.parse('{"z":{"b":null,"a":[1,"x",true]},"y":0,"n":null,"m":false}') as Record<string, unknown>;
     expect(canonicalPayload(body)).toBe('{"m":false,"y":0,"z":{"b":null,"a":[1,"x",true]}}');

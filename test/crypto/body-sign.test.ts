@@ -4,7 +4,7 @@ import { fixtures } from './fixtures.js';
 
 // Expected headers come from Java (MakeFixtures.java); the same signatures were also reproduced with
 // `openssl dgst -sha256 -hmac KEY -binary | base64` (test/fixtures/crypto/README.md).
-describe('bodySignHeader (saas-v2.md §1.4)', () => {
+describe('bodySignHeader (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649067.html)', () => {
   it.each(fixtures.bodySign)('matches Java for body $body', ({ accessKey, body, header }) => {
     expect(bodySignHeader(accessKey, body)).toBe(header);
     expect(bodySignHeader(accessKey, Buffer.from(body, 'utf8'))).toBe(header);

@@ -67,7 +67,7 @@ describe('signing and mutations', () => {
           expect(signatureVerifies(target, wire)).toBe(true);
           const other = ALL_KEYS.find((key) => key !== target.key)!;
           expect(signatureVerifies(target, sign(target, handler, payload, { ...options, key: other }))).toBe(false);
-          // A changed byte that is still the same JSON object may verify over the canonical payload (DECISIONS 2).
+          // A changed byte that is still the same JSON object may verify over the canonical payload (docs/decisions.md#2).
           if (wire.body && wire.body.length > 0 && target.transport !== 'bearer') {
             const changed = { ...wire, body: applyByteEdit(wire.body, { op: 'delete', at: 1, count: 1 }) };
             expect(signatureVerifies(target, changed)).toBe(false);

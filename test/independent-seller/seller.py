@@ -226,7 +226,7 @@ def m_list(body: dict, name: str) -> list:
 
 def kit_id(body: dict, name: str) -> str:
     """Kit instanceId / orderId: mandatory in the tables but 'empty when the seller applies for app
-    credentials' (C.4, C.5): accept absent, null or empty."""
+    credentials' (P-kit: tenantSync, applicationSync): accept absent, null or empty."""
     v = body.get(name)
     if v is None:
         return ""
@@ -512,7 +512,7 @@ class GoodSeller:
             return ok()   # synchronous acceptance; the License would be uploaded via the Open API
         return bad(f"unknown activity {activity!r}")
 
-    # ---- License authorization codes 2.0 (A.3-A.6) ------------------------------------------
+    # ---- License authorization codes 2.0 (P-lc) ---------------------------------------------
 
     def license_code(self, body: dict) -> Result:
         activity = body.get("activity")
@@ -590,7 +590,7 @@ class GoodSeller:
                 rec["count"] += 1                # kept once; repeats only counted
         return ok()
 
-    # ---- joint-operation Kit V2 (C.1-C.7) ---------------------------------------------------
+    # ---- joint-operation Kit V2 (P-kit) -----------------------------------------------------
 
     def kit(self, name: str, body: dict) -> Result:
         m_str(body, "timeStamp")

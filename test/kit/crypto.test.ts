@@ -10,7 +10,7 @@ import { KIT_RSA_PRIVATE_KEY, kitFixtures } from '../support/kit.js';
 // Every expected value below was made by test/fixtures/crypto/KitFixtures.java with the JDK alone (Mac, Cipher, a TreeMap
 // canonical payload, HKDF written out with Mac); the OAEP ciphertexts and HKDF keys also agree with OpenSSL 3 (README).
 
-describe('x-sign (license-kit-openapi.md §C.2)', () => {
+describe('x-sign (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html)', () => {
   it.each(kitFixtures.xSign.map((c) => [c.name, c] as const))('matches Java for: %s', (_name, c) => {
     const body = JSON.parse(c.body) as Record<string, unknown>;
     expect(canonicalPayload(body)).toBe(c.canonicalPayload);
@@ -34,7 +34,7 @@ describe('x-sign (license-kit-openapi.md §C.2)', () => {
   });
 });
 
-describe('clientSecret RSA-OAEP (license-kit-openapi.md §C.5, DECISIONS 12)', () => {
+describe('clientSecret RSA-OAEP (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html, docs/decisions.md#12)', () => {
   const key = createPrivateKey(KIT_RSA_PRIVATE_KEY);
 
   it('the Java default of OAEPWithSHA-256AndMGF1Padding is MGF1 with SHA-1 (what the fixture recorded)', () => {

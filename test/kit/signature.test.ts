@@ -18,7 +18,7 @@ describe.each(DIALECTS)('Kit signatures on %s', (dialect) => {
   });
   afterAll(async () => store.dispose());
 
-  describe('V2 x-sign (license-kit-openapi.md §C.2)', () => {
+  describe('V2 x-sign (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649476.html)', () => {
     it.each(kitFixtures.xSign.map((c) => [c.name, c] as const))('accepts the Java signature of: %s (canonical, raw bytes, lower-case hex)', async (_name, fixture) => {
       const server = startKitServer(store, { now: Number(fixture.timestamp), config: { kit: { accessKey: fixture.accessKey, rsaPrivateKeyPem: KIT_RSA_PRIVATE_KEY } } });
       for (const signature of [fixture.signatureOverCanonical, fixture.signatureOverRaw, fixture.signatureOverCanonical.toLowerCase()]) {
@@ -106,7 +106,7 @@ describe.each(DIALECTS)('Kit signatures on %s', (dialect) => {
     });
   });
 
-  describe('V1 authToken (license-kit-openapi.md A.11, §C.1)', () => {
+  describe('V1 authToken (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649156.html, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649109.html)', () => {
     it.each(kitFixtures.authToken.map((c) => [c.name, c] as const))('accepts the Java authToken of: %s', async (_name, fixture) => {
       const server = startKitServer(store, { now: fromKitTimeStamp(fixture.timeStamp), config: { kit: { accessKey: fixture.accessKey, rsaPrivateKeyPem: KIT_RSA_PRIVATE_KEY } } });
       await store.db.deleteFrom('nonces').execute();

@@ -7,7 +7,7 @@ import { INSTANCE, SECRET_SHA1, TENANT, allOrgsV1, application, authV1, singleOr
 import { KEYS, TEST_DATA_KEYS } from '../support/server.js';
 import { DIALECTS, type TestStore, openTestStore } from '../support/stores.js';
 
-// The documented V1 userList value (license-kit-openapi.md §C.6), a JSON-encoded string.
+// The documented V1 userList value (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649111.html), a JSON-encoded string.
 const DOCUMENTED_USER_LIST =
   '[{"userName":"zhangsan01","name":"张三","position":"系统管理员","orgCode":"123456789","role":"admin","enable":"true","employeeCode":"","mobile":"","email":"","extension":{"entryDate":"2022-11-9","employeeType":"4","workPlace":"南京"}}]';
 
@@ -95,7 +95,7 @@ describe.each(DIALECTS)('Kit V1 syncs on %s', (dialect) => {
     expect(event.request).not.toContain(SECRET_SHA1.ciphertext.slice(0, 40));
   });
 
-  describe('Body-Sign on every answer (license-kit-openapi.md §C.3)', () => {
+  describe('Body-Sign on every answer (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649157.html)', () => {
     const bodySignOf = (bytes: Buffer, key: string) => `sign_type="HMAC-SHA256", signature="${createHmac('sha256', key).update(bytes).digest('base64')}"`;
     const signed = () => ({ ...tenant(), timeStamp: kitTimeStamp(server.clock.now) });
     const cases: [string, () => { body: string; headers: Record<string, string> }][] = [

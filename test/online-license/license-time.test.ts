@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLicenseTime } from '../../src/online-license/license-time.js';
 
-describe('getLicenseAsync times (license-kit-openapi.md B.7, format UNCONFIRMED)', () => {
+describe('getLicenseAsync times (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html, format UNCONFIRMED)', () => {
   const at = Date.UTC(2023, 9, 27, 10, 30, 15);
   it.each([
     ['2023-10-27 10:30:15 z', at],

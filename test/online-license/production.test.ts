@@ -51,7 +51,7 @@ describe.each(DIALECTS)('online-open License instance activities on %s', (dialec
     expect((await refusing.call({ activity: 'newInstance', ...order(), businessId: 'refused-100' })).json).toEqual({ resultCode: '000100', resultMsg: 'no seat left in this region' });
   });
 
-  it('a SaaS-only refusal (000106 sold out) is not a code of this guide → 000005 with the reason (B.8)', async () => {
+  it('a SaaS-only refusal (000106 sold out) is not a code of this guide → 000005 with the reason (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html)', async () => {
     const refusing = startFamilyServer(store, 'online-license', {
       lifecycle: { provisioner: stubProvisioner(new ProvisioningRefusal('000106', 'sold out')) },
     });

@@ -13,7 +13,7 @@ const BAD_BODIES: [string, string, string | undefined, RegExp][] = [
   ['a JSON array', JSON.stringify([notify]), undefined, /not a JSON object/],
   ['no activity', JSON.stringify({ ...notify, activity: undefined }), undefined, /no activity/],
   ['another activity', JSON.stringify({ ...notify, activity: 'newInstance' }), undefined, /unknown activity "newInstance"/],
-  ['testFlag missing (mandatory here, §E)', JSON.stringify({ ...notify, testFlag: undefined }), 'orderNotify', /missing "testFlag"/],
+  ['testFlag missing (mandatory here, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html)', JSON.stringify({ ...notify, testFlag: undefined }), 'orderNotify', /missing "testFlag"/],
   ['testFlag "2"', JSON.stringify({ ...notify, testFlag: '2' }), 'orderNotify', /testFlag/],
   ['testFlag as an integer (the Kit form)', JSON.stringify({ ...notify, testFlag: 1 }), 'orderNotify', /testFlag/],
   ['orderLineId missing', JSON.stringify({ ...notify, orderLineId: undefined }), 'orderNotify', /missing "orderLineId"/],

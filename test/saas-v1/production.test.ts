@@ -170,7 +170,7 @@ describe.each(DIALECTS)('SaaS V1.0 production interface on %s', (dialect) => {
     expect((await v1Call(server, { ...upgrade, instanceId: 'nope' })).json).toMatchObject({ resultCode: '000003' });
   });
 
-  it('passes the V1.0 debug cases of a period product twice in a row (new, renewal, expiry, release; saas-v2.md §7)', async () => {
+  it('passes the V1.0 debug cases of a period product twice in a row (new, renewal, expiry, release; https://support.huaweicloud.com/intl/en-us/accessg-marketplace/en-us_topic_0070649058.html)', async () => {
     const order = orderId();
     for (let round = 0; round < 2; round++) {
       expect(await newInstance(`v1-debug-${round}`, order, { testFlag: '1' })).toMatchObject({ resultCode: '000000', instanceId: 'v1-debug-0' });

@@ -116,7 +116,7 @@ describe.each(DIALECTS)('SaaS V2.0 production interface on %s', (dialect) => {
     expect(events.every((e) => !e.request.includes('password'))).toBe(true);
   });
 
-  it('escapes non-ASCII in answers as \\uXXXX (memo rule of saas-v2.md §3.2)', async () => {
+  it('escapes non-ASCII in answers as \\uXXXX (memo rule of https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html)', async () => {
     const memoServer = startTestServer(store, {});
     const o = order();
     await store.db.insertInto('instances').values({

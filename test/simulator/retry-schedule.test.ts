@@ -7,7 +7,7 @@ import { SIMULATOR_AK_SK } from '../../src/simulator/server.js';
 import type { SellerLink } from '../../src/simulator/seller.js';
 import { createSimulator } from '../../src/simulator/simulator.js';
 
-// The marketplace's retry schedule (DECISIONS "Retry schedule"), on a virtual clock: time jumps from one attempt to the
+// The marketplace's retry schedule (docs/decisions.md#marketplace-retries), on a virtual clock: time jumps from one attempt to the
 // next, so three hours of hourly retries take milliseconds and every attempt lands exactly on its minute. The seller
 // is a stand-in answering from a script: `000005` (or no answer, or an answer outside the contract) is a failure.
 const MINUTE = 60_000;

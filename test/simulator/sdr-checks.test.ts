@@ -4,7 +4,7 @@ import { type SdrContext, type UsageInstanceView, checkUsageRecord, parseUsageTi
 import type { UsageRecordWire } from '../../src/usage/push.js';
 import { MARKETPLACE_KEYS, startMarketplace } from '../support/marketplace-server.js';
 
-// The marketplace's background check of usage records (SDR codes, DECISIONS 13): first the rules one by one, then the
+// The marketplace's background check of usage records (SDR codes, docs/decisions.md#13): first the rules one by one, then the
 // whole path — the push is accepted at once, its records stay `pending` until the check runs, then `valid` or
 // `invalid` with their code.
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);

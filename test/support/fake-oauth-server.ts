@@ -8,7 +8,7 @@ import { bundleContract } from '../../scripts/contract.js';
 import type { components } from '../../generated/oauth/types.js';
 
 /**
- * A stateful fake of a tenant's auth centre (openapi/oauth; license-kit-openapi.md §C.9) on a loopback port.
+ * A stateful fake of a tenant's auth centre (openapi/oauth; https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649448.html) on a loopback port.
  * Every answer it gives, and every request it gets, is checked against the contract; what does not conform is
  * collected in `violations` (a test asserts it stays empty). Faults put in on purpose are not checked.
  */

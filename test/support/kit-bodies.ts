@@ -1,6 +1,6 @@
 import { oaepCase } from './kit.js';
 
-// Request bodies of the Kit syncs, shaped like the documented examples (license-kit-openapi.md §C.4–C.7). V1 bodies get
+// Request bodies of the Kit syncs, shaped like the documented examples (openapi/kit-v2/ and openapi/kit-v1/ cite each sync's page). V1 bodies get
 // their timeStamp from the test server when sent; V2 bodies carry one for the contract.
 
 export const TENANT = '68cbc86abc2018ab880d92f36422fa0e';

@@ -61,7 +61,7 @@ export function assertKitConforms(version: KitVersion, operation: KitOperation, 
 
 // ---- signing as the marketplace does ----
 
-/** `yyyyMMddHHmmssSSS` in UTC+8, the Kit `timeStamp` (license-kit-openapi.md §C.4). */
+/** `yyyyMMddHHmmssSSS` in UTC+8, the Kit `timeStamp` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html). */
 export function kitTimeStamp(ms: number): string {
   return new Date(ms + 8 * 3_600_000).toISOString().replace(/\D/g, '').slice(0, 17);
 }

@@ -5,7 +5,7 @@ import { DIALECTS, openTestStore, type TestStore } from './stores.js';
 import { type LicenseFamily, assertFamilyConforms, familyKey, fullState, hasJava, javaSignature, startFamilyServer } from './license-families.js';
 
 /**
- * The signature checks every family signed like SaaS V2.0 basic must pass (DECISIONS 1-5), run against one family:
+ * The signature checks every family signed like SaaS V2.0 basic must pass (docs/decisions.md#1–#5), run against one family:
  * `body` is a valid call of it (a flat JSON object of strings, so SignRequest.java can sign it too), answered
  * `000000`. Every refusal is HTTP 200, contract-conformant, and leaves no trace at all: no business row, no audit
  * event, no nonce.
@@ -36,7 +36,7 @@ export function signatureSuite(family: LicenseFamily, body: () => Record<string,
       ['signature not hex', '000001', (text) => ({ body: text, query: signedQuery(text, { timestamp: now, key }).replace(/signature=[^&]*/, 'signature=zz') })],
       ['timestamp 10 minutes old', '000002', (text) => ({ body: text, query: signedQuery(text, { timestamp: now - 600_000, key }) })],
       ['timestamp 10 minutes ahead', '000002', (text) => ({ body: text, query: signedQuery(text, { timestamp: now + 600_000, key }) })],
-      ['timestamp in seconds (the guide text says seconds; DECISIONS 1)', '000002', (text) => ({ body: text, query: signedQuery(text, { timestamp: Math.floor(now / 1000), key }) })],
+      ['timestamp in seconds (the guide text says seconds; docs/decisions.md#1)', '000002', (text) => ({ body: text, query: signedQuery(text, { timestamp: Math.floor(now / 1000), key }) })],
       ['timestamp missing', '000002', (text) => ({ body: text, query: signedQuery(text, { timestamp: now, key }).replace(/&timestamp=[^&]*/, '') })],
       ['nonce missing', '000002', (text) => ({ body: text, query: signedQuery(text, { timestamp: now, key }).replace(/&nonce=[^&]*/, '') })],
     ];
@@ -76,7 +76,7 @@ export function signatureSuite(family: LicenseFamily, body: () => Record<string,
       expect(answer).toMatchObject(sharesBasicKey ? { resultCode: '000001', resultMsg: 'nonce was already used' } : { resultCode: '000000' });
     });
 
-    it('accepts a signature over the raw body bytes as well as over the key-sorted payload (DECISIONS 2)', async () => {
+    it('accepts a signature over the raw body bytes as well as over the key-sorted payload (docs/decisions.md#2)', async () => {
       const server = startFamilyServer(store, family, { now });
       const spaced = JSON.stringify(body(), null, 1);
       expect(await (await server.raw(spaced, signedQuery(spaced, { timestamp: now, key, canonical: false }))).json()).toMatchObject({ resultCode: '000000' });

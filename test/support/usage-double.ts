@@ -1,5 +1,5 @@
 /**
- * A marketplace double for the usage push (saas-v2.md §6.1), without HTTP: a PushUsage that checks every record
+ * A marketplace double for the usage push (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html), without HTTP: a PushUsage that checks every record
  * against the documented rules, bills each metering_sn once like the marketplace, and misbehaves on purpose.
  */
 import type { PushOutcome, PushUsage, UsageRecordWire } from '../../src/usage/push.js';

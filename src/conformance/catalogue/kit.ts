@@ -36,7 +36,7 @@ const needsKey = (options: CaseOptions) => (options.kitPublicKeyPem ? undefined 
 function newWorld(run: CaseRun, { credentialApplication = false } = {}): KitWorld {
   const tenantId = run.ids.tenant();
   return {
-    // When the seller applies for application credentials, instanceId and orderId are empty (§C.4).
+    // When the seller applies for application credentials, instanceId and orderId are empty (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html).
     instanceId: credentialApplication ? '' : run.ids.businessId(),
     orderId: credentialApplication ? '' : run.ids.order().orderId,
     tenantId,
@@ -71,7 +71,7 @@ function kitBodies(version: Version, world: KitWorld, mode: Mode) {
   };
 }
 
-/** A clientSecret as the marketplace sends it: RSA-OAEP with the seller's public key, Base64 (§C.5; SHA-256, DECISIONS 12). */
+/** A clientSecret as the marketplace sends it: RSA-OAEP with the seller's public key, Base64 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html; SHA-256, docs/decisions.md#12). */
 function sealSecret(options: CaseOptions, secret: string): string {
   if (!options.kitPublicKeyPem) return 'not-encrypted-no-public-key-given';
   return publicEncrypt({ key: options.kitPublicKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.from(secret, 'utf8')).toString('base64');
@@ -139,7 +139,7 @@ export function kitCases(version: Version): ConformanceCase[] {
     steps: ['tenantSync add with empty instanceId and orderId (testFlag 1): 000000', 'applicationSync add with empty instanceId: 000000', 'applicationSync and tenantSync delete: 000000'],
     unmet: needsKey,
     async run(run) {
-      // The seller applying for credentials is a debug call (§C.4: instanceId and orderId empty).
+      // The seller applying for credentials is a debug call (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html: instanceId and orderId empty).
       const kit = kitBodies(version, newWorld(run, { credentialApplication: true }), 'debug');
       await run.succeed(kit.tenant(1));
       await run.succeed(kit.application(1, sealSecret(run.options, 'credential-application-secret')));

@@ -2,7 +2,7 @@ import { constants, publicEncrypt, randomBytes } from 'node:crypto';
 import { wallTime } from '../dispatch.js';
 import { type ScenarioContext, log, pause, product, purchase, query, release, step } from '../steps.js';
 
-/** `yyyyMMddHHmmssSSS` in UTC+8: the Kit `timeStamp` (license-kit-openapi.md §C.4). */
+/** `yyyyMMddHHmmssSSS` in UTC+8: the Kit `timeStamp` (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html). */
 const kitTimeStamp = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace(/\D/g, '').slice(0, 17);
 
 /**

@@ -1,5 +1,5 @@
-// Joint-operation Kit: the tenant directory the syncs build (license-kit-openapi.md §C.4–C.7). Every primary key is the
-// idempotency key of DECISIONS 14: (instance, tenant[, app][, userName | orgCode]). `test_flag` marks debug syncs.
+// Joint-operation Kit: the tenant directory the syncs build (openapi/kit-v2/ and openapi/kit-v1/ cite each sync's page). Every primary key is the
+// idempotency key of docs/decisions.md#14: (instance, tenant[, app][, userName | orgCode]). `test_flag` marks debug syncs.
 
 export interface KitTenantsTable {
   instance_id: string;

@@ -1,6 +1,6 @@
 import type { Generated } from 'kysely';
 
-/** Status of an authorization code as kgkit keeps it (license-kit-openapi.md A.1, A.4, A.5). */
+/** Status of an authorization code as kgkit keeps it (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649172.html, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649168.html, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649169.html). */
 export type LicenseCodeStatus = 'ALIVE' | 'FROZEN' | 'RELEASED';
 
 /** License authorization codes 2.0: one row per code kgkit knows. */
@@ -20,7 +20,7 @@ export type LicenseCodeChange = 'register' | 'refresh' | 'freeze' | 'unfreeze' |
 
 /**
  * Every change of a code, with the order and scene that caused it. (license, order_id, scene) is unique: scene is set
- * on refresh rows only, so it makes a refresh apply once per (license, orderId, scene) (DECISIONS 14), while other
+ * on refresh rows only, so it makes a refresh apply once per (license, orderId, scene) (docs/decisions.md#14), while other
  * rows (NULL scene) never collide.
  */
 export interface LicenseCodeHistoryTable {
@@ -38,10 +38,10 @@ export interface LicenseCodeHistoryTable {
   changed_at: number;
 }
 
-/** Where a License's upload to the marketplace is (license-kit-openapi.md D.3). */
+/** Where a License's upload to the marketplace is (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649351.html). */
 export type LicenseUploadState = 'pending' | 'uploaded' | 'rejected' | 'skipped';
 
-/** Online-open License: each getLicenseAsync application with the License issued for it (license-kit-openapi.md B.7). */
+/** Online-open License: each getLicenseAsync application with the License issued for it (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html). */
 export interface LicenseRequestsTable {
   event_id: string;
   /** SHA-256 (hex) of the device fingerprint, '' without one: the key stays short whatever the fingerprint's length. */
@@ -53,7 +53,7 @@ export interface LicenseRequestsTable {
   /** The License exactly as issued; a resend of the application gets this one. */
   license: string;
   /**
-   * 'pending' until the License is uploaded to the marketplace (license-kit-openapi.md D.3); 'rejected' when the
+   * 'pending' until the License is uploaded to the marketplace (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649351.html); 'rejected' when the
    * marketplace refused it for good; 'skipped' for a debug application (testFlag "1"), which has no event to upload to.
    */
   upload_state: LicenseUploadState;

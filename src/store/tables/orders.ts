@@ -12,8 +12,8 @@ export interface OrderNotificationsTable {
 export type OrderLookupState = 'pending' | 'found' | 'failed';
 
 /**
- * Order enrichment: one row per order line kgkit looks up with Query Order (saas-v2.md §3.8), keyed like the order
- * (DECISIONS 14). `pending` rows are retried with backoff; `failed` ones gave up and wait for the next trigger.
+ * Order enrichment: one row per order line kgkit looks up with Query Order (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html), keyed like the order
+ * (docs/decisions.md#14). `pending` rows are retried with backoff; `failed` ones gave up and wait for the next trigger.
  */
 export interface OrderLookupsTable {
   order_id: string;

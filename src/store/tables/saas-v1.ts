@@ -1,5 +1,5 @@
 /**
- * The order details a SaaS V1.0 newInstance carries in its query (saas-v2.md §3.9), one row per instance: V2.0 pulls
+ * The order details a SaaS V1.0 newInstance carries in its query (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html), one row per instance: V2.0 pulls
  * them from Query Order, V1.0 pushes them. Contact data is kept decrypted and never logged.
  */
 export interface SaasV1OrdersTable {

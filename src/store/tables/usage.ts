@@ -7,7 +7,7 @@ export interface UsageEventsTable {
   instance_id: string;
   /** The package instance deducted (`relate_pkg_instance`); '' for none, so that it can be part of unique keys. */
   package_instance_id: string;
-  /** Exact, in 1/10000 units: quantities have at most 4 decimals (saas-v2.md §6.1), so sums need no floats. */
+  /** Exact, in 1/10000 units: quantities have at most 4 decimals (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html), so sums need no floats. */
   quantity: number;
   occurred_at: number;
   /** 1 when the caller gave occurredAt; a resend without it then still matches. */
