@@ -39,7 +39,7 @@ const typesOf = (node: Node): unknown[] => (Array.isArray(node.type) ? node.type
 
 /** Every schema-like node of the document, with its JSON pointer; values of NOT_SCHEMA keys are skipped. */
 function walk(node: unknown, path: string, visit: (node: Node, path: string) => void): void {
-  if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${path}/${i}`, visit));
+  if (Array.isArray(node)) for (const [i, item] of node.entries()) walk(item, `${path}/${i}`, visit);
   else if (isNode(node)) {
     visit(node, path);
     for (const [key, value] of Object.entries(node)) if (!NOT_SCHEMA.has(key)) walk(value, `${path}/${key.replaceAll('/', '~1')}`, visit);

@@ -44,7 +44,7 @@ for (const entry of registry.oneOf) {
 }
 
 function walk(node: unknown, path: string, visit: (node: Node, path: string) => void): void {
-  if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${path}/${i}`, visit));
+  if (Array.isArray(node)) for (const [i, item] of node.entries()) walk(item, `${path}/${i}`, visit);
   else if (typeof node === 'object' && node !== null) {
     visit(node as Node, path);
     for (const [key, value] of Object.entries(node)) walk(value, `${path}/${key}`, visit);

@@ -178,7 +178,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const path = (name: string, fallback: string): string => {
     const value = get(name) ?? fallback;
-    if (!/^\/[A-Za-z0-9._~\/-]*$/.test(value) || (value.endsWith('/') && value !== '/')) {
+    if (!/^\/[A-Za-z0-9._~/-]*$/.test(value) || (value.endsWith('/') && value !== '/')) {
       problems.push(`${name} must be an absolute path without a trailing slash, e.g. ${fallback} (got "${value}")`);
     }
     return value;
@@ -229,7 +229,7 @@ export function loadConfig(env: Env = process.env): Config {
     if (callbackUrl !== undefined) problems.push('SSO_CALLBACK_URL and SSO_ALLOWED_HOSTS exclude each other: the callback URL is fixed by the one, derived from the allowed Host by the other');
   }
   const landingUrl = get('SSO_LANDING_URL') ?? '/';
-  if (!/^(\/(?![\/\\])|https?:\/\/)\S*$/.test(landingUrl)) problems.push('SSO_LANDING_URL must be a path of this site (/app) or an http(s) URL');
+  if (!/^(\/(?![/\\])|https?:\/\/)\S*$/.test(landingUrl)) problems.push('SSO_LANDING_URL must be a path of this site (/app) or an http(s) URL');
   const dataKey = get('KGKIT_DATA_KEY');
   if (dataKey !== undefined && dataKey.length < 32) problems.push('KGKIT_DATA_KEY must be at least 32 characters');
   const currentDataKey = dataKey ?? `derived:${accessKey}`;

@@ -63,4 +63,5 @@ export interface Batch<Item extends JobItem, Result> {
 }
 
 /** A kind's work on one batch; answering false ends the run (the failure is not the items', the next are no better off). */
+// biome-ignore lint/suspicious/noConfusingVoidType: work that answers nothing (void) goes on, as much as `true` does.
 export type Work<Item extends JobItem, Result> = (batch: Batch<Item, Result>) => Promise<boolean | void>;

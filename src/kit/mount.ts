@@ -4,7 +4,6 @@ import { oaepDecryptor } from '../crypto/rsa-oaep.js';
 import { DataKeys } from '../crypto/data-keys.js';
 import type { FamilyContext, FamilyMount } from '../mount/family.js';
 import { SqlKitDirectory } from '../store/kit-directory.js';
-import { unstorable } from '../store/nul-text.js';
 import { kitV1Handlers } from './handlers-v1.js';
 import { kitV2Handlers } from './handlers-v2.js';
 import { TenantDirectory } from '../tenants/tenant-directory.js';

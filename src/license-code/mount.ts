@@ -1,7 +1,6 @@
 import { mountLicenseCode as mountContract } from '../../generated/license-code/server.js';
 import type { FamilyMount } from '../mount/family.js';
 import { SqlLicenseCodeStore } from '../store/license-codes.js';
-import { unstorable } from '../store/nul-text.js';
 import { licenseCodeHandlers } from './handlers.js';
 import { type LicenseCodeHooks, LicenseCodes } from './license-codes.js';
 import { signedContractOptions } from '../mount/signed-path.js';

@@ -37,7 +37,7 @@ export class MarketplaceApi {
   private readonly apig: MarketplaceClient | undefined;
   private readonly usage: MarketplaceClient;
 
-  constructor(private readonly settings: MarketplaceSettings) {
+  constructor(settings: MarketplaceSettings) {
     const transport = (sign: RequestSigner) =>
       marketplaceTransport({
         hosts: settings.hosts,

@@ -3,7 +3,6 @@ import { DataKeys } from '../crypto/data-keys.js';
 import type { FamilyMount } from '../mount/family.js';
 import { SqlInstanceRepository } from '../store/instances.js';
 import { SqlLicenseRequestStore } from '../store/license-requests.js';
-import { unstorable } from '../store/nul-text.js';
 import { ed25519LicenseIssuer } from './ed25519-issuer.js';
 import { onlineLicenseHandlers } from './handlers.js';
 import { LicenseApplications } from './license-applications.js';

@@ -136,7 +136,7 @@ export class LoginService {
     if (info.error) return this.refused(authCentreFailure('userinfo', info.error), tenantId);
     if (info.data.tenant !== tenantId) return this.refused(fail('wrong_tenant', 'the user signed in belongs to another tenant'), tenantId);
     const user = await this.directory.findUser(tenantId, info.data.userName);
-    if (!user || !user.enabled) return this.refused(fail('user_not_authorised', 'the enterprise has not authorised this user for the application'), tenantId);
+    if (!user?.enabled) return this.refused(fail('user_not_authorised', 'the enterprise has not authorised this user for the application'), tenantId);
 
     const now = this.now();
     const sessionId = randomBytes(32).toString('base64url');
@@ -168,7 +168,7 @@ export class LoginService {
     const session = await this.find(sessionId);
     if (!session || sessionId === undefined) return fail('no_session', 'not signed in, or the session expired');
     const user = await this.directory.findUser(session.tenantId, session.userName);
-    if (!user || !user.enabled) {
+    if (!user?.enabled) {
       await this.store.deleteSession(session.idHash);
       this.logger.info('sso session ended: user no longer authorised', { tenantId: session.tenantId, userName: session.userName });
       return fail('no_session', 'the enterprise no longer authorises this user');

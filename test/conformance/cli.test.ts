@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceCommand } from '../../src/cli/conformance.js';
-import { catalogue } from '../../src/conformance/catalogue/index.js';
 import { SELLER_FAMILIES } from '../../src/conformance/families.js';
 import { type ConformanceReport, applicableCases } from '../../src/conformance/runner.js';
 import { BROKEN_SELLERS, KIT_PUBLIC_KEY_PEM, type RunningSeller, startSeller } from '../fixtures/broken-sellers/index.js';

@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, } from '../../src/config.js';
 import { DataKeys } from '../../src/crypto/data-keys.js';
 import { oaepDecryptor } from '../../src/crypto/rsa-oaep.js';
 import { seal, sealingKey } from '../../src/crypto/sealed.js';

@@ -101,7 +101,7 @@ describe.each(DIALECTS)('Kit V1 syncs on %s', (dialect) => {
     const cases: [string, () => { body: string; headers: Record<string, string> }][] = [
       ['a success', () => ({ body: JSON.stringify(signed()), headers: authTokenHeader(signed()) })],
       ['a contract violation (000002)', () => ({ body: JSON.stringify({ ...signed(), flag: 2 }), headers: authTokenHeader({ ...signed(), flag: 2 }) })],
-      ['a forged call (000001)', () => ({ body: JSON.stringify(signed()), headers: { authToken: 'x'.repeat(43) + '=' } })],
+      ['a forged call (000001)', () => ({ body: JSON.stringify(signed()), headers: { authToken: `${'x'.repeat(43)}=` } })],
       ['a stale call (000002)', () => ({ body: JSON.stringify({ ...signed(), timeStamp: '20200101000000000' }), headers: {} })],
       ['a body that is not JSON (000002)', () => ({ body: '{', headers: {} })],
     ];

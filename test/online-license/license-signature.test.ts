@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { type LicenseDocument, keyId, signLicense } from '../../src/online-license/ed25519-issuer.js';
 import { onlineLicenseMount } from '../../src/online-license/mount.js';
 import { ed25519PrivateKey, licenseSigningKey, publicKeyPem } from '../../src/online-license/signing-key.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { type ConfigError, loadConfig } from '../../src/config.js';
 
 const KEY = { KOOGALLERY_ACCESS_KEY: 'a-real-key-123' };
 

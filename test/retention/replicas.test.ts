@@ -5,7 +5,7 @@ import { rememberNonce } from '../../src/store/nonces.js';
 import { UsageMeter } from '../../src/usage/meter.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
 import { addInstance } from '../usage/helpers.js';
-import { DAY, NOW, POLICY, auditEvent, jobOn, keysOf, licenseUpload, orderLookup, usageRecord } from './seed.js';
+import { DAY, NOW, auditEvent, jobOn, keysOf, licenseUpload, orderLookup, usageRecord } from './seed.js';
 
 const OLD = NOW - 60 * DAY;
 const INSTANCES = ['pay-a', 'pay-b', 'pay-c'];

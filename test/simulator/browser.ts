@@ -27,6 +27,7 @@ export async function screenshot(executablePath: string, url: string, waitFor: s
     for (const selector of waitFor) await page.waitForSelector(selector, { timeout: 15_000 });
     const path = join(dir, 'simulator.png');
     await page.screenshot({ path, fullPage: true });
+    // biome-ignore lint/performance/useDomNodeTextContent: the text as rendered (hidden rows left out) is what is checked.
     const text = await page.innerText('body');
     return { png: readFileSync(path), text, path };
   } finally {

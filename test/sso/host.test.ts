@@ -33,7 +33,7 @@ const HOSTILE_HOSTS: [string, string][] = [
   ['the loopback in hex', '0x7f.0.0.1'],
   ['a port out of range', 'localhost:99999'],
   ['an empty port', 'localhost:'],
-  ['a very long name', `${'e'.repeat(60)}.`.repeat(150) + 'example'],
+  ['a very long name', `${`${'e'.repeat(60)}.`.repeat(150)}example`],
   ['empty', ''],
 ];
 const ROUTES: [string, string][] = [

@@ -1,4 +1,5 @@
 // The simulator's page: polls /simulator/state every second and redraws the tables. No framework, no build step.
+// biome-ignore lint/suspicious/noRedundantUseStrict: a classic script (index.html loads it without type=module).
 'use strict';
 
 const openCalls = new Set();
@@ -35,7 +36,7 @@ function renderOrders(state) {
     state.orders
       .map(
         (o) => `<tr data-order="${escape(o.orderId)}"><td>${escape(o.orderId)}</td><td>${escape(o.orderType)}</td><td>${escape(o.chargingMode)}${o.periodType ? ` (${escape(o.periodNumber)} ${escape(o.periodType)})` : ''}</td>
-        <td>${escape(o.productId)}</td><td>${badge(o.state)}${o.unsubscribedAt ? ' ' + badge('unsubscribed') : ''}${o.reason ? `<div class="reason">${escape(o.reason)}</div>` : ''}</td><td>${escape(o.instanceId)}</td><td>${escape(o.run)}</td></tr>`,
+        <td>${escape(o.productId)}</td><td>${badge(o.state)}${o.unsubscribedAt ? ` ${badge('unsubscribed')}` : ''}${o.reason ? `<div class="reason">${escape(o.reason)}</div>` : ''}</td><td>${escape(o.instanceId)}</td><td>${escape(o.run)}</td></tr>`,
       )
       .join(''),
   );
@@ -46,7 +47,7 @@ function renderInstances(state) {
     'instances',
     state.instances
       .map((i) => {
-        const usage = (i.info && i.info.usageInfo) || [];
+        const usage = i.info?.usageInfo || [];
         return `<tr data-instance="${escape(i.instanceId)}"><td>${escape(i.instanceId)}</td><td>${escape(i.family)}</td><td>${escape(i.chargingMode)}</td><td>${badge(i.state)}</td>
         <td>${time(i.createdAt)}</td><td>${escape(i.expireTime)}</td><td>${usage.map((u) => `${escape(u.usageValue)} @ ${escape(u.statisticalTime)}`).join('<br>')}</td></tr>`;
       })
