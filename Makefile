@@ -1,6 +1,6 @@
 # kgkit: every command a contributor or CI needs. `npm ci` is the only install step.
 .DEFAULT_GOAL := help
-.PHONY: help gen gen-check lint serve mock test events license-key usage docs fuzz bench
+.PHONY: help gen gen-check lint format serve mock test events license-key usage docs fuzz bench
 
 # The binaries npm ci installed, called directly: npx would not pass SIGTERM on to the server.
 BIN := node_modules/.bin
@@ -17,11 +17,15 @@ gen: ## Write generated/<family>/ from openapi/<family>/
 gen-check: ## Fail when generated/ differs from what `make gen` would write
 	$(BIN)/tsx scripts/gen.ts --check
 
-lint: ## Lint the contracts (redocly), type-check, the rules across contract files (scripts/lint.ts), the layers (scripts/layers.ts)
+lint: ## Formatting and lint of the code (Biome), the contracts (redocly), type-check, the rules across contract files, the layers
+	$(BIN)/biome ci --colors=off .
 	$(BIN)/redocly lint
 	$(BIN)/tsc --noEmit
 	$(BIN)/tsx scripts/lint.ts
 	$(BIN)/tsx scripts/layers.ts
+
+format: ## Format the code and apply Biome's safe fixes (what `make lint` checks)
+	$(BIN)/biome check --write .
 
 serve: docs/reference/index.html ## Run the production-interface server (configured by environment; see README)
 	$(BIN)/tsx src/index.ts
