@@ -52,7 +52,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       {
         setupRequest: (request) => {
           const call = pool.take();
-          return { ...request, method: 'POST', path: `${path}?${call.query}`, body: call.body, headers: { 'content-type': 'application/json;charset=UTF-8', ...headers } };
+          return {
+            ...request,
+            method: 'POST',
+            path: `${path}?${call.query}`,
+            body: call.body,
+            headers: { 'content-type': 'application/json;charset=UTF-8', ...headers },
+          };
         },
       },
     ],

@@ -71,7 +71,9 @@ export function problemLines(results: Measured[], sizes: Record<string, StoreSiz
     for (const problem of row.half?.problems ?? []) lines.push(`! ${row.workload} on ${row.server} at half load: ${problem}`);
   }
   for (const [dialect, rows] of Object.entries(sizes))
-    for (const row of rows) for (const [workload, latency] of Object.entries(row.latency)) for (const problem of latency.problems) lines.push(`! ${workload} with ${int(row.stored)} stored on ${dialect}: ${problem}`);
+    for (const row of rows)
+      for (const [workload, latency] of Object.entries(row.latency))
+        for (const problem of latency.problems) lines.push(`! ${workload} with ${int(row.stored)} stored on ${dialect}: ${problem}`);
   return lines;
 }
 
@@ -104,7 +106,10 @@ export function targetVerdicts(results: Measured[], sizes: Record<Dialect, Store
         verdict(trusted(ours) && trusted(prism) && times >= 5, `${workload} on ${dialect}: ${times.toFixed(1)}× the Prism mock's rps (target ≥ 5×)`);
       }
       if (ours.half) {
-        verdict(ours.half.problems.length === 0 && ours.half.p99 < 20, `${workload} on ${dialect}: p99 ${ms(ours.half.p99)} ms at half of max load (target < 20 ms)`);
+        verdict(
+          ours.half.problems.length === 0 && ours.half.p99 < 20,
+          `${workload} on ${dialect}: p99 ${ms(ours.half.p99)} ms at half of max load (target < 20 ms)`,
+        );
       }
     }
     const rss = Math.max(...results.filter((row) => row.server === server).flatMap((row) => [row.full.rssMiB, row.half?.rssMiB ?? 0]));
@@ -118,7 +123,10 @@ export function targetVerdicts(results: Measured[], sizes: Record<Dialect, Store
         const large = largest.latency[workload]!;
         // Flat: the median call at the largest store within 1.5× (plus 0.2 ms of timer noise) of the smallest.
         const pass = small.problems.length === 0 && large.problems.length === 0 && large.p50 <= 1.5 * small.p50 + 0.2;
-        verdict(pass, `${workload} on ${dialect}: p50 ${ms(small.p50)} ms with ${int(smallest.stored)} stored, ${ms(large.p50)} ms with ${int(largest.stored)} (target flat: ≤ 1.5× + 0.2 ms)`);
+        verdict(
+          pass,
+          `${workload} on ${dialect}: p50 ${ms(small.p50)} ms with ${int(smallest.stored)} stored, ${ms(large.p50)} ms with ${int(largest.stored)} (target flat: ≤ 1.5× + 0.2 ms)`,
+        );
       }
     }
   }

@@ -105,7 +105,8 @@ async function startServers(dialects: readonly Dialect[]): Promise<Servers> {
     }
   }
   const instanceIds = creates.map((body) => body.businessId);
-  for (const workload of WORKLOADS.filter((w) => w.slug !== 'new-instance')) answers[workload.slug] = await call(kgkit.get('SQLite')!, workload.bodies(instanceIds)());
+  for (const workload of WORKLOADS.filter((w) => w.slug !== 'new-instance'))
+    answers[workload.slug] = await call(kgkit.get('SQLite')!, workload.bodies(instanceIds)());
   const answersFile = join(scratch, 'answers.json');
   writeFileSync(answersFile, JSON.stringify(answers));
   return { kgkit, bare: await started(startBareHono(answersFile)), prism: await started(startPrism()), instanceIds };
@@ -123,7 +124,17 @@ async function measureLoad({ kgkit, bare, prism, instanceIds }: Servers): Promis
     for (const { name, server, path, headers = {} } of targets) {
       process.stderr.write(`bench: ${workload.name} on ${name}…\n`);
       const run = (seconds: number, poolSize: number, overallRate?: number) =>
-        runLoad({ url: server.url, path, headers, pool: new SignedPool(workload.bodies(instanceIds), poolSize), connections: CONNECTIONS, seconds, ...(overallRate ? { overallRate } : {}), pid: server.pid, expect: isSuccess });
+        runLoad({
+          url: server.url,
+          path,
+          headers,
+          pool: new SignedPool(workload.bodies(instanceIds), poolSize),
+          connections: CONNECTIONS,
+          seconds,
+          ...(overallRate ? { overallRate } : {}),
+          pid: server.pid,
+          expect: isSuccess,
+        });
       const warm = await run(WARM_UP_SECONDS, 12_000);
       // Pools with room to spare (a second of warm-up runs colder than the run): a call signed during the run
       // would take CPU from the server.
@@ -150,10 +161,18 @@ async function measureSizes(dialects: readonly Dialect[]): Promise<Record<Dialec
   return sizes;
 }
 
-function printResults(results: Measured[], sizes: Record<Dialect, StoreSizeRow[]>, genSeconds: number, dialects: readonly Dialect[], profiles: Map<Dialect, string[]>): void {
+function printResults(
+  results: Measured[],
+  sizes: Record<Dialect, StoreSizeRow[]>,
+  genSeconds: number,
+  dialects: readonly Dialect[],
+  profiles: Map<Dialect, string[]>,
+): void {
   console.log(loadTable(results).join('\n'));
   console.log('');
-  console.log('p99@50%: a second run limited to half of the measured rps (autocannon overallRate, which releases each connection’s share at the start of every second).');
+  console.log(
+    'p99@50%: a second run limited to half of the measured rps (autocannon overallRate, which releases each connection’s share at the start of every second).',
+  );
   console.log('RSS: largest VmRSS of the server process during the run. Prism answers its static example (2 instances) to queryInstance ×100.');
   console.log('');
   console.log('queryInstance by store size, ms (one connection, one call after another, a fixed mix of 1,000 ids spread over the store)');
@@ -164,8 +183,13 @@ function printResults(results: Measured[], sizes: Record<Dialect, StoreSizeRow[]
   const problems = problemLines(results, sizes);
   if (problems.length > 0) console.log(['', ...problems].join('\n'));
   console.log('');
-  console.log(targetVerdicts(results, sizes, dialects).map((verdict) => verdict.line).join('\n'));
-  for (const [dialect, lines] of profiles) console.log(['', `kgkit on ${dialect}: most self time (node --cpu-prof, main thread, whole run)`, ...lines].join('\n'));
+  console.log(
+    targetVerdicts(results, sizes, dialects)
+      .map((verdict) => verdict.line)
+      .join('\n'),
+  );
+  for (const [dialect, lines] of profiles)
+    console.log(['', `kgkit on ${dialect}: most self time (node --cpu-prof, main thread, whole run)`, ...lines].join('\n'));
 }
 
 /** A server that is stopped at the end whatever happens. */
@@ -184,7 +208,11 @@ async function schemaDroppedAfter(): Promise<{ url: string }> {
 
 async function call(server: ServerProcess, body: object): Promise<string> {
   const signed = sign(body);
-  const response = await fetch(`${server.url}/saas?${signed.query}`, { method: 'POST', body: signed.body, headers: { 'content-type': 'application/json;charset=UTF-8' } });
+  const response = await fetch(`${server.url}/saas?${signed.query}`, {
+    method: 'POST',
+    body: signed.body,
+    headers: { 'content-type': 'application/json;charset=UTF-8' },
+  });
   return response.text();
 }
 

@@ -31,13 +31,20 @@ export async function freePort(): Promise<number> {
  */
 export async function startKgkit(name: string, databaseUrl: string, nodeFlags: string[] = [], root = ROOT): Promise<ServerProcess> {
   const port = await freePort();
-  return launch(name, port, [...nodeFlags, '--import', 'tsx', 'src/index.ts'], {
-    KOOGALLERY_ACCESS_KEY: ACCESS_KEY,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
-    LOG_LEVEL: 'warn',
-  }, 30_000, root);
+  return launch(
+    name,
+    port,
+    [...nodeFlags, '--import', 'tsx', 'src/index.ts'],
+    {
+      KOOGALLERY_ACCESS_KEY: ACCESS_KEY,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'warn',
+    },
+    30_000,
+    root,
+  );
 }
 
 /** The same @hono/node-server answering fixed bytes (bench/bare-hono.ts). */

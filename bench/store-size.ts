@@ -23,7 +23,12 @@ export function idMix(stored: number): string[] {
  * measurements; each measurement is one connection asking the fixed ID mix one call after another, so the numbers
  * are the time of a call, not of a queue.
  */
-export async function measureStoreSizes(server: ServerProcess, store: { sqlitePath: string } | { postgresUrl: string }, sizes: readonly number[], seconds: number): Promise<StoreSizeRow[]> {
+export async function measureStoreSizes(
+  server: ServerProcess,
+  store: { sqlitePath: string } | { postgresUrl: string },
+  sizes: readonly number[],
+  seconds: number,
+): Promise<StoreSizeRow[]> {
   const rows: StoreSizeRow[] = [];
   let stored = 0;
   for (const size of [...sizes].sort((a, b) => a - b)) {
@@ -34,7 +39,15 @@ export async function measureStoreSizes(server: ServerProcess, store: { sqlitePa
     for (const workload of WORKLOADS.filter((w) => w.name.startsWith('queryInstance'))) {
       const amount = (workload.name.endsWith('×1') ? 300 : 60) * seconds;
       const call = (count: number) =>
-        runLoad({ url: server.url, path: '/saas', pool: new SignedPool(workload.bodies(ids), count + 10), connections: 1, amount: count, pid: server.pid, expect: isSuccess });
+        runLoad({
+          url: server.url,
+          path: '/saas',
+          pool: new SignedPool(workload.bodies(ids), count + 10),
+          connections: 1,
+          amount: count,
+          pid: server.pid,
+          expect: isSuccess,
+        });
       // Warm-up: the pages of the mix in the caches, and on the first size the JIT of a server just started.
       await call(rows.length === 0 ? amount : Math.ceil(amount / 5));
       const { p50, p99, problems } = await call(amount);

@@ -43,7 +43,8 @@ export function storedInstanceId(index: number): string {
   return createHash('md5').update(`kgkit-bench-${index}`).digest('hex');
 }
 
-const APP_INFO = (id: string) => JSON.stringify({ frontEndUrl: `https://app.example.com/t/${id}`, userName: `admin_${id.slice(0, 8)}`, password: 'Bench2Password9x' });
+const APP_INFO = (id: string) =>
+  JSON.stringify({ frontEndUrl: `https://app.example.com/t/${id}`, userName: `admin_${id.slice(0, 8)}`, password: 'Bench2Password9x' });
 
 /**
  * Grows a kgkit store to `to` ACTIVE instances (ids `storedInstanceId(from … to-1)`) straight in SQL, beside the

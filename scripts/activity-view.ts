@@ -27,7 +27,11 @@ type Operation = {
 type Document = {
   info?: { 'x-kgkit-side'?: string };
   paths?: Record<string, Record<string, unknown>>;
-  components?: { schemas?: Record<string, { properties?: Record<string, unknown>; required?: string[] }>; examples?: Record<string, Example>; parameters?: Record<string, Parameter> };
+  components?: {
+    schemas?: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+    examples?: Record<string, Example>;
+    parameters?: Record<string, Parameter>;
+  };
 };
 
 /** Where the view serves one activity of the operation at `path`. */
@@ -103,7 +107,11 @@ export function activityView<D extends object>(document: D): D {
       const answer = single.responses!['200']!.content!['application/json']!;
       answer.schema = { anyOf: [ref(handler.response), ref(op.rejection)] };
       const activities = op.handlers.map((h) => h.name);
-      const examples = pick(view, answer.examples, (name, value) => name === handler.name || (!activities.includes(name) && fits(value, handler.response, op.rejection)));
+      const examples = pick(
+        view,
+        answer.examples,
+        (name, value) => name === handler.name || (!activities.includes(name) && fits(value, handler.response, op.rejection)),
+      );
       // Prism answers with the first example: the activity's own.
       answer.examples = examples && Object.fromEntries(Object.entries(examples).sort(([a], [b]) => Number(b === handler.name) - Number(a === handler.name)));
       view.paths![path] = { ...pathItemFields(item), [op.method]: single };
@@ -121,7 +129,11 @@ function resolve<T extends { $ref?: string }>(document: Document, node: T, kind:
   return name === undefined ? node : ((document.components?.[kind]?.[name] as T | undefined) ?? node);
 }
 
-function pick(document: Document, examples: Record<string, Example> | undefined, keep: (name: string, value: unknown) => boolean): Record<string, Example> | undefined {
+function pick(
+  document: Document,
+  examples: Record<string, Example> | undefined,
+  keep: (name: string, value: unknown) => boolean,
+): Record<string, Example> | undefined {
   if (examples === undefined) return undefined;
   return Object.fromEntries(Object.entries(examples).filter(([name, example]) => keep(name, resolve(document, example, 'examples').value)));
 }

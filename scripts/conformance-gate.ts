@@ -30,7 +30,12 @@ import { runConformance } from '../src/conformance/runner.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'node_modules/.bin');
-const KEYS = { basic: 'gate-basic-key-0123456789', kit: 'gate-kit-key-0123456789', licenseCode: 'gate-license-code-key-0123', orderNotify: 'gate-order-notify-key-0123' };
+const KEYS = {
+  basic: 'gate-basic-key-0123456789',
+  kit: 'gate-kit-key-0123456789',
+  licenseCode: 'gate-license-code-key-0123',
+  orderNotify: 'gate-order-notify-key-0123',
+};
 const KIT_PRIVATE_KEY = join(ROOT, 'test/fixtures/crypto/kit-rsa-3072.pem');
 const KIT_PUBLIC_KEY = join(ROOT, 'test/fixtures/crypto/kit-rsa-3072.pub.pem');
 const START_TIMEOUT_MS = 60_000;
@@ -85,10 +90,13 @@ async function rewritingHop(targetPort: number, rewrite: (method: string | undef
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const url = new URL(req.url ?? '/', 'http://hop');
-      const onward = httpRequest({ host: '127.0.0.1', port: targetPort, method: req.method, path: `${rewrite(req.method, url, body)}${url.search}`, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
+      const onward = httpRequest(
+        { host: '127.0.0.1', port: targetPort, method: req.method, path: `${rewrite(req.method, url, body)}${url.search}`, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
       onward.on('error', (error) => {
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
         res.end(`gate hop: ${error.message}\n`);
@@ -156,7 +164,10 @@ function prismProblems(request: RequestShape, answer: SellerAnswer, unseen: () =
   const violations = violationsOf(answer);
   if (answer.headers['content-type']?.includes('application/problem+json')) {
     const problem = answer.json as { title?: string; validation?: Violation[] } | undefined;
-    return [`Prism answered ${answer.status} instead of the seller: ${problem?.title ?? answer.text.slice(0, 120)}`, ...(problem?.validation ?? []).slice(0, 5).map(describeViolation)];
+    return [
+      `Prism answered ${answer.status} instead of the seller: ${problem?.title ?? answer.text.slice(0, 120)}`,
+      ...(problem?.validation ?? []).slice(0, 5).map(describeViolation),
+    ];
   }
   if (request === 'conforming') return violations.map(describeViolation);
   const ofResponse = violations.filter((v) => v.location?.[0] !== 'request');
@@ -166,7 +177,10 @@ function prismProblems(request: RequestShape, answer: SellerAnswer, unseen: () =
 
 /** Lines of Prism's output reporting an error or a warning; a plain proxy's request violations are expected. */
 function loggedViolations(proxy: Process, strict: boolean): string[] {
-  const lines = proxy.output().split('\n').filter((line) => /(✖|⚠)\s+(error|warning|fatal)\b/.test(line));
+  const lines = proxy
+    .output()
+    .split('\n')
+    .filter((line) => /(✖|⚠)\s+(error|warning|fatal)\b/.test(line));
   return (strict ? lines : lines.filter((line) => !/Violation: request\b/.test(line))).map((line) => `${proxy.name}: ${line.replace(/^.*?›\s*/, '').trim()}`);
 }
 
@@ -200,7 +214,8 @@ async function main(): Promise<number> {
     for (const family of SELLER_FAMILIES) {
       const view = join(dir, `${family}.view.json`);
       writeFileSync(view, JSON.stringify(activityView(atLevel(bundled(family), 'kgkit'))));
-      const front = async (prismPort: number) => (await rewritingHop(prismPort, (method, url, body) => routes[family].toView(method, url, body) ?? url.pathname)).port;
+      const front = async (prismPort: number) =>
+        (await rewritingHop(prismPort, (method, url, body) => routes[family].toView(method, url, body) ?? url.pathname)).port;
       const [prismStrict, prismPlain] = [await freePort(), await freePort()];
       const args = (p: number) => ['proxy', view, `http://127.0.0.1:${back.port}`, '--host', '127.0.0.1', '--port', String(p)];
       proxies[family] = {
@@ -211,10 +226,15 @@ async function main(): Promise<number> {
       };
     }
     await until('kgkit', server, async () => (await fetch(`${upstream}/healthz`).catch(() => undefined))?.ok === true);
-    await Promise.all(Object.values(proxies).flatMap(({ strict, plain }) => [strict, plain].map((p) => until(p.name, p, (output) => output.includes('Prism is listening')))));
+    await Promise.all(
+      Object.values(proxies).flatMap(({ strict, plain }) => [strict, plain].map((p) => until(p.name, p, (output) => output.includes('Prism is listening')))),
+    );
     const ready = Date.now();
 
-    const at = (family: SellerFamily, portOf: number): SellerEndpoint => ({ url: `http://127.0.0.1:${portOf}${FAMILY_AT[family].path}`, key: FAMILY_AT[family].key });
+    const at = (family: SellerFamily, portOf: number): SellerEndpoint => ({
+      url: `http://127.0.0.1:${portOf}${FAMILY_AT[family].path}`,
+      key: FAMILY_AT[family].key,
+    });
     const routed: Record<RequestShape, number> = { conforming: 0, violating: 0, unparseable: 0 };
     const unseen: Partial<Record<SellerFamily, number>> = {};
     const report = await runConformance({
@@ -239,7 +259,11 @@ async function main(): Promise<number> {
       `  ${calls} calls: ${routed.conforming} via prism --errors, ${routed.violating} deliberately invalid via prism without --errors, ${routed.unparseable} non-JSON straight to the server`,
       `  slowest answer ${slowestMs} ms; start-up ${((ready - began) / 1000).toFixed(1)} s, catalogue ${(report.durationMs / 1000).toFixed(1)} s, total ${((Date.now() - began) / 1000).toFixed(1)} s`,
       `  Prism output: ${logged.length} violation or warning line(s)`,
-      `  invalid requests Prism did not flag (it cannot check them): ${Object.entries(unseen).map(([family, n]) => `${family} ${n}`).join(', ') || 'none'}`,
+      `  invalid requests Prism did not flag (it cannot check them): ${
+        Object.entries(unseen)
+          .map(([family, n]) => `${family} ${n}`)
+          .join(', ') || 'none'
+      }`,
     ];
     for (const result of failed.slice(0, 20)) lines.push(`  FAIL ${result.id}`, ...result.reasons.slice(0, 5).map((reason) => `       - ${reason}`));
     if (failed.length > 20) lines.push(`  … and ${failed.length - 20} more failed cases`);

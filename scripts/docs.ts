@@ -32,7 +32,9 @@ for (let i = 0; i < chosen.length; i += 2) {
   );
 }
 for (const family of chosen) {
-  const info = (JSON.parse(readFileSync(join(ROOT, 'generated', family, 'openapi.json'), 'utf8')) as { info: { title: string; summary?: string; 'x-kgkit-side'?: string } }).info;
+  const info = (
+    JSON.parse(readFileSync(join(ROOT, 'generated', family, 'openapi.json'), 'utf8')) as { info: { title: string; summary?: string; 'x-kgkit-side'?: string } }
+  ).info;
   const side = info['x-kgkit-side'] === 'client' ? 'kgkit calls it' : 'kgkit serves it';
   entries.push(`<li><a href="${family}.html">${escape(info.title)}</a> <small>(${family}, ${side})</small><br>${escape(info.summary ?? '')}</li>`);
 }

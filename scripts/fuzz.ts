@@ -44,7 +44,9 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const timeLimitMs = Math.floor((seconds * 1000) / (families.length * DIALECTS.length));
-process.stdout.write(`fuzz: seed ${seed} (replay with FUZZ_SEED=${seed}), up to ${runs} runs or ${Math.round(timeLimitMs / 1000)} s per family, on ${DIALECTS.join(' and ')}, ${via === 'http' ? 'over HTTP' : 'through app.fetch'}\n`);
+process.stdout.write(
+  `fuzz: seed ${seed} (replay with FUZZ_SEED=${seed}), up to ${runs} runs or ${Math.round(timeLimitMs / 1000)} s per family, on ${DIALECTS.join(' and ')}, ${via === 'http' ? 'over HTTP' : 'through app.fetch'}\n`,
+);
 
 let failed = 0;
 for (const dialect of DIALECTS) {
@@ -55,7 +57,13 @@ for (const dialect of DIALECTS) {
       process.stdout.write(`${describeReport(report, dialect)}\n`);
       if (report.failure) {
         failed += 1;
-        const settings = [`FUZZ_SEED=${seed}`, `FUZZ_FAMILIES=${family}`, ...(report.failurePath ? [`FUZZ_PATH=${report.failurePath}`] : []), ...(via === 'fetch' ? ['FUZZ_TRANSPORT=fetch'] : []), ...(DIALECTS.length > 1 ? [`DATABASE_URL=${dialect === 'sqlite' ? '' : process.env.DATABASE_URL}`] : [])];
+        const settings = [
+          `FUZZ_SEED=${seed}`,
+          `FUZZ_FAMILIES=${family}`,
+          ...(report.failurePath ? [`FUZZ_PATH=${report.failurePath}`] : []),
+          ...(via === 'fetch' ? ['FUZZ_TRANSPORT=fetch'] : []),
+          ...(DIALECTS.length > 1 ? [`DATABASE_URL=${dialect === 'sqlite' ? '' : process.env.DATABASE_URL}`] : []),
+        ];
         process.stdout.write(`${report.failure}\nreplay the minimal case: ${settings.join(' ')} make fuzz\n`);
       }
     } finally {

@@ -44,7 +44,8 @@ async function main(): Promise<void> {
     } catch (error) {
       // One broken contract must not stop the others, nor delete their generated code.
       failed.push(`${family}: ${(error as Error).message}`);
-      for (const file of existsSync(join(ROOT, 'generated', family)) ? readdirSync(join(ROOT, 'generated', family)) : []) expected.add(`generated/${family}/${file}`);
+      for (const file of existsSync(join(ROOT, 'generated', family)) ? readdirSync(join(ROOT, 'generated', family)) : [])
+        expected.add(`generated/${family}/${file}`);
     }
   }
   for (const [file, content] of outputs) {
@@ -60,7 +61,11 @@ async function main(): Promise<void> {
     }
   }
   // A family whose contract was removed must not leave generated code behind.
-  for (const dir of existsSync(join(ROOT, 'generated')) ? readdirSync(join(ROOT, 'generated'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : []) {
+  for (const dir of existsSync(join(ROOT, 'generated'))
+    ? readdirSync(join(ROOT, 'generated'), { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+    : []) {
     for (const file of readdirSync(join(ROOT, 'generated', dir))) {
       const rel = `generated/${dir}/${file}`;
       if (expected.has(rel)) continue;

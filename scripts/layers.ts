@@ -74,7 +74,8 @@ for (const [from, targets] of arrows) {
     else if (b === undefined) problems.push(`src/${to} has no layer: add it to LAYERS in scripts/layers.ts`);
     else if (b > a) problems.push(`upward import ${where(from, to)}`);
     else if (FAMILIES.has(from) && FAMILIES.has(to)) problems.push(`a family imports another family: ${where(from, to)}`);
-    else if (from === 'generated-servers' && !['runtime', 'generated'].includes(to)) problems.push(`generated code imports more than the runtime: ${where(from, to)}`);
+    else if (from === 'generated-servers' && !['runtime', 'generated'].includes(to))
+      problems.push(`generated code imports more than the runtime: ${where(from, to)}`);
   }
 }
 
@@ -107,7 +108,8 @@ function circles(graph: Map<string, Iterable<string>>): string[][] {
   for (const node of graph.keys()) if (!index.has(node)) visit(node);
   return found;
 }
-for (const circle of circles(new Map([...arrows].map(([from, targets]) => [from, targets.keys()])))) problems.push(`import circle between folders: ${circle.join(' → ')}`);
+for (const circle of circles(new Map([...arrows].map(([from, targets]) => [from, targets.keys()]))))
+  problems.push(`import circle between folders: ${circle.join(' → ')}`);
 for (const circle of circles(fileArrows)) problems.push(`import circle between files: ${circle.join(' → ')}`);
 
 const count = [...arrows.values()].reduce((sum, targets) => sum + targets.size, 0);

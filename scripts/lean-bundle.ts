@@ -63,7 +63,8 @@ export function leanBundle<D extends object>(document: D): D {
 }
 
 /** Where the JSON text breaks lines: the document's fields, each path, and each component of each kind. */
-const brokenAt = (path: readonly string[]) => path.length === 0 || (path.length === 1 && (path[0] === 'paths' || path[0] === 'components')) || (path.length === 2 && path[0] === 'components');
+const brokenAt = (path: readonly string[]) =>
+  path.length === 0 || (path.length === 1 && (path[0] === 'paths' || path[0] === 'components')) || (path.length === 2 && path[0] === 'components');
 
 /**
  * The JSON text of a bundled contract, one entry a line: a change to the contracts shows in the diff as the paths and
@@ -74,6 +75,9 @@ export function bundleText(document: object, path: readonly string[] = [], inden
   const entries = Object.entries(document).filter(([, value]) => value !== undefined);
   if (entries.length === 0) return '{}';
   const inner = `${indent}  `;
-  const lines = entries.map(([name, value]) => `${inner}${JSON.stringify(name)}: ${typeof value === 'object' && value !== null ? bundleText(value, [...path, name], inner) : JSON.stringify(value)}`);
+  const lines = entries.map(
+    ([name, value]) =>
+      `${inner}${JSON.stringify(name)}: ${typeof value === 'object' && value !== null ? bundleText(value, [...path, name], inner) : JSON.stringify(value)}`,
+  );
   return `{\n${lines.join(',\n')}\n${indent}}`;
 }

@@ -24,11 +24,46 @@ export const KIT_COMMON_CODES = ['000000', '000001', '000002', '000003', '000004
 
 /** JSON Schema 2020-12 keywords an `x-kgkit-strict` may carry (annotations excluded: they tighten nothing). */
 const SCHEMA_KEYWORDS = new Set([
-  'type', 'enum', 'const', 'multipleOf', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum', 'maxLength',
-  'minLength', 'pattern', 'maxItems', 'minItems', 'uniqueItems', 'maxContains', 'minContains', 'maxProperties',
-  'minProperties', 'required', 'dependentRequired', 'additionalProperties', 'properties', 'patternProperties',
-  'propertyNames', 'unevaluatedProperties', 'items', 'prefixItems', 'contains', 'unevaluatedItems', 'allOf', 'anyOf',
-  'oneOf', 'not', 'if', 'then', 'else', 'dependentSchemas', 'format', 'contentMediaType', 'contentEncoding',
+  'type',
+  'enum',
+  'const',
+  'multipleOf',
+  'maximum',
+  'exclusiveMaximum',
+  'minimum',
+  'exclusiveMinimum',
+  'maxLength',
+  'minLength',
+  'pattern',
+  'maxItems',
+  'minItems',
+  'uniqueItems',
+  'maxContains',
+  'minContains',
+  'maxProperties',
+  'minProperties',
+  'required',
+  'dependentRequired',
+  'additionalProperties',
+  'properties',
+  'patternProperties',
+  'propertyNames',
+  'unevaluatedProperties',
+  'items',
+  'prefixItems',
+  'contains',
+  'unevaluatedItems',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'not',
+  'if',
+  'then',
+  'else',
+  'dependentSchemas',
+  'format',
+  'contentMediaType',
+  'contentEncoding',
   'contentSchema',
 ]);
 /** Keys whose values are data or prose, never a schema to look into. */
@@ -64,14 +99,17 @@ function strictProblems(node: Node, where: string): string[] {
   const strict = node[STRICT];
   if (!isNode(strict)) return [`${where}: ${STRICT} must be an object with a why and JSON Schema keywords`];
   const problems: string[] = [];
-  if (typeof strict.why !== 'string' || strict.why.trim() === '') problems.push(`${where}: ${STRICT} needs a non-empty why (the reason for kgkit's stricter rule)`);
+  if (typeof strict.why !== 'string' || strict.why.trim() === '')
+    problems.push(`${where}: ${STRICT} needs a non-empty why (the reason for kgkit's stricter rule)`);
   const keywords = Object.keys(strict).filter((key) => key !== 'why');
   if (keywords.length === 0) problems.push(`${where}: ${STRICT} tightens nothing (no JSON Schema keyword besides why)`);
   for (const key of keywords) if (!SCHEMA_KEYWORDS.has(key)) problems.push(`${where}: ${STRICT}.${key} is not a JSON Schema keyword`);
   const looser = (key: string, stricter: (kgkit: number, huawei: number) => boolean) =>
     typeof strict[key] === 'number' && typeof node[key] === 'number' && !stricter(strict[key], node[key]);
-  for (const key of ['maxLength', 'maxItems', 'maximum']) if (looser(key, (k, h) => k <= h)) problems.push(`${where}: ${STRICT}.${key} ${String(strict[key])} is looser than Huawei's ${String(node[key])}`);
-  for (const key of ['minLength', 'minItems', 'minimum']) if (looser(key, (k, h) => k >= h)) problems.push(`${where}: ${STRICT}.${key} ${String(strict[key])} is looser than Huawei's ${String(node[key])}`);
+  for (const key of ['maxLength', 'maxItems', 'maximum'])
+    if (looser(key, (k, h) => k <= h)) problems.push(`${where}: ${STRICT}.${key} ${String(strict[key])} is looser than Huawei's ${String(node[key])}`);
+  for (const key of ['minLength', 'minItems', 'minimum'])
+    if (looser(key, (k, h) => k >= h)) problems.push(`${where}: ${STRICT}.${key} ${String(strict[key])} is looser than Huawei's ${String(node[key])}`);
   if (Array.isArray(strict.enum) && Array.isArray(node.enum)) {
     const huawei = node.enum.map((value) => JSON.stringify(value));
     const extra = strict.enum.filter((value) => !huawei.includes(JSON.stringify(value)));
@@ -95,11 +133,14 @@ export function levelProblems(family: string, document: Node, sellerSide: boolea
     const where = `${family} ${path}`;
     if (node[STRICT] !== undefined) problems.push(...strictProblems(node, where));
     if (node[NO_MAX_LENGTH] !== undefined) {
-      if (typeof node[NO_MAX_LENGTH] !== 'string' || (node[NO_MAX_LENGTH] as string).trim() === '') problems.push(`${where}: ${NO_MAX_LENGTH} must say why Huawei gives no length`);
+      if (typeof node[NO_MAX_LENGTH] !== 'string' || (node[NO_MAX_LENGTH] as string).trim() === '')
+        problems.push(`${where}: ${NO_MAX_LENGTH} must say why Huawei gives no length`);
       if (node.maxLength !== undefined) problems.push(`${where}: ${NO_MAX_LENGTH} and a Huawei-level maxLength contradict each other`);
     }
     if (sellerSide && node.additionalProperties === false) {
-      problems.push(`${where}: closed at Huawei's level; in a family the marketplace calls, additionalProperties: false belongs in ${STRICT} (docs/decisions.md#16)`);
+      problems.push(
+        `${where}: closed at Huawei's level; in a family the marketplace calls, additionalProperties: false belongs in ${STRICT} (docs/decisions.md#16)`,
+      );
     }
     if (isNode(node.properties) && node.additionalProperties === undefined && (node[STRICT] as Node | undefined)?.additionalProperties === undefined) {
       problems.push(`${where}: an object with properties says neither additionalProperties nor ${STRICT}.additionalProperties`);
@@ -111,12 +152,14 @@ export function levelProblems(family: string, document: Node, sellerSide: boolea
     for (const [name, property] of named) {
       if (!isNode(property)) continue;
       const schema = resolved(document, property);
-      if (needsLength(schema) && !hasLength(schema)) problems.push(`${where}: string ${name} has neither a maxLength (Huawei's length) nor ${NO_MAX_LENGTH} (why Huawei gives none)`);
+      if (needsLength(schema) && !hasLength(schema))
+        problems.push(`${where}: string ${name} has neither a maxLength (Huawei's length) nor ${NO_MAX_LENGTH} (why Huawei gives none)`);
     }
   });
   for (const answer of kitAnswers) {
     const missing = KIT_COMMON_CODES.filter((code) => !answer.codes.has(code));
-    if (missing.length > 0) problems.push(`${family} ${answer.name}: a Kit answer must allow the whole common block ${KIT_COMMON_CODES.join(', ')}; missing ${missing.join(', ')}`);
+    if (missing.length > 0)
+      problems.push(`${family} ${answer.name}: a Kit answer must allow the whole common block ${KIT_COMMON_CODES.join(', ')}; missing ${missing.join(', ')}`);
   }
   return problems;
 }

@@ -38,7 +38,8 @@ for (const entry of registry.oneOf) {
   else codes.add(entry.const);
   if (!entry.title || !entry.description) problems.push(`ResultCode ${String(entry.const)}: needs a title and a description`);
   if (entry['x-kgkit-reported-in'] !== undefined) {
-    if (typeof entry['x-kgkit-reported-in'] !== 'string') problems.push(`ResultCode ${String(entry.const)}: x-kgkit-reported-in must say where the code is reported`);
+    if (typeof entry['x-kgkit-reported-in'] !== 'string')
+      problems.push(`ResultCode ${String(entry.const)}: x-kgkit-reported-in must say where the code is reported`);
     reportedElsewhere.add(String(entry.const));
   }
 }
@@ -109,13 +110,16 @@ for (const family of families()) {
       }
       for (const code of declared) {
         if (!codes.has(String(code))) problems.push(`${family} ${path}: ${name} ${String(code)} is not in the registry`);
-        else if (reportedElsewhere.has(String(code))) problems.push(`${family} ${path}: ${name} ${String(code)} is reported in Seller Console (x-kgkit-reported-in), never answered`);
+        else if (reportedElsewhere.has(String(code)))
+          problems.push(`${family} ${path}: ${name} ${String(code)} is reported in Seller Console (x-kgkit-reported-in), never answered`);
       }
     }
   });
   problems.push(...queryParameterProblems(family, document));
   const client = (document.info as Node)['x-kgkit-side'] === 'client';
-  const kitAnswers = family.startsWith('kit-') ? handlersOf(document).map((handler) => ({ name: handler.name, codes: declaredCodes(document, handler.answers) })) : [];
+  const kitAnswers = family.startsWith('kit-')
+    ? handlersOf(document).map((handler) => ({ name: handler.name, codes: declaredCodes(document, handler.answers) }))
+    : [];
   problems.push(...levelProblems(family, document, !client && family !== 'kgkit', kitAnswers));
   for (const handler of handlersOf(document)) {
     for (const code of declaredCodes(document, handler.answers)) {
@@ -152,7 +156,8 @@ function queryParameterProblems(family: string, document: Node): string[] {
       for (const parameter of parameters) {
         const property = properties[String(parameter.name)];
         if (!property) found.push(`${where}: query parameter ${String(parameter.name)} is missing from ${name}`);
-        else if (acceptance(property) !== acceptance(parameter.schema as Node)) found.push(`${where}: query parameter ${String(parameter.name)} accepts other values than ${name}.${String(parameter.name)}`);
+        else if (acceptance(property) !== acceptance(parameter.schema as Node))
+          found.push(`${where}: query parameter ${String(parameter.name)} accepts other values than ${name}.${String(parameter.name)}`);
       }
     }
   }
@@ -160,10 +165,15 @@ function queryParameterProblems(family: string, document: Node): string[] {
 }
 
 const expected = (code: string): Record<string, string[]> =>
-  Object.fromEntries([...(returnedBy.get(code) ?? new Map<string, Set<string>>())].sort(([a], [b]) => a.localeCompare(b)).map(([family, handlers]) => [family, [...handlers].sort()]));
+  Object.fromEntries(
+    [...(returnedBy.get(code) ?? new Map<string, Set<string>>())]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([family, handlers]) => [family, [...handlers].sort()]),
+  );
 
 for (const code of codes) {
-  if (!reportedElsewhere.has(code) && !returnedBy.has(code)) problems.push(`ResultCode ${code}: no answer of any contract declares it (declare it, or say where it is reported with x-kgkit-reported-in)`);
+  if (!reportedElsewhere.has(code) && !returnedBy.has(code))
+    problems.push(`ResultCode ${code}: no answer of any contract declares it (declare it, or say where it is reported with x-kgkit-reported-in)`);
 }
 
 if (fix) {
@@ -179,7 +189,8 @@ if (fix) {
   for (const entry of registry.oneOf) {
     const code = String(entry.const);
     if (reportedElsewhere.has(code)) {
-      if (entry['x-returned-by'] !== undefined) problems.push(`ResultCode ${code}: a code reported elsewhere (x-kgkit-reported-in) has no x-returned-by (run \`tsx scripts/lint.ts --fix\`)`);
+      if (entry['x-returned-by'] !== undefined)
+        problems.push(`ResultCode ${code}: a code reported elsewhere (x-kgkit-reported-in) has no x-returned-by (run \`tsx scripts/lint.ts --fix\`)`);
     } else if (JSON.stringify(entry['x-returned-by'] ?? {}) !== JSON.stringify(expected(code))) {
       problems.push(`ResultCode ${code}: x-returned-by must be ${JSON.stringify(expected(code))} (run \`tsx scripts/lint.ts --fix\`)`);
     }

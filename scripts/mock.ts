@@ -199,7 +199,12 @@ function contractFacts(family: string, document: Document): ContractFacts {
 }
 
 const templateToRegExp = (template: string): RegExp =>
-  new RegExp(`^${template.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
+  new RegExp(
+    `^${template
+      .split(/\{[^}]+\}/)
+      .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+      .join('[^/]+')}$`,
+  );
 
 // The bundled contract keeps each schema and example once, in components, and refers to it.
 function resolved<T extends { $ref?: string }>(document: Document, node: T | undefined): T | undefined {
@@ -301,7 +306,14 @@ function schemeViolations(route: CheckedRoute, req: IncomingMessage): Violation[
     Object.entries(HTTP_SCHEME_HEADERS[scheme]!).flatMap(([name, pattern]): Violation[] => {
       const value = req.headers[name];
       if (typeof value === 'string' && pattern.test(value)) return [];
-      return [{ location: ['request', 'header', name], severity: 'Error', code: 'security', message: `Request header ${name} of the ${scheme.toUpperCase()} scheme ${value === undefined ? 'is missing' : `must match ${pattern.source}`}` }];
+      return [
+        {
+          location: ['request', 'header', name],
+          severity: 'Error',
+          code: 'security',
+          message: `Request header ${name} of the ${scheme.toUpperCase()} scheme ${value === undefined ? 'is missing' : `must match ${pattern.source}`}`,
+        },
+      ];
     }),
   );
   return perScheme.some((violations) => violations.length === 0) ? [] : perScheme.flat();
@@ -330,7 +342,12 @@ async function jsonPartViolations(route: CheckedRoute, contentType: string | und
     }
     if (!validate(value))
       for (const error of validate.errors ?? [])
-        violations.push({ location: [...location, ...error.instancePath.split('/').filter(Boolean)], severity: 'Error', code: error.keyword, message: `Request body part ${name}${error.instancePath} ${error.message ?? 'is invalid'}` });
+        violations.push({
+          location: [...location, ...error.instancePath.split('/').filter(Boolean)],
+          severity: 'Error',
+          code: error.keyword,
+          message: `Request body part ${name}${error.instancePath} ${error.message ?? 'is invalid'}`,
+        });
   }
   return violations;
 }
@@ -341,7 +358,13 @@ async function jsonPartViolations(route: CheckedRoute, contentType: string | und
  * headers are malformed gets the contract's refusal example (or a 401 problem, as Prism answers a scheme it
  * supports); one whose JSON parts are wrong gets 422, as Prism answers any other invalid request.
  */
-async function answerCheckedRoute(res: ServerResponse, answer: IncomingMessage, route: CheckedRoute, authViolations: Violation[], partViolations: Violation[]): Promise<void> {
+async function answerCheckedRoute(
+  res: ServerResponse,
+  answer: IncomingMessage,
+  route: CheckedRoute,
+  authViolations: Violation[],
+  partViolations: Violation[],
+): Promise<void> {
   const status = answer.statusCode ?? 502;
   const text = (await readAll(answer)).toString('utf8');
   const unsupported = route.schemes.map((scheme) => `We currently do not support this type of security scheme: http/${scheme}`);
@@ -356,14 +379,26 @@ async function answerCheckedRoute(res: ServerResponse, answer: IncomingMessage, 
     accepted && authViolations.length > 0
       ? route.refused
         ? { ...route.refused, type: 'application/json' }
-        : { status: 401, type: 'application/problem+json', body: problem(401, 'UNAUTHORIZED', 'Invalid security scheme used', 'The signature headers are missing or malformed.') }
+        : {
+            status: 401,
+            type: 'application/problem+json',
+            body: problem(401, 'UNAUTHORIZED', 'Invalid security scheme used', 'The signature headers are missing or malformed.'),
+          }
       : accepted && partViolations.length > 0
         ? route.invalid
           ? { ...route.invalid, type: 'application/json' }
-          : { status: 422, type: 'application/problem+json', body: problem(422, 'UNPROCESSABLE_ENTITY', 'Invalid request', 'A JSON part of the body is invalid.') }
+          : {
+              status: 422,
+              type: 'application/problem+json',
+              body: problem(422, 'UNPROCESSABLE_ENTITY', 'Invalid request', 'A JSON part of the body is invalid.'),
+            }
         : undefined;
   if (replacement) {
-    res.writeHead(replacement.status, { ...headers, 'content-type': replacement.type, ...(replacement.status === 401 ? { 'www-authenticate': route.schemes[0]!.toUpperCase() } : {}) });
+    res.writeHead(replacement.status, {
+      ...headers,
+      'content-type': replacement.type,
+      ...(replacement.status === 401 ? { 'www-authenticate': route.schemes[0]!.toUpperCase() } : {}),
+    });
     res.end(JSON.stringify(replacement.body));
     return;
   }

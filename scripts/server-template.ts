@@ -56,7 +56,10 @@ export interface RenderedOperation {
 
 const pascal = (s: string) => s.replace(/(^|[-_\s])(\w)/g, (_, __, c: string) => c.toUpperCase()).replace(/^\w/, (c) => c.toUpperCase());
 const camel = (s: string) => pascal(s).replace(/^\w/, (c) => c.toLowerCase());
-const constant = (s: string) => pascal(s).replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+const constant = (s: string) =>
+  pascal(s)
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toUpperCase();
 
 function refName(schema: Schema | undefined, where: string): string {
   const match = /^#\/components\/schemas\/(.+)$/.exec(schema?.$ref ?? '');
@@ -81,7 +84,12 @@ function variantsOf(doc: OpenApiDocument, unionName: string, where: string): { d
  * The answer of each activity and the rejection schema, read from the answer union's x-kgkit-answer-discriminator,
  * which must name every activity of the request and nothing else, and account for every member of the union.
  */
-function answersOf(doc: OpenApiDocument, answerName: string, discriminator: string, activities: { name: string }[]): { answers: Map<string, string>; rejection: string } {
+function answersOf(
+  doc: OpenApiDocument,
+  answerName: string,
+  discriminator: string,
+  activities: { name: string }[],
+): { answers: Map<string, string>; rejection: string } {
   const union = doc.components.schemas[answerName];
   const where = `${answerName}.x-kgkit-answer-discriminator`;
   const spec = union?.['x-kgkit-answer-discriminator'];
@@ -89,7 +97,8 @@ function answersOf(doc: OpenApiDocument, answerName: string, discriminator: stri
   if (spec.requestProperty !== discriminator) throw new Error(`${where}.requestProperty must be ${discriminator}, the request's discriminator`);
   const mapping = spec.mapping ?? {};
   const named = (value: unknown, at: string): string => {
-    if (typeof value !== 'string' || !doc.components.schemas[value]) throw new Error(`${where}.${at} must name a schema of the contract; found ${JSON.stringify(value)}`);
+    if (typeof value !== 'string' || !doc.components.schemas[value])
+      throw new Error(`${where}.${at} must name a schema of the contract; found ${JSON.stringify(value)}`);
     return value;
   };
   const unmapped = activities.filter((a) => !Object.hasOwn(mapping, a.name)).map((a) => a.name);
@@ -114,7 +123,8 @@ function operationOf(doc: OpenApiDocument, path: string, method: string, op: Ope
   const answerName = refName(op.responses?.['200']?.content?.['application/json']?.schema, `${where} 200 response`);
   const base = { operationId: op.operationId, method, path };
 
-  const unionName = op['x-kgkit-query-schema'] ?? (op.requestBody ? refName(op.requestBody.content?.['application/json']?.schema, `${where} request body`) : undefined);
+  const unionName =
+    op['x-kgkit-query-schema'] ?? (op.requestBody ? refName(op.requestBody.content?.['application/json']?.schema, `${where} request body`) : undefined);
   if (unionName === undefined) throw new Error(`${where}: needs a JSON request body or x-kgkit-query-schema`);
   if (!doc.components.schemas[unionName]?.oneOf) {
     return { ...base, kind: 'plain', handlers: [{ name: op.operationId, request: unionName, response: answerName }], rejection: answerName };

@@ -18,7 +18,8 @@ let installed: string | undefined;
 /** The versions that make the types here. */
 const tools = () => (installed ??= `openapi-typescript ${versionOf('openapi-typescript')}, typescript ${versionOf('typescript')}`);
 
-const digest = (bundleText: string, types: string) => createHash('sha256').update(JSON.stringify(OPTIONS)).update('\0').update(bundleText).update('\0').update(types).digest('hex');
+const digest = (bundleText: string, types: string) =>
+  createHash('sha256').update(JSON.stringify(OPTIONS)).update('\0').update(bundleText).update('\0').update(types).digest('hex');
 
 /** What a types.ts written by typesFile says of itself, or undefined. */
 function recorded(file: string): { line: string; tools: string; digest: string; types: string } | undefined {
@@ -34,7 +35,8 @@ function recorded(file: string): { line: string; tools: string; digest: string; 
  */
 export async function typesFile(header: string, document: object, bundleText: string, current: string | undefined): Promise<string> {
   const previous = current === undefined ? undefined : recorded(current);
-  if (previous && previous.tools === tools() && previous.digest === digest(bundleText, previous.types)) return `${header}${previous.line}${PREAMBLE}${previous.types}`;
+  if (previous && previous.tools === tools() && previous.digest === digest(bundleText, previous.types))
+    return `${header}${previous.line}${PREAMBLE}${previous.types}`;
   const { default: openapiTS, astToString } = await import('openapi-typescript');
   // openapi-typescript rewrites the document it is given (const → enum): give it a copy.
   const types = astToString(await openapiTS(structuredClone(document) as never, OPTIONS));

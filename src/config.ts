@@ -224,32 +224,50 @@ export function loadConfig(env: Env = process.env): Config {
     for (const entry of allowedHostsRaw.split(',').map((part) => part.trim())) {
       const host = parseHost(entry);
       if (host) allowedHosts.push(host.host);
-      else problems.push(`SSO_ALLOWED_HOSTS: "${entry}" is not a host[:port] (a host as browsers send it, e.g. app.example.com or app.example.com:8443; no scheme, path or wildcard)`);
+      else
+        problems.push(
+          `SSO_ALLOWED_HOSTS: "${entry}" is not a host[:port] (a host as browsers send it, e.g. app.example.com or app.example.com:8443; no scheme, path or wildcard)`,
+        );
     }
-    if (callbackUrl !== undefined) problems.push('SSO_CALLBACK_URL and SSO_ALLOWED_HOSTS exclude each other: the callback URL is fixed by the one, derived from the allowed Host by the other');
+    if (callbackUrl !== undefined)
+      problems.push(
+        'SSO_CALLBACK_URL and SSO_ALLOWED_HOSTS exclude each other: the callback URL is fixed by the one, derived from the allowed Host by the other',
+      );
   }
   const landingUrl = get('SSO_LANDING_URL') ?? '/';
   if (!/^(\/(?![/\\])|https?:\/\/)\S*$/.test(landingUrl)) problems.push('SSO_LANDING_URL must be a path of this site (/app) or an http(s) URL');
   const dataKey = get('KGKIT_DATA_KEY');
   if (dataKey !== undefined && dataKey.length < 32) problems.push('KGKIT_DATA_KEY must be at least 32 characters');
   const currentDataKey = dataKey ?? `derived:${accessKey}`;
-  const previousDataKeys = (get('KGKIT_DATA_KEY_PREVIOUS') ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+  const previousDataKeys = (get('KGKIT_DATA_KEY_PREVIOUS') ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
   for (const [index, previous] of previousDataKeys.entries()) {
     const problem = previousDataKeyProblem(previous, currentDataKey);
     if (problem) problems.push(`KGKIT_DATA_KEY_PREVIOUS: key ${index + 1} ${problem}`);
   }
 
-  const postPaths = [saasPath, get('LICENSE_CODE_PATH') ?? '/license-code', get('ONLINE_LICENSE_PATH') ?? '/license', get('ORDER_NOTIFY_PATH') ?? '/order-notify'];
+  const postPaths = [
+    saasPath,
+    get('LICENSE_CODE_PATH') ?? '/license-code',
+    get('ONLINE_LICENSE_PATH') ?? '/license',
+    get('ORDER_NOTIFY_PATH') ?? '/order-notify',
+  ];
   if (new Set(postPaths).size !== postPaths.length) {
     problems.push('SAAS_PATH, LICENSE_CODE_PATH, ONLINE_LICENSE_PATH and ORDER_NOTIFY_PATH must differ: each family has its own production URL');
   }
 
   const region = oneOf('MARKETPLACE_REGION', ['cn', 'intl', 'eu'] as const, 'cn');
-  const hosts = (get('MARKETPLACE_URL') ?? MARKETPLACE_REGIONS[region].join(',')).split(',').map((host) => host.trim()).filter(Boolean);
+  const hosts = (get('MARKETPLACE_URL') ?? MARKETPLACE_REGIONS[region].join(','))
+    .split(',')
+    .map((host) => host.trim())
+    .filter(Boolean);
   for (const problem of checkHosts(hosts, env)) problems.push(`MARKETPLACE_URL: ${problem}`);
   const ak = get('KOOGALLERY_AK');
   const sk = get('KOOGALLERY_SK');
-  if ((ak === undefined) !== (sk === undefined)) problems.push('KOOGALLERY_AK and KOOGALLERY_SK go together (the access keys of the seller account, My Credentials → Access Keys)');
+  if ((ak === undefined) !== (sk === undefined))
+    problems.push('KOOGALLERY_AK and KOOGALLERY_SK go together (the access keys of the seller account, My Credentials → Access Keys)');
   const orderLookup = oneOf('ORDER_LOOKUP', ['true', 'false'] as const, ak && sk ? 'true' : 'false') === 'true';
   if (orderLookup && !(ak && sk)) problems.push('ORDER_LOOKUP=true needs KOOGALLERY_AK and KOOGALLERY_SK');
   const orderRequired = oneOf('PROVISION_NEEDS_ORDER', ['true', 'false'] as const, 'false') === 'true';
@@ -274,9 +292,19 @@ export function loadConfig(env: Env = process.env): Config {
     kit: { accessKey: key('KOOGALLERY_KIT_ACCESS_KEY'), ...(kitRsaKeyFile ? { rsaPrivateKeyFile: kitRsaKeyFile } : {}) },
     saasV1Path: path('SAAS_V1_PATH', '/saas-v1'),
     licenseCode: { path: path('LICENSE_CODE_PATH', '/license-code'), accessKey: key('KOOGALLERY_LICENSE_CODE_ACCESS_KEY') },
-    onlineLicense: { path: path('ONLINE_LICENSE_PATH', '/license'), accessKey: accessKey, ...(licenseSigningKeyFile ? { signingKeyFile: licenseSigningKeyFile } : {}) },
+    onlineLicense: {
+      path: path('ONLINE_LICENSE_PATH', '/license'),
+      accessKey: accessKey,
+      ...(licenseSigningKeyFile ? { signingKeyFile: licenseSigningKeyFile } : {}),
+    },
     orderNotify: { path: path('ORDER_NOTIFY_PATH', '/order-notify'), accessKey: key('KOOGALLERY_ORDER_NOTIFY_ACCESS_KEY') },
-    sso: { path: path('SSO_PATH', '/sso'), ...(callbackUrl ? { callbackUrl } : {}), allowedHosts, sessionTtlMs: int('SSO_SESSION_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000), landingUrl },
+    sso: {
+      path: path('SSO_PATH', '/sso'),
+      ...(callbackUrl ? { callbackUrl } : {}),
+      allowedHosts,
+      sessionTtlMs: int('SSO_SESSION_TTL_MS', 8 * 3_600_000, 60_000, 30 * 86_400_000),
+      landingUrl,
+    },
     dataKey: currentDataKey,
     previousDataKeys,
     signatureToleranceMs: int('SIGNATURE_TOLERANCE_MS', 60_000, 1_000, 900_000),

@@ -89,7 +89,10 @@ describe('configuration', () => {
 
   it('reads the key files at start-up and lists their problems with those of the environment', () => {
     const env = { ...KEY, KGKIT_DATA_KEY: 'too-short', KIT_RSA_PRIVATE_KEY_FILE: '/nonexistent/key.pem', LICENSE_SIGNING_KEY_FILE: '/nonexistent/license.pem' };
-    expect(loadConfig({ ...KEY, KIT_RSA_PRIVATE_KEY_FILE: '/nonexistent/key.pem' }).kit).toEqual({ accessKey: KEY.KOOGALLERY_ACCESS_KEY, rsaPrivateKeyFile: '/nonexistent/key.pem' });
+    expect(loadConfig({ ...KEY, KIT_RSA_PRIVATE_KEY_FILE: '/nonexistent/key.pem' }).kit).toEqual({
+      accessKey: KEY.KOOGALLERY_ACCESS_KEY,
+      rsaPrivateKeyFile: '/nonexistent/key.pem',
+    });
     expect(() => loadServerConfig(env)).toThrow(ConfigError);
     const problems = (() => {
       try {
@@ -133,7 +136,10 @@ describe('configuration', () => {
       usage: { window: 'day', push: false },
       apiToken: 'a-token-of-at-least-24-chars',
     });
-    expect(loadConfig({ ...KEY, MARKETPLACE_URL: 'http://127.0.0.1:4090, http://127.0.0.1:4091' }).marketplace.hosts).toEqual(['http://127.0.0.1:4090', 'http://127.0.0.1:4091']);
+    expect(loadConfig({ ...KEY, MARKETPLACE_URL: 'http://127.0.0.1:4090, http://127.0.0.1:4091' }).marketplace.hosts).toEqual([
+      'http://127.0.0.1:4090',
+      'http://127.0.0.1:4091',
+    ]);
   });
 
   it.each([

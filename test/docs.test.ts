@@ -18,11 +18,21 @@ describe('the API reference', () => {
   const built = mkdtempSync(join(tmpdir(), 'kgkit-docs-'));
   const empty = mkdtempSync(join(tmpdir(), 'kgkit-nodocs-'));
   const app = (docsDir: string) =>
-    buildApp({ config: TEST_CONFIG, db: store.db, lifecycle: new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: fakeProvisioner().provisioner }), nonces: sqlNonceRegistry(store.db), logger: silentLogger, families: [], docsDir });
+    buildApp({
+      config: TEST_CONFIG,
+      db: store.db,
+      lifecycle: new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: fakeProvisioner().provisioner }),
+      nonces: sqlNonceRegistry(store.db),
+      logger: silentLogger,
+      families: [],
+      docsDir,
+    });
 
   beforeAll(async () => {
     store = await openTestStore('sqlite');
-    execFileSync(join(process.cwd(), 'node_modules/.bin/tsx'), ['scripts/docs.ts', '--out', built, '--family', 'saas-v2', '--family', 'marketplace'], { stdio: 'ignore' });
+    execFileSync(join(process.cwd(), 'node_modules/.bin/tsx'), ['scripts/docs.ts', '--out', built, '--family', 'saas-v2', '--family', 'marketplace'], {
+      stdio: 'ignore',
+    });
   }, 60_000);
   afterAll(async () => {
     await store.dispose();
@@ -53,6 +63,8 @@ describe('the API reference', () => {
   });
 
   it('refuses an unknown contract', () => {
-    expect(() => execFileSync(join(process.cwd(), 'node_modules/.bin/tsx'), ['scripts/docs.ts', '--out', empty, '--family', 'nope'], { stdio: 'pipe' })).toThrow(/no contract openapi\/nope/);
+    expect(() =>
+      execFileSync(join(process.cwd(), 'node_modules/.bin/tsx'), ['scripts/docs.ts', '--out', empty, '--family', 'nope'], { stdio: 'pipe' }),
+    ).toThrow(/no contract openapi\/nope/);
   });
 });

@@ -36,7 +36,12 @@ describe('the server process', () => {
   });
 
   it('refuses a provisioner module that lacks hooks, naming them', async () => {
-    const server = run({ KOOGALLERY_ACCESS_KEY: 'serve-test-access-key', PROVISIONER: 'module', PROVISIONER_MODULE: fixture('incomplete-provisioner.ts'), DATABASE_URL: `file:${join(dir, 'x.sqlite')}` });
+    const server = run({
+      KOOGALLERY_ACCESS_KEY: 'serve-test-access-key',
+      PROVISIONER: 'module',
+      PROVISIONER_MODULE: fixture('incomplete-provisioner.ts'),
+      DATABASE_URL: `file:${join(dir, 'x.sqlite')}`,
+    });
     expect(await server.exited).toBe(2);
     expect(server.output()).toContain('must export `provisioner` with refresh, setFrozen, release, upgrade');
   });
@@ -44,15 +49,27 @@ describe('the server process', () => {
   it("runs the seller's own provisioner module (PROVISIONER=module) with its change policy", async () => {
     const port = await freePort();
     const key = 'serve-test-access-key';
-    const server = run({ KOOGALLERY_ACCESS_KEY: key, PORT: String(port), HOST: '127.0.0.1', PROVISIONER: 'module', PROVISIONER_MODULE: fixture('example-provisioner.ts'), DATABASE_URL: `file:${join(dir, 'module.sqlite')}` });
+    const server = run({
+      KOOGALLERY_ACCESS_KEY: key,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PROVISIONER: 'module',
+      PROVISIONER_MODULE: fixture('example-provisioner.ts'),
+      DATABASE_URL: `file:${join(dir, 'module.sqlite')}`,
+    });
     await listening(server);
     const post = async (body: object) => {
       const text = JSON.stringify(body);
       return (await fetch(`http://127.0.0.1:${port}/saas?${signedQuery(text, { key })}`, { method: 'POST', body: text })).json();
     };
     await post({ activity: 'newInstance', orderId: 'CSMOD0001', orderLineId: 'CSMOD0001-000001', businessId: 'mod-1' });
-    expect(await post({ activity: 'queryInstance', instanceId: 'mod-1' })).toMatchObject({ info: [{ appInfo: { frontEndUrl: 'https://tenants.example.org/mod-1', password: 'from-the-module-1' } }] });
-    expect(await post({ activity: 'changeInstanceCheck', instanceId: 'mod-1', productInfo: { skuCode: 'too-small' } })).toEqual({ resultCode: '000100', resultMsg: 'usage exceeds the smaller quota' });
+    expect(await post({ activity: 'queryInstance', instanceId: 'mod-1' })).toMatchObject({
+      info: [{ appInfo: { frontEndUrl: 'https://tenants.example.org/mod-1', password: 'from-the-module-1' } }],
+    });
+    expect(await post({ activity: 'changeInstanceCheck', instanceId: 'mod-1', productInfo: { skuCode: 'too-small' } })).toEqual({
+      resultCode: '000100',
+      resultMsg: 'usage exceeds the smaller quota',
+    });
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
   });
@@ -66,10 +83,16 @@ describe('the server process', () => {
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok', auditWriteFailures: 0 });
 
     const body = JSON.stringify({ activity: 'newInstance', orderId: 'CSSERVE0001', orderLineId: 'CSSERVE0001-000001', businessId: 'serve-1' });
-    const response = await fetch(`${base}/saas?${signedQuery(body, { key })}`, { method: 'POST', body, headers: { 'content-type': 'application/json;charset=utf8' } });
+    const response = await fetch(`${base}/saas?${signedQuery(body, { key })}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json;charset=utf8' },
+    });
     expect(await response.json()).toEqual({ resultCode: '000000', resultMsg: 'success', instanceId: 'serve-1' });
     const query = JSON.stringify({ activity: 'queryInstance', instanceId: 'serve-1' });
-    const answer = (await (await fetch(`${base}/saas?${signedQuery(query, { key })}`, { method: 'POST', body: query })).json()) as { info: { appInfo: { password: string } }[] };
+    const answer = (await (await fetch(`${base}/saas?${signedQuery(query, { key })}`, { method: 'POST', body: query })).json()) as {
+      info: { appInfo: { password: string } }[];
+    };
 
     // Every family answers on its default path in the same process (unsigned → refused with a code, or 401 for SSO).
     for (const path of ['/saas/produceAPI/v2/tenantSync', '/saas/produceAPI/tenantSync', '/license-code', '/license', '/order-notify']) {
@@ -81,8 +104,16 @@ describe('the server process', () => {
 
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-    const lines = server.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines.find((l) => l.msg === 'call' && l.activity === 'newInstance')).toMatchObject({ orderId: 'CSSERVE0001', instanceId: 'serve-1', resultCode: '000000' });
+    const lines = server
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.find((l) => l.msg === 'call' && l.activity === 'newInstance')).toMatchObject({
+      orderId: 'CSSERVE0001',
+      instanceId: 'serve-1',
+      resultCode: '000000',
+    });
     expect(server.output()).not.toContain(key);
     expect(server.output()).not.toContain(answer.info[0]!.appInfo.password);
 
@@ -91,7 +122,12 @@ describe('the server process', () => {
       env: { PATH: process.env.PATH ?? '', DATABASE_URL: `file:${join(dir, 'kgkit.sqlite')}` },
       encoding: 'utf8',
     });
-    expect(events.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)).toMatchObject([
+    expect(
+      events
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    ).toMatchObject([
       { activity: 'queryInstance', result_code: '000000', request: { instanceId: 'serve-1' } },
       { activity: 'newInstance', result_code: '000000', order_id: 'CSSERVE0001' },
     ]);

@@ -85,7 +85,10 @@ function readArguments(argv: string[]): { problems: string[]; help?: boolean; pl
   const key = values.key;
   if (!key) problems.push('--key is required');
 
-  const wanted = values.family?.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const wanted = values.family
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   for (const name of wanted ?? []) if (!isSellerFamily(name)) problems.push(`--family: unknown family "${name}" (known: ${SELLER_FAMILIES.join(', ')})`);
   const named = (family: SellerFamily) => wanted?.includes(family) ?? false;
 
@@ -142,7 +145,8 @@ function readArguments(argv: string[]): { problems: string[]; help?: boolean; pl
   }
   for (const flag of ['junit', 'json'] as const) {
     const file = values[flag];
-    if (file !== undefined && !(existsSync(dirname(file)) && statSync(dirname(file)).isDirectory())) problems.push(`--${flag}: the folder of ${file} does not exist`);
+    if (file !== undefined && !(existsSync(dirname(file)) && statSync(dirname(file)).isDirectory()))
+      problems.push(`--${flag}: the folder of ${file} does not exist`);
   }
   if (values.case !== undefined && !catalogue().some((c) => endpoints[c.family] && c.id.includes(values.case!))) {
     problems.push(`--case: no case of the families tested has "${values.case}" in its id`);

@@ -19,7 +19,11 @@ if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
 
 const store = await openStore(loadStoreLocation());
 try {
-  const events = await listEvents(store.db, { limit, ...(values.instance ? { instanceId: values.instance } : {}), ...(values.order ? { orderId: values.order } : {}) });
+  const events = await listEvents(store.db, {
+    limit,
+    ...(values.instance ? { instanceId: values.instance } : {}),
+    ...(values.order ? { orderId: values.order } : {}),
+  });
   for (const event of events) {
     const { request, received_at, ...rest } = event;
     process.stdout.write(`${JSON.stringify({ receivedAt: new Date(received_at).toISOString(), ...rest, request: JSON.parse(request) as unknown })}\n`);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
   conformance: {
-    summary: 'conformance --url <production URL> --key <key> [...]: run the seller console\'s debug cases against a seller server (--help)',
+    summary: "conformance --url <production URL> --key <key> [...]: run the seller console's debug cases against a seller server (--help)",
     run: async (argv) => (await import('./conformance.js')).conformanceCommand(argv),
   },
   simulate: {

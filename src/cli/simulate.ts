@@ -90,7 +90,13 @@ export async function simulateCommand(argv: string[], io: SimulateIo = {}): Prom
   const speed = Number(values.speed);
   if (!(Number.isFinite(speed) && speed > 0 && speed <= 100_000)) problems.push(`--speed must be a number above 0, at most 100000 (got "${values.speed}")`);
   if ((values.ak === undefined) !== (values.sk === undefined)) problems.push('--ak and --sk go together');
-  const scenarios = values.scenario === 'none' ? [] : values.scenario.split(',').map((name) => name.trim()).filter(Boolean);
+  const scenarios =
+    values.scenario === 'none'
+      ? []
+      : values.scenario
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean);
   for (const name of scenarios) if (!SCENARIO_NAMES.includes(name)) problems.push(`unknown scenario "${name}" (one of ${SCENARIO_NAMES.join(', ')}, or none)`);
   let kitPublicKeyPem: string | undefined;
   if (values['kit-public-key'] !== undefined) {

@@ -29,7 +29,12 @@ export async function usageCommand(argv: string[], io: UsageCommandIo = {}): Pro
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { state: { type: 'string' }, instance: { type: 'string' }, limit: { type: 'string', default: '100' }, json: { type: 'boolean', default: false } },
+      options: {
+        state: { type: 'string' },
+        instance: { type: 'string' },
+        limit: { type: 'string', default: '100' },
+        json: { type: 'boolean', default: false },
+      },
     });
   } catch (error) {
     err(`kgkit usage: ${(error as Error).message}\n${HELP}`);

@@ -37,7 +37,8 @@ export function judgeAnswer(endpoint: SellerEndpoint, call: SellerCall, answer: 
   if (!declared.statuses.has(String(answer.status))) findings.push(found(rules.http200, `HTTP ${answer.status}`));
   const contentType = answer.headers['content-type'];
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (mediaType === undefined || !declared.mediaTypes.has(mediaType)) findings.push(found(rules.answerIsResult, `content type ${contentType ?? '(none)'}, not ${[...declared.mediaTypes].join(', ')}`));
+  if (mediaType === undefined || !declared.mediaTypes.has(mediaType))
+    findings.push(found(rules.answerIsResult, `content type ${contentType ?? '(none)'}, not ${[...declared.mediaTypes].join(', ')}`));
 
   findings.push(...bodySignFindings(endpoint, call, answer));
   if (answer.json === undefined) {
@@ -78,7 +79,8 @@ function bodyProblems(call: SellerCall, body: Record<string, unknown>, level: 'h
   return validate(body) ? [] : describeErrors(validate.errors, ['/resultCode']);
 }
 
-const describeHandler = (call: SellerCall): string => (FAMILIES[call.family].schemas.handlers[call.handler] ? call.handler : `an unknown ${FAMILIES[call.family].title} call`);
+const describeHandler = (call: SellerCall): string =>
+  FAMILIES[call.family].schemas.handlers[call.handler] ? call.handler : `an unknown ${FAMILIES[call.family].title} call`;
 
 function bodySignFindings(endpoint: SellerEndpoint, call: SellerCall, answer: SellerAnswer): Finding[] {
   const rules = rulesOf(call.family);
@@ -103,7 +105,10 @@ function credentialProblems(endpoint: SellerEndpoint, call: SellerCall, body: un
   const answer = body as { encryptType?: string; appInfo?: Credentials; info?: { instanceId?: string; appInfo?: Credentials }[] };
   if (call.family === 'saas-v2' && answer.encryptType === undefined) return [];
   const encryptType = (answer.encryptType ?? '1') as EncryptType;
-  const sealed: [string, Credentials | undefined][] = [['appInfo', answer.appInfo], ...(answer.info ?? []).map((info, index): [string, Credentials | undefined] => [`info.${index}.appInfo`, info.appInfo])];
+  const sealed: [string, Credentials | undefined][] = [
+    ['appInfo', answer.appInfo],
+    ...(answer.info ?? []).map((info, index): [string, Credentials | undefined] => [`info.${index}.appInfo`, info.appInfo]),
+  ];
   const problems: string[] = [];
   for (const [where, appInfo] of sealed) {
     for (const name of ['userName', 'password'] as const) {

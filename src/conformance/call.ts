@@ -38,4 +38,3 @@ export interface SellerAnswer {
   durationMs: number;
   error?: string;
 }
-

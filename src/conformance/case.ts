@@ -159,7 +159,14 @@ export class CaseRun {
     const { answer, findings } = await this.sender(call, step.request ?? 'conforming', step.at);
     const reply = new Reply(answer);
     const labelled = findings.map((finding) => ({ ...finding, detail: `${label}: ${finding.detail}` }));
-    this.calls.push({ label, handler: step.handler, status: answer.status, ...(reply.code ? { resultCode: reply.code } : {}), durationMs: Math.round(answer.durationMs), problems: labelled.map(describeFinding) });
+    this.calls.push({
+      label,
+      handler: step.handler,
+      status: answer.status,
+      ...(reply.code ? { resultCode: reply.code } : {}),
+      durationMs: Math.round(answer.durationMs),
+      problems: labelled.map(describeFinding),
+    });
     for (const finding of labelled) this.record(finding);
     if (answer.status === 0) throw new CaseStopped('fail');
     return reply;

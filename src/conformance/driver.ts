@@ -46,7 +46,8 @@ export async function sendToSeller(endpoint: SellerEndpoint, call: SellerCall): 
     controller.abort();
     return { ...base, status: 0, headers: {}, text: '', error: `no answer within ${timeoutMs} ms` };
   }
-  if ('failure' in settled) return { ...base, status: 0, headers: {}, text: '', error: `no answer from ${originOf(request.url)}: ${reasonOf(settled.failure)}` };
+  if ('failure' in settled)
+    return { ...base, status: 0, headers: {}, text: '', error: `no answer from ${originOf(request.url)}: ${reasonOf(settled.failure)}` };
 
   const text = new TextDecoder('utf-8').decode(settled.bytes);
   const json = parseJson(text);

@@ -42,7 +42,9 @@ export function summaryTable(report: ConformanceReport, { verbose = false } = {}
   for (const result of report.results) {
     const warn = result.warnings.length === 0 ? '' : String(result.warnings.length);
     const unseen = result.unobservable.length === 0 ? '' : String(result.unobservable.length);
-    lines.push(`${MARK[result.status].padEnd(6)}  ${result.id.padEnd(idWidth)}  ${warn.padStart(4)}  ${unseen.padStart(3)}  ${`${result.durationMs} ms`.padStart(8)}  ${result.slowestMs} ms`);
+    lines.push(
+      `${MARK[result.status].padEnd(6)}  ${result.id.padEnd(idWidth)}  ${warn.padStart(4)}  ${unseen.padStart(3)}  ${`${result.durationMs} ms`.padStart(8)}  ${result.slowestMs} ms`,
+    );
     lines.push(...detailLines(result, verbose));
   }
   lines.push('');
@@ -50,7 +52,8 @@ export function summaryTable(report: ConformanceReport, { verbose = false } = {}
     lines.push(family.skipped ? `${family.family}: skipped (${family.skipped})` : `${family.family}: ${count(family.cases, 'case')} at ${family.url}`);
   }
   const { passed, failed, skipped, warnings, unobservable, calls, slowestMs } = report.summary;
-  const profile = report.profile === 'strict' ? "--strict: kgkit's rules fail too" : "default profile: Huawei's rules fail, kgkit's warn (--strict makes them fail)";
+  const profile =
+    report.profile === 'strict' ? "--strict: kgkit's rules fail too" : "default profile: Huawei's rules fail, kgkit's warn (--strict makes them fail)";
   lines.push(
     '',
     `${count(report.results.length, 'case')}: ${passed} passed, ${failed} failed, ${skipped} skipped in ${seconds(report.durationMs)}; ${count(warnings, 'warning')}, ${unobservable} not observable; ${count(calls, 'call')}, slowest answer ${slowestMs} ms`,

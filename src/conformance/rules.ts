@@ -55,9 +55,17 @@ export function rulesOf(family: SellerFamily): Rules {
 function makeRules(family: SellerFamily) {
   const v1 = family === 'saas-v1' || family === 'kit-v1';
   return {
-    answerInTime: { level: 'huawei', says: 'KooGallery waits 5 s for each answer, then counts the call as failed', source: `${HUAWEI}/eu/accessg-marketplace/en-us_topic_000006.html` },
+    answerInTime: {
+      level: 'huawei',
+      says: 'KooGallery waits 5 s for each answer, then counts the call as failed',
+      source: `${HUAWEI}/eu/accessg-marketplace/en-us_topic_000006.html`,
+    },
     answerIsResult: { level: 'huawei', says: 'every answer is a JSON object with a resultCode', source: TABLES[family] },
-    answerFields: { level: 'huawei', says: "answers follow Huawei's field tables: documented fields, types, lengths, values and result codes", source: TABLES[family] },
+    answerFields: {
+      level: 'huawei',
+      says: "answers follow Huawei's field tables: documented fields, types, lengths, values and result codes",
+      source: TABLES[family],
+    },
     succeeds: { level: 'huawei', says: 'a valid call of a documented scenario succeeds (000000, or 000004 where the table allows it)', source: TABLES[family] },
     listsInstance: {
       level: 'huawei',
@@ -77,13 +85,25 @@ function makeRules(family: SellerFamily) {
       says: 'a repeated add or delete succeeds without duplicating data; deleting what is not there succeeds',
       source: `${HUAWEI}/accessg-marketplace/zh-cn_topic_0070649433.html`,
     },
-    bodySign: { level: 'huawei', says: 'every answer carries Body-Sign: sign_type="HMAC-SHA256" over the exact body', source: `${HUAWEI}/accessg-marketplace/zh-cn_topic_0070649157.html` },
-    credentials: { level: 'huawei', says: 'encrypted userName and password decrypt with the access key (AES-CBC, 16-character IV + Base64)', source: `${HUAWEI}/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html` },
+    bodySign: {
+      level: 'huawei',
+      says: 'every answer carries Body-Sign: sign_type="HMAC-SHA256" over the exact body',
+      source: `${HUAWEI}/accessg-marketplace/zh-cn_topic_0070649157.html`,
+    },
+    credentials: {
+      level: 'huawei',
+      says: 'encrypted userName and password decrypt with the access key (AES-CBC, 16-character IV + Base64)',
+      source: `${HUAWEI}/intl/en-us/accessg-marketplace/en-us_topic_0070649063.html`,
+    },
 
     http200: { level: 'kgkit', says: 'every answer, refusals included, is HTTP 200', source: DECISION(6) },
     closedAnswers: { level: 'kgkit', says: "answers carry only the fields Huawei's tables name, no nulls, in kgkit's formats", source: DECISION(16) },
     bodySignWhenSent: { level: 'kgkit', says: 'a Body-Sign, when sent, verifies over the exact body', source: DECISION(10) },
-    refusalCode: { level: 'kgkit', says: 'a missing or stale timestamp or a missing nonce answers 000002; a missing or wrong signature answers 000001', source: DECISION(5) },
+    refusalCode: {
+      level: 'kgkit',
+      says: 'a missing or stale timestamp or a missing nonce answers 000002; a missing or wrong signature answers 000001',
+      source: DECISION(5),
+    },
     replayRefused: { level: 'kgkit', says: 'a replayed nonce (V1: authToken) is refused with 000001', source: DECISION(4) },
     replayElsewhereRefused: {
       level: 'kgkit',

@@ -81,7 +81,9 @@ export type ProgressEvent =
 /** The cases a run with these options takes, in catalogue order: those of the families given that apply to them. */
 export function applicableCases(options: RunOptions): ConformanceCase[] {
   const caseOptions = caseOptionsOf(options);
-  return (options.cases ?? catalogue()).filter((c) => options.endpoints[c.family] !== undefined && (c.applies?.(caseOptions) ?? true) && (options.only?.(c) ?? true));
+  return (options.cases ?? catalogue()).filter(
+    (c) => options.endpoints[c.family] !== undefined && (c.applies?.(caseOptions) ?? true) && (options.only?.(c) ?? true),
+  );
 }
 
 function caseOptionsOf(options: RunOptions): CaseOptions {
@@ -161,7 +163,10 @@ async function runCase(conformanceCase: ConformanceCase, options: RunOptions, ca
     const answer = await sendToSeller(endpoint, call);
     // Judged with the family's own key: a refusal of a call signed with another key is still signed with it.
     const judge = options.endpoints[family]!;
-    const findings = [...judgeAnswer(judge, call, answer).map((finding) => forRequest(finding, family, request)), ...(answer.status === 0 ? [] : (options.inspect?.(family, call, request, answer) ?? []))];
+    const findings = [
+      ...judgeAnswer(judge, call, answer).map((finding) => forRequest(finding, family, request)),
+      ...(answer.status === 0 ? [] : (options.inspect?.(family, call, request, answer) ?? [])),
+    ];
     return { answer, findings };
   };
   const run = new CaseRun(family, caseOptions, ids, sender);

@@ -122,7 +122,11 @@ function basicRequest(url: string, key: string, call: OutgoingCall, tamper: Tamp
   const timestamp = signedAt(call.now ?? Date.now(), tamper);
   const nonce = nonceOf(tamper);
   const sign = (p: string) => basicSignature(key, nonce ?? '', String(timestamp ?? ''), p);
-  const signature = applySignature(tamper, () => sign(payload), () => sign(`${payload} `));
+  const signature = applySignature(
+    tamper,
+    () => sign(payload),
+    () => sign(`${payload} `),
+  );
   return {
     method: 'POST',
     url: withQuery(url, [
@@ -142,7 +146,11 @@ function kitV2Request(url: string, key: string, call: OutgoingCall, tamper: Tamp
   const timestamp = signedAt(call.now ?? Date.now(), tamper);
   const nonce = nonceOf(tamper);
   const sign = (p: string) => kitSignature(key, nonce ?? '', String(timestamp ?? ''), p);
-  const xSign = applySignature(tamper, () => sign(payload), () => sign(`${payload} `));
+  const xSign = applySignature(
+    tamper,
+    () => sign(payload),
+    () => sign(`${payload} `),
+  );
   const headers: Record<string, string> = { ...JSON_HEADERS };
   if (xSign !== undefined) headers['x-sign'] = xSign;
   if (timestamp !== undefined) headers['x-timestamp'] = String(timestamp);
@@ -173,7 +181,11 @@ function kitV1Request(url: string, key: string, call: OutgoingCall, tamper: Tamp
   const signed = call.raw === undefined ? body : parseObject(call.raw);
   const timeStamp = typeof signed.timeStamp === 'string' ? signed.timeStamp : '';
   const params = kitV1Params(signed);
-  const token = applySignature(tamper, () => authToken(key, timeStamp, params), () => authToken(key, `${timeStamp}0`, params));
+  const token = applySignature(
+    tamper,
+    () => authToken(key, timeStamp, params),
+    () => authToken(key, `${timeStamp}0`, params),
+  );
   const headers: Record<string, string> = { ...JSON_HEADERS };
   if (token !== undefined) headers.authToken = token;
   return { method: 'POST', url: joinPath(url, `/produceAPI/${call.handler}`), headers, body: text };
@@ -186,7 +198,11 @@ function kitV1Request(url: string, key: string, call: OutgoingCall, tamper: Tamp
 function saasV1Request(url: string, key: string, call: OutgoingCall, tamper: Tamper): BuiltRequest {
   const at = signedAt(v1Instant(call.now), tamper);
   const given: [string, string][] =
-    call.raw !== undefined ? [...new URLSearchParams(call.raw)] : Object.entries(call.body).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]);
+    call.raw !== undefined
+      ? [...new URLSearchParams(call.raw)]
+      : Object.entries(call.body)
+          .filter(([, v]) => v !== undefined && v !== null)
+          .map(([k, v]) => [k, String(v)]);
   const params: Record<string, string> = {};
   // The first value of a repeated name is the one a seller reads (and kgkit signs).
   for (const [name, value] of given) if (!(name in params)) params[name] = value;
@@ -196,7 +212,11 @@ function saasV1Request(url: string, key: string, call: OutgoingCall, tamper: Tam
     extra.push(['timeStamp', params.timeStamp]);
   }
   const timeStamp = params.timeStamp ?? '';
-  const token = applySignature(tamper, () => authToken(key, timeStamp, params), () => authToken(key, `${timeStamp}0`, params));
+  const token = applySignature(
+    tamper,
+    () => authToken(key, timeStamp, params),
+    () => authToken(key, `${timeStamp}0`, params),
+  );
   if (token !== undefined) extra.push(['authToken', token]);
   const query = [call.raw ?? new URLSearchParams(given).toString(), new URLSearchParams(extra).toString()].filter((part) => part !== '').join('&');
   return { method: 'GET', url: query === '' ? url : `${url}${url.includes('?') ? '&' : '?'}${query}`, headers: { accept: 'application/json' }, body: '' };

@@ -31,13 +31,14 @@ export interface ApigSignOptions {
   unsignedPayload?: boolean;
 }
 
-export type ApigVerification =
-  | { ok: true; accessKey: string }
-  | { ok: false; code: 'APIG.0301' | 'APIG.0303'; reason: string };
+export type ApigVerification = { ok: true; accessKey: string } | { ok: false; code: 'APIG.0301' | 'APIG.0303'; reason: string };
 
 /** `yyyyMMdd'T'HHmmss'Z'` in UTC, the form of `X-Sdk-Date`. */
 export function formatSdkDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** Epoch milliseconds of an `X-Sdk-Date`, or undefined when it is not a real UTC time in that exact form. */
@@ -65,7 +66,10 @@ function percentDecode(text: string): string {
 
 /** Each path segment decoded then RFC 3986-encoded; always ending in "/" when signing (api-sign-algorithm-001). */
 export function canonicalUri(pathname: string): string {
-  const path = pathname.split('/').map((segment) => rfc3986Encode(percentDecode(segment))).join('/');
+  const path = pathname
+    .split('/')
+    .map((segment) => rfc3986Encode(percentDecode(segment)))
+    .join('/');
   return path.endsWith('/') ? path : `${path}/`;
 }
 
@@ -147,7 +151,10 @@ export function signApigRequest(request: ApigRequest, keys: AkSk, date: Date, op
 
   const sdkDate = formatSdkDate(date);
   const added: Record<string, string> = { 'X-Sdk-Date': sdkDate };
-  const signed = new Map([['host', headers.get('host') ?? url.host], ['x-sdk-date', sdkDate]]);
+  const signed = new Map([
+    ['host', headers.get('host') ?? url.host],
+    ['x-sdk-date', sdkDate],
+  ]);
   for (const name of (options.signedHeaders ?? []).map((n) => n.toLowerCase())) {
     if (signed.has(name)) continue;
     const value = headers.get(name);

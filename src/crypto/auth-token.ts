@@ -14,7 +14,9 @@ export function authTokenPayload(params: Record<string, string>): string {
 }
 
 export function authToken(accessKey: string, timeStamp: string, params: Record<string, string>): string {
-  return createHmac('sha256', Buffer.from(accessKey + timeStamp, 'utf8')).update(authTokenPayload(params), 'utf8').digest('base64');
+  return createHmac('sha256', Buffer.from(accessKey + timeStamp, 'utf8'))
+    .update(authTokenPayload(params), 'utf8')
+    .digest('base64');
 }
 
 /** Constant-time check of a received authToken; false for anything that is not the expected Base64 value. */

@@ -37,7 +37,9 @@ function hmac(key: string, data: string | Uint8Array): Buffer {
 /** UPPER hex of HMAC(key, key + nonce + timestamp + lower hex(HMAC(key, payload))). */
 export function basicSignature(accessKey: string, nonce: string, timestamp: string, payload: string | Uint8Array): string {
   const inner = hmac(accessKey, payload).toString('hex');
-  return hmac(accessKey, accessKey + nonce + timestamp + inner).toString('hex').toUpperCase();
+  return hmac(accessKey, accessKey + nonce + timestamp + inner)
+    .toString('hex')
+    .toUpperCase();
 }
 
 export interface VerifyBasicSignatureInput {
@@ -62,7 +64,12 @@ export function verifyBasicSignature(input: VerifyBasicSignatureInput): boolean 
  * The comparison every KooGallery request signature shares: 64 hex digits of any case, checked in constant time
  * against `sign` over the raw body and over the canonical payload of `body` (docs/decisions.md#2–#3).
  */
-export function signatureMatches(signature: string, sign: (payload: string | Uint8Array) => string, rawBody: Uint8Array, body?: Record<string, unknown>): boolean {
+export function signatureMatches(
+  signature: string,
+  sign: (payload: string | Uint8Array) => string,
+  rawBody: Uint8Array,
+  body?: Record<string, unknown>,
+): boolean {
   if (typeof signature !== 'string' || !/^[0-9A-Fa-f]{64}$/.test(signature)) return false;
   const given = Buffer.from(signature, 'hex');
   const matches = (payload: string | Uint8Array): boolean => timingSafeEqual(given, Buffer.from(sign(payload), 'hex'));

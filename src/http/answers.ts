@@ -18,7 +18,10 @@ function messageOf(outcome: { code: string } | { code: string; message: string }
 }
 
 /** A domain outcome as the `{resultCode, resultMsg}` every production interface answers with. */
-export function answerOf<C extends string>(outcome: { code: C } | { code: C; message: string }, messages?: Record<string, string>): { resultCode: C; resultMsg: string } {
+export function answerOf<C extends string>(
+  outcome: { code: C } | { code: C; message: string },
+  messages?: Record<string, string>,
+): { resultCode: C; resultMsg: string } {
   return { resultCode: outcome.code, resultMsg: messageOf(outcome, messages) };
 }
 

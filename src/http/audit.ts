@@ -25,7 +25,19 @@ const MAX_ANNOUNCED = 1_000;
  * passed the signature check get here, so the trail holds what the marketplace really asked, malformed requests
  * included, while forged ones never reach the store.
  */
-export function auditObserver({ family, db, logger, now, counters }: { family: string; db: Kysely<Database>; logger: Logger; now: () => number; counters: AuditCounters }) {
+export function auditObserver({
+  family,
+  db,
+  logger,
+  now,
+  counters,
+}: {
+  family: string;
+  db: Kysely<Database>;
+  logger: Logger;
+  now: () => number;
+  counters: AuditCounters;
+}) {
   const announced = new Set<string>();
   return async (call: ObservedCall): Promise<void> => {
     const record = auditRecord(family, call, now() - Math.round(call.durationMs));

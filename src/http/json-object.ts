@@ -9,7 +9,9 @@ const MAX_JSON_DEPTH = 1000;
 export function parseJsonObject(raw: Uint8Array): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) && !nestedDeeperThan(value, MAX_JSON_DEPTH) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) && !nestedDeeperThan(value, MAX_JSON_DEPTH)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -17,10 +17,7 @@ type Missing = { code: '000003' };
 type Busy = { code: '000004' };
 type Done = { code: '000000' };
 
-export type CreateOutcome =
-  | { code: '000000' | '000004'; instanceId: string }
-  | { code: ProvisioningRefusalCode; message: string }
-  | Failed;
+export type CreateOutcome = { code: '000000' | '000004'; instanceId: string } | { code: ProvisioningRefusalCode; message: string } | Failed;
 export type QueryOutcome = { code: '000000' | '000004'; instances: Instance[] } | Missing;
 export type ChangeOutcome = Done | Busy | Missing | Failed;
 export type RefreshOutcome = ChangeOutcome | { code: '000002'; message: string };
@@ -175,8 +172,8 @@ export class InstanceLifecycle {
     if (instance!.frozen === request.frozen) return { code: '000000' };
     return withoutRefusal(
       await this.runHook(
-      instance!.instanceId,
-      (signal) => this.provisioner.setFrozen({ ...event(instance!, request), frozen: request.frozen }, signal),
+        instance!.instanceId,
+        (signal) => this.provisioner.setFrozen({ ...event(instance!, request), frozen: request.frozen }, signal),
         () => this.repo.setFrozen(instance!.instanceId, request.frozen, this.now()),
       ),
     );
@@ -286,7 +283,9 @@ export class InstanceLifecycle {
   /** The order's details for the provisioner: looked up now when they are required, else what is stored. */
   private async orderFor(instance: Instance, signal: AbortSignal): Promise<OrderDetails | undefined> {
     if (!this.orders) return undefined;
-    return this.orderRequired ? this.orders.require(instance.orderId, instance.orderLineId, signal) : this.orders.details(instance.orderId, instance.orderLineId);
+    return this.orderRequired
+      ? this.orders.require(instance.orderId, instance.orderLineId, signal)
+      : this.orders.details(instance.orderId, instance.orderLineId);
   }
 
   /** Runs a provisioner hook, then its store write; answers 000004 when the hook outlives the budget (it goes on). */

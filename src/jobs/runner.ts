@@ -76,10 +76,22 @@ export class JobRunner<Item extends JobItem, Result = void> {
   private readonly working = new Set<Promise<unknown>>();
   private readonly stopping = new AbortController();
 
-  constructor({ kind, store, backoff, giveUp = {}, leaseMs, claimSize = () => 1, maxPerRun = Number.POSITIVE_INFINITY, logger, now = Date.now, random = Math.random }: JobRunnerOptions<Item, Result>) {
+  constructor({
+    kind,
+    store,
+    backoff,
+    giveUp = {},
+    leaseMs,
+    claimSize = () => 1,
+    maxPerRun = Number.POSITIVE_INFINITY,
+    logger,
+    now = Date.now,
+    random = Math.random,
+  }: JobRunnerOptions<Item, Result>) {
     const problems = backoffProblems(backoff);
     if (!(Number.isInteger(leaseMs) && leaseMs > 0)) problems.push('leaseMs must be a positive integer');
-    if (giveUp.maxAttempts !== undefined && !(Number.isInteger(giveUp.maxAttempts) && giveUp.maxAttempts >= 1)) problems.push('maxAttempts must be a positive integer');
+    if (giveUp.maxAttempts !== undefined && !(Number.isInteger(giveUp.maxAttempts) && giveUp.maxAttempts >= 1))
+      problems.push('maxAttempts must be a positive integer');
     if (giveUp.maxAgeMs !== undefined && store.expire === undefined) problems.push('maxAgeMs needs a store that can expire items');
     if (problems.length > 0) throw new Error(`${kind} jobs: ${problems.join('; ')}`);
     this.kind = kind;
@@ -113,7 +125,14 @@ export class JobRunner<Item extends JobItem, Result = void> {
       if (items.length === 0) break;
       report.claimed += items.length;
       const attempt = this.attempt(claimed, work, stop, report);
-      for (const item of items) this.attempts.set(item.key, attempt.then(() => undefined, () => undefined));
+      for (const item of items)
+        this.attempts.set(
+          item.key,
+          attempt.then(
+            () => undefined,
+            () => undefined,
+          ),
+        );
       try {
         if (!(await this.track(attempt))) break;
       } finally {
@@ -144,7 +163,15 @@ export class JobRunner<Item extends JobItem, Result = void> {
    * an error line). The answer stops it: no claim after it is called; it aborts the work's signal and resolves once the
    * work in flight is over.
    */
-  start({ intervalMs, run, onError }: { intervalMs: number; run: (signal: AbortSignal) => Promise<unknown>; onError?: (error: unknown) => void }): () => Promise<void> {
+  start({
+    intervalMs,
+    run,
+    onError,
+  }: {
+    intervalMs: number;
+    run: (signal: AbortSignal) => Promise<unknown>;
+    onError?: (error: unknown) => void;
+  }): () => Promise<void> {
     const report = onError ?? ((error: unknown) => this.logger.error(`${this.kind} jobs failed`, { error: (error as Error).message ?? String(error) }));
     const stopLoop = repeatEvery(intervalMs, () => run(this.stopping.signal), report);
     return async () => {

@@ -14,7 +14,10 @@ export interface JobListing<State extends string, View, Filter> {
 export const MAX_LISTED = 10_000;
 
 /** The status the kgkit API and the CLI show; `limit` (100 by default) is held to 1..10000. */
-export async function jobStatus<State extends string, View, Filter>(listing: JobListing<State, View, Filter>, filter: Filter & { limit?: number }): Promise<JobStatus<State, View>> {
+export async function jobStatus<State extends string, View, Filter>(
+  listing: JobListing<State, View, Filter>,
+  filter: Filter & { limit?: number },
+): Promise<JobStatus<State, View>> {
   const limit = Math.min(Math.max(Math.trunc(filter.limit ?? 100) || 100, 1), MAX_LISTED);
   const [byState, items] = await Promise.all([listing.count(filter), listing.newest(filter, limit)]);
   const counts = Object.fromEntries(listing.states.map((state) => [state, byState.get(state) ?? 0])) as Record<State, number>;

@@ -16,10 +16,16 @@ const PREFIX = '/kgkit/v1';
  */
 export function kgkitApiMount({ meter }: { meter: UsageMeter }): FamilyMount {
   return (app, { config, db, json, logger }) => {
-    app.use(`${PREFIX}/*`, bearerToken(config.apiToken, (reason) => {
-      logger.warn('kgkit API call refused', { reason });
-      return new Response(JSON.stringify({ resultCode: '000001', resultMsg: reason }), { status: 401, headers: { 'content-type': 'application/json;charset=UTF-8', 'www-authenticate': 'Bearer' } });
-    }));
+    app.use(
+      `${PREFIX}/*`,
+      bearerToken(config.apiToken, (reason) => {
+        logger.warn('kgkit API call refused', { reason });
+        return new Response(JSON.stringify({ resultCode: '000001', resultMsg: reason }), {
+          status: 401,
+          headers: { 'content-type': 'application/json;charset=UTF-8', 'www-authenticate': 'Bearer' },
+        });
+      }),
+    );
     app.use(`${PREFIX}/*`, bodyWithin({ maxSize: 1024 * 1024, onError: (c) => json(c, { resultCode: '000002', resultMsg: 'body is larger than 1 MiB' }) }));
     mountKgkit(app, {
       handlers: { ...usageHandlers(meter), ...statusHandlers(db) },

@@ -22,7 +22,12 @@ export function usageHandlers(meter: UsageMeter): Pick<KgkitHandlers, 'recordUsa
       return result.recordUsage({
         resultCode: '000000',
         resultMsg: refused === 0 ? 'success' : `${refused} of ${results.length} events refused; see results`,
-        results: results.map((r) => ({ eventId: r.eventId, status: r.status, resultCode: r.code, ...(r.message ? { resultMsg: r.message.slice(0, 255) } : {}) })),
+        results: results.map((r) => ({
+          eventId: r.eventId,
+          status: r.status,
+          resultCode: r.code,
+          ...(r.message ? { resultMsg: r.message.slice(0, 255) } : {}),
+        })),
       });
     },
 

@@ -9,7 +9,9 @@ export function kitV1Handlers(directory: TenantDirectory): KitV1Handlers {
   return {
     async tenantSync(r) {
       const { instanceId, orderId, tenantId, tenantCode, name, domainName } = r;
-      return result.tenantSync(answerOf(await directory.syncTenant(ACTION[r.flag], { instanceId, orderId, tenantId, tenantCode, name, domainName, test: r.testFlag === 1 })));
+      return result.tenantSync(
+        answerOf(await directory.syncTenant(ACTION[r.flag], { instanceId, orderId, tenantId, tenantCode, name, domainName, test: r.testFlag === 1 })),
+      );
     },
 
     async applicationSync(r) {
@@ -28,12 +30,16 @@ export function kitV1Handlers(directory: TenantDirectory): KitV1Handlers {
       const orgs = decodeOrgInfo(r.orgInfo);
       if (!orgs.ok) return result.allOrgSync({ resultCode: '000002', resultMsg: orgs.message });
       const units = orgs.value.map((o) => ({ orgCode: o.orgCode, orgName: o.name, parentCode: o.parentCode ?? '' }));
-      return result.allOrgSync(answerOf(await directory.replaceOrganisation({ instanceId: r.instanceId, tenantId: r.tenantId, test: r.testFlag === 1 }, units)));
+      return result.allOrgSync(
+        answerOf(await directory.replaceOrganisation({ instanceId: r.instanceId, tenantId: r.tenantId, test: r.testFlag === 1 }, units)),
+      );
     },
 
     async singleOrgSync(r) {
       const scope = { instanceId: r.instanceId, tenantId: r.tenantId, test: r.testFlag === 1 };
-      return result.singleOrgSync(answerOf(await directory.syncOrgUnit(ACTION[r.flag], scope, { orgCode: r.orgCode, orgName: r.orgName, parentCode: r.parentCode ?? '' })));
+      return result.singleOrgSync(
+        answerOf(await directory.syncOrgUnit(ACTION[r.flag], scope, { orgCode: r.orgCode, orgName: r.orgName, parentCode: r.parentCode ?? '' })),
+      );
     },
   };
 }

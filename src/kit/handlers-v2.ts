@@ -11,7 +11,9 @@ export function kitV2Handlers(directory: TenantDirectory): KitV2Handlers {
   return {
     async tenantSync(r) {
       const { instanceId, orderId, tenantId, tenantCode, name, domainName } = r;
-      return result.tenantSync(answerOf(await directory.syncTenant(ACTION[r.flag], { instanceId, orderId, tenantId, tenantCode, name, domainName, test: r.testFlag === 1 })));
+      return result.tenantSync(
+        answerOf(await directory.syncTenant(ACTION[r.flag], { instanceId, orderId, tenantId, tenantCode, name, domainName, test: r.testFlag === 1 })),
+      );
     },
 
     async applicationSync(r) {
@@ -26,12 +28,16 @@ export function kitV2Handlers(directory: TenantDirectory): KitV2Handlers {
 
     async allOrgSync(r) {
       const units = r.orgInfoList.map((o) => ({ orgCode: o.orgCode, orgName: o.orgName, parentCode: o.parentCode ?? '' }));
-      return result.allOrgSync(answerOf(await directory.replaceOrganisation({ instanceId: r.instanceId, tenantId: r.tenantId, test: r.testFlag === 1 }, units)));
+      return result.allOrgSync(
+        answerOf(await directory.replaceOrganisation({ instanceId: r.instanceId, tenantId: r.tenantId, test: r.testFlag === 1 }, units)),
+      );
     },
 
     async singleOrgSync(r) {
       const scope = { instanceId: r.instanceId, tenantId: r.tenantId, test: r.testFlag === 1 };
-      return result.singleOrgSync(answerOf(await directory.syncOrgUnit(ACTION[r.flag], scope, { orgCode: r.orgCode, orgName: r.orgName, parentCode: r.parentCode ?? '' })));
+      return result.singleOrgSync(
+        answerOf(await directory.syncOrgUnit(ACTION[r.flag], scope, { orgCode: r.orgCode, orgName: r.orgName, parentCode: r.parentCode ?? '' })),
+      );
     },
   };
 }

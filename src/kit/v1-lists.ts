@@ -34,7 +34,8 @@ function decode<T>(field: string, what: string, text: string, validate: Validate
   } catch {
     return { ok: false, message: `${field} is not a JSON-encoded list of ${what} (not JSON)` };
   }
-  if (!validate(value)) return { ok: false, message: `${field} is not a JSON-encoded list of ${what} (${describe(field, validate.errors?.[0])})`.slice(0, 255) };
+  if (!validate(value))
+    return { ok: false, message: `${field} is not a JSON-encoded list of ${what} (${describe(field, validate.errors?.[0])})`.slice(0, 255) };
   if (holdsNul(value)) return { ok: false, message: `${field} holds U+0000, which kgkit cannot store` };
   return { ok: true, value: value as T };
 }
@@ -43,7 +44,8 @@ function decode<T>(field: string, what: string, text: string, validate: Validate
 function describe(field: string, error: ErrorObject | undefined): string {
   if (!error) return 'does not match';
   const at = `${field}${error.instancePath.replace(/\/(\d+)/g, '[$1]').replaceAll('/', '.')}`;
-  if (error.keyword === 'additionalProperties') return `${at} has an unknown field "${String((error.params as { additionalProperty: string }).additionalProperty).slice(0, 64)}"`;
+  if (error.keyword === 'additionalProperties')
+    return `${at} has an unknown field "${String((error.params as { additionalProperty: string }).additionalProperty).slice(0, 64)}"`;
   if (error.keyword === 'required') return `${at} is missing "${String((error.params as { missingProperty: string }).missingProperty)}"`;
   return `${at} ${error.message ?? 'is invalid'}`;
 }

@@ -92,7 +92,15 @@ export class LicenseUploads {
     this.db = db;
     this.upload = upload;
     this.logger = logger;
-    this.runner = new JobRunner({ kind: 'license upload', store: uploadStore(db), backoff: { baseMs: firstRetryMs, capMs: maxRetryMs, jitter: 0 }, leaseMs, maxPerRun: 20, logger, now });
+    this.runner = new JobRunner({
+      kind: 'license upload',
+      store: uploadStore(db),
+      backoff: { baseMs: firstRetryMs, capMs: maxRetryMs, jitter: 0 },
+      leaseMs,
+      maxPerRun: 20,
+      logger,
+      now,
+    });
   }
 
   /** Sends pending Licenses whose retry time has come (20 at most); returns how many it tried. */
@@ -149,7 +157,10 @@ function viewOf(row: LicenseRequestRow): LicenseUploadView {
 export const LICENSE_UPLOAD_STATES: readonly LicenseUploadState[] = ['pending', 'uploaded', 'rejected', 'skipped'];
 
 /** Uploads per state, and those in `state` (any when not given), newest application first (kgkit API, `kgkit license-uploads`). */
-export function licenseUploadStatus(db: Kysely<Database>, filter: { state?: LicenseUploadState; limit?: number } = {}): Promise<JobStatus<LicenseUploadState, LicenseUploadView>> {
+export function licenseUploadStatus(
+  db: Kysely<Database>,
+  filter: { state?: LicenseUploadState; limit?: number } = {},
+): Promise<JobStatus<LicenseUploadState, LicenseUploadView>> {
   return jobStatus(
     {
       states: LICENSE_UPLOAD_STATES,

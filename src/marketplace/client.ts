@@ -60,7 +60,12 @@ export class MarketplaceApi {
   /** Query Order (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html): the order and its lines. */
   async queryOrder(orderId: string, orderLineId?: string, signal?: AbortSignal): Promise<MarketplaceAnswer<{ orderInfo?: Record<string, unknown> }>> {
     const apig = this.requireApig();
-    return answerOf(() => apig.GET('/api/mkp-openapi-public/global/v1/order/query', { params: { query: { orderId, ...(orderLineId ? { orderLineId } : {}) } }, ...(signal ? { signal } : {}) }));
+    return answerOf(() =>
+      apig.GET('/api/mkp-openapi-public/global/v1/order/query', {
+        params: { query: { orderId, ...(orderLineId ? { orderLineId } : {}) } },
+        ...(signal ? { signal } : {}),
+      }),
+    );
   }
 
   /**

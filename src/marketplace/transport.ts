@@ -49,8 +49,6 @@ export class MarketplaceUnreachable extends Error {
   }
 }
 
-
-
 export function marketplaceTransport(options: TransportOptions): (request: Request) => Promise<Response> {
   const {
     hosts,
@@ -86,7 +84,11 @@ export function marketplaceTransport(options: TransportOptions): (request: Reque
       delete signed.host; // fetch sets Host from the URL; it is signed with the same value
       let response: Response;
       try {
-        const answered = await withDeadline(timeoutMs, (signal) => send(new Request(target, { method: request.method, headers: signed, ...(body.length > 0 ? { body } : {}), signal })), request.signal);
+        const answered = await withDeadline(
+          timeoutMs,
+          (signal) => send(new Request(target, { method: request.method, headers: signed, ...(body.length > 0 ? { body } : {}), signal })),
+          request.signal,
+        );
         if (!answered.done) {
           lastFailure = `${target.host}: no answer within ${timeoutMs} ms`;
           host = (host + 1) % bases.length;

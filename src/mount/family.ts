@@ -42,7 +42,9 @@ export interface FamilyContext {
   /** The one body-size check of every mount: reads the body once, refusing it (000002) past `maxSize` (default MAX_BODY_BYTES). */
   bodyWithin(maxSize?: number): MiddlewareHandler;
   /** The observer a generated mount reports every call to: JSON log line and audit trail. */
-  observe(family: string): (call: { activity: string | undefined; request: unknown; result: { body: unknown }; rejected?: string; durationMs: number }) => Promise<void>;
+  observe(
+    family: string,
+  ): (call: { activity: string | undefined; request: unknown; result: { body: unknown }; rejected?: string; durationMs: number }) => Promise<void>;
 }
 
 /** Mounts one family on the app, whatever the variables its middleware sets. */

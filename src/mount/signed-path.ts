@@ -68,5 +68,11 @@ function verifierOf(scheme: SignatureScheme, check: Parameters<typeof basicSigna
  * (U+0000), ASCII-only JSON, the audit trail.
  */
 export function signedContractOptions<O>(observe: O, strictRequests: boolean) {
-  return { readBody: (c: Context<{ Variables: SignedBodyVariables }>) => c.get('signedBody'), screen: unstorable, serialize: asciiJson, observe, strictRequests };
+  return {
+    readBody: (c: Context<{ Variables: SignedBodyVariables }>) => c.get('signedBody'),
+    screen: unstorable,
+    serialize: asciiJson,
+    observe,
+    strictRequests,
+  };
 }

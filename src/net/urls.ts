@@ -25,7 +25,8 @@ export function checkHosts(hosts: readonly string[], env: NodeJS.ProcessEnv = pr
       problems.push(`${host} must be https (http is allowed on the loopback only, for test doubles)`);
     }
   }
-  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0') problems.push('NODE_TLS_REJECT_UNAUTHORIZED=0 switches certificate checks off; the marketplace must be called with them on');
+  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0')
+    problems.push('NODE_TLS_REJECT_UNAUTHORIZED=0 switches certificate checks off; the marketplace must be called with them on');
   return problems;
 }
 

@@ -15,7 +15,11 @@ const base64url = (data: string | Buffer) => Buffer.from(data).toString('base64u
 
 /** The `kid` of the JWS header: base64url SHA-256 of the public key's DER (SPKI), so a seller can tell keys apart after a change. */
 export function keyId(privateKey: KeyObject): string {
-  return base64url(createHash('sha256').update(createPublicKey(privateKey).export({ type: 'spki', format: 'der' })).digest());
+  return base64url(
+    createHash('sha256')
+      .update(createPublicKey(privateKey).export({ type: 'spki', format: 'der' }))
+      .digest(),
+  );
 }
 
 /**

@@ -10,7 +10,12 @@ import type { LicenseApplications } from './license-applications.js';
 export function onlineLicenseHandlers({ lifecycle, applications }: { lifecycle: InstanceLifecycle; applications: LicenseApplications }): OnlineLicenseHandlers {
   return {
     async newInstance(request) {
-      const outcome = await lifecycle.create({ orderId: request.orderId, orderLineId: request.orderLineId, businessId: request.businessId, test: isTest(request) });
+      const outcome = await lifecycle.create({
+        orderId: request.orderId,
+        orderLineId: request.orderLineId,
+        businessId: request.businessId,
+        test: isTest(request),
+      });
       if ('instanceId' in outcome) return result.newInstance({ resultCode: outcome.code, resultMsg: messageFor(outcome.code), instanceId: outcome.instanceId });
       // This guide documents 000100 as its only create refusal (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649288.html); SaaS's 000101-000107 would mean nothing here.
       if (outcome.code === '000100' || outcome.code === '000005') return result.newInstance({ resultCode: outcome.code, resultMsg: outcome.message });

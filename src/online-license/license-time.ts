@@ -13,7 +13,12 @@ export function parseLicenseTime(value: string): number | undefined {
   const local = Date.UTC(year, month - 1, day, hour, minute, second, millis);
   const back = new Date(local);
   const real =
-    back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day && back.getUTCHours() === hour && back.getUTCMinutes() === minute && back.getUTCSeconds() === second;
+    back.getUTCFullYear() === year &&
+    back.getUTCMonth() === month - 1 &&
+    back.getUTCDate() === day &&
+    back.getUTCHours() === hour &&
+    back.getUTCMinutes() === minute &&
+    back.getUTCSeconds() === second;
   if (!real) return undefined;
   if (m[9] === undefined) return local;
   const [offsetHours, offsetMinutes] = [Number(m[10]), Number(m[11])];

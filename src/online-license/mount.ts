@@ -36,4 +36,3 @@ export function onlineLicenseMount({ issuer }: { issuer?: LicenseIssuer } = {}):
     });
   };
 }
-

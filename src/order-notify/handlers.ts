@@ -9,7 +9,17 @@ import { recordOrderNotification } from '../store/order-notifications.js';
  * Records each notification (idempotent on orderId, orderLineId) and asks for the order's details to be looked up in
  * the background (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html): the answer does not wait for Query Order.
  */
-export function orderNotifyHandlers({ db, now, orders, logger }: { db: Kysely<Database>; now: () => number; orders?: OrderTracker; logger: Logger }): OrderNotifyHandlers {
+export function orderNotifyHandlers({
+  db,
+  now,
+  orders,
+  logger,
+}: {
+  db: Kysely<Database>;
+  now: () => number;
+  orders?: OrderTracker;
+  logger: Logger;
+}): OrderNotifyHandlers {
   return {
     async orderNotify(request) {
       await recordOrderNotification(db, { orderId: request.orderId, orderLineId: request.orderLineId, test: request.testFlag === '1', now: now() });

@@ -3,7 +3,11 @@ import type { OrderDetails } from './order-details.js';
 
 /** What a lookup found, as the provisioner and the kgkit API see it. */
 export function detailsOfRow(row: OrderLookupRow): OrderDetails {
-  const details: OrderDetails = { orderId: row.order_id, orderLineId: row.order_line_id, orderInfo: row.order_info ? (JSON.parse(row.order_info) as Record<string, unknown>) : {} };
+  const details: OrderDetails = {
+    orderId: row.order_id,
+    orderLineId: row.order_line_id,
+    orderInfo: row.order_info ? (JSON.parse(row.order_info) as Record<string, unknown>) : {},
+  };
   if (row.order_type !== null) details.orderType = row.order_type;
   if (row.charging_mode !== null) details.chargingMode = row.charging_mode;
   if (row.product_id !== null) details.productId = row.product_id;

@@ -46,7 +46,10 @@ function viewOf(row: OrderLookupRow): OrderLookupView {
 }
 
 /** Lookups per state (all of them), and those that match the filter, most recently changed first. */
-export function orderLookupStatus(db: Kysely<Database>, filter: OrderLookupFilter & { limit?: number } = {}): Promise<JobStatus<OrderLookupState, OrderLookupView>> {
+export function orderLookupStatus(
+  db: Kysely<Database>,
+  filter: OrderLookupFilter & { limit?: number } = {},
+): Promise<JobStatus<OrderLookupState, OrderLookupView>> {
   const listing: JobListing<OrderLookupState, OrderLookupView, OrderLookupFilter> = {
     states: ORDER_LOOKUP_STATES,
     count: () => countOrderLookupsByState(db),

@@ -21,14 +21,17 @@ export interface OrderDetails {
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
 
 /** The details of one order line out of a Query Order answer's orderInfo; undefined when the line is not in it. */
 export function orderDetailsOf(orderInfo: Json, orderLineId: string): OrderDetails | undefined {
   const lines = Array.isArray(orderInfo.orderLine) ? orderInfo.orderLine.filter(isObject) : [];
   const line = lines.find((candidate) => candidate.orderLineId === orderLineId) ?? (lines.length === 1 && orderLineId === '' ? lines[0] : undefined);
   if (!line) return undefined;
-  const product = (Array.isArray(line.productInfo) ? line.productInfo.find(isObject) : isObject(line.productInfo) ? line.productInfo : undefined) as Json | undefined;
+  const product = (Array.isArray(line.productInfo) ? line.productInfo.find(isObject) : isObject(line.productInfo) ? line.productInfo : undefined) as
+    | Json
+    | undefined;
   const buyer = isObject(orderInfo.buyerInfo) ? orderInfo.buyerInfo : undefined;
   const periodNumber = Number(line.periodNumber);
   const details: OrderDetails = { orderId: String(orderInfo.orderId ?? ''), orderLineId: String(line.orderLineId), orderInfo };

@@ -45,7 +45,12 @@ function lookupStore(db: Kysely<Database>): JobStore<Lookup, OrderDetails> {
   return {
     async claim({ key, ...claim }) {
       const rows = await orderLookupLeases.claim(db, { ...claim, ...(key === undefined ? {} : { key: JSON.parse(key) as string[] }) });
-      return rows.map((row) => ({ key: keyOf(row.order_id, row.order_line_id), attempts: Number(row.attempts), orderId: row.order_id, orderLineId: row.order_line_id }));
+      return rows.map((row) => ({
+        key: keyOf(row.order_id, row.order_line_id),
+        attempts: Number(row.attempts),
+        orderId: row.order_id,
+        orderLineId: row.order_line_id,
+      }));
     },
     extend: (items, lease) => orderLookupLeases.extend(db, keys(items), lease),
     release: (items, holder) => orderLookupLeases.release(db, keys(items), holder),
@@ -67,7 +72,16 @@ export class OrderLookups {
   private readonly now: () => number;
   private readonly runner: JobRunner<Lookup, OrderDetails>;
 
-  constructor({ db, queryOrder, logger, now = Date.now, maxAttempts = 24, firstRetryMs = 10_000, maxRetryMs = 15 * 60_000, leaseMs = 60_000 }: OrderLookupsOptions) {
+  constructor({
+    db,
+    queryOrder,
+    logger,
+    now = Date.now,
+    maxAttempts = 24,
+    firstRetryMs = 10_000,
+    maxRetryMs = 15 * 60_000,
+    leaseMs = 60_000,
+  }: OrderLookupsOptions) {
     this.db = db;
     this.queryOrder = queryOrder;
     this.logger = logger;
@@ -91,7 +105,9 @@ export class OrderLookups {
   async track(order: { orderId: string; orderLineId: string; instanceId?: string; reason: LookupReason }): Promise<void> {
     const state = await requestOrderLookup(this.db, { ...order, instanceId: order.instanceId ?? null, now: this.now() });
     if (state !== 'pending') return;
-    this.runner.runOne(keyOf(order.orderId, order.orderLineId), this.lookUp).catch((error: unknown) => this.logger.error('order lookup failed', { error: (error as Error).message }));
+    this.runner
+      .runOne(keyOf(order.orderId, order.orderLineId), this.lookUp)
+      .catch((error: unknown) => this.logger.error('order lookup failed', { error: (error as Error).message }));
   }
 
   /** The stored details of an order line, if it was found. */
@@ -149,7 +165,12 @@ export class OrderLookups {
       }
       const failure = { code: answer.code, error: answer.ok ? `the answer has no order line ${orderLineId}` : answer.message };
       const { gaveUp, attempts } = await batch.failed([lookup], failure);
-      this.logger[gaveUp ? 'error' : 'warn'](gaveUp ? 'order lookup gave up' : 'order lookup failed; will retry', { orderId, orderLineId, attempts, ...failure });
+      this.logger[gaveUp ? 'error' : 'warn'](gaveUp ? 'order lookup gave up' : 'order lookup failed; will retry', {
+        orderId,
+        orderLineId,
+        attempts,
+        ...failure,
+      });
     }
   };
 }

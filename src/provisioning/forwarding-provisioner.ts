@@ -42,7 +42,11 @@ export function forwardingProvisioner(options: ForwardingOptions): Provisioner {
       return { state: 'ready', appInfo: parseAppInfo(body) };
     },
     async refresh(event, signal) {
-      await send('refresh', { ...eventPayload(event), scene: event.scene, expiresAt: new Date(event.expiresAt).toISOString(), productId: event.productId }, signal);
+      await send(
+        'refresh',
+        { ...eventPayload(event), scene: event.scene, expiresAt: new Date(event.expiresAt).toISOString(), productId: event.productId },
+        signal,
+      );
     },
     async setFrozen(event, signal) {
       await send(event.frozen ? 'freeze' : 'unfreeze', eventPayload(event), signal);

@@ -108,14 +108,19 @@ export class RetentionJob {
     let running: Promise<unknown> | undefined;
     const schedule = () => {
       if (abort.signal.aborted) return;
-      timer = setTimeout(() => {
-        running = this.runOnce(abort.signal)
-          .catch((error: unknown) => this.logger.warn('retention: run failed; the next run tries again', { error: (error as Error).message ?? String(error) }))
-          .finally(() => {
-            running = undefined;
-            schedule();
-          });
-      }, Math.round(intervalMs * (1 - JITTER + 2 * JITTER * this.random())));
+      timer = setTimeout(
+        () => {
+          running = this.runOnce(abort.signal)
+            .catch((error: unknown) =>
+              this.logger.warn('retention: run failed; the next run tries again', { error: (error as Error).message ?? String(error) }),
+            )
+            .finally(() => {
+              running = undefined;
+              schedule();
+            });
+        },
+        Math.round(intervalMs * (1 - JITTER + 2 * JITTER * this.random())),
+      );
       timer.unref();
     };
     schedule();

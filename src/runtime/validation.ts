@@ -55,7 +55,12 @@ function unknownFieldsOf(errors: readonly ErrorObject[] | null | undefined): str
   const fields = new Set<string>();
   for (const error of errors ?? []) {
     if (error.keyword !== 'additionalProperties') continue;
-    const at = error.instancePath.replace(/\/\d+(?=\/|$)/g, '[]').split('/').filter(Boolean).join('.').replaceAll('.[]', '[]');
+    const at = error.instancePath
+      .replace(/\/\d+(?=\/|$)/g, '[]')
+      .split('/')
+      .filter(Boolean)
+      .join('.')
+      .replaceAll('.[]', '[]');
     const name = String((error.params as { additionalProperty: string }).additionalProperty).slice(0, 64);
     fields.add(at === '' ? name : `${at}.${name}`);
   }

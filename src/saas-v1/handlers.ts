@@ -42,7 +42,8 @@ export function saasV1Handlers({ lifecycle, orders, accessKey }: SaasV1HandlerOp
     ...(userName !== undefined ? { userName: seal(userName) } : {}),
     ...(password !== undefined ? { password: seal(password) } : {}),
   });
-  const infoOf = (instance: Instance) => (instance.appInfo ? { instanceId: instance.instanceId, appInfo: sealed(instance.appInfo) } : { instanceId: instance.instanceId });
+  const infoOf = (instance: Instance) =>
+    instance.appInfo ? { instanceId: instance.instanceId, appInfo: sealed(instance.appInfo) } : { instanceId: instance.instanceId };
 
   return {
     async newInstance(request) {
@@ -56,7 +57,8 @@ export function saasV1Handlers({ lifecycle, orders, accessKey }: SaasV1HandlerOp
       });
       if (!('instanceId' in outcome)) return result.newInstance({ resultCode: outcome.code, resultMsg: outcome.message });
       await orders.save(outcome.instanceId, read.details);
-      if (outcome.code === '000004') return result.newInstance({ resultCode: outcome.code, resultMsg: messageFor(outcome.code), instanceId: outcome.instanceId });
+      if (outcome.code === '000004')
+        return result.newInstance({ resultCode: outcome.code, resultMsg: messageFor(outcome.code), instanceId: outcome.instanceId });
       // V1.0 answers the access information at once (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649013.html); V2.0 leaves it to queryInstance.
       const found = await lifecycle.query([outcome.instanceId]);
       const appInfo = found.code === '000000' ? found.instances[0]?.appInfo : undefined;
@@ -71,7 +73,12 @@ export function saasV1Handlers({ lifecycle, orders, accessKey }: SaasV1HandlerOp
     async queryInstance(request) {
       const outcome = await lifecycle.query(request.instanceId.split(','));
       if (outcome.code === '000003') return result.queryInstance({ resultCode: outcome.code, resultMsg: messageFor(outcome.code) });
-      return result.queryInstance({ resultCode: outcome.code, resultMsg: messageFor(outcome.code), encryptType: ENCRYPT_TYPE, info: outcome.instances.map(infoOf) });
+      return result.queryInstance({
+        resultCode: outcome.code,
+        resultMsg: messageFor(outcome.code),
+        encryptType: ENCRYPT_TYPE,
+        info: outcome.instances.map(infoOf),
+      });
     },
 
     async refreshInstance(request) {

@@ -22,11 +22,17 @@ export function saasV2Handlers({ lifecycle, credentialEncryption, usage }: SaasV
     const seal = (value: string | undefined) => (value === undefined ? undefined : encryptCredential(accessKey, encryptType, value));
     return withoutUndefined({ ...access, userName: seal(access.userName), password: seal(access.password) });
   };
-  const infoOf = (instance: Instance) => (instance.appInfo ? { instanceId: instance.instanceId, appInfo: appInfoOf(instance.appInfo) } : { instanceId: instance.instanceId });
+  const infoOf = (instance: Instance) =>
+    instance.appInfo ? { instanceId: instance.instanceId, appInfo: appInfoOf(instance.appInfo) } : { instanceId: instance.instanceId };
 
   return {
     async newInstance(request) {
-      const outcome = await lifecycle.create({ orderId: request.orderId, orderLineId: request.orderLineId, businessId: request.businessId, test: isTest(request) });
+      const outcome = await lifecycle.create({
+        orderId: request.orderId,
+        orderLineId: request.orderLineId,
+        businessId: request.businessId,
+        test: isTest(request),
+      });
       if ('instanceId' in outcome) {
         return result.newInstance({ resultCode: outcome.code, resultMsg: messageFor(outcome.code), instanceId: outcome.instanceId });
       }
@@ -43,7 +49,9 @@ export function saasV2Handlers({ lifecycle, credentialEncryption, usage }: SaasV
         ...(credentialEncryption ? { encryptType: credentialEncryption.encryptType } : {}),
         info: outcome.instances.map((instance) => {
           const entries = usageOf.get(instance.instanceId) ?? [];
-          return entries.length === 0 ? infoOf(instance) : { ...infoOf(instance), usageInfo: entries.map((entry) => ({ ...entry, usageValue: Number(entry.usageValue) })) };
+          return entries.length === 0
+            ? infoOf(instance)
+            : { ...infoOf(instance), usageInfo: entries.map((entry) => ({ ...entry, usageValue: Number(entry.usageValue) })) };
         }),
       });
     },
@@ -62,7 +70,12 @@ export function saasV2Handlers({ lifecycle, credentialEncryption, usage }: SaasV
     },
 
     async upgradeInstance(request) {
-      const outcome = await lifecycle.upgrade({ instanceId: request.instanceId, orderId: request.orderId, orderLineId: request.orderLineId, test: isTest(request) });
+      const outcome = await lifecycle.upgrade({
+        instanceId: request.instanceId,
+        orderId: request.orderId,
+        orderLineId: request.orderLineId,
+        test: isTest(request),
+      });
       return result.upgradeInstance(answerOf(outcome));
     },
 

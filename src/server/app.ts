@@ -53,7 +53,15 @@ export interface AppDeps {
 }
 
 /** Every interface family one server answers, each on its configured path; the seller's code where it plugs in. */
-export function familyMounts({ licenseIssuer, licenseCodeHooks, meter }: { licenseIssuer?: LicenseIssuer; licenseCodeHooks?: LicenseCodeHooks; meter?: UsageMeter } = {}): FamilyMount[] {
+export function familyMounts({
+  licenseIssuer,
+  licenseCodeHooks,
+  meter,
+}: {
+  licenseIssuer?: LicenseIssuer;
+  licenseCodeHooks?: LicenseCodeHooks;
+  meter?: UsageMeter;
+} = {}): FamilyMount[] {
   return [
     ...(meter ? [kgkitApiMount({ meter })] : []),
     mountSaasV2,
@@ -67,7 +75,19 @@ export function familyMounts({ licenseIssuer, licenseCodeHooks, meter }: { licen
 }
 
 /** The whole HTTP surface, built apart from listening so tests drive it with `app.request()`. */
-export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now, orders, usage, families = familyMounts(), directory = tenantDirectoryReader(db, new DataKeys(config)), docsDir }: AppDeps): Hono {
+export function buildApp({
+  config,
+  db,
+  lifecycle,
+  nonces,
+  logger,
+  now = Date.now,
+  orders,
+  usage,
+  families = familyMounts(),
+  directory = tenantDirectoryReader(db, new DataKeys(config)),
+  docsDir,
+}: AppDeps): Hono {
   const app = new Hono();
   const json: FamilyContext['json'] = (c, body, status = 200) => textAnswer(c, asciiJson(body), status);
   const refuse = (c: Context, code: SignatureFailureCode, reason: string) => {
@@ -76,7 +96,8 @@ export function buildApp({ config, db, lifecycle, nonces, logger, now = Date.now
   };
   const audit: AuditCounters = { writeFailures: 0 };
   const observe: FamilyContext['observe'] = (family) => auditObserver({ family, db, logger, now, counters: audit });
-  const limitBody: FamilyContext['bodyWithin'] = (maxSize = config.maxBodyBytes) => bodyWithin({ maxSize, onError: (c) => refuse(c, '000002', `body is larger than ${maxSize} bytes`) });
+  const limitBody: FamilyContext['bodyWithin'] = (maxSize = config.maxBodyBytes) =>
+    bodyWithin({ maxSize, onError: (c) => refuse(c, '000002', `body is larger than ${maxSize} bytes`) });
   const deadline = callDeadline({
     answer: (c) => {
       logger.warn('call deadline passed: answered 000005, the work goes on', { method: c.req.method, path: c.req.path, deadlineMs: CALL_DEADLINE_MS });

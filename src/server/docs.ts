@@ -21,7 +21,12 @@ export function mountDocs(app: Hono, dir: string = DOCS_DIR): void {
   };
   const html = (body: string, status: 200 | 404 = 200) => new Response(body, { status, headers: { 'content-type': 'text/html;charset=UTF-8' } });
   app.get('/docs', (c) => c.redirect('/docs/', 301));
-  app.get('/docs/', async () => html((await page('index.html')) ?? '<!doctype html><title>kgkit API reference</title><p>The API reference is not built: run <code>make docs</code>.</p>', (await page('index.html')) ? 200 : 404));
+  app.get('/docs/', async () =>
+    html(
+      (await page('index.html')) ?? '<!doctype html><title>kgkit API reference</title><p>The API reference is not built: run <code>make docs</code>.</p>',
+      (await page('index.html')) ? 200 : 404,
+    ),
+  );
   app.get('/docs/:name', async (c) => {
     const name = c.req.param('name');
     const body = PAGE.test(name) ? await page(name) : undefined;

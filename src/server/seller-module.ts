@@ -45,8 +45,10 @@ export async function loadProvisionerModule(path: string): Promise<SellerModule>
     throw new Error(`PROVISIONER_MODULE ${path}: \`changePolicy\`, when exported, must be a function`);
   }
   const issuer = loaded.licenseIssuer as Record<string, unknown> | undefined;
-  if (issuer !== undefined && typeof issuer?.issue !== 'function') throw new Error(`PROVISIONER_MODULE ${path}: \`licenseIssuer\`, when exported, must have issue()`);
-  if (loaded.start !== undefined && typeof loaded.start !== 'function') throw new Error(`PROVISIONER_MODULE ${path}: \`start\`, when exported, must be a function`);
+  if (issuer !== undefined && typeof issuer?.issue !== 'function')
+    throw new Error(`PROVISIONER_MODULE ${path}: \`licenseIssuer\`, when exported, must have issue()`);
+  if (loaded.start !== undefined && typeof loaded.start !== 'function')
+    throw new Error(`PROVISIONER_MODULE ${path}: \`start\`, when exported, must be a function`);
   const codeHooks = loaded.licenseCodeHooks as Record<string, unknown> | undefined;
   const missingCodeHooks = codeHooks === undefined ? [] : LICENSE_CODE_HOOKS.filter((hook) => typeof codeHooks?.[hook] !== 'function');
   if (missingCodeHooks.length > 0) throw new Error(`PROVISIONER_MODULE ${path}: \`licenseCodeHooks\` must have ${missingCodeHooks.join(', ')}`);

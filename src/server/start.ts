@@ -40,10 +40,19 @@ export async function startServer(config: Config, logger: Logger): Promise<void>
   }
   const dataKeys = new DataKeys(config);
   await sealSecretsOrExit(store, dataKeys, config, logger);
-  const marketplace = new MarketplaceApi({ hosts: config.marketplace.hosts, accessKey: config.accessKey, ...(config.marketplace.akSk ? { akSk: config.marketplace.akSk } : {}), timeoutMs: config.marketplace.timeoutMs });
+  const marketplace = new MarketplaceApi({
+    hosts: config.marketplace.hosts,
+    accessKey: config.accessKey,
+    ...(config.marketplace.akSk ? { akSk: config.marketplace.akSk } : {}),
+    timeoutMs: config.marketplace.timeoutMs,
+  });
   // Order enrichment and License upload need the seller's AK/SK; the usage push only the basic key.
-  const orders = config.orderLookup.enabled ? new OrderLookups({ db: store.db, queryOrder: (orderId, orderLineId, signal) => marketplace.queryOrder(orderId, orderLineId, signal), logger }) : undefined;
-  const uploads = config.marketplace.akSk ? new LicenseUploads({ db: store.db, upload: (eventId, license, signal) => marketplace.uploadLicense(eventId, license, signal), logger }) : undefined;
+  const orders = config.orderLookup.enabled
+    ? new OrderLookups({ db: store.db, queryOrder: (orderId, orderLineId, signal) => marketplace.queryOrder(orderId, orderLineId, signal), logger })
+    : undefined;
+  const uploads = config.marketplace.akSk
+    ? new LicenseUploads({ db: store.db, upload: (eventId, license, signal) => marketplace.uploadLicense(eventId, license, signal), logger })
+    : undefined;
   const meter = new UsageMeter({
     db: store.db,
     window: config.usage.window === 'day' ? 'daily' : 'hourly',
@@ -70,7 +79,9 @@ export async function startServer(config: Config, logger: Logger): Promise<void>
   const stopWorkers = [
     orders?.start(),
     uploads?.start(),
-    config.usage.push ? meter.start({ intervalMs: config.usage.intervalMs, pushUsage: (records, signal) => marketplace.pushUsage(records, signal), logger }) : undefined,
+    config.usage.push
+      ? meter.start({ intervalMs: config.usage.intervalMs, pushUsage: (records, signal) => marketplace.pushUsage(records, signal), logger })
+      : undefined,
     retention.start(config.retention.intervalMs),
   ].filter((stop) => stop !== undefined);
   if (!orders) logger.info('order lookup is off: set KOOGALLERY_AK and KOOGALLERY_SK to fetch order details');
@@ -126,7 +137,10 @@ async function sealSecretsOrExit(opened: Store, keys: DataKeys, config: Config, 
     const changed = reports.filter((report) => report.sealed + report.resealed > 0);
     const total = (field: 'sealed' | 'resealed') => reports.reduce((sum, report) => sum + report[field], 0);
     logger.info('stored secrets checked', { previousDataKeys: config.previousDataKeys.length, sealed: total('sealed'), resealed: total('resealed'), changed });
-    if (changed.length > 0) await forgetReplacedValues(opened).catch((error: unknown) => logger.warn('could not compact the SQLite file after sealing', { error: (error as Error).message }));
+    if (changed.length > 0)
+      await forgetReplacedValues(opened).catch((error: unknown) =>
+        logger.warn('could not compact the SQLite file after sealing', { error: (error as Error).message }),
+      );
   } catch (error) {
     logger.error(error instanceof StoredSecretsError ? 'wrong data key' : 'cannot check the stored secrets', { error: (error as Error).message });
     await opened.close();

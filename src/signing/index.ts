@@ -41,7 +41,8 @@ const KIT_V2_PATH = /^(.*)\/produceAPI\/v2\/([^/]+)$/;
 
 export function kooGalleryFetch({ family, accessKey, fetch: send = fetch, now = Date.now }: KooGalleryFetchOptions): Fetch {
   const transport = FAMILIES[family]?.transport;
-  if (transport !== 'basic' && transport !== 'kit-v2') throw new TypeError(`kooGalleryFetch: ${String(family)} is not signed with the basic or the Kit V2 scheme`);
+  if (transport !== 'basic' && transport !== 'kit-v2')
+    throw new TypeError(`kooGalleryFetch: ${String(family)} is not signed with the basic or the Kit V2 scheme`);
   if (!accessKey) throw new TypeError('kooGalleryFetch: the access key is empty');
 
   return async function kooGallerySignedFetch(input, init) {

@@ -45,7 +45,14 @@ function resultCodeOf(json: unknown): string | undefined {
 export async function dispatch(ctx: DispatchContext, order: Dispatch): Promise<SimCall> {
   const retry = order.retry ?? retryPlanOf(order.family, order.handler);
   const success = order.success ?? ['000000'];
-  const call = ctx.model.newCall({ run: order.run, family: order.family, handler: order.handler, body: order.body(1), retry: retry.summary, ...(order.resendOf !== undefined ? { resendOf: order.resendOf } : {}) });
+  const call = ctx.model.newCall({
+    run: order.run,
+    family: order.family,
+    handler: order.handler,
+    body: order.body(1),
+    retry: retry.summary,
+    ...(order.resendOf !== undefined ? { resendOf: order.resendOf } : {}),
+  });
   const endpoint = ctx.endpoints[order.family];
   if (!endpoint) {
     call.state = 'failed';
@@ -58,7 +65,13 @@ export async function dispatch(ctx: DispatchContext, order: Dispatch): Promise<S
     delete call.nextAttemptAt;
     const body = order.body(n);
     const wallAt = wallTime(ctx);
-    const sellerCall = { family: order.family, handler: order.handler, body, ...(ctx.wallNow ? { now: wallAt } : {}), ...(ctx.timeoutMs !== undefined ? { timeoutMs: ctx.timeoutMs } : {}) };
+    const sellerCall = {
+      family: order.family,
+      handler: order.handler,
+      body,
+      ...(ctx.wallNow ? { now: wallAt } : {}),
+      ...(ctx.timeoutMs !== undefined ? { timeoutMs: ctx.timeoutMs } : {}),
+    };
     const at = ctx.clock.now();
     const answer = await ctx.clock.busy(ctx.link.send(endpoint, sellerCall));
     const problems = answer.status === 0 ? [] : ctx.link.check(endpoint, sellerCall, answer);

@@ -99,7 +99,17 @@ const timeOf = (value: string) => {
  */
 export function marketplaceApi(options: MarketplaceApiOptions): { app: Hono; state: MarketplaceState; addOrder(orderInfo: Record<string, unknown>): void } {
   const { accessKey, akSk, now = Date.now, fault, holdMs = 1_000, usageChecks, clockToleranceMs = {} } = options;
-  const state: MarketplaceState = { usage: new Map(), pushes: [], resent: 0, conflicts: [], duplicates: [], uploads: [], violations: [], calls: new Map(), requests: [] };
+  const state: MarketplaceState = {
+    usage: new Map(),
+    pushes: [],
+    resent: 0,
+    conflicts: [],
+    duplicates: [],
+    uploads: [],
+    violations: [],
+    calls: new Map(),
+    requests: [],
+  };
   const orders = new Map<string, unknown>();
   for (const [name, answer] of successExamples('queryOrder')) orders.set(name, (answer as { orderInfo: unknown }).orderInfo);
   const nonces = new Set<string>();
@@ -115,8 +125,16 @@ export function marketplaceApi(options: MarketplaceApiOptions): { app: Hono; sta
   for (const op of marketplaceOperations()) {
     app.on(op.method.toUpperCase(), op.path.replace(/\{(\w+)\}/g, ':$1'), async (c) => {
       const response = await answerOperation(op, c);
-      const body = (await response.clone().json().catch(() => ({}))) as { resultCode?: string; error_code?: string };
-      state.requests.push({ at: now(), operationId: op.operationId, status: response.status, ...(body.resultCode ?? body.error_code ? { code: body.resultCode ?? body.error_code } : {}) });
+      const body = (await response
+        .clone()
+        .json()
+        .catch(() => ({}))) as { resultCode?: string; error_code?: string };
+      state.requests.push({
+        at: now(),
+        operationId: op.operationId,
+        status: response.status,
+        ...((body.resultCode ?? body.error_code) ? { code: body.resultCode ?? body.error_code } : {}),
+      });
       if (state.requests.length > 500) state.requests.splice(0, state.requests.length - 500);
       return response;
     });
@@ -135,14 +153,29 @@ export function marketplaceApi(options: MarketplaceApiOptions): { app: Hono; sta
       const replay = verdict.ok && nonces.has(headers.nonce!);
       if (!verdict.ok || replay) {
         state.violations.push(`${op.operationId}: ${verdict.ok ? 'replayed nonce' : verdict.reason}`);
-        return refuse(c, op, verdict.ok || verdict.code === 'MKT.0154' ? 401 : 400, verdict.ok ? 'MKT.0154' : verdict.code, verdict.ok ? 'Illegal token' : 'Invalid body sign');
+        return refuse(
+          c,
+          op,
+          verdict.ok || verdict.code === 'MKT.0154' ? 401 : 400,
+          verdict.ok ? 'MKT.0154' : verdict.code,
+          verdict.ok ? 'Illegal token' : 'Invalid body sign',
+        );
       }
       nonces.add(headers.nonce!);
     } else {
-      const verdict = verifyApigRequest({ method: c.req.method, url: c.req.url, headers, body: raw }, (ak) => (ak === akSk.accessKey ? akSk.secretKey : undefined), now(), clockToleranceMs.apig ?? APIG_CLOCK_TOLERANCE_MS);
+      const verdict = verifyApigRequest(
+        { method: c.req.method, url: c.req.url, headers, body: raw },
+        (ak) => (ak === akSk.accessKey ? akSk.secretKey : undefined),
+        now(),
+        clockToleranceMs.apig ?? APIG_CLOCK_TOLERANCE_MS,
+      );
       if (!verdict.ok) {
         state.violations.push(`${op.operationId}: ${verdict.reason}`);
-        return answer(c, 401, { error_code: verdict.code, error_msg: `Incorrect IAM authentication information: ${verdict.reason}`, request_id: createHash('md5').update(text).digest('hex') });
+        return answer(c, 401, {
+          error_code: verdict.code,
+          error_msg: `Incorrect IAM authentication information: ${verdict.reason}`,
+          request_id: createHash('md5').update(text).digest('hex'),
+        });
       }
     }
 
@@ -153,7 +186,10 @@ export function marketplaceApi(options: MarketplaceApiOptions): { app: Hono; sta
       const part = form.get('isvUpdateFileReq');
       const filePart = form.get('file');
       file = filePart instanceof File ? filePart : undefined;
-      body = { ...(part !== null ? { isvUpdateFileReq: typeof part === 'string' ? part : await part.text() } : {}), ...(filePart !== null ? { file: typeof filePart === 'string' ? filePart : await filePart.text() } : {}) };
+      body = {
+        ...(part !== null ? { isvUpdateFileReq: typeof part === 'string' ? part : await part.text() } : {}),
+        ...(filePart !== null ? { file: typeof filePart === 'string' ? filePart : await filePart.text() } : {}),
+      };
     } else if (raw.length > 0) {
       try {
         body = JSON.parse(text);
@@ -165,7 +201,9 @@ export function marketplaceApi(options: MarketplaceApiOptions): { app: Hono; sta
     if (problems.length > 0) {
       state.violations.push(`${op.operationId}: ${problems.join('; ')}`);
       const license = op.operationId.includes('License') || op.operationId === 'reportSoftwareUsage';
-      return license ? answer(c, 400, { error_code: '95000001', error_msg: 'req param is invalid' }) : refuse(c, op, 400, INVALID[op.operationId] ?? 'MKT.0101', problems[0]!);
+      return license
+        ? answer(c, 400, { error_code: '95000001', error_msg: 'req param is invalid' })
+        : refuse(c, op, 400, INVALID[op.operationId] ?? 'MKT.0101', problems[0]!);
     }
 
     const injected = fault?.(op.operationId, n);
@@ -191,15 +229,21 @@ export function marketplaceApi(options: MarketplaceApiOptions): { app: Hono; sta
       }
       case 'pushUsage': {
         const records = (body as { usage_records: UsageRecordWire[] }).usage_records;
-        if (records.some((r) => timeOf(r.begin_time) < now() - 21 * 86_400_000)) return answer(c, 500, { error_code: 'MKT.9004', error_msg: 'Record beginTime extends Limit.' });
+        if (records.some((r) => timeOf(r.begin_time) < now() - 21 * 86_400_000))
+          return answer(c, 500, { error_code: 'MKT.9004', error_msg: 'Record beginTime extends Limit.' });
         state.pushes.push({ records: records.length });
         for (const record of records) accept(record);
         return answer(c, 200, { error_code: 'MKT.0000', error_msg: 'Success.' });
       }
       case 'uploadMarketEventFile': {
         const request = JSON.parse((body as { isvUpdateFileReq: string }).isvUpdateFileReq) as { type: string; characters?: string; sha256?: string };
-        const content = request.type === 'FILE' ? await file!.text() : request.characters ?? '';
-        if (request.type === 'FILE' && createHash('sha256').update(Buffer.from(await file!.arrayBuffer())).digest('hex') !== request.sha256?.toLowerCase()) {
+        const content = request.type === 'FILE' ? await file!.text() : (request.characters ?? '');
+        if (
+          request.type === 'FILE' &&
+          createHash('sha256')
+            .update(Buffer.from(await file!.arrayBuffer()))
+            .digest('hex') !== request.sha256?.toLowerCase()
+        ) {
           state.violations.push('uploadMarketEventFile: sha256 does not match the file');
           return answer(c, 400, { error_code: 'CBC.0101', error_msg: 'Invalid parameter: sha256' });
         }

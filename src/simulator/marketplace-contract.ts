@@ -35,7 +35,8 @@ function validatorFor(key: string, schema: Json): ValidateFunction {
   return validate;
 }
 
-const where = (error: { instancePath: string; message?: string } | undefined) => (error ? `${error.instancePath || '/'} ${error.message ?? 'is invalid'}` : 'is invalid');
+const where = (error: { instancePath: string; message?: string } | undefined) =>
+  error ? `${error.instancePath || '/'} ${error.message ?? 'is invalid'}` : 'is invalid';
 
 /** Every operation of openapi/marketplace with a request check built from the contract itself. */
 export function marketplaceOperations(): MarketplaceOperation[] {

@@ -77,7 +77,13 @@ export function makeOrder(request: OrderRequest): SimOrder {
     orderType: request.orderType,
     createTime: compactTime(request.at),
     orderLine: [line],
-    buyerInfo: { customerId: '5c0ffee5a1b2c3d4e5f60718293a4b5c', customerName: 'simulated-buyer', userId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9', userName: 'buyer-admin', email: 'buyer@example.com' },
+    buyerInfo: {
+      customerId: '5c0ffee5a1b2c3d4e5f60718293a4b5c',
+      customerName: 'simulated-buyer',
+      userId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
+      userName: 'buyer-admin',
+      email: 'buyer@example.com',
+    },
     extendParams: [{ name: 'companyName', value: 'Simulated Buyer Co., Ltd.' }],
   };
   return {

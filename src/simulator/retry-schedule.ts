@@ -42,7 +42,8 @@ export function retryPlanOf(family: SellerFamily, handler: string): RetryPlan {
       if (handler === 'queryInstance' || handler === 'changeInstanceCheck') return plan(0, 0, 'call-failed', 'no retry: the buyer is waiting for the answer');
       return UPDATE;
     case 'online-license':
-      if (handler === 'newInstance') return plan(2 * MINUTE, 60, 'order-failed', 'every 2 min for 2 h; the order fails and is unsubscribed after 3 h', 3 * HOUR);
+      if (handler === 'newInstance')
+        return plan(2 * MINUTE, 60, 'order-failed', 'every 2 min for 2 h; the order fails and is unsubscribed after 3 h', 3 * HOUR);
       if (handler === 'releaseInstance') return UPDATE;
       // refresh, status and (our choice, undocumented) getLicenseAsync: 2 h, every 2 min like the create.
       return plan(2 * MINUTE, 60, 'call-failed', 'every 2 min for 2 h, then failed');

@@ -76,7 +76,8 @@ export function checkUsageRecord(record: UsageRecordWire, context: SdrContext): 
   if (typeof record.metering_sn !== 'string' || record.metering_sn.trim() === '') return invalid('004', 'metering_sn is missing');
   if (context.snReused) return invalid('005', `metering_sn ${record.metering_sn} was sent before with other content`);
   const [recordAt, beginAt, endAt] = [record.record_time, record.begin_time, record.end_time].map(parseUsageTime);
-  if (recordAt === undefined || beginAt === undefined || endAt === undefined) return invalid('002', 'record_time, begin_time and end_time must be real UTC times yyyyMMddTHHmmssZ');
+  if (recordAt === undefined || beginAt === undefined || endAt === undefined)
+    return invalid('002', 'record_time, begin_time and end_time must be real UTC times yyyyMMddTHHmmssZ');
   const usage = usageProblem(record.usage_value);
   if (usage) return invalid('003', usage);
 
@@ -85,16 +86,20 @@ export function checkUsageRecord(record: UsageRecordWire, context: SdrContext): 
     if (!instance) return invalid('001', `instance ${record.instance_id} does not exist`);
     if (instance.seller !== 'self') return invalid('009', `instance ${record.instance_id} belongs to another seller`);
     if (instance.productId !== undefined && context.productDelisted?.(instance.productId)) return invalid('006', `product ${instance.productId} is delisted`);
-    if (instance.chargingMode !== undefined && !PAY_PER_USE.has(instance.chargingMode)) return invalid('012', `instance ${record.instance_id} is charged ${instance.chargingMode}, not pay-per-use`);
+    if (instance.chargingMode !== undefined && !PAY_PER_USE.has(instance.chargingMode))
+      return invalid('012', `instance ${record.instance_id} is charged ${instance.chargingMode}, not pay-per-use`);
     if (record.relate_pkg_instance !== undefined) {
       const pkg = context.instanceOf(record.relate_pkg_instance);
       if (!pkg) return invalid('001', `package instance ${record.relate_pkg_instance} does not exist`);
-      if (pkg.chargingMode !== undefined && pkg.chargingMode !== 'ON_DEMAND_PKG') return invalid('012', `instance ${record.relate_pkg_instance} is not a package`);
+      if (pkg.chargingMode !== undefined && pkg.chargingMode !== 'ON_DEMAND_PKG')
+        return invalid('012', `instance ${record.relate_pkg_instance} is not a package`);
     }
     if (instance.state === 'failed' || instance.state === 'provisioning') return invalid('013', `instance ${record.instance_id} is ${instance.state}`);
-    if (instance.state === 'frozen' && instance.frozenAt !== undefined && beginAt >= instance.frozenAt) return invalid('013', `instance ${record.instance_id} is frozen since ${iso(instance.frozenAt)}`);
+    if (instance.state === 'frozen' && instance.frozenAt !== undefined && beginAt >= instance.frozenAt)
+      return invalid('013', `instance ${record.instance_id} is frozen since ${iso(instance.frozenAt)}`);
     if (beginAt < instance.createdAt) return invalid('011', `begin_time ${record.begin_time} is before the instance was created (${iso(instance.createdAt)})`);
-    if (instance.releasedAt !== undefined && endAt > instance.releasedAt) return invalid('011', `end_time ${record.end_time} is after the instance was released (${iso(instance.releasedAt)})`);
+    if (instance.releasedAt !== undefined && endAt > instance.releasedAt)
+      return invalid('011', `end_time ${record.end_time} is after the instance was released (${iso(instance.releasedAt)})`);
   }
   if (!(beginAt <= endAt)) return invalid('011', `begin_time ${record.begin_time} is after end_time ${record.end_time}`);
   if (!(endAt <= recordAt)) return invalid('011', `end_time ${record.end_time} is after record_time ${record.record_time}`);

@@ -107,7 +107,14 @@ export function createSimulator(options: SimulatorOptions) {
   async function resend(callId: number) {
     const original = model.calls.find((call) => call.id === callId);
     if (!original) return undefined;
-    return dispatch(dispatchContext, { run: original.run, family: original.family, handler: original.handler, body: () => original.body, retry: { everyMs: 0, retries: 0, exhausted: 'call-failed', summary: 'resent by hand' }, resendOf: original.id });
+    return dispatch(dispatchContext, {
+      run: original.run,
+      family: original.family,
+      handler: original.handler,
+      body: () => original.body,
+      retry: { everyMs: 0, retries: 0, exhausted: 'call-failed', summary: 'resent by hand' },
+      resendOf: original.id,
+    });
   }
 
   const app = new Hono();

@@ -8,14 +8,30 @@ import type { SellerEndpoints } from './seller.js';
 const LATEST = 300;
 
 /** Everything the page shows, as JSON: newest first where lists grow. Keys are never included. */
-export function snapshot({ model, marketplace, clock, wallNow, endpoints }: { model: SimulatorModel; marketplace: { state: MarketplaceState }; clock: SimClock; wallNow: () => number; endpoints: SellerEndpoints }) {
+export function snapshot({
+  model,
+  marketplace,
+  clock,
+  wallNow,
+  endpoints,
+}: {
+  model: SimulatorModel;
+  marketplace: { state: MarketplaceState };
+  clock: SimClock;
+  wallNow: () => number;
+  endpoints: SellerEndpoints;
+}) {
   const usage = [...marketplace.state.usage.values(), ...marketplace.state.duplicates].sort((a, b) => b.acceptedAt - a.acceptedAt);
   return {
     now: clock.now(),
     speed: clock.speed,
     sellerNow: wallNow(),
     seller: Object.fromEntries(Object.entries(endpoints).map(([family, endpoint]) => [family, endpoint!.url])),
-    scenarios: Object.entries(SCENARIOS).map(([name, scenario]) => ({ name, summary: scenario.summary, available: scenario.families.every((family) => endpoints[family] !== undefined) })),
+    scenarios: Object.entries(SCENARIOS).map(([name, scenario]) => ({
+      name,
+      summary: scenario.summary,
+      available: scenario.families.every((family) => endpoints[family] !== undefined),
+    })),
     runs: [...model.runs.values()].reverse(),
     orders: [...model.orders.values()].reverse().map(({ orderInfo: _orderInfo, ...order }) => order),
     instances: [...model.instances.values()].reverse(),
@@ -28,7 +44,9 @@ export function snapshot({ model, marketplace, clock, wallNow, endpoints }: { mo
       state: sdr.state,
       ...(sdr.state === 'invalid' ? { code: sdr.code, meaning: SDR_CODES[sdr.code], reason: sdr.reason } : {}),
     })),
-    uploads: [...marketplace.state.uploads].reverse().map((upload) => ({ ...upload, content: upload.content.length > 200 ? `${upload.content.slice(0, 200)}…` : upload.content })),
+    uploads: [...marketplace.state.uploads]
+      .reverse()
+      .map((upload) => ({ ...upload, content: upload.content.length > 200 ? `${upload.content.slice(0, 200)}…` : upload.content })),
     openApi: marketplace.state.requests.slice(-LATEST).reverse(),
     violations: marketplace.state.violations.slice(-LATEST),
   };

@@ -46,15 +46,32 @@ export function placeOrder(ctx: ScenarioContext, request: Omit<OrderRequest, 'ru
 }
 
 /** Sends a call on its retry schedule and logs the outcome; the caller decides what a failure means. */
-export async function send(ctx: ScenarioContext, family: SellerFamily, handler: string, body: Record<string, unknown> | ((attempt: number) => Record<string, unknown>), options: { success?: string[]; retry?: RetryPlan } = {}): Promise<SimCall> {
+export async function send(
+  ctx: ScenarioContext,
+  family: SellerFamily,
+  handler: string,
+  body: Record<string, unknown> | ((attempt: number) => Record<string, unknown>),
+  options: { success?: string[]; retry?: RetryPlan } = {},
+): Promise<SimCall> {
   const call = await dispatch(ctx, { run: ctx.run.id, family, handler, body: typeof body === 'function' ? body : () => body, ...options });
   const tries = call.attempts.length;
-  log(ctx, call.state === 'succeeded' ? `${handler}: ${call.attempts.at(-1)!.resultCode}${tries > 1 ? ` after ${tries} attempts` : ''}` : `${handler} failed after ${tries} attempt(s): ${call.failure}`);
+  log(
+    ctx,
+    call.state === 'succeeded'
+      ? `${handler}: ${call.attempts.at(-1)!.resultCode}${tries > 1 ? ` after ${tries} attempts` : ''}`
+      : `${handler} failed after ${tries} attempt(s): ${call.failure}`,
+  );
   return call;
 }
 
 /** A call that must succeed for the scenario to go on. */
-export async function step(ctx: ScenarioContext, family: SellerFamily, handler: string, body: Record<string, unknown> | ((attempt: number) => Record<string, unknown>), options: { success?: string[]; retry?: RetryPlan } = {}): Promise<SimCall> {
+export async function step(
+  ctx: ScenarioContext,
+  family: SellerFamily,
+  handler: string,
+  body: Record<string, unknown> | ((attempt: number) => Record<string, unknown>),
+  options: { success?: string[]; retry?: RetryPlan } = {},
+): Promise<SimCall> {
   const call = await send(ctx, family, handler, body, options);
   if (call.state !== 'succeeded') throw new StepFailed(`${handler} failed: ${call.failure}`);
   return call;
@@ -92,7 +109,13 @@ async function failOrder(ctx: ScenarioContext, order: SimOrder, call: SimCall, r
 export async function purchase(ctx: ScenarioContext, family: 'saas-v2' | 'online-license', request: Omit<OrderRequest, 'run' | 'at'>): Promise<SimInstance> {
   const order = placeOrder(ctx, request);
   order.state = 'provisioning';
-  const create = await send(ctx, family, 'newInstance', () => ({ activity: 'newInstance', orderId: order.orderId, orderLineId: order.orderLineId, businessId: randomUUID() }), { success: ['000000', '000004'] });
+  const create = await send(
+    ctx,
+    family,
+    'newInstance',
+    () => ({ activity: 'newInstance', orderId: order.orderId, orderLineId: order.orderLineId, businessId: randomUUID() }),
+    { success: ['000000', '000004'] },
+  );
   if (create.state !== 'succeeded') {
     await failOrder(ctx, order, create, retryPlanOf(family, 'newInstance'));
     throw new StepFailed(`newInstance failed: ${create.failure}`);
@@ -136,7 +159,13 @@ export async function query(ctx: ScenarioContext, instance: SimInstance): Promis
 }
 
 /** A follow-up order (renewal, change, unsubscription…) for an instance, called with `handler`. */
-export async function orderCall(ctx: ScenarioContext, instance: SimInstance, request: Omit<OrderRequest, 'run' | 'at'>, handler: string, body: (order: SimOrder) => Record<string, unknown>): Promise<SimOrder> {
+export async function orderCall(
+  ctx: ScenarioContext,
+  instance: SimInstance,
+  request: Omit<OrderRequest, 'run' | 'at'>,
+  handler: string,
+  body: (order: SimOrder) => Record<string, unknown>,
+): Promise<SimOrder> {
   const order = placeOrder(ctx, request);
   order.instanceId = instance.instanceId;
   const call = await send(ctx, instance.family, handler, body(order));
@@ -157,7 +186,11 @@ export async function setStatus(ctx: ScenarioContext, instance: SimInstance, sta
 
 /** releaseInstance: after an unsubscription (with its order) or at the end of the retention period (without). */
 export async function release(ctx: ScenarioContext, instance: SimInstance, unsubscription?: SimOrder): Promise<void> {
-  const body = { activity: 'releaseInstance', instanceId: instance.instanceId, ...(unsubscription ? { orderId: unsubscription.orderId, orderLineId: unsubscription.orderLineId } : {}) };
+  const body = {
+    activity: 'releaseInstance',
+    instanceId: instance.instanceId,
+    ...(unsubscription ? { orderId: unsubscription.orderId, orderLineId: unsubscription.orderLineId } : {}),
+  };
   const call = await step(ctx, instance.family, 'releaseInstance', body);
   const last = call.attempts.at(-1)!;
   instance.state = 'released';

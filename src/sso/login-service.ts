@@ -82,7 +82,14 @@ export class LoginService {
   private readonly logger: Logger;
   private readonly authCentre: (domainName: string) => TenantAuthCentre;
 
-  constructor({ directory, store, sessionTtlMs, now = Date.now, logger = silentLogger, authCentre = (domainName) => tenantAuthCentre({ domainName }) }: LoginServiceOptions) {
+  constructor({
+    directory,
+    store,
+    sessionTtlMs,
+    now = Date.now,
+    logger = silentLogger,
+    authCentre = (domainName) => tenantAuthCentre({ domainName }),
+  }: LoginServiceOptions) {
     this.directory = directory;
     this.store = store;
     this.sessionTtlMs = sessionTtlMs;
@@ -125,7 +132,12 @@ export class LoginService {
     const found = await this.tenant(tenantId);
     if (found.error) return this.refused(found, tenantId);
     const { tenant, application, centre } = found.data;
-    const token = await centre.redeemCode({ clientId: application.clientId, clientSecret: application.clientSecret, code: input.code, redirectUri: attempt.redirectUri });
+    const token = await centre.redeemCode({
+      clientId: application.clientId,
+      clientSecret: application.clientSecret,
+      code: input.code,
+      redirectUri: attempt.redirectUri,
+    });
     if (token.error) {
       if (token.error.kind === 'refused' && token.error.error === 'invalid_grant') {
         return this.refused(fail('invalid_code', 'the auth centre refused the code (unknown, already used or expired); start the login again'), tenantId);
@@ -208,10 +220,12 @@ export class LoginService {
     const { application, centre } = found.data;
     const token = await centre.refresh({ clientId: application.clientId, clientSecret: application.clientSecret, refreshToken: session.refreshToken });
     if (token.error) {
-      if (token.error.kind === 'refused') return this.refused(fail('refresh_refused', 'the auth centre refused the refresh token; sign in again'), session.tenantId);
+      if (token.error.kind === 'refused')
+        return this.refused(fail('refresh_refused', 'the auth centre refused the refresh token; sign in again'), session.tenantId);
       return this.refused(authCentreFailure('token', token.error), session.tenantId);
     }
-    if (token.data.refresh_token && token.data.refresh_token !== session.refreshToken) await this.store.setRefreshToken(session.idHash, token.data.refresh_token);
+    if (token.data.refresh_token && token.data.refresh_token !== session.refreshToken)
+      await this.store.setRefreshToken(session.idHash, token.data.refresh_token);
     return { data: { accessToken: token.data.access_token, expiresIn: token.data.expires_in } };
   }
 

@@ -65,7 +65,8 @@ export function ssoMount({ timeoutMs = 5_000 }: SsoMountOptions = {}): FamilyMou
     });
     const { callbackUrl, allowedHosts } = config.sso;
     const siteOf = ssoSite({ basePath: base, ...(callbackUrl ? { callbackUrl } : {}), allowedHosts });
-    if (!callbackUrl && allowedHosts.length === 0) logger.info('sso: neither SSO_CALLBACK_URL nor SSO_ALLOWED_HOSTS is set; the login answers on the loopback only');
+    if (!callbackUrl && allowedHosts.length === 0)
+      logger.info('sso: neither SSO_CALLBACK_URL nor SSO_ALLOWED_HOSTS is set; the login answers on the loopback only');
 
     /** Runs a route on the site of the request; a request on a host the configuration does not allow is refused. */
     const onSite = (route: (c: Context, site: SsoSite) => Promise<Response>) =>
@@ -85,7 +86,13 @@ export function ssoMount({ timeoutMs = 5_000 }: SsoMountOptions = {}): FamilyMou
         if (started.error) return refuse(c, started.error);
         // The state also goes to this browser, so that only the browser that started the login can complete it. Lax,
         // not Strict: the callback comes back as a navigation from the auth centre's site, and must bring it along.
-        setCookie(c, STATE_COOKIE, started.data.state, { path: `${base}/callback`, httpOnly: true, secure: site.secure, sameSite: 'Lax', maxAge: ATTEMPT_TTL_MS / 1000 });
+        setCookie(c, STATE_COOKIE, started.data.state, {
+          path: `${base}/callback`,
+          httpOnly: true,
+          secure: site.secure,
+          sameSite: 'Lax',
+          maxAge: ATTEMPT_TTL_MS / 1000,
+        });
         c.header('cache-control', 'no-store');
         return c.redirect(started.data.location, 302);
       }),
@@ -130,7 +137,10 @@ export function ssoMount({ timeoutMs = 5_000 }: SsoMountOptions = {}): FamilyMou
     // browser that sends neither header, and both hold where SameSite=Lax does not (a sibling subdomain is same-site).
     app.post(
       `${base}/logout`,
-      bodyWithin({ maxSize: MAX_LOGOUT_BODY_BYTES, onError: (c) => refuse(c, { code: 'invalid_request', message: `a logout body is at most ${MAX_LOGOUT_BODY_BYTES} bytes` }) }),
+      bodyWithin({
+        maxSize: MAX_LOGOUT_BODY_BYTES,
+        onError: (c) => refuse(c, { code: 'invalid_request', message: `a logout body is at most ${MAX_LOGOUT_BODY_BYTES} bytes` }),
+      }),
       onSite(async (c, site) => {
         const crossSite = crossSiteProblem(site, { origin: c.req.header('origin'), fetchSite: c.req.header('sec-fetch-site') });
         if (crossSite) {
@@ -153,7 +163,10 @@ export function ssoMount({ timeoutMs = 5_000 }: SsoMountOptions = {}): FamilyMou
 
     app.all(`${base}/logout`, async (c) => {
       c.header('allow', 'POST');
-      return refuse(c, { code: 'method_not_allowed', message: `sign out with POST ${base}/logout and the csrfToken of GET ${base}/me; no other method ends a session` });
+      return refuse(c, {
+        code: 'method_not_allowed',
+        message: `sign out with POST ${base}/logout and the csrfToken of GET ${base}/me; no other method ends a session`,
+      });
     });
   };
 }

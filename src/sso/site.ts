@@ -34,7 +34,6 @@ export interface SiteRequest {
 
 export type SiteOutcome = { data: SsoSite; error?: never } | { data?: never; error: { code: 'host_not_allowed'; message: string } };
 
-
 /** The resolver of each request's site; throws at start-up on a setting config.ts would have refused. */
 export function ssoSite({ basePath, callbackUrl, allowedHosts = [] }: SsoSiteOptions): (request: SiteRequest) => SiteOutcome {
   if (callbackUrl !== undefined) {

@@ -16,9 +16,16 @@ export interface EventQuery {
 }
 
 export async function listEvents(db: Kysely<Database>, query: EventQuery = {}): Promise<StoredEvent[]> {
-  let q = db.selectFrom('events').selectAll().orderBy('received_at', 'desc').orderBy('id', 'desc').limit(query.limit ?? 100);
+  let q = db
+    .selectFrom('events')
+    .selectAll()
+    .orderBy('received_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(query.limit ?? 100);
   // The indexes hold a prefix of each ID (migration 0009): the prefix finds the rows, the full value picks them.
-  if (query.instanceId !== undefined) q = q.where(sql`substr(instance_id, 1, 200)`, '=', sql<string>`substr(${query.instanceId}, 1, 200)`).where('instance_id', '=', query.instanceId);
-  if (query.orderId !== undefined) q = q.where(sql`substr(order_id, 1, 200)`, '=', sql<string>`substr(${query.orderId}, 1, 200)`).where('order_id', '=', query.orderId);
+  if (query.instanceId !== undefined)
+    q = q.where(sql`substr(instance_id, 1, 200)`, '=', sql<string>`substr(${query.instanceId}, 1, 200)`).where('instance_id', '=', query.instanceId);
+  if (query.orderId !== undefined)
+    q = q.where(sql`substr(order_id, 1, 200)`, '=', sql<string>`substr(${query.orderId}, 1, 200)`).where('order_id', '=', query.orderId);
   return q.execute();
 }

@@ -84,7 +84,22 @@ export async function findInstancesWithoutAccess(db: Kysely<Database>, instanceI
   if (instanceIds.length === 0) return [];
   const rows = await db
     .selectFrom('instances')
-    .select(['instance_id', 'order_id', 'order_line_id', 'business_id', 'status', 'frozen', 'test_flag', 'product_id', 'expires_at', 'provision_lease_until', 'provision_attempts', 'last_error', 'created_at', 'updated_at'])
+    .select([
+      'instance_id',
+      'order_id',
+      'order_line_id',
+      'business_id',
+      'status',
+      'frozen',
+      'test_flag',
+      'product_id',
+      'expires_at',
+      'provision_lease_until',
+      'provision_attempts',
+      'last_error',
+      'created_at',
+      'updated_at',
+    ])
     .where('instance_id', 'in', instanceIds)
     .execute();
   return rows.map(withoutAccess);
@@ -138,12 +153,7 @@ export class SqlInstanceRepository {
   }
 
   async findByOrderLine(orderId: string, orderLineId: string): Promise<Instance | undefined> {
-    const row = await this.db
-      .selectFrom('instances')
-      .selectAll()
-      .where('order_id', '=', orderId)
-      .where('order_line_id', '=', orderLineId)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('instances').selectAll().where('order_id', '=', orderId).where('order_line_id', '=', orderLineId).executeTakeFirst();
     return row === undefined ? undefined : this.toInstance(row);
   }
 
@@ -202,7 +212,11 @@ export class SqlInstanceRepository {
   }
 
   async setFrozen(instanceId: string, frozen: boolean, now: number): Promise<void> {
-    await this.db.updateTable('instances').set({ frozen: frozen ? 1 : 0, updated_at: now }).where('instance_id', '=', instanceId).execute();
+    await this.db
+      .updateTable('instances')
+      .set({ frozen: frozen ? 1 : 0, updated_at: now })
+      .where('instance_id', '=', instanceId)
+      .execute();
   }
 
   async markReleased(instanceId: string, now: number): Promise<void> {

@@ -40,7 +40,12 @@ type ColumnNames = { [K in keyof JobColumns<JobTable>]: K extends 'key' | 'order
 const untyped = (db: Kysely<Database>) => db as unknown as Kysely<any>;
 
 function keyIn(eb: AnyBuilder, columns: readonly string[], keys: readonly JobKey[]): Expression<SqlBool> {
-  if (columns.length === 1) return eb(columns[0]!, 'in', keys.map((key) => key[0]));
+  if (columns.length === 1)
+    return eb(
+      columns[0]!,
+      'in',
+      keys.map((key) => key[0]),
+    );
   // SQLite takes no list of row values after IN, only a subquery: one term per key instead.
   return eb.or(keys.map((key) => eb.and(columns.map((column, i) => eb(column, '=', key[i]!)))));
 }
@@ -70,7 +75,8 @@ export function jobLeases<T extends JobTable>(columns: JobColumns<T>) {
         .where((eb) => (claim.key ? eb.and([due(eb, claim.now), keyIn(eb, key, [claim.key])]) : due(eb, claim.now)))
         .limit(claim.limit);
       for (const column of order) candidates = candidates.orderBy(column);
-      const picked = (eb: AnyBuilder) => (key.length === 1 ? eb(key[0]!, 'in', candidates) : sql<SqlBool>`(${sql.join(key.map((column) => sql.ref(column)))}) in (${candidates})`);
+      const picked = (eb: AnyBuilder) =>
+        key.length === 1 ? eb(key[0]!, 'in', candidates) : sql<SqlBool>`(${sql.join(key.map((column) => sql.ref(column)))}) in (${candidates})`;
       const rows: Record<string, unknown>[] = await untyped(db)
         .updateTable(table)
         .set({ [leaseOwner]: claim.owner, [leaseUntil]: claim.leaseUntil })
@@ -83,13 +89,21 @@ export function jobLeases<T extends JobTable>(columns: JobColumns<T>) {
     /** Keeps the rows leased to `owner` until `leaseUntil` (a run that is still working on them). */
     async extend(db: Kysely<Database>, keys: readonly JobKey[], lease: { owner: string; leaseUntil: number }): Promise<void> {
       if (keys.length === 0) return;
-      await untyped(db).updateTable(table).set({ [leaseUntil]: lease.leaseUntil }).where((eb) => held(eb, keys, lease.owner)).execute();
+      await untyped(db)
+        .updateTable(table)
+        .set({ [leaseUntil]: lease.leaseUntil })
+        .where((eb) => held(eb, keys, lease.owner))
+        .execute();
     },
 
     /** Gives rows back untried: due again at once. */
     async release(db: Kysely<Database>, keys: readonly JobKey[], lease: { owner: string }): Promise<void> {
       if (keys.length === 0) return;
-      await untyped(db).updateTable(table).set({ [leaseOwner]: null, [leaseUntil]: null }).where((eb) => held(eb, keys, lease.owner)).execute();
+      await untyped(db)
+        .updateTable(table)
+        .set({ [leaseOwner]: null, [leaseUntil]: null })
+        .where((eb) => held(eb, keys, lease.owner))
+        .execute();
     },
 
     /** The rows among `keys` that `owner` still holds: the filter of every write that settles an attempt. */

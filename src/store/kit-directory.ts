@@ -203,7 +203,12 @@ export class SqlKitDirectory {
   }
 
   async removeOrgUnit(scope: OrgScope, orgCode: string): Promise<void> {
-    await this.db.deleteFrom('kit_org_units').where('instance_id', '=', scope.instanceId).where('tenant_id', '=', scope.tenantId).where('org_code', '=', orgCode).execute();
+    await this.db
+      .deleteFrom('kit_org_units')
+      .where('instance_id', '=', scope.instanceId)
+      .where('tenant_id', '=', scope.tenantId)
+      .where('org_code', '=', orgCode)
+      .execute();
   }
 
   // ---- what the rest of the server reads (TenantDirectoryReader, src/kit/directory-reader.ts) ----

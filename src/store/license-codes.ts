@@ -71,7 +71,13 @@ export class SqlLicenseCodeStore {
         .onConflict((oc) => oc.column('license').doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
-      await addHistory(trx, code.license, 'register', 'ALIVE', { order_id: code.orderId ?? null, expires_at: code.expiresAt, product_id: code.productId ?? null, test: code.test ?? false, now: code.now });
+      await addHistory(trx, code.license, 'register', 'ALIVE', {
+        order_id: code.orderId ?? null,
+        expires_at: code.expiresAt,
+        product_id: code.productId ?? null,
+        test: code.test ?? false,
+        now: code.now,
+      });
       return true;
     });
   }
@@ -86,15 +92,17 @@ export class SqlLicenseCodeStore {
         const productId = change.productId ?? code.product_id;
         const recorded = await trx
           .insertInto('license_code_history')
-          .values(historyRow(change.license, 'refresh', code.status, {
-            order_id: change.orderId,
-            order_line_id: change.orderLineId,
-            scene: change.scene,
-            expires_at: change.expiresAt,
-            product_id: productId,
-            test: change.test,
-            now: change.now,
-          }))
+          .values(
+            historyRow(change.license, 'refresh', code.status, {
+              order_id: change.orderId,
+              order_line_id: change.orderLineId,
+              scene: change.scene,
+              expires_at: change.expiresAt,
+              product_id: productId,
+              test: change.test,
+              now: change.now,
+            }),
+          )
           .onConflict((oc) => oc.columns(['license', 'order_id', 'scene']).doNothing())
           .executeTakeFirst();
         if (Number(recorded.numInsertedOrUpdatedRows ?? 0) !== 1) return 'repeated';
@@ -182,6 +190,15 @@ function historyRow(license: string, change: LicenseCodeChange, status: LicenseC
   };
 }
 
-async function addHistory(trx: Transaction<Database>, license: string, change: LicenseCodeChange, status: LicenseCodeStatus, detail: HistoryDetail): Promise<void> {
-  await trx.insertInto('license_code_history').values(historyRow(license, change, status, detail)).execute();
+async function addHistory(
+  trx: Transaction<Database>,
+  license: string,
+  change: LicenseCodeChange,
+  status: LicenseCodeStatus,
+  detail: HistoryDetail,
+): Promise<void> {
+  await trx
+    .insertInto('license_code_history')
+    .values(historyRow(license, change, status, detail))
+    .execute();
 }

@@ -18,7 +18,12 @@ export const licenseUploadLeases = jobLeases({
 
 /** A debug application (testFlag "1") has no marketplace event behind it: its License is never uploaded. */
 export async function skipDebugUploads(db: Kysely<Database>, reason: string): Promise<void> {
-  await db.updateTable('license_requests').set({ upload_state: 'skipped', upload_error: reason }).where('upload_state', '=', 'pending').where('test_flag', '=', 1).execute();
+  await db
+    .updateTable('license_requests')
+    .set({ upload_state: 'skipped', upload_error: reason })
+    .where('upload_state', '=', 'pending')
+    .where('test_flag', '=', 1)
+    .execute();
 }
 
 interface Settled {
@@ -29,7 +34,15 @@ interface Settled {
 export async function markLicensesUploaded(db: Kysely<Database>, keys: readonly JobKey[], settled: Settled & { code: string }): Promise<void> {
   await db
     .updateTable('license_requests')
-    .set((eb) => ({ upload_state: 'uploaded', upload_attempts: eb('upload_attempts', '+', 1), upload_lease_owner: null, upload_lease_until: null, upload_code: settled.code, upload_error: null, uploaded_at: settled.now }))
+    .set((eb) => ({
+      upload_state: 'uploaded',
+      upload_attempts: eb('upload_attempts', '+', 1),
+      upload_lease_owner: null,
+      upload_lease_until: null,
+      upload_code: settled.code,
+      upload_error: null,
+      uploaded_at: settled.now,
+    }))
     .where(licenseUploadLeases.heldBy(keys, settled.owner))
     .execute();
 }
@@ -63,6 +76,10 @@ export async function listLicenseUploadRows(db: Kysely<Database>, filter: { stat
 }
 
 export async function countLicenseUploadsByState(db: Kysely<Database>): Promise<Map<LicenseUploadState, number>> {
-  const rows = await db.selectFrom('license_requests').select(['upload_state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('upload_state').execute();
+  const rows = await db
+    .selectFrom('license_requests')
+    .select(['upload_state', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('upload_state')
+    .execute();
   return new Map(rows.map((row) => [row.upload_state, Number(row.n)]));
 }

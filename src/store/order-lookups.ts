@@ -8,7 +8,17 @@ export type OrderLookupRow = Selectable<OrderLookupsTable>;
 /** What a lookup found, as stored: the order line's fields, JSON for the buyer, extend parameters and whole orderInfo. */
 export type FoundOrderColumns = Pick<
   OrderLookupsTable,
-  'order_type' | 'charging_mode' | 'product_id' | 'sku_code' | 'period_type' | 'period_number' | 'expire_time' | 'customer_id' | 'buyer' | 'extend_params' | 'order_info'
+  | 'order_type'
+  | 'charging_mode'
+  | 'product_id'
+  | 'sku_code'
+  | 'period_type'
+  | 'period_number'
+  | 'expire_time'
+  | 'customer_id'
+  | 'buyer'
+  | 'extend_params'
+  | 'order_info'
 >;
 
 /** A lookup's key: [order_id, order_line_id]. */
@@ -82,7 +92,17 @@ interface Settled {
 export async function markOrderLookupsFound(db: Kysely<Database>, keys: readonly JobKey[], settled: Settled, found: FoundOrderColumns): Promise<void> {
   await db
     .updateTable('order_lookups')
-    .set((eb) => ({ ...found, state: 'found', attempts: eb('attempts', '+', 1), lease_owner: null, lease_until: null, last_code: null, last_error: null, updated_at: settled.now, found_at: settled.now }))
+    .set((eb) => ({
+      ...found,
+      state: 'found',
+      attempts: eb('attempts', '+', 1),
+      lease_owner: null,
+      lease_until: null,
+      last_code: null,
+      last_error: null,
+      updated_at: settled.now,
+      found_at: settled.now,
+    }))
     .where(orderLookupLeases.heldBy(keys, settled.owner))
     .execute();
 }
@@ -125,6 +145,10 @@ export async function listOrderLookupRows(db: Kysely<Database>, filter: OrderLoo
 }
 
 export async function countOrderLookupsByState(db: Kysely<Database>): Promise<Map<OrderLookupState, number>> {
-  const rows = await db.selectFrom('order_lookups').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+  const rows = await db
+    .selectFrom('order_lookups')
+    .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('state')
+    .execute();
   return new Map(rows.map((row) => [row.state, Number(row.n)]));
 }

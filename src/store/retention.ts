@@ -25,7 +25,12 @@ const deleted = (result: { numDeletedRows: bigint }) => Number(result.numDeleted
 
 export async function pruneExpiredNonces({ db, dialect, limit }: PruneBatch, now: number): Promise<number> {
   const batch = claimed(db.selectFrom('nonces').select(['scope', 'nonce']).where('expires_at', '<', now).limit(limit), dialect);
-  return deleted(await db.deleteFrom('nonces').where((eb) => eb(eb.refTuple('scope', 'nonce'), 'in', batch.$asTuple('scope', 'nonce'))).executeTakeFirst());
+  return deleted(
+    await db
+      .deleteFrom('nonces')
+      .where((eb) => eb(eb.refTuple('scope', 'nonce'), 'in', batch.$asTuple('scope', 'nonce')))
+      .executeTakeFirst(),
+  );
 }
 
 export async function pruneExpiredSsoAttempts({ db, dialect, limit }: PruneBatch, now: number): Promise<number> {
@@ -50,7 +55,11 @@ export async function pruneAuditEvents({ db, dialect, limit }: PruneBatch, recei
  */
 export async function pruneUsageEventsOfFinishedRecords({ db, dialect, limit }: PruneBatch, finishedBefore: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const finished = trx.selectFrom('usage_records').select('metering_sn').where('state', 'in', FINISHED_RECORD_STATES).where('updated_at', '<', finishedBefore);
+    const finished = trx
+      .selectFrom('usage_records')
+      .select('metering_sn')
+      .where('state', 'in', FINISHED_RECORD_STATES)
+      .where('updated_at', '<', finishedBefore);
     const rows = await claimed(trx.selectFrom('usage_events').select('event_id').where('metering_sn', 'in', finished).limit(limit), dialect).execute();
     if (rows.length === 0) return 0;
     const ids = rows.map((row) => row.event_id);
@@ -82,7 +91,13 @@ export async function pruneUsageEventsOfFinishedRecords({ db, dialect, limit }: 
 /** Late events that could never be billed (their instance was released or unknown), recorded before `recordedBefore`. */
 export async function pruneUnbillableUsageEvents({ db, dialect, limit }: PruneBatch, recordedBefore: number): Promise<number> {
   const batch = claimed(
-    db.selectFrom('usage_events').select('event_id').where('metering_sn', 'is', null).where('unbillable', 'is not', null).where('recorded_at', '<', recordedBefore).limit(limit),
+    db
+      .selectFrom('usage_events')
+      .select('event_id')
+      .where('metering_sn', 'is', null)
+      .where('unbillable', 'is not', null)
+      .where('recorded_at', '<', recordedBefore)
+      .limit(limit),
     dialect,
   );
   return deleted(await db.deleteFrom('usage_events').where('event_id', 'in', batch).executeTakeFirst());
@@ -138,7 +153,12 @@ export async function pruneFinishedOrderLookups({ db, dialect, limit }: PruneBat
       .limit(limit),
     dialect,
   );
-  return deleted(await db.deleteFrom('order_lookups').where((eb) => eb(eb.refTuple('order_id', 'order_line_id'), 'in', batch.$asTuple('order_id', 'order_line_id'))).executeTakeFirst());
+  return deleted(
+    await db
+      .deleteFrom('order_lookups')
+      .where((eb) => eb(eb.refTuple('order_id', 'order_line_id'), 'in', batch.$asTuple('order_id', 'order_line_id')))
+      .executeTakeFirst(),
+  );
 }
 
 /** getLicenseAsync applications whose License upload is over (uploaded, refused for good, or skipped) before `finishedBefore`. */
@@ -153,5 +173,10 @@ export async function pruneFinishedLicenseUploads({ db, dialect, limit }: PruneB
       .limit(limit),
     dialect,
   );
-  return deleted(await db.deleteFrom('license_requests').where((eb) => eb(eb.refTuple('event_id', 'fingerprint_key'), 'in', batch.$asTuple('event_id', 'fingerprint_key'))).executeTakeFirst());
+  return deleted(
+    await db
+      .deleteFrom('license_requests')
+      .where((eb) => eb(eb.refTuple('event_id', 'fingerprint_key'), 'in', batch.$asTuple('event_id', 'fingerprint_key')))
+      .executeTakeFirst(),
+  );
 }

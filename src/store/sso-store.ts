@@ -72,7 +72,13 @@ export class SqlSsoStore {
   async saveAttempt(attempt: LoginAttempt): Promise<void> {
     await this.db
       .insertInto('sso_login_attempts')
-      .values({ state_hash: attempt.stateHash, tenant_id: attempt.tenantId, redirect_uri: attempt.redirectUri, created_at: attempt.createdAt, expires_at: attempt.expiresAt })
+      .values({
+        state_hash: attempt.stateHash,
+        tenant_id: attempt.tenantId,
+        redirect_uri: attempt.redirectUri,
+        created_at: attempt.createdAt,
+        expires_at: attempt.expiresAt,
+      })
       .execute();
   }
 
@@ -112,7 +118,11 @@ export class SqlSsoStore {
   }
 
   async setRefreshToken(idHash: string, refreshToken: string): Promise<void> {
-    await this.db.updateTable('sso_sessions').set({ refresh_token: this.keys.seal(refreshToken) }).where('id_hash', '=', idHash).execute();
+    await this.db
+      .updateTable('sso_sessions')
+      .set({ refresh_token: this.keys.seal(refreshToken) })
+      .where('id_hash', '=', idHash)
+      .execute();
   }
 
   async deleteSessionsOf(tenantId: string, userName: string): Promise<number> {

@@ -14,7 +14,12 @@ interface SealedColumn {
 }
 
 /** Named after the schema's types, so that renaming a column without this list does not compile. */
-function sealedColumn<T extends keyof Database>(table: T, column: keyof Database[T] & string, key: (keyof Database[T] & string)[], mayBeClear: boolean): SealedColumn {
+function sealedColumn<T extends keyof Database>(
+  table: T,
+  column: keyof Database[T] & string,
+  key: (keyof Database[T] & string)[],
+  mayBeClear: boolean,
+): SealedColumn {
   return { table, column, key, mayBeClear };
 }
 
@@ -120,7 +125,10 @@ async function* rowsOf(db: Kysely<Database>, column: SealedColumn, pageRows: num
 
 /** Writes `next` unless the row changed since it was read (another replica, or a new value written meanwhile). */
 async function replace(db: Kysely<Database>, column: SealedColumn, row: Row, next: string): Promise<boolean> {
-  const sameRow = sql.join(column.key.map((k, i) => sql`${sql.ref(k)} = ${row.keyValues[i]}`), sql` and `);
+  const sameRow = sql.join(
+    column.key.map((k, i) => sql`${sql.ref(k)} = ${row.keyValues[i]}`),
+    sql` and `,
+  );
   const result = await sql`update ${sql.table(column.table)} set ${sql.ref(column.column)} = ${next}
     where ${sameRow} and ${sql.ref(column.column)} = ${row.value}`.execute(db);
   return Number(result.numAffectedRows ?? 0) === 1;

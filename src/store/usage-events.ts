@@ -46,7 +46,12 @@ export async function openWindowSums(db: Kysely<Database>, instanceIds: readonly
     .where('metering_sn', 'is', null)
     .groupBy(['instance_id', 'package_instance_id', 'window_start'])
     .execute();
-  return rows.map((row) => ({ instanceId: row.instance_id, packageInstanceId: row.package_instance_id, windowStart: row.window_start, units: toBigInt(row.units) }));
+  return rows.map((row) => ({
+    instanceId: row.instance_id,
+    packageInstanceId: row.package_instance_id,
+    windowStart: row.window_start,
+    units: toBigInt(row.units),
+  }));
 }
 
 /** The windows holding unsealed events that started at or before `latestStart` (i.e. are closed), oldest first. */

@@ -132,7 +132,16 @@ export async function markRecordsSent(db: Kysely<Database>, sns: readonly string
   if (sns.length === 0) return;
   await db
     .updateTable('usage_records')
-    .set({ state: 'sent', sent_at: settled.now, attempts: sql<number>`attempts + 1`, lease_owner: null, lease_until: null, last_code: null, last_error: null, updated_at: settled.now })
+    .set({
+      state: 'sent',
+      sent_at: settled.now,
+      attempts: sql<number>`attempts + 1`,
+      lease_owner: null,
+      lease_until: null,
+      last_code: null,
+      last_error: null,
+      updated_at: settled.now,
+    })
     .where(usageRecordLeases.heldBy(held(sns), settled.owner))
     .execute();
 }
@@ -166,7 +175,10 @@ export interface RecordFilter {
 }
 
 export async function countRecordsByState(db: Kysely<Database>, filter: RecordFilter): Promise<Map<UsageRecordState, number>> {
-  let query = db.selectFrom('usage_records').select(['state', sql<number>`count(*)`.as('count')]).groupBy('state');
+  let query = db
+    .selectFrom('usage_records')
+    .select(['state', sql<number>`count(*)`.as('count')])
+    .groupBy('state');
   if (filter.instanceId !== undefined) query = query.where('instance_id', '=', filter.instanceId);
   const rows = await query.execute();
   return new Map(rows.map((row) => [row.state, Number(row.count)]));
@@ -180,7 +192,13 @@ export async function countPendingBeganBefore(db: Kysely<Database>, beganBefore:
 
 /** Newest windows first. */
 export async function listRecords(db: Kysely<Database>, filter: RecordFilter & { limit: number }): Promise<UsageRecordRow[]> {
-  let query = db.selectFrom('usage_records').selectAll().orderBy('window_start', 'desc').orderBy('instance_id').orderBy('package_instance_id').limit(filter.limit);
+  let query = db
+    .selectFrom('usage_records')
+    .selectAll()
+    .orderBy('window_start', 'desc')
+    .orderBy('instance_id')
+    .orderBy('package_instance_id')
+    .limit(filter.limit);
   if (filter.state !== undefined) query = query.where('state', '=', filter.state);
   if (filter.instanceId !== undefined) query = query.where('instance_id', '=', filter.instanceId);
   return query.execute();

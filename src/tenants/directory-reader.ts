@@ -25,7 +25,16 @@ export function tenantDirectoryReader(db: Kysely<Database>, keys: DataKeys): Ten
     },
     async findUser(tenantId, userName) {
       const row = await store.latestAuthorisedUser(tenantId, userName);
-      return row && { tenantId: row.tenant_id, userName: row.user_name, name: row.name, orgCode: row.org_code, role: row.role === 'admin' ? 'admin' : 'user', enabled: row.enabled === 1 };
+      return (
+        row && {
+          tenantId: row.tenant_id,
+          userName: row.user_name,
+          name: row.name,
+          orgCode: row.org_code,
+          role: row.role === 'admin' ? 'admin' : 'user',
+          enabled: row.enabled === 1,
+        }
+      );
     },
   };
 }

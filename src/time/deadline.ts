@@ -4,7 +4,11 @@
  * composed or Request-following signal once it is garbage-collected, and then waits for the server regardless (seen
  * with the marketplace transport, test/integration/usage-push.test.ts).
  */
-export async function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>, parent?: AbortSignal): Promise<{ done: true; value: T } | { done: false }> {
+export async function withDeadline<T>(
+  ms: number,
+  work: (signal: AbortSignal) => Promise<T>,
+  parent?: AbortSignal,
+): Promise<{ done: true; value: T } | { done: false }> {
   const controller = new AbortController();
   const onParentAbort = () => controller.abort(parent!.reason);
   if (parent?.aborted) controller.abort(parent.reason);

@@ -36,7 +36,10 @@ export async function aggregateWindows(ctx: MeterContext, rules: AggregateRules)
     const now = ctx.now();
     const groups = await closedOpenWindows(ctx.db, now - rules.graceMs - ctx.windows.lengthMs, GROUPS_PER_PASS);
     if (groups.length === 0) break;
-    const instances = await instancesById(ctx.db, groups.map((group) => group.instanceId));
+    const instances = await instancesById(
+      ctx.db,
+      groups.map((group) => group.instanceId),
+    );
     const sealed = await sealedWindows(ctx.db, [...instances.keys()], groups[0]!.windowStart);
     let changed = 0;
     const seals: SealRequest[] = [];

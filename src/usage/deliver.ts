@@ -97,7 +97,13 @@ export function deliveryRunner(ctx: MeterContext, rules: DeliverRules, size: Bat
  * is not in the records (the next run tries again after the backoff). A record is sent again with the same
  * metering_sn until the marketplace accepts it, refuses it, or it passes the 21-day limit.
  */
-export async function deliverRecords(ctx: MeterContext, runner: DeliveryRunner, size: BatchSize, push: PushUsage, signal?: AbortSignal): Promise<DeliveryReport> {
+export async function deliverRecords(
+  ctx: MeterContext,
+  runner: DeliveryRunner,
+  size: BatchSize,
+  push: PushUsage,
+  signal?: AbortSignal,
+): Promise<DeliveryReport> {
   const report: DeliveryReport = { calls: 0, batchSizes: [], sent: 0, rejected: 0, retried: 0, expired: 0, atRisk: 0 };
   const run = await runner.runDue((batch) => pushBatch(ctx, batch, size, push, report), signal);
   Object.assign(report, { sent: run.succeeded, rejected: run.gaveUp, retried: run.retried, expired: run.expired });
@@ -114,7 +120,10 @@ async function pushBatch(ctx: MeterContext, batch: Batch<Delivery, void>, size: 
     if (records.length < batch.items.length) await batch.keepLease();
     let outcome: PushOutcome;
     try {
-      outcome = (await push(records.map((record) => record.wire), batch.signal)) ?? { kind: 'unreachable', message: 'pushUsage answered no outcome' };
+      outcome = (await push(
+        records.map((record) => record.wire),
+        batch.signal,
+      )) ?? { kind: 'unreachable', message: 'pushUsage answered no outcome' };
     } catch (error) {
       outcome = { kind: 'unreachable', message: (error as Error).message ?? String(error) };
     }
@@ -127,7 +136,8 @@ async function pushBatch(ctx: MeterContext, batch: Batch<Delivery, void>, size: 
         await batch.succeeded(records);
         return true;
       case 'retry':
-        if (verdict.auth) ctx.logger.error('usage: the marketplace refused kgkit\'s credentials; the records stay pending', { code: verdict.code, message: verdict.message });
+        if (verdict.auth)
+          ctx.logger.error("usage: the marketplace refused kgkit's credentials; the records stay pending", { code: verdict.code, message: verdict.message });
         else ctx.logger.warn('usage: push failed; the records stay pending', { code: verdict.code, message: verdict.message, records: records.length });
         return retry(verdict.code, verdict.message);
       case 'split':

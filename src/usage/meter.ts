@@ -72,7 +72,12 @@ export class UsageMeter {
     this.batchSize = { current: batchSize };
     this.delivery = deliveryRunner(
       this.ctx,
-      { leaseMs: options.leaseMs ?? 5 * 60_000, retryBaseMs: options.retryBaseMs ?? 30_000, retryCapMs: options.retryCapMs ?? 10 * 60_000, random: options.random ?? Math.random },
+      {
+        leaseMs: options.leaseMs ?? 5 * 60_000,
+        retryBaseMs: options.retryBaseMs ?? 30_000,
+        retryCapMs: options.retryCapMs ?? 10 * 60_000,
+        random: options.random ?? Math.random,
+      },
       this.batchSize,
     );
   }

@@ -79,12 +79,26 @@ export async function recordEvents(ctx: MeterContext, rules: RecordRules, events
   }
 
   const accepted = await checkNewEvents(ctx, rules, now, fresh, results);
-  const inserted = await insertUsageEvents(ctx.db, accepted.map(({ candidate }) => toRow(candidate, now)));
+  const inserted = await insertUsageEvents(
+    ctx.db,
+    accepted.map(({ candidate }) => toRow(candidate, now)),
+  );
   const lost = accepted.filter(({ candidate }) => !inserted.has(candidate.eventId));
-  const raced = new Map((await findUsageEvents(ctx.db, lost.map(({ candidate }) => candidate.eventId))).map((row) => [row.event_id, row]));
+  const raced = new Map(
+    (
+      await findUsageEvents(
+        ctx.db,
+        lost.map(({ candidate }) => candidate.eventId),
+      )
+    ).map((row) => [row.event_id, row]),
+  );
   for (const { index, candidate } of accepted) {
     const row = raced.get(candidate.eventId);
-    results[index] = inserted.has(candidate.eventId) ? recorded(candidate.eventId) : row ? compare(candidate, row) : refused(candidate.eventId, '000002', 'not recorded: try again');
+    results[index] = inserted.has(candidate.eventId)
+      ? recorded(candidate.eventId)
+      : row
+        ? compare(candidate, row)
+        : refused(candidate.eventId, '000002', 'not recorded: try again');
   }
 
   // The same id twice in one call: the later one is a resend of the first.
@@ -112,7 +126,11 @@ function parseEvent(ctx: MeterContext, event: unknown, now: number): Candidate |
   }
   // JSON callers may send null for an optional field: it means the same as leaving it out.
   const packageInstanceId = input.packageInstanceId ?? '';
-  if (typeof packageInstanceId !== 'string' || packageInstanceId.length > 64 || (input.packageInstanceId !== undefined && input.packageInstanceId !== null && packageInstanceId === '')) {
+  if (
+    typeof packageInstanceId !== 'string' ||
+    packageInstanceId.length > 64 ||
+    (input.packageInstanceId !== undefined && input.packageInstanceId !== null && packageInstanceId === '')
+  ) {
     return refused(eventId, '000002', 'packageInstanceId, when given, must be a string of 1 to 64 characters');
   }
   const quantity = parseQuantity(input.quantity);
@@ -122,7 +140,15 @@ function parseEvent(ctx: MeterContext, event: unknown, now: number): Candidate |
   if (typeof occurredAt !== 'number' || !Number.isSafeInteger(occurredAt) || occurredAt < 0) {
     return refused(eventId, '000002', 'occurredAt must be a time in epoch milliseconds');
   }
-  return { eventId, instanceId: input.instanceId, packageInstanceId, units: quantity.units, occurredAt, occurredAtGiven, windowStart: ctx.windows.startOf(occurredAt) };
+  return {
+    eventId,
+    instanceId: input.instanceId,
+    packageInstanceId,
+    units: quantity.units,
+    occurredAt,
+    occurredAtGiven,
+    windowStart: ctx.windows.startOf(occurredAt),
+  };
 }
 
 function toRow(candidate: Candidate, now: number): UsageEventRow {
@@ -160,11 +186,15 @@ async function checkNewEvents(
   fresh: { index: number; candidate: Candidate }[],
   results: RecordResult[],
 ): Promise<{ index: number; candidate: Candidate }[]> {
-  const instances = await instancesById(ctx.db, fresh.map(({ candidate }) => candidate.instanceId));
+  const instances = await instancesById(
+    ctx.db,
+    fresh.map(({ candidate }) => candidate.instanceId),
+  );
   const modes = await chargingModes(ctx, rules, [...instances.keys()]);
   let passing = fresh.filter(({ index, candidate }) => {
     const instance = instances.get(candidate.instanceId);
-    const refusal = instance === undefined
+    const refusal =
+      instance === undefined
         ? refused(candidate.eventId, '000003', `instance ${candidate.instanceId} is not known to kgkit`)
         : timeRefusal({ rules, windows: ctx.windows, now, modes }, candidate, instance);
     if (refusal) results[index] = refusal;
@@ -181,7 +211,11 @@ async function checkNewEvents(
       if (instance.status !== 'RELEASED') return true;
       const windows = sealed.get(usageKeyId(candidate)) ?? new Set<number>();
       if (targetWindow(candidate.windowStart, windows, ctx.windows, lifeOf(instance)) !== undefined) return true;
-      results[index] = refused(candidate.eventId, '000002', 'the billing window of occurredAt was already reported and the instance was released since: the usage can no longer be billed');
+      results[index] = refused(
+        candidate.eventId,
+        '000002',
+        'the billing window of occurredAt was already reported and the instance was released since: the usage can no longer be billed',
+      );
       return false;
     });
   }
@@ -215,12 +249,17 @@ function timeRefusal(
     return refused(eventId, '000002', `occurredAt ${iso(occurredAt)} is more than 21 days ago: the marketplace no longer accepts usage that old (MKT.9004)`);
   }
   const life = lifeOf(instance);
-  if (occurredAt < life.createdAt) return refused(eventId, '000002', `occurredAt ${iso(occurredAt)} is before the instance was created (${iso(life.createdAt)})`);
+  if (occurredAt < life.createdAt)
+    return refused(eventId, '000002', `occurredAt ${iso(occurredAt)} is before the instance was created (${iso(life.createdAt)})`);
   if (life.releasedAt !== undefined && occurredAt >= life.releasedAt) {
     return refused(eventId, '000002', `occurredAt ${iso(occurredAt)} is at or after the instance was released (${iso(life.releasedAt)})`);
   }
   if (recordBounds(candidate.windowStart, candidate.windowStart + windows.lengthMs, life) === undefined) {
-    return refused(eventId, '000002', `occurredAt ${iso(occurredAt)} cannot be reported: a usage record needs a whole second of the instance's life in its window`);
+    return refused(
+      eventId,
+      '000002',
+      `occurredAt ${iso(occurredAt)} cannot be reported: a usage record needs a whole second of the instance's life in its window`,
+    );
   }
   return undefined;
 }

@@ -105,7 +105,11 @@ export async function usageInfo(ctx: MeterContext, instanceIds: readonly string[
     own.set(total.instanceId, { units: sum.units + total.units, last: Math.max(sum.last, total.lastOccurredAt) });
   }
   for (const [instanceId, sum] of own) info.get(instanceId)?.push({ usageValue: formatUnits(sum.units), statisticalTime: statisticalTime(sum.last) });
-  for (const total of await usageTotals(ctx.db, 'package_instance_id', instanceIds.filter((id) => id !== ''))) {
+  for (const total of await usageTotals(
+    ctx.db,
+    'package_instance_id',
+    instanceIds.filter((id) => id !== ''),
+  )) {
     info.get(total.packageInstanceId)?.push({
       relatedInstanceId: total.instanceId,
       usageValue: formatUnits(total.units),

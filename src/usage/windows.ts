@@ -59,7 +59,10 @@ export function targetWindow(windowStart: number, sealed: ReadonlySet<number>, w
 
 /** `yyyyMMdd'T'HHmmss'Z'` (UTC), the time format of usage records. */
 export function wireTime(at: number): string {
-  return new Date(at).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(at)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** `yyyyMMddHHmmssSSS` (UTC), the `statisticalTime` of queryInstance usage info (https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html). */

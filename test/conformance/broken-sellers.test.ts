@@ -25,11 +25,15 @@ const resultOf = (report: ConformanceReport, id: string) => report.results.find(
 const V2_CREATE = '(https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649092.html)';
 
 describe('kgkit conformance against broken sellers', () => {
-  it("(a) a new instanceId for a resent order: exactly the resent-order cases fail, naming both instanceIds and Huawei's rule", { timeout: 60_000 }, async () => {
+  it("(a) a new instanceId for a resent order: exactly the resent-order cases fail, naming both instanceIds and Huawei's rule", {
+    timeout: 60_000,
+  }, async () => {
     const report = await runAgainst(BROKEN_SELLERS['new-instance-id']!);
     expect(failedIds(report)).toEqual(['saas-v2.idempotency.resent-order', 'saas-v1.idempotency.resent-order', 'online-license.idempotency.resent-calls']);
     const reason = resultOf(report, 'saas-v2.idempotency.resent-order').reasons[0];
-    expect(reason).toMatch(/^resent order CS\w+-000001 got instanceId [\w-]+, the first call got [\w-]+ — Huawei: the same orderId \+ orderLineId gets the same instanceId/);
+    expect(reason).toMatch(
+      /^resent order CS\w+-000001 got instanceId [\w-]+, the first call got [\w-]+ — Huawei: the same orderId \+ orderLineId gets the same instanceId/,
+    );
     expect(reason).toContain(V2_CREATE);
   });
 
@@ -43,13 +47,17 @@ describe('kgkit conformance against broken sellers', () => {
       .map((c) => c.id)
       .filter((id) => replays.includes(id) || elsewhere.includes(id));
 
-    it('default profile: every replay case passes with a warning (Huawei: a seller *can* cache nonces), since the replay had no second effect', { timeout: 60_000 }, async () => {
+    it('default profile: every replay case passes with a warning (Huawei: a seller *can* cache nonces), since the replay had no second effect', {
+      timeout: 60_000,
+    }, async () => {
       const report = await runAgainst(BROKEN_SELLERS['replayed-nonce']!);
       expect(replays).toHaveLength(7);
       expect(failedIds(report)).toEqual([]);
       expect(warnedIds(report)).toEqual(everyReplay);
       expect(resultOf(report, 'saas-v2.security.replayed-nonce').warnings).toEqual([
-        expect.stringMatching(/^replayed nonce [0-9A-F]{16}… was accepted \(000000 \("success"\)\) — kgkit: a replayed nonce \(V1: authToken\) is refused with 000001 \(docs\/decisions\.md#4\)$/),
+        expect.stringMatching(
+          /^replayed nonce [0-9A-F]{16}… was accepted \(000000 \("success"\)\) — kgkit: a replayed nonce \(V1: authToken\) is refused with 000001 \(docs\/decisions\.md#4\)$/,
+        ),
       ]);
     });
 
@@ -57,9 +65,13 @@ describe('kgkit conformance against broken sellers', () => {
       const report = await runAgainst(BROKEN_SELLERS['replayed-nonce']!, undefined, { profile: 'strict' });
       expect(failedIds(report)).toEqual(everyReplay);
       expect(resultOf(report, 'saas-v2.security.replayed-elsewhere').reasons).toEqual([
-        expect.stringMatching(/^newInstance replayed on the Online License path with nonce [0-9A-F]{16}… was answered .+, not 000001 — kgkit: a nonce accepted on one path is refused/),
+        expect.stringMatching(
+          /^newInstance replayed on the Online License path with nonce [0-9A-F]{16}… was answered .+, not 000001 — kgkit: a nonce accepted on one path is refused/,
+        ),
       ]);
-      expect(resultOf(report, 'kit-v1.security.replayed-token').reasons).toEqual([expect.stringMatching(/^replayed authToken \S+… was accepted \(000000 \("success"\)\) — kgkit:/)]);
+      expect(resultOf(report, 'kit-v1.security.replayed-token').reasons).toEqual([
+        expect.stringMatching(/^replayed authToken \S+… was accepted \(000000 \("success"\)\) — kgkit:/),
+      ]);
     });
   });
 
@@ -70,7 +82,10 @@ describe('kgkit conformance against broken sellers', () => {
       const report = await runAgainst(BROKEN_SELLERS['undeclared-field']!, only);
       expect(report.results.length).toBeGreaterThan(30);
       expect(failedIds(report)).toEqual([]);
-      for (const result of report.results) expect(result.warnings, result.id).toContainEqual(expect.stringMatching(/: answer has undeclared field `traceId` — kgkit: answers carry only the fields/));
+      for (const result of report.results)
+        expect(result.warnings, result.id).toContainEqual(
+          expect.stringMatching(/: answer has undeclared field `traceId` — kgkit: answers carry only the fields/),
+        );
     });
 
     it('--strict: every case fails on it', { timeout: 60_000 }, async () => {
@@ -83,7 +98,11 @@ describe('kgkit conformance against broken sellers', () => {
   it('(d) 6 s to answer: the call fails with no answer within 5000 ms and the case stops there', { timeout: 30_000 }, async () => {
     const report = await runAgainst(BROKEN_SELLERS.slow!, (id) => id === 'saas-v2.yearly.debug');
     const [result] = report.results;
-    expect(result).toMatchObject({ id: 'saas-v2.yearly.debug', status: 'fail', reasons: [expect.stringMatching(/^newInstance: no answer within 5000 ms — Huawei: KooGallery waits 5 s/)] });
+    expect(result).toMatchObject({
+      id: 'saas-v2.yearly.debug',
+      status: 'fail',
+      reasons: [expect.stringMatching(/^newInstance: no answer within 5000 ms — Huawei: KooGallery waits 5 s/)],
+    });
     expect(result!.calls).toHaveLength(1);
   });
 });

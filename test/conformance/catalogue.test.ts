@@ -13,9 +13,14 @@ describe('the conformance catalogue', () => {
     const cases = catalogue();
     expect(new Set(cases.map((c) => c.id)).size).toBe(cases.length);
     expect(new Set(cases.map((c) => c.family))).toEqual(new Set(SELLER_FAMILIES));
-    expect(new Set(cases.map((c) => c.productType))).toEqual(new Set(['yearly-monthly', 'one-time', 'pay-per-use', 'package', 'trial', 'joint-operation', 'license', 'any']));
+    expect(new Set(cases.map((c) => c.productType))).toEqual(
+      new Set(['yearly-monthly', 'one-time', 'pay-per-use', 'package', 'trial', 'joint-operation', 'license', 'any']),
+    );
     for (const family of SELLER_FAMILIES) {
-      expect([family, new Set(cases.filter((c) => c.family === family).map((c) => c.kind))]).toEqual([family, new Set(['lifecycle', 'idempotency', 'security', 'bad-input'])]);
+      expect([family, new Set(cases.filter((c) => c.family === family).map((c) => c.kind))]).toEqual([
+        family,
+        new Set(['lifecycle', 'idempotency', 'security', 'bad-input']),
+      ]);
     }
     for (const c of cases) expect(c.steps.length, c.id).toBeGreaterThan(0);
   });
@@ -34,7 +39,10 @@ describe('the conformance catalogue', () => {
       expect(failures(first)).toEqual([]);
       expect(first.results.map((r) => r.id)).toEqual(applicableCases({ endpoints: seller.endpoints }).map((c) => c.id));
       // The License-code and order-notification keys are their own: only the basic families replay on each other's path.
-      expect(first.results.filter((r) => r.id.endsWith('.replayed-elsewhere')).map((r) => r.id)).toEqual(['saas-v2.security.replayed-elsewhere', 'online-license.security.replayed-elsewhere']);
+      expect(first.results.filter((r) => r.id.endsWith('.replayed-elsewhere')).map((r) => r.id)).toEqual([
+        'saas-v2.security.replayed-elsewhere',
+        'online-license.security.replayed-elsewhere',
+      ]);
       expect(first.summary.slowestMs).toBeLessThan(5_000);
 
       const second = await runConformance({ endpoints: seller.endpoints, kitPublicKeyPem: KIT_PUBLIC_KEY_PEM });
@@ -43,9 +51,16 @@ describe('the conformance catalogue', () => {
     });
 
     it("skips the Kit cases that need the seller's public key when none is given, and says why", async () => {
-      const report = await runConformance({ endpoints: { 'kit-v2': seller.endpoints['kit-v2'] }, only: (c) => c.id.includes('joint-operation') || c.id.includes('idempotency') });
+      const report = await runConformance({
+        endpoints: { 'kit-v2': seller.endpoints['kit-v2'] },
+        only: (c) => c.id.includes('joint-operation') || c.id.includes('idempotency'),
+      });
       const skipped = report.results.filter((r) => r.status === 'skip');
-      expect(skipped.map((r) => r.id)).toEqual(['kit-v2.joint-operation.debug', 'kit-v2.joint-operation.production', 'kit-v2.joint-operation.credential-application']);
+      expect(skipped.map((r) => r.id)).toEqual([
+        'kit-v2.joint-operation.debug',
+        'kit-v2.joint-operation.production',
+        'kit-v2.joint-operation.credential-application',
+      ]);
       expect(skipped[0]!.reasons).toEqual([expect.stringContaining('--kit-public-key')]);
       expect(failures(report).filter((line) => !line.startsWith('skip'))).toEqual([]);
       expect(report.families.find((f) => f.family === 'saas-v2')).toEqual({ family: 'saas-v2', skipped: 'no URL given', cases: 0 });

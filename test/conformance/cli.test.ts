@@ -36,16 +36,32 @@ function everyFamily(seller: RunningSeller): string[] {
 describe('kgkit conformance: bad arguments exit 2 with every problem and the usage', () => {
   it.each([
     ['no key', ['--url', 'http://127.0.0.1:1/saas'], '--key is required'],
-    ['a URL that is not http(s)', ['--url', 'ftp://seller.example.com/saas', '--key', 'k'], '--url must be an http:// or https:// URL, got "ftp://seller.example.com/saas"'],
+    [
+      'a URL that is not http(s)',
+      ['--url', 'ftp://seller.example.com/saas', '--key', 'k'],
+      '--url must be an http:// or https:// URL, got "ftp://seller.example.com/saas"',
+    ],
     ['an unknown family', ['--url', 'http://s/saas', '--key', 'k', '--family', 'saas-v3'], '--family: unknown family "saas-v3"'],
     ['a family without its URL', ['--url', 'http://s/saas', '--key', 'k', '--family', 'saas-v1'], '--family saas-v1 needs --saas-v1-url'],
     ['a timeout out of range', ['--url', 'http://s/saas', '--key', 'k', '--timeout', '10'], '--timeout must be an integer from 100 to 60000 (ms)'],
     ['an unknown option', ['--url', 'http://s/saas', '--key', 'k', '--loud'], "Unknown option '--loud'"],
     ['a positional argument', ['run', '--key', 'k'], "Unexpected argument 'run'"],
     ['nothing to test', ['--key', 'k'], 'nothing to test: give --url or another family URL'],
-    ['an unreadable public key', ['--url', 'http://s/saas', '--key', 'k', '--kit-public-key', join(dir, 'missing.pem')], '--kit-public-key: cannot read an RSA public key'],
-    ['a case filter that matches nothing', ['--url', 'http://s/saas', '--key', 'k', '--case', 'kit-v2.'], '--case: no case of the families tested has "kit-v2." in its id'],
-    ['a report in a folder that does not exist', ['--url', 'http://s/saas', '--key', 'k', '--junit', join(dir, 'no/such/report.xml')], '--junit: the folder of'],
+    [
+      'an unreadable public key',
+      ['--url', 'http://s/saas', '--key', 'k', '--kit-public-key', join(dir, 'missing.pem')],
+      '--kit-public-key: cannot read an RSA public key',
+    ],
+    [
+      'a case filter that matches nothing',
+      ['--url', 'http://s/saas', '--key', 'k', '--case', 'kit-v2.'],
+      '--case: no case of the families tested has "kit-v2." in its id',
+    ],
+    [
+      'a report in a folder that does not exist',
+      ['--url', 'http://s/saas', '--key', 'k', '--junit', join(dir, 'no/such/report.xml')],
+      '--junit: the folder of',
+    ],
   ])('%s', async (_what, argv, problem) => {
     const { code, out, err } = await kgkit(argv);
     expect(code).toBe(2);
@@ -82,10 +98,19 @@ describe("kgkit conformance against kgkit's own server", () => {
 
     const report = JSON.parse(readFileSync(json, 'utf8')) as ConformanceReport;
     expect(report.summary).toMatchObject({ passed: total, failed: 0, skipped: 0 });
-    expect(report.results[0]).toMatchObject({ id: 'saas-v2.yearly.debug', status: 'pass', steps: expect.any(Array), calls: expect.any(Array), warnings: [], unobservable: [] });
+    expect(report.results[0]).toMatchObject({
+      id: 'saas-v2.yearly.debug',
+      status: 'pass',
+      steps: expect.any(Array),
+      calls: expect.any(Array),
+      warnings: [],
+      unobservable: [],
+    });
 
     const xml = readFileSync(junit, 'utf8');
-    expect(xml).toMatch(new RegExp(`^<\\?xml version="1.0" encoding="UTF-8"\\?>\\n<testsuites name="kgkit conformance" tests="${total}" failures="0" skipped="0"`));
+    expect(xml).toMatch(
+      new RegExp(`^<\\?xml version="1.0" encoding="UTF-8"\\?>\\n<testsuites name="kgkit conformance" tests="${total}" failures="0" skipped="0"`),
+    );
     expect(xml.match(/<testsuite /g)).toHaveLength(7);
     expect(xml.match(/<testcase /g)).toHaveLength(total);
   });
@@ -117,7 +142,9 @@ describe('kgkit conformance against a broken seller', () => {
     expect(out).toMatch(/^PASS {4}saas-v2\.security\.replayed-nonce +1 +\d+ ms {2}\d+ ms\n {8}! replayed nonce [0-9A-F]{16}… was accepted \(000000/m);
     expect(out).toContain('9 cases: 9 passed, 0 failed, 0 skipped');
     expect(out).toContain('9 warnings');
-    expect(readFileSync(junit, 'utf8')).toMatch(/<system-out>warning: replayed nonce [0-9A-F]{16}… was accepted \(000000 \(&quot;success&quot;\)\) — kgkit: a replayed nonce \(V1: authToken\) is refused with 000001 \(docs\/decisions\.md#4\)<\/system-out>/);
+    expect(readFileSync(junit, 'utf8')).toMatch(
+      /<system-out>warning: replayed nonce [0-9A-F]{16}… was accepted \(000000 \(&quot;success&quot;\)\) — kgkit: a replayed nonce \(V1: authToken\) is refused with 000001 \(docs\/decisions\.md#4\)<\/system-out>/,
+    );
   });
 
   it('--strict: exits 1 and names the fault in the table, the JUnit failure and the JSON', async () => {
@@ -127,7 +154,9 @@ describe('kgkit conformance against a broken seller', () => {
     expect(code).toBe(1);
     expect(out).toMatch(/^FAIL {4}saas-v2\.security\.replayed-nonce +\d+ ms {2}\d+ ms\n {8}- replayed nonce [0-9A-F]{16}… was accepted \(000000/m);
     expect(out).toContain('9 cases: 0 passed, 9 failed, 0 skipped');
-    expect(readFileSync(junit, 'utf8')).toMatch(/<failure message="replayed nonce [0-9A-F]{16}… was accepted \(000000 \(&quot;success&quot;\)\) — kgkit: a replayed nonce/);
+    expect(readFileSync(junit, 'utf8')).toMatch(
+      /<failure message="replayed nonce [0-9A-F]{16}… was accepted \(000000 \(&quot;success&quot;\)\) — kgkit: a replayed nonce/,
+    );
     expect((JSON.parse(readFileSync(json, 'utf8')) as ConformanceReport).summary).toMatchObject({ passed: 0, failed: 9, warnings: 0 });
   });
 });

@@ -15,13 +15,29 @@ import { v1Fixtures, v1Instant } from '../support/saas-v1.js';
 // The driver signs every family as the marketplace does (checked against values the JDK alone produced,
 // test/fixtures/crypto/), and its answer check names each way an answer breaks the contract.
 
-const basicFixtures = (JSON.parse(readFileSync(new URL('../fixtures/crypto/fixtures.json', import.meta.url), 'utf8')) as {
-  basicSignature: { name: string; accessKey: string; nonce: string; timestamp: string; body: string; signatureOverCanonical: string; signatureOverRaw: string }[];
-}).basicSignature;
+const basicFixtures = (
+  JSON.parse(readFileSync(new URL('../fixtures/crypto/fixtures.json', import.meta.url), 'utf8')) as {
+    basicSignature: {
+      name: string;
+      accessKey: string;
+      nonce: string;
+      timestamp: string;
+      body: string;
+      signatureOverCanonical: string;
+      signatureOverRaw: string;
+    }[];
+  }
+).basicSignature;
 
 describe('signing, against the JDK-made fixtures', () => {
   it.each(basicFixtures.map((f) => [f.name, f] as const))('basic signature: %s', (_name, f) => {
-    const call: SellerCall = { family: 'saas-v2', handler: 'newInstance', body: JSON.parse(f.body) as Record<string, unknown>, tamper: { nonce: f.nonce }, now: Number(f.timestamp) };
+    const call: SellerCall = {
+      family: 'saas-v2',
+      handler: 'newInstance',
+      body: JSON.parse(f.body) as Record<string, unknown>,
+      tamper: { nonce: f.nonce },
+      now: Number(f.timestamp),
+    };
     const query = new URL(buildRequest('https://seller.example.com/saas', f.accessKey, call).url).searchParams;
     expect(query.get('signature')).toBe(f.signatureOverCanonical);
     expect([query.get('timestamp'), query.get('nonce')]).toEqual([f.timestamp, f.nonce]);
@@ -46,14 +62,23 @@ describe('signing, against the JDK-made fixtures', () => {
   });
 
   it.each(kitFixtures.authToken.map((f) => [f.name, f] as const))('Kit V1 authToken: %s', (_name, f) => {
-    const request = buildRequest('https://seller.example.com/saasproduce', f.accessKey, { family: 'kit-v1', handler: f.operation, body: JSON.parse(f.body) as Record<string, unknown> });
+    const request = buildRequest('https://seller.example.com/saasproduce', f.accessKey, {
+      family: 'kit-v1',
+      handler: f.operation,
+      body: JSON.parse(f.body) as Record<string, unknown>,
+    });
     expect(request.url).toBe(`https://seller.example.com/saasproduce/produceAPI/${f.operation}`);
     expect(request.headers.authToken).toBe(f.authToken);
   });
 
   it.each(v1Fixtures.map((f) => [f.name, f] as const))('SaaS V1.0 GET query: %s', (_name, f) => {
     const { timeStamp: _signedAt, authToken: _token, ...params } = f.params as Record<string, string>;
-    const request = buildRequest('https://seller.example.com/saas-v1', f.accessKey, { family: 'saas-v1', handler: String(params.activity), body: params, now: v1Instant(f.timeStamp) });
+    const request = buildRequest('https://seller.example.com/saas-v1', f.accessKey, {
+      family: 'saas-v1',
+      handler: String(params.activity),
+      body: params,
+      now: v1Instant(f.timeStamp),
+    });
     expect(request.method).toBe('GET');
     expect(request.url).toBe(`https://seller.example.com/saas-v1?${f.query}`);
   });
@@ -69,7 +94,8 @@ describe('signing, against the JDK-made fixtures', () => {
 
 describe('tampering, for the security negatives', () => {
   const body = { activity: 'queryInstance', instanceId: 'i-1' };
-  const query = (call: Partial<SellerCall>) => new URL(buildRequest('http://s/saas', 'key-1234567', { family: 'saas-v2', handler: 'queryInstance', body, ...call }).url).searchParams;
+  const query = (call: Partial<SellerCall>) =>
+    new URL(buildRequest('http://s/saas', 'key-1234567', { family: 'saas-v2', handler: 'queryInstance', body, ...call }).url).searchParams;
 
   it('leaves out what is missing, moves the timestamp, replays a nonce, signs with another key', () => {
     const now = 1_800_000_000_000;
@@ -86,7 +112,10 @@ describe('tampering, for the security negatives', () => {
   });
 
   it('gives each V1 call its own timeStamp, unless the caller fixes the time (a replay)', () => {
-    const v1 = (now?: number) => new URL(buildRequest('http://s/v1', 'k', { family: 'saas-v1', handler: 'queryInstance', body, ...(now ? { now } : {}) }).url).searchParams.get('authToken');
+    const v1 = (now?: number) =>
+      new URL(buildRequest('http://s/v1', 'k', { family: 'saas-v1', handler: 'queryInstance', body, ...(now ? { now } : {}) }).url).searchParams.get(
+        'authToken',
+      );
     expect(v1()).not.toBe(v1());
     expect(v1(1_800_000_000_000)).toBe(v1(1_800_000_000_000));
   });
@@ -116,7 +145,10 @@ describe('sending', () => {
   });
 
   it('sends the exact bytes with their signature and reads the answer', async () => {
-    const answer = await sendToSeller({ url: `${base}/order-notify`, key: 'k-12345678' }, { family: 'order-notify', handler: 'orderNotify', body: { activity: 'orderNotify', orderId: 'CS1', orderLineId: 'CS1-000001', testFlag: '1' } });
+    const answer = await sendToSeller(
+      { url: `${base}/order-notify`, key: 'k-12345678' },
+      { family: 'order-notify', handler: 'orderNotify', body: { activity: 'orderNotify', orderId: 'CS1', orderLineId: 'CS1-000001', testFlag: '1' } },
+    );
     expect(answer).toMatchObject({ status: 200, json: { resultCode: '000000', resultMsg: 'success' }, headers: { 'x-extra': 'yes' } });
     const last = seen.at(-1)!;
     expect(last.method).toBe('POST');
@@ -150,7 +182,14 @@ describe('judging answers by the rules (docs/decisions.md#16)', () => {
     } catch {
       json = undefined;
     }
-    return { request: { method: 'POST', url: endpoint.url, headers: {}, body: '' }, status, headers: { 'content-type': 'application/json;charset=UTF-8', ...headers }, text, ...(json === undefined ? {} : { json }), durationMs: 12 };
+    return {
+      request: { method: 'POST', url: endpoint.url, headers: {}, body: '' },
+      status,
+      headers: { 'content-type': 'application/json;charset=UTF-8', ...headers },
+      text,
+      ...(json === undefined ? {} : { json }),
+      durationMs: 12,
+    };
   };
   /** Each finding as [whose rule, what happened]. */
   const judged = (family: SellerCall['family'], handler: string, a: SellerAnswer, key = endpoint.key) =>
@@ -167,13 +206,23 @@ describe('judging answers by the rules (docs/decisions.md#16)', () => {
   it.each([
     ['an extra field', 'queryInstance', { resultCode: '000000', info: [], traceId: 'x' }, 'answer has undeclared field `traceId`'],
     ['a nested extra field', 'queryInstance', { resultCode: '000000', info: [{ instanceId: 'i', debug: 1 }] }, 'answer has undeclared field `info.0.debug`'],
-    ["Spring's null for an unset field", 'releaseInstance', { resultCode: '000000', resultMsg: 'success.', instanceId: null }, 'answer has undeclared field `instanceId`'],
+    [
+      "Spring's null for an unset field",
+      'releaseInstance',
+      { resultCode: '000000', resultMsg: 'success.', instanceId: null },
+      'answer has undeclared field `instanceId`',
+    ],
   ])("%s breaks only kgkit's rule (a warning by default)", (_what, handler, body, detail) => {
     expect(judged('saas-v2', handler, answer(body))).toEqual([['kgkit', detail]]);
   });
 
   it.each([
-    ['a code the activity may not answer', 'newInstance', { resultCode: '000003' }, 'resultCode "000003" is not one newInstance may answer (allowed: 000000, 000004, 000001, 000002, 000005, 000100, 000101, 000102, 000103, 000104, 000105, 000106, 000107)'],
+    [
+      'a code the activity may not answer',
+      'newInstance',
+      { resultCode: '000003' },
+      'resultCode "000003" is not one newInstance may answer (allowed: 000000, 000004, 000001, 000002, 000005, 000100, 000101, 000102, 000103, 000104, 000105, 000106, 000107)',
+    ],
     ['an accepted create without instanceId', 'newInstance', { resultCode: '000000' }, 'answer lacks required field `instanceId`'],
     ['an accepted create whose instanceId is null', 'newInstance', { resultCode: '000000', instanceId: null }, 'answer lacks required field `instanceId`'],
     ['no resultCode', 'releaseInstance', { resultMsg: 'ok' }, 'answer has no resultCode'],
@@ -182,7 +231,7 @@ describe('judging answers by the rules (docs/decisions.md#16)', () => {
     expect(judged('saas-v2', handler, answer(body))).toContainEqual(['huawei', detail]);
   });
 
-  it('an HTTP status other than 200 is kgkit\'s rule; a body that is not JSON is Huawei\'s', () => {
+  it("an HTTP status other than 200 is kgkit's rule; a body that is not JSON is Huawei's", () => {
     expect(judged('saas-v2', 'releaseInstance', answer({ resultCode: '000002', resultMsg: 'bad' }, {}, 400))).toEqual([['kgkit', 'HTTP 400']]);
     expect(judged('saas-v2', 'releaseInstance', answer('<html>oops</html>', { 'content-type': 'text/html' }, 500))).toEqual([
       ['kgkit', 'HTTP 500'],
@@ -206,14 +255,28 @@ describe('judging answers by the rules (docs/decisions.md#16)', () => {
     const sealed = encryptCredential(endpoint.key, '1', 'admin');
     const foreign = encryptCredential('someone-elses-key', '1', 'admin');
     const v1 = (userName: string) => {
-      const body = { resultCode: '000000', encryptType: '1', instanceId: 'i-1', appInfo: { frontEndUrl: 'https://app.example.com/', userName, password: sealed } };
+      const body = {
+        resultCode: '000000',
+        encryptType: '1',
+        instanceId: 'i-1',
+        appInfo: { frontEndUrl: 'https://app.example.com/', userName, password: sealed },
+      };
       return judged('saas-v1', 'newInstance', answer(body, { 'body-sign': bodySignHeader(endpoint.key, JSON.stringify(body)) }));
     };
     expect(v1(sealed)).toEqual([]);
     expect(v1(foreign)).toEqual([['huawei', '`appInfo.userName` does not decrypt with the access key (encryptType 1: AES-256-CBC)']]);
-    const v2 = { resultCode: '000000', encryptType: '1', info: [{ instanceId: 'i-1', appInfo: { frontEndUrl: 'https://app.example.com/', userName: sealed, password: foreign } }] };
-    expect(judged('saas-v2', 'queryInstance', answer(v2))).toEqual([['huawei', '`info.0.appInfo.password` does not decrypt with the access key (encryptType 1: AES-256-CBC)']]);
-    const plain = { resultCode: '000000', info: [{ instanceId: 'i-1', appInfo: { frontEndUrl: 'https://app.example.com/', userName: 'admin', password: 'secret' } }] };
+    const v2 = {
+      resultCode: '000000',
+      encryptType: '1',
+      info: [{ instanceId: 'i-1', appInfo: { frontEndUrl: 'https://app.example.com/', userName: sealed, password: foreign } }],
+    };
+    expect(judged('saas-v2', 'queryInstance', answer(v2))).toEqual([
+      ['huawei', '`info.0.appInfo.password` does not decrypt with the access key (encryptType 1: AES-256-CBC)'],
+    ]);
+    const plain = {
+      resultCode: '000000',
+      info: [{ instanceId: 'i-1', appInfo: { frontEndUrl: 'https://app.example.com/', userName: 'admin', password: 'secret' } }],
+    };
     expect(judged('saas-v2', 'queryInstance', answer(plain))).toEqual([]);
   });
 

@@ -41,18 +41,23 @@ describe('activityView', () => {
     for (const family of FAMILIES) {
       const document = contract(family);
       const added = Object.keys(views.get(family)!.paths).filter((path) => !(path in document.paths));
-      expect(added.sort(), family).toEqual(activities.filter((a) => a.family === family).map((a) => activityPath(a.op.path, a.handler.name)).sort());
+      expect(added.sort(), family).toEqual(
+        activities
+          .filter((a) => a.family === family)
+          .map((a) => activityPath(a.op.path, a.handler.name))
+          .sort(),
+      );
     }
   });
 
-  it.each(activities)('$label: its request is the activity\'s, its answer the activity\'s or the rejection, its examples fit them', ({ family, op, handler }) => {
+  it.each(activities)("$label: its request is the activity's, its answer the activity's or the rejection, its examples fit them", ({ family, op, handler }) => {
     const document = contract(family);
     const operation = views.get(family)!.paths[activityPath(op.path, handler.name)]![op.method]!;
     const answer = operation.responses['200']!.content!['application/json']!;
     expect(answer.schema).toEqual({ anyOf: [ref(handler.response), ref(op.rejection)] });
     const validators = compile(document, [handler.request, handler.response, op.rejection]);
     const examples = Object.entries(answer.examples ?? {});
-    expect(examples[0]?.[0], 'the first example (the one Prism serves) is the activity\'s').toBe(handler.name);
+    expect(examples[0]?.[0], "the first example (the one Prism serves) is the activity's").toBe(handler.name);
     for (const [name, example] of examples) {
       const value = valueOf(document, example);
       expect(validators.get(handler.response)!(value) || validators.get(op.rejection)!(value), `answer example ${name}`).toBe(true);
@@ -66,7 +71,12 @@ describe('activityView', () => {
       // A GET: the activity's query parameters, each required as its query schema says.
       const required = document.components.schemas[handler.request]!.required ?? [];
       const query = (operation.parameters ?? []).filter((p) => p.in === 'query');
-      expect(query.filter((p) => p.required).map((p) => p.name).sort()).toEqual([...required].sort());
+      expect(
+        query
+          .filter((p) => p.required)
+          .map((p) => p.name)
+          .sort(),
+      ).toEqual([...required].sort());
     }
   });
 

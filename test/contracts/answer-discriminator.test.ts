@@ -6,7 +6,13 @@ import { type AnswerDiscriminator, type OpenApiDocument, describeOperations } fr
 // (x-kgkit-answer-discriminator); the generator reads it, and refuses a contract where it is missing or does not
 // match the request's discriminator and the union.
 
-const DISPATCHED = { 'saas-v2': 'ProductionResponse', 'saas-v1': 'V1ProductionResponse', 'online-license': 'ProductionResponse', 'license-code': 'ProductionResponse', 'order-notify': 'ProductionResponse' };
+const DISPATCHED = {
+  'saas-v2': 'ProductionResponse',
+  'saas-v1': 'V1ProductionResponse',
+  'online-license': 'ProductionResponse',
+  'license-code': 'ProductionResponse',
+  'order-notify': 'ProductionResponse',
+};
 const contract = (family: string) => JSON.parse(readFileSync(new URL(`../../generated/${family}/openapi.json`, import.meta.url), 'utf8')) as OpenApiDocument;
 
 describe('x-kgkit-answer-discriminator', () => {
@@ -24,11 +30,27 @@ describe('x-kgkit-answer-discriminator', () => {
     ['on another property', (s) => ({ ...s, requestProperty: 'scenario' }), 'requestProperty must be activity'],
     ['without an activity', ({ mapping: { queryInstance: _, ...mapping } = {}, ...s }) => ({ ...s, mapping }), 'mapping has no answer for queryInstance'],
     ['with an activity the request lacks', (s) => ({ ...s, mapping: { ...s.mapping, pauseInstance: 'ResultResponse' } }), 'mapping names pauseInstance'],
-    ['naming a schema the contract lacks', (s) => ({ ...s, mapping: { ...s.mapping, newInstance: 'NewInstanceAnswer' } }), 'mapping.newInstance must name a schema of the contract'],
-    ['naming a schema the union lacks', (s) => ({ ...s, mapping: { ...s.mapping, newInstance: 'InstanceInfo' } }), 'ProductionResponse.anyOf must list InstanceInfo'],
-    ['leaving a member of the union unnamed', (s) => ({ ...s, mapping: { ...s.mapping, upgradeInstance: 'ReleaseInstanceResponse' } }), 'lists UpgradeInstanceResponse, which'],
+    [
+      'naming a schema the contract lacks',
+      (s) => ({ ...s, mapping: { ...s.mapping, newInstance: 'NewInstanceAnswer' } }),
+      'mapping.newInstance must name a schema of the contract',
+    ],
+    [
+      'naming a schema the union lacks',
+      (s) => ({ ...s, mapping: { ...s.mapping, newInstance: 'InstanceInfo' } }),
+      'ProductionResponse.anyOf must list InstanceInfo',
+    ],
+    [
+      'leaving a member of the union unnamed',
+      (s) => ({ ...s, mapping: { ...s.mapping, upgradeInstance: 'ReleaseInstanceResponse' } }),
+      'lists UpgradeInstanceResponse, which',
+    ],
     ['without a rejection', ({ rejection: _, ...s }) => s, 'rejection must name a schema'],
-    ['with an activity answered by the rejection', (s) => ({ ...s, mapping: { ...s.mapping, newInstance: 'ResultResponse' } }), 'the rejection ResultResponse cannot also be'],
+    [
+      'with an activity answered by the rejection',
+      (s) => ({ ...s, mapping: { ...s.mapping, newInstance: 'ResultResponse' } }),
+      'the rejection ResultResponse cannot also be',
+    ],
   ];
   it.each(broken)('stops generation when it is %s', (_name, change, message) => {
     const document = contract('saas-v2');

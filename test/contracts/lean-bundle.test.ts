@@ -16,10 +16,17 @@ const narrowed = (...codes: string[]) => ({ allOf: [{ $ref: '#/components/schema
 const document = (answer: object, extra: object = {}) => ({
   openapi: '3.1.0',
   paths: {},
-  components: { schemas: { ResultCode: registry, Answer: { type: 'object', properties: { resultCode: answer, name: { type: 'string', 'x-kgkit-no-max-length': 'why' } } }, ...extra } },
+  components: {
+    schemas: {
+      ResultCode: registry,
+      Answer: { type: 'object', properties: { resultCode: answer, name: { type: 'string', 'x-kgkit-no-max-length': 'why' } } },
+      ...extra,
+    },
+  },
 });
 const lintOnlyKey = new RegExp(`"(${LINT_ONLY.join('|')})":`);
-const codesOf = (doc: { components: { schemas: Record<string, unknown> } }) => (doc.components.schemas.ResultCode as typeof registry).oneOf.map((entry) => entry.const);
+const codesOf = (doc: { components: { schemas: Record<string, unknown> } }) =>
+  (doc.components.schemas.ResultCode as typeof registry).oneOf.map((entry) => entry.const);
 
 describe('the lean bundle', () => {
   it('keeps the registry codes the answers declare, and drops the lint-only annotations', () => {
@@ -48,9 +55,29 @@ describe('the lean bundle', () => {
   });
 
   it('is written one document field, path and component a line, and reads back as it was', () => {
-    const doc = { openapi: '3.1.0', info: { title: 't' }, paths: { '/a': { post: {} }, '/b': {} }, components: { schemas: { A: { type: 'string' } }, examples: {} } };
+    const doc = {
+      openapi: '3.1.0',
+      info: { title: 't' },
+      paths: { '/a': { post: {} }, '/b': {} },
+      components: { schemas: { A: { type: 'string' } }, examples: {} },
+    };
     const text = bundleText(doc);
-    expect(text.split('\n')).toEqual(['{', '  "openapi": "3.1.0",', '  "info": {"title":"t"},', '  "paths": {', '    "/a": {"post":{}},', '    "/b": {}', '  },', '  "components": {', '    "schemas": {', '      "A": {"type":"string"}', '    },', '    "examples": {}', '  }', '}']);
+    expect(text.split('\n')).toEqual([
+      '{',
+      '  "openapi": "3.1.0",',
+      '  "info": {"title":"t"},',
+      '  "paths": {',
+      '    "/a": {"post":{}},',
+      '    "/b": {}',
+      '  },',
+      '  "components": {',
+      '    "schemas": {',
+      '      "A": {"type":"string"}',
+      '    },',
+      '    "examples": {}',
+      '  }',
+      '}',
+    ]);
     expect(JSON.parse(text)).toEqual(doc);
   });
 

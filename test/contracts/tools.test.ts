@@ -21,7 +21,11 @@ const contractOf = (family: string) => join(ROOT, 'generated', family, 'openapi.
 type Run = { code: number; output: string };
 async function run(command: string, args: string[]): Promise<Run> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(join(BIN, command), args, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+    const { stdout, stderr } = await promisify(execFile)(join(BIN, command), args, {
+      cwd: ROOT,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    });
     return { code: 0, output: `${stdout}${stderr}` };
   } catch (error) {
     const { code, stdout = '', stderr = '' } = error as { code?: number; stdout?: string; stderr?: string };
@@ -44,7 +48,19 @@ describe('other tools read every contract', () => {
     // The clients as a partner would compile them: strict, for a runtime with fetch.
     writeFileSync(
       join(out, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023', 'DOM', 'DOM.Iterable'], strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ['orval', 'hey-api'] }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          lib: ['ES2023', 'DOM', 'DOM.Iterable'],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
+        include: ['orval', 'hey-api'],
+      }),
     );
     const clients = async () => {
       [orval, heyApi] = await Promise.all([
@@ -54,14 +70,23 @@ describe('other tools read every contract', () => {
       tsc = await run('tsc', ['-p', join(out, 'tsconfig.json')]);
     };
     const lint = async () => {
-      spectral = await run('spectral', ['lint', '--ruleset', join(ROOT, '.spectral.yaml'), '--format', 'text', '--fail-severity', 'hint', ...FAMILIES.map(contractOf)]);
+      spectral = await run('spectral', [
+        'lint',
+        '--ruleset',
+        join(ROOT, '.spectral.yaml'),
+        '--format',
+        'text',
+        '--fail-severity',
+        'hint',
+        ...FAMILIES.map(contractOf),
+      ]);
     };
     await Promise.all([clients(), lint()]);
   }, 120_000);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('Spectral (spectral:oas) finds nothing', () => {
-    expect(spectral.output).toContain('No results with a severity of \'hint\' or higher found!');
+    expect(spectral.output).toContain("No results with a severity of 'hint' or higher found!");
     expect(spectral.code, spectral.output).toBe(0);
   });
 

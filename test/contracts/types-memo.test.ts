@@ -3,7 +3,12 @@ import { bundleText } from '../../scripts/lean-bundle.js';
 import { sameTypesFile, typesFile } from '../../scripts/types-memo.js';
 
 const HEADER = '// header\n';
-const contract = (description: string) => ({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {}, components: { schemas: { Name: { type: 'string', description } } } });
+const contract = (description: string) => ({
+  openapi: '3.1.0',
+  info: { title: 't', version: '1' },
+  paths: {},
+  components: { schemas: { Name: { type: 'string', description } } },
+});
 const one = contract('first meaning');
 const other = contract('second meaning');
 
@@ -40,8 +45,16 @@ describe('types.ts, made by openapi-typescript only when its bundle changed', ()
   it.each([
     ['the same file', (file: string) => file, true],
     ['types edited by hand', (file: string) => file.replace('first meaning', 'edited'), false],
-    ['made by other versions, the same types', (file: string) => file.replace(/openapi-typescript \S+,/, 'openapi-typescript 0.0.1,').replace(/sha256:\w+/, `sha256:${'0'.repeat(64)}`), true],
-    ['made by other versions, other types', (file: string) => file.replace(/openapi-typescript \S+,/, 'openapi-typescript 0.0.1,').replace('first meaning', 'edited'), false],
+    [
+      'made by other versions, the same types',
+      (file: string) => file.replace(/openapi-typescript \S+,/, 'openapi-typescript 0.0.1,').replace(/sha256:\w+/, `sha256:${'0'.repeat(64)}`),
+      true,
+    ],
+    [
+      'made by other versions, other types',
+      (file: string) => file.replace(/openapi-typescript \S+,/, 'openapi-typescript 0.0.1,').replace('first meaning', 'edited'),
+      false,
+    ],
     ['without its versions line', (file: string) => file.replace(/^\/\/ openapi-typescript.*\n/m, ''), false],
   ])('make gen-check finds %s up to date: %s', (_name, change, same) => {
     expect(sameTypesFile(change(made), made)).toBe(same);

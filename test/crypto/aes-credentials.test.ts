@@ -76,9 +76,7 @@ describe('decryptCredential of a malformed value', () => {
 
   it('Base64 without its padding', () => {
     expect(padded.value).toMatch(/=$/);
-    expect(() => decryptCredential(padded.accessKey, '1', padded.value.replace(/=+$/, ''))).toThrow(
-      new Error('malformed encrypted value'),
-    );
+    expect(() => decryptCredential(padded.accessKey, '1', padded.value.replace(/=+$/, ''))).toThrow(new Error('malformed encrypted value'));
   });
 
   it('with another access key', () => {

@@ -95,7 +95,7 @@ describe('canonical pieces', () => {
     ['/a/b/', '/a/b/'],
     ['/a%20b/%E4%B8%AD', '/a%20b/%E4%B8%AD/'],
     ['/a b/中', '/a%20b/%E4%B8%AD/'],
-    ["/x:y/(z)/a+b/~._-/*!'", "/x%3Ay/%28z%29/a%2Bb/~._-/%2A%21%27/"],
+    ["/x:y/(z)/a+b/~._-/*!'", '/x%3Ay/%28z%29/a%2Bb/~._-/%2A%21%27/'],
     ['/a%2Fb', '/a%2Fb/'],
     ['/50%/%zz', '/50%25/%25zz/'],
   ])('canonicalUri(%j) = %j', (path, expected) => {
@@ -165,7 +165,12 @@ describe('verifyApigRequest refuses, with its code and without throwing', () => 
     ['another algorithm', withHeaders({ Authorization: auth.replace('SDK-HMAC-SHA256', 'SDK-HMAC-SM3') }), at, 'APIG.0301'],
     ['a lower-case algorithm', withHeaders({ Authorization: auth.replace('SDK-HMAC-SHA256', 'sdk-hmac-sha256') }), at, 'APIG.0301'],
     ['no blank after the commas', withHeaders({ Authorization: auth.replace(/, /g, ',') }), at, 'APIG.0301'],
-    ['parts in another order', withHeaders({ Authorization: `SDK-HMAC-SHA256 SignedHeaders=content-type;host;x-sdk-date;x-stage, Access=${c.accessKey}, Signature=${sig}` }), at, 'APIG.0301'],
+    [
+      'parts in another order',
+      withHeaders({ Authorization: `SDK-HMAC-SHA256 SignedHeaders=content-type;host;x-sdk-date;x-stage, Access=${c.accessKey}, Signature=${sig}` }),
+      at,
+      'APIG.0301',
+    ],
     ['a trailing blank', withHeaders({ Authorization: `${auth} ` }), at, 'APIG.0301'],
     ['an empty Access', withHeaders({ Authorization: auth.replace(`Access=${c.accessKey}`, 'Access=') }), at, 'APIG.0301'],
     ['an unknown access key', withHeaders({ Authorization: auth.replace(`Access=${c.accessKey}`, 'Access=SOMEONE-ELSE') }), at, 'APIG.0301'],
@@ -203,9 +208,13 @@ describe('verifyApigRequest refuses, with its code and without throwing', () => 
   });
 
   it('a secret lookup that throws is a refusal, not a crash', () => {
-    const result = verifyApigRequest(good, () => {
-      throw new Error('vault down');
-    }, at);
+    const result = verifyApigRequest(
+      good,
+      () => {
+        throw new Error('vault down');
+      },
+      at,
+    );
     expect(result).toMatchObject({ ok: false, code: 'APIG.0301' });
   });
 
@@ -215,7 +224,9 @@ describe('verifyApigRequest refuses, with its code and without throwing', () => 
   });
 
   it('a signed X-Sdk-Content-Sha256 equal to the body hash (any hex case) is accepted', () => {
-    const hash = createHash('sha256').update(c.body ?? '').digest('hex');
+    const hash = createHash('sha256')
+      .update(c.body ?? '')
+      .digest('hex');
     expect(verifyApigRequest(declaring(hash), secretOf, at)).toMatchObject({ ok: true });
     expect(verifyApigRequest(declaring(hash.toUpperCase()), secretOf, at)).toMatchObject({ ok: true });
   });
@@ -229,7 +240,10 @@ describe('verifyApigRequest refuses, with its code and without throwing', () => 
 
   it('a signature made with the wrong secret key is refused', () => {
     const request = requestOf(c);
-    const forged = { ...request, headers: { ...request.headers, ...signApigRequest(request, { accessKey: c.accessKey, secretKey: 'guessed' }, dateOf(c), options(c)) } };
+    const forged = {
+      ...request,
+      headers: { ...request.headers, ...signApigRequest(request, { accessKey: c.accessKey, secretKey: 'guessed' }, dateOf(c), options(c)) },
+    };
     expect(verifyApigRequest(forged, secretOf, at)).toMatchObject({ ok: false, code: 'APIG.0301' });
   });
 });

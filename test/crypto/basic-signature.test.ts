@@ -92,29 +92,33 @@ const hasJava = spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 
 const signRequestJava = fileURLToPath(new URL('../fixtures/crypto/SignRequest.java', import.meta.url));
 
 describe('live cross-check with SignRequest.java', () => {
-  it.runIf(hasJava)('signs a fresh request exactly as basicSignature does', () => {
-    const accessKey = `live-${randomBytes(8).toString('hex')}`;
-    const nonce = randomBytes(32).toString('hex').toUpperCase();
-    const timestamp = String(Date.now());
-    const rawBody = JSON.stringify({
-      testFlag: '1',
-      orderLineId: 'CS2511210001LIVE-000001',
-      activity: 'newInstance',
-      customerName: '华为云 "测试"\\',
-      orderId: 'CS2511210001LIVE',
-      businessId: randomBytes(16).toString('hex'),
-      memo: null,
-    });
-    const dir = mkdtempSync(join(tmpdir(), 'kgkit-sign-'));
-    try {
-      const file = join(dir, 'body.json');
-      writeFileSync(file, rawBody, 'utf8');
-      const signature = execFileSync('java', [signRequestJava, accessKey, nonce, timestamp, file], { encoding: 'utf8' }).trim();
-      const body = JSON.parse(rawBody) as Record<string, unknown>;
-      expect(signature).toBe(basicSignature(accessKey, nonce, timestamp, canonicalPayload(body)));
-      expect(verifyBasicSignature({ accessKey, nonce, timestamp, signature, rawBody: Buffer.from(rawBody), body })).toBe(true);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  it.runIf(hasJava)(
+    'signs a fresh request exactly as basicSignature does',
+    () => {
+      const accessKey = `live-${randomBytes(8).toString('hex')}`;
+      const nonce = randomBytes(32).toString('hex').toUpperCase();
+      const timestamp = String(Date.now());
+      const rawBody = JSON.stringify({
+        testFlag: '1',
+        orderLineId: 'CS2511210001LIVE-000001',
+        activity: 'newInstance',
+        customerName: '华为云 "测试"\\',
+        orderId: 'CS2511210001LIVE',
+        businessId: randomBytes(16).toString('hex'),
+        memo: null,
+      });
+      const dir = mkdtempSync(join(tmpdir(), 'kgkit-sign-'));
+      try {
+        const file = join(dir, 'body.json');
+        writeFileSync(file, rawBody, 'utf8');
+        const signature = execFileSync('java', [signRequestJava, accessKey, nonce, timestamp, file], { encoding: 'utf8' }).trim();
+        const body = JSON.parse(rawBody) as Record<string, unknown>;
+        expect(signature).toBe(basicSignature(accessKey, nonce, timestamp, canonicalPayload(body)));
+        expect(verifyBasicSignature({ accessKey, nonce, timestamp, signature, rawBody: Buffer.from(rawBody), body })).toBe(true);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

@@ -57,13 +57,24 @@ describe('KGKIT_DATA_KEY_PREVIOUS', () => {
 
   it('is empty by default, and a comma-separated list of keys otherwise', () => {
     expect(loadConfig(KEY).previousDataKeys).toEqual([]);
-    expect(loadConfig({ ...KEY, KGKIT_DATA_KEY: B, KGKIT_DATA_KEY_PREVIOUS: ` ${A} ,derived:old-access-key-1,` }).previousDataKeys).toEqual([A, 'derived:old-access-key-1']);
+    expect(loadConfig({ ...KEY, KGKIT_DATA_KEY: B, KGKIT_DATA_KEY_PREVIOUS: ` ${A} ,derived:old-access-key-1,` }).previousDataKeys).toEqual([
+      A,
+      'derived:old-access-key-1',
+    ]);
   });
 
   it.each([
-    ['a key shorter than 32 characters', { KGKIT_DATA_KEY: B, KGKIT_DATA_KEY_PREVIOUS: 'short-key' }, /KGKIT_DATA_KEY_PREVIOUS: key 1 must be at least 32 characters/],
+    [
+      'a key shorter than 32 characters',
+      { KGKIT_DATA_KEY: B, KGKIT_DATA_KEY_PREVIOUS: 'short-key' },
+      /KGKIT_DATA_KEY_PREVIOUS: key 1 must be at least 32 characters/,
+    ],
     ['the second key too short', { KGKIT_DATA_KEY: B, KGKIT_DATA_KEY_PREVIOUS: `${A},short-key` }, /KGKIT_DATA_KEY_PREVIOUS: key 2 must be at least 32/],
-    ['derived: with an access key too short', { KGKIT_DATA_KEY: B, KGKIT_DATA_KEY_PREVIOUS: 'derived:abc' }, /key 1 is derived:<access key> with an access key shorter than 8/],
+    [
+      'derived: with an access key too short',
+      { KGKIT_DATA_KEY: B, KGKIT_DATA_KEY_PREVIOUS: 'derived:abc' },
+      /key 1 is derived:<access key> with an access key shorter than 8/,
+    ],
     ['the current key itself', { KGKIT_DATA_KEY: B, KGKIT_DATA_KEY_PREVIOUS: B }, /key 1 is the current data key/],
     ['the derived current key itself', { KGKIT_DATA_KEY_PREVIOUS: `derived:${KEY.KOOGALLERY_ACCESS_KEY}` }, /key 1 is the current data key/],
   ])('refuses %s', (_name, env, message) => {

@@ -42,6 +42,4 @@ export interface CryptoFixtures {
   aesCredentials: AesCredentialCase[];
 }
 
-export const fixtures = JSON.parse(
-  readFileSync(new URL('../fixtures/crypto/fixtures.json', import.meta.url), 'utf8'),
-) as CryptoFixtures;
+export const fixtures = JSON.parse(readFileSync(new URL('../fixtures/crypto/fixtures.json', import.meta.url), 'utf8')) as CryptoFixtures;

@@ -46,7 +46,8 @@ describe.each(cases)('$name', (c) => {
 });
 
 describe('the body kgkit sends is the same under every plausible server canonicalisation', () => {
-  const sortKeys = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const sortKeys = (o: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
   it.each(cases)('$name', (c) => {
     const { body } = signUsagePush(c.accessKey, JSON.parse(c.rawBody), Number(c.ts), c.nonce);
@@ -175,44 +176,52 @@ function javaVerify(dir: string, key: string, headers: UsagePushHeaders, body: s
 }
 
 describe('live cross-check with UsagePush.java', () => {
-  it.runIf(hasJava)('a push signed by signUsagePush is accepted by the independent verifier; tampering is refused', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kgkit-usage-'));
-    try {
-      const key = `live-${randomBytes(8).toString('hex')}`;
-      const now = Date.now();
-      const records = Array.from({ length: 3 }, (_, i) => ({
-        usage_value: (i + 1.5).toFixed(4),
-        metering_sn: randomBytes(16).toString('hex'),
-        instance_id: `inst-${i} 实例 "q"`,
-        record_time: '20261121T090500Z',
-        begin_time: '20261121T080000Z',
-        end_time: '20261121T090000Z',
-        ...(i === 2 ? { relate_pkg_instance: 'pkg-1' } : {}),
-      }));
-      const { body, headers } = signUsagePush(key, { usage_records: records }, now);
-      expect(javaVerify(dir, key, headers, body, now)).toBe('accepted');
-      expect(javaVerify(dir, key, headers, body.replace('1.5000', '2.5000'), now)).toMatch(/^refused MKT\.0102/);
-      expect(javaVerify(dir, key, headers, body, now + 61_000)).toMatch(/^refused MKT\.0154/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  it.runIf(hasJava)(
+    'a push signed by signUsagePush is accepted by the independent verifier; tampering is refused',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kgkit-usage-'));
+      try {
+        const key = `live-${randomBytes(8).toString('hex')}`;
+        const now = Date.now();
+        const records = Array.from({ length: 3 }, (_, i) => ({
+          usage_value: (i + 1.5).toFixed(4),
+          metering_sn: randomBytes(16).toString('hex'),
+          instance_id: `inst-${i} 实例 "q"`,
+          record_time: '20261121T090500Z',
+          begin_time: '20261121T080000Z',
+          end_time: '20261121T090000Z',
+          ...(i === 2 ? { relate_pkg_instance: 'pkg-1' } : {}),
+        }));
+        const { body, headers } = signUsagePush(key, { usage_records: records }, now);
+        expect(javaVerify(dir, key, headers, body, now)).toBe('accepted');
+        expect(javaVerify(dir, key, headers, body.replace('1.5000', '2.5000'), now)).toMatch(/^refused MKT\.0102/);
+        expect(javaVerify(dir, key, headers, body, now + 61_000)).toMatch(/^refused MKT\.0154/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 
-  it.runIf(hasJava)('a push signed by UsagePush.java over an unsorted body is accepted by verifyUsagePush', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kgkit-usage-'));
-    try {
-      const key = `live-${randomBytes(8).toString('hex')}`;
-      const ts = String(Date.now());
-      const nonce = randomBytes(16).toString('hex');
-      const raw = `{"usage_records":[{"usage_value":"7","instance_id":"${randomBytes(8).toString('hex')}","metering_sn":"SN"}]}`;
-      const file = join(dir, 'body.json');
-      writeFileSync(file, raw, 'utf8');
-      const [canonical = '', signature = ''] = execFileSync('java', [usagePushJava, 'sign', key, ts, nonce, file], { encoding: 'utf8' }).trim().split('\n');
-      expect(canonical).toBe(canonicalUsageBody(JSON.parse(raw)));
-      expect(verifyUsagePush(key, { signature, ts, nonce }, raw, Number(ts))).toEqual({ ok: true });
-      expect(verifyUsagePush(key, { signature, ts, nonce }, canonical, Number(ts))).toEqual({ ok: true });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  it.runIf(hasJava)(
+    'a push signed by UsagePush.java over an unsorted body is accepted by verifyUsagePush',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kgkit-usage-'));
+      try {
+        const key = `live-${randomBytes(8).toString('hex')}`;
+        const ts = String(Date.now());
+        const nonce = randomBytes(16).toString('hex');
+        const raw = `{"usage_records":[{"usage_value":"7","instance_id":"${randomBytes(8).toString('hex')}","metering_sn":"SN"}]}`;
+        const file = join(dir, 'body.json');
+        writeFileSync(file, raw, 'utf8');
+        const [canonical = '', signature = ''] = execFileSync('java', [usagePushJava, 'sign', key, ts, nonce, file], { encoding: 'utf8' }).trim().split('\n');
+        expect(canonical).toBe(canonicalUsageBody(JSON.parse(raw)));
+        expect(verifyUsagePush(key, { signature, ts, nonce }, raw, Number(ts))).toEqual({ ok: true });
+        expect(verifyUsagePush(key, { signature, ts, nonce }, canonical, Number(ts))).toEqual({ ok: true });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

@@ -17,7 +17,12 @@ export const orderIdOf = (prefix: string, order: number) => `${prefix}${String(o
 /** The `attempt`-th call for an order: the marketplace sends a fresh businessId (and nonce) every time. */
 export function newInstanceCall(prefix: string, order: number, attempt: number): SellerCall {
   const orderId = orderIdOf(prefix, order);
-  return { family: 'saas-v2', handler: 'newInstance', body: { activity: 'newInstance', orderId, orderLineId: `${orderId}-000001`, businessId: `${prefix.toLowerCase()}-${order}-${attempt}` }, timeoutMs: 30_000 };
+  return {
+    family: 'saas-v2',
+    handler: 'newInstance',
+    body: { activity: 'newInstance', orderId, orderLineId: `${orderId}-000001`, businessId: `${prefix.toLowerCase()}-${order}-${attempt}` },
+    timeoutMs: 30_000,
+  };
 }
 
 export interface StreamPlan {
@@ -68,7 +73,16 @@ export async function resendUntilDone(db: Kysely<Database>, to: Replica, key: st
   const resent = await Promise.all(orders.map((order) => callReplica(to, key, newInstanceCall(prefix, order, 1))));
   const stranded = orders.filter((_, i) => resent[i]!.code === '000004');
   if (stranded.length > 0) {
-    await db.updateTable('instances').set({ provision_lease_until: Date.now() - 1 }).where('order_id', 'in', stranded.map((order) => orderIdOf(prefix, order))).where('status', '=', 'PROVISIONING').execute();
+    await db
+      .updateTable('instances')
+      .set({ provision_lease_until: Date.now() - 1 })
+      .where(
+        'order_id',
+        'in',
+        stranded.map((order) => orderIdOf(prefix, order)),
+      )
+      .where('status', '=', 'PROVISIONING')
+      .execute();
   }
   const retaken = await Promise.all(stranded.map((order) => callReplica(to, key, newInstanceCall(prefix, order, 2))));
   return { resent, stranded, retaken };

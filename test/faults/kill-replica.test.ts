@@ -23,7 +23,12 @@ describe.skipIf(!PG_URL)(PG_URL ? 'kill -9 of a replica under load' : 'kill -9 o
 
   beforeAll(async () => {
     shared = await freshSchema(PG_URL!);
-    replicas = await startReplicas(2, { DATABASE_URL: shared.databaseUrl, KOOGALLERY_ACCESS_KEY: KEY, PROVISIONER: 'module', PROVISIONER_MODULE: SLOW_PROVISIONER });
+    replicas = await startReplicas(2, {
+      DATABASE_URL: shared.databaseUrl,
+      KOOGALLERY_ACCESS_KEY: KEY,
+      PROVISIONER: 'module',
+      PROVISIONER_MODULE: SLOW_PROVISIONER,
+    });
     db = (await shared.store()).db;
   }, 60_000);
   afterAll(async () => {
@@ -35,8 +40,14 @@ describe.skipIf(!PG_URL)(PG_URL ? 'kill -9 of a replica under load' : 'kill -9 o
     const [survivor, victim] = replicas as [Replica, Replica];
     // A round-robin balancer; once the victim is dead it sends everything to the survivor.
     const { attempts, killedAtMs, streamMs } = await streamCreates({
-      prefix: PREFIX, key: KEY, orders: ORDERS, workers: 12, killAfterAnswers: 80,
-      route: (order) => (order % 2 === 1 ? victim : survivor), victim, survivor,
+      prefix: PREFIX,
+      key: KEY,
+      orders: ORDERS,
+      workers: 12,
+      killAfterAnswers: 80,
+      route: (order) => (order % 2 === 1 ? victim : survivor),
+      victim,
+      survivor,
     });
 
     const answered = attempts.filter((attempt) => attempt.result.answer.status !== 0);
@@ -57,7 +68,13 @@ describe.skipIf(!PG_URL)(PG_URL ? 'kill -9 of a replica under load' : 'kill -9 o
     }
 
     // The marketplace resends what got no answer, to the survivor.
-    const { resent, stranded, retaken } = await resendUntilDone(db, survivor, KEY, PREFIX, lost.map((attempt) => attempt.order));
+    const { resent, stranded, retaken } = await resendUntilDone(
+      db,
+      survivor,
+      KEY,
+      PREFIX,
+      lost.map((attempt) => attempt.order),
+    );
     expect([...resent, ...retaken].flatMap((result) => result.problems)).toEqual([]);
     for (const order of stranded) expect(byOrder.get(orderIdOf(PREFIX, order))?.status).toBe('PROVISIONING');
     expect(retaken.map((result) => result.code)).toEqual(stranded.map(() => '000000'));
@@ -68,8 +85,19 @@ describe.skipIf(!PG_URL)(PG_URL ? 'kill -9 of a replica under load' : 'kill -9 o
     expect(spread(final.map((row) => row.status))).toEqual({ ACTIVE: ORDERS });
     const finalIds = new Map(final.map((row) => [row.order_id, row.instance_id]));
     for (const attempt of answered) expect(finalIds.get(orderIdOf(PREFIX, attempt.order))).toBe(instanceIdOf(attempt.result.answer.json));
-    for (const [i, order] of lost.map((attempt) => attempt.order).entries()) expect(finalIds.get(orderIdOf(PREFIX, order))).toBe(instanceIdOf(resent[i]!.answer.json));
-    const query = await callReplica(survivor, KEY, { family: 'saas-v2', handler: 'queryInstance', body: { activity: 'queryInstance', instanceId: final.slice(0, 100).map((row) => row.instance_id).join(',') } });
+    for (const [i, order] of lost.map((attempt) => attempt.order).entries())
+      expect(finalIds.get(orderIdOf(PREFIX, order))).toBe(instanceIdOf(resent[i]!.answer.json));
+    const query = await callReplica(survivor, KEY, {
+      family: 'saas-v2',
+      handler: 'queryInstance',
+      body: {
+        activity: 'queryInstance',
+        instanceId: final
+          .slice(0, 100)
+          .map((row) => row.instance_id)
+          .join(','),
+      },
+    });
     expect([query.problems, query.code]).toEqual([[], '000000']);
     expect(await victim.exited).toBe('SIGKILL');
 

@@ -34,7 +34,15 @@ describe('kill -9 of the server on SQLite, then a restart', () => {
   }, 30_000);
 
   it('keeps every acknowledged create once and completes the ones in flight after the restart', async () => {
-    const { attempts, killedAtMs } = await streamCreates({ prefix: PREFIX, key: KEY, orders: ORDERS, workers: 8, killAfterAnswers: 40, route: () => first, victim: first });
+    const { attempts, killedAtMs } = await streamCreates({
+      prefix: PREFIX,
+      key: KEY,
+      orders: ORDERS,
+      workers: 8,
+      killAfterAnswers: 40,
+      route: () => first,
+      victim: first,
+    });
     const answered = attempts.filter((attempt) => attempt.result.answer.status !== 0);
     const lost = attempts.filter((attempt) => attempt.result.answer.status === 0);
     expect(answered.flatMap((attempt) => attempt.result.problems)).toEqual([]);

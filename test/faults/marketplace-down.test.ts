@@ -41,7 +41,13 @@ describe.each(DIALECTS)('the marketplace down or slow during the usage push, on 
       holdMs: 2_000,
     });
     await marketplace.up();
-    const env = { KOOGALLERY_ACCESS_KEY: KEY, KGKIT_API_TOKEN: API_TOKEN, MARKETPLACE_URL: marketplace.url, MARKETPLACE_TIMEOUT_MS: '500', USAGE_PUSH_INTERVAL_MS: '1000' };
+    const env = {
+      KOOGALLERY_ACCESS_KEY: KEY,
+      KGKIT_API_TOKEN: API_TOKEN,
+      MARKETPLACE_URL: marketplace.url,
+      MARKETPLACE_TIMEOUT_MS: '500',
+      USAGE_PUSH_INTERVAL_MS: '1000',
+    };
     if (dialect === 'postgres') {
       shared = await freshSchema(process.env.DATABASE_URL!);
       replicas = await startReplicas(2, { ...env, DATABASE_URL: shared.databaseUrl });
@@ -63,8 +69,13 @@ describe.each(DIALECTS)('the marketplace down or slow during the usage push, on 
 
   it('loses no record and bills none twice', async () => {
     const hourStart = Math.floor(Date.now() / HOUR) * HOUR;
-    const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: builtinProvisioner({ frontEndUrl: 'https://app.example.com/t/{instanceId}' }), now: () => hourStart - 6 * HOUR });
-    for (let i = 0; i < INSTANCES; i++) await lifecycle.create({ orderId: `CSDOWN${i}`, orderLineId: `CSDOWN${i}-000001`, businessId: `down-${i}`, test: false });
+    const lifecycle = new InstanceLifecycle({
+      repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS),
+      provisioner: builtinProvisioner({ frontEndUrl: 'https://app.example.com/t/{instanceId}' }),
+      now: () => hourStart - 6 * HOUR,
+    });
+    for (let i = 0; i < INSTANCES; i++)
+      await lifecycle.create({ orderId: `CSDOWN${i}`, orderLineId: `CSDOWN${i}-000001`, businessId: `down-${i}`, test: false });
     const expected = new Map<string, number>();
     const events = Array.from({ length: INSTANCES * WINDOWS * 5 }, (_, n) => {
       const instanceId = `down-${n % INSTANCES}`;
@@ -77,16 +88,26 @@ describe.each(DIALECTS)('the marketplace down or slow during the usage push, on 
     // Down: stopped before the events come, so the first delivery of every record meets a closed port.
     await marketplace.down();
     const recorded = await Promise.all(
-      replicas.flatMap((replica) => [replica, replica]).map(async (replica) => {
-        const response = await fetch(`${replica.base}/kgkit/v1/usage-events`, { method: 'POST', headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
-        return ((await response.json()) as { results: { status: string }[] }).results.map((result) => result.status);
-      }),
+      replicas
+        .flatMap((replica) => [replica, replica])
+        .map(async (replica) => {
+          const response = await fetch(`${replica.base}/kgkit/v1/usage-events`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ events }),
+          });
+          return ((await response.json()) as { results: { status: string }[] }).results.map((result) => result.status);
+        }),
     );
     expect(spread(recorded.flat())).toEqual({ recorded: events.length, duplicate: (recorded.length - 1) * events.length });
-    await until(async () => {
-      const records = await store.db.selectFrom('usage_records').select(['state', 'attempts']).execute();
-      return records.length === expected.size && records.every((record) => record.state === 'pending' && record.attempts >= 1);
-    }, 30_000, 'every record tried once while the marketplace is down');
+    await until(
+      async () => {
+        const records = await store.db.selectFrom('usage_records').select(['state', 'attempts']).execute();
+        return records.length === expected.size && records.every((record) => record.state === 'pending' && record.attempts >= 1);
+      },
+      30_000,
+      'every record tried once while the marketplace is down',
+    );
     const whileDown = await store.db.selectFrom('usage_records').select(['last_error']).execute();
     expect(whileDown.every((record) => /ECONNREFUSED|did not answer/.test(record.last_error ?? ''))).toBe(true);
     expect(marketplace.state.usage.size).toBe(0);
@@ -97,10 +118,14 @@ describe.each(DIALECTS)('the marketplace down or slow during the usage push, on 
     // The meter waits 15–30 s before trying a failed record again: the records are made due now, as that time passing would.
     await store.db.updateTable('usage_records').set({ next_attempt_at: Date.now() }).where('state', '=', 'pending').execute();
     const started = performance.now();
-    await until(async () => {
-      const records = await store.db.selectFrom('usage_records').select('state').execute();
-      return records.every((record) => record.state === 'sent');
-    }, 60_000, 'every record sent after the marketplace came back');
+    await until(
+      async () => {
+        const records = await store.db.selectFrom('usage_records').select('state').execute();
+        return records.every((record) => record.state === 'sent');
+      },
+      60_000,
+      'every record sent after the marketplace came back',
+    );
     const deliveredMs = performance.now() - started;
 
     expect(marketplace.state.violations).toEqual([]);
@@ -109,7 +134,9 @@ describe.each(DIALECTS)('the marketplace down or slow during the usage push, on 
     // A held push was billed, then sent again: the marketplace saw its records twice and billed them once.
     expect(marketplace.state.resent).toBeGreaterThanOrEqual(expected.size);
     expect(marketplace.state.usage.size).toBe(expected.size);
-    const billed = new Map([...marketplace.state.usage.values()].map(({ record }) => [`${record.instance_id}|${wireToMs(record.begin_time)}`, Number(record.usage_value)]));
+    const billed = new Map(
+      [...marketplace.state.usage.values()].map(({ record }) => [`${record.instance_id}|${wireToMs(record.begin_time)}`, Number(record.usage_value)]),
+    );
     expect(billed).toEqual(expected);
     const total = await store.db.selectFrom('usage_events').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
     expect(Number(total.n)).toBe(events.length);

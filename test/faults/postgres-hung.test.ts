@@ -51,7 +51,11 @@ describe.skipIf(UNAVAILABLE !== undefined)(UNAVAILABLE ? `PostgreSQL hung under 
       postgres.resume();
       phase = 'after';
       const resumedAt = calls.length;
-      await until(async () => calls.slice(resumedAt).filter((call) => call.result.code === '000000').length >= 20, 30_000, '20 creates after PostgreSQL resumed');
+      await until(
+        async () => calls.slice(resumedAt).filter((call) => call.result.code === '000000').length >= 20,
+        30_000,
+        '20 creates after PostgreSQL resumed',
+      );
     } finally {
       done = true;
       postgres.resume();

@@ -4,7 +4,18 @@ import { schemaPointer } from './contracts.js';
 import { edgeString } from './edge-values.js';
 import { type Corruption, corruptionOf } from './invalid-inputs.js';
 import { malformedBody } from './malformed.js';
-import { type ByteEdit, type ListEdit, type Tamper, applyByteEdit, applyListEdit, byteEdit, describeByteEdit, describeListEdit, listEdit, tamper } from './mutations.js';
+import {
+  type ByteEdit,
+  type ListEdit,
+  type Tamper,
+  applyByteEdit,
+  applyListEdit,
+  byteEdit,
+  describeByteEdit,
+  describeListEdit,
+  listEdit,
+  tamper,
+} from './mutations.js';
 import { type SchemaContext, arbitraryAt } from './schema-arbitrary.js';
 import { ALL_KEYS, type FamilyTarget, type HandlerTarget } from './targets.js';
 import { type Payload, bytesOf } from './wire.js';
@@ -61,8 +72,28 @@ export function contextOf(target: FamilyTarget): SchemaContext {
   return { family: target.family, pools: POOLS, overrides };
 }
 
-const CONTENT_TYPES = ['text/plain', '', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'application/xml'];
-const RAW_QUERIES = ['%', '%zz', 'activity=%E0%A4%A', '&&&', '=x', 'activity', '%00=1', 'timeStamp=%2B1', `pad=${'a'.repeat(5_000)}`, 'activity[]=newInstance', 'a=1;b=2', 'instanceId=fz-1&instanceId=fz-2'];
+const CONTENT_TYPES = [
+  'text/plain',
+  '',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=latin1',
+  'application/xml',
+];
+const RAW_QUERIES = [
+  '%',
+  '%zz',
+  'activity=%E0%A4%A',
+  '&&&',
+  '=x',
+  'activity',
+  '%00=1',
+  'timeStamp=%2B1',
+  `pad=${'a'.repeat(5_000)}`,
+  'activity[]=newInstance',
+  'a=1;b=2',
+  'instanceId=fz-1&instanceId=fz-2',
+];
 
 const paramsOf = (value: Record<string, unknown>): [string, string][] => Object.entries(value).map(([name, member]) => [name, String(member)]);
 
@@ -76,45 +107,87 @@ function handlerCase(target: FamilyTarget, handler: HandlerTarget, context: Sche
   const body = arbitraryAt(context, schemaPointer(handler.request)).map((value) => value as Record<string, unknown>);
   const payloadOf = (value: Record<string, unknown>): Payload => (query ? { kind: 'params', params: paramsOf(value) } : { kind: 'json', value });
   const signing = fc.record({ canonical: fc.boolean() });
-  const base = (intent: Intent, label: string, payload: Payload, sign: CaseSigning): FuzzCase => ({ handler: handler.name, intent, label, payload, signing: sign });
+  const base = (intent: Intent, label: string, payload: Payload, sign: CaseSigning): FuzzCase => ({
+    handler: handler.name,
+    intent,
+    label,
+    payload,
+    signing: sign,
+  });
   const signed = target.transport !== 'bearer';
   const corruption: fc.Arbitrary<Corruption> = corruptionOf(context, schemaPointer(handler.request), { skip: target.signerFields, query });
 
   const choices: fc.WeightedArbitrary<FuzzCase>[] = [
     { weight: 4, arbitrary: fc.tuple(body, signing).map(([value, sign]) => base('valid', 'valid', payloadOf(value), sign)) },
-    { weight: 4, arbitrary: fc.tuple(body, corruption, signing).map(([value, fault, sign]) => base('invalid', fault.label, payloadOf(fault.apply(value)), sign)) },
+    {
+      weight: 4,
+      arbitrary: fc.tuple(body, corruption, signing).map(([value, fault, sign]) => base('invalid', fault.label, payloadOf(fault.apply(value)), sign)),
+    },
     { weight: 2, arbitrary: malformed(target, handler, body, payloadOf) },
     { weight: 2, arbitrary: resigned(query, body, payloadOf, handler.name) },
-    { weight: 3, arbitrary: fc.tuple(body, signing, tamper(!query)).map(([value, sign, change]) => ({ ...base('tampered', 'tampered', payloadOf(value), sign), tamper: change })) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(body, signing, tamper(!query))
+        .map(([value, sign, change]) => ({ ...base('tampered', 'tampered', payloadOf(value), sign), tamper: change })),
+    },
     { weight: 1, arbitrary: foreignKey(target, body, payloadOf, handler.name) },
   ];
   if (signed) {
-    choices.push({ weight: 1, arbitrary: fc.tuple(body, signing).map(([value, sign]) => ({ ...base('replayed', 'sent twice', payloadOf(value), sign), replay: true })) });
+    choices.push({
+      weight: 1,
+      arbitrary: fc.tuple(body, signing).map(([value, sign]) => ({ ...base('replayed', 'sent twice', payloadOf(value), sign), replay: true })),
+    });
     choices.push({ weight: 2, arbitrary: fc.tuple(body, clock(target)).map(([value, sign]) => base('clock', describeClock(sign), payloadOf(value), sign)) });
   }
   return fc.oneof(...choices);
 }
 
 /** Query strings with junk after them; bodies that are not the JSON object they should be; other content types. */
-function malformed(target: FamilyTarget, handler: HandlerTarget, body: fc.Arbitrary<Record<string, unknown>>, payloadOf: (value: Record<string, unknown>) => Payload): fc.Arbitrary<FuzzCase> {
+function malformed(
+  target: FamilyTarget,
+  handler: HandlerTarget,
+  body: fc.Arbitrary<Record<string, unknown>>,
+  payloadOf: (value: Record<string, unknown>) => Payload,
+): fc.Arbitrary<FuzzCase> {
   const sign = { canonical: false };
   if (handler.read === 'query') {
-    const many = fc.array(fc.tuple(fc.stringMatching(/^[a-zA-Z]{1,8}$/), edgeString), { minLength: 50, maxLength: 400 }).map((pairs) => new URLSearchParams(pairs).toString());
-    return fc.tuple(body, fc.oneof(fc.constantFrom(...RAW_QUERIES), many)).map(([value, rawQuery]): FuzzCase => ({
+    const many = fc
+      .array(fc.tuple(fc.stringMatching(/^[a-zA-Z]{1,8}$/), edgeString), { minLength: 50, maxLength: 400 })
+      .map((pairs) => new URLSearchParams(pairs).toString());
+    return fc.tuple(body, fc.oneof(fc.constantFrom(...RAW_QUERIES), many)).map(
+      ([value, rawQuery]): FuzzCase => ({
+        handler: handler.name,
+        intent: 'malformed',
+        label: `query followed by ${JSON.stringify(rawQuery.slice(0, 60))}`,
+        payload: { kind: 'params', params: paramsOf(value), rawQuery },
+        signing: sign,
+      }),
+    );
+  }
+  const bytes = body
+    .chain((value) => malformedBody(value))
+    .map((bad): FuzzCase => ({ handler: handler.name, intent: 'malformed', label: bad.label, payload: { kind: 'bytes', bytes: bad.bytes }, signing: sign }));
+  const contentType = fc.tuple(body, fc.constantFrom(...CONTENT_TYPES)).map(
+    ([value, type]): FuzzCase => ({
       handler: handler.name,
       intent: 'malformed',
-      label: `query followed by ${JSON.stringify(rawQuery.slice(0, 60))}`,
-      payload: { kind: 'params', params: paramsOf(value), rawQuery },
+      label: `content-type ${JSON.stringify(type)}`,
+      payload: payloadOf(value),
       signing: sign,
-    }));
-  }
-  const bytes = body.chain((value) => malformedBody(value)).map((bad): FuzzCase => ({ handler: handler.name, intent: 'malformed', label: bad.label, payload: { kind: 'bytes', bytes: bad.bytes }, signing: sign }));
-  const contentType = fc.tuple(body, fc.constantFrom(...CONTENT_TYPES)).map(([value, type]): FuzzCase => ({ handler: handler.name, intent: 'malformed', label: `content-type ${JSON.stringify(type)}`, payload: payloadOf(value), signing: sign, contentType: type }));
+      contentType: type,
+    }),
+  );
   return target.transport === 'bearer' ? bytes : fc.oneof({ weight: 4, arbitrary: bytes }, { weight: 1, arbitrary: contentType });
 }
 
 /** A valid request changed, then signed: the change reaches validation and the handler. */
-function resigned(query: boolean, body: fc.Arbitrary<Record<string, unknown>>, payloadOf: (value: Record<string, unknown>) => Payload, handler: string): fc.Arbitrary<FuzzCase> {
+function resigned(
+  query: boolean,
+  body: fc.Arbitrary<Record<string, unknown>>,
+  payloadOf: (value: Record<string, unknown>) => Payload,
+  handler: string,
+): fc.Arbitrary<FuzzCase> {
   if (query) {
     return fc.tuple(body, fc.array(listEdit, { minLength: 1, maxLength: 3 })).map(([value, edits]) => {
       const original = payloadOf(value);
@@ -139,15 +212,28 @@ function resigned(query: boolean, body: fc.Arbitrary<Record<string, unknown>>, p
 }
 
 /** Signed with a key that is not the family's, or (kgkit's API) a token that is not the configured one. */
-function foreignKey(target: FamilyTarget, body: fc.Arbitrary<Record<string, unknown>>, payloadOf: (value: Record<string, unknown>) => Payload, handler: string): fc.Arbitrary<FuzzCase> {
-  const keys = target.transport === 'bearer' ? [target.key.toUpperCase(), `${target.key} `, target.key.slice(1), '', ...ALL_KEYS] : [...ALL_KEYS.filter((key) => key !== target.key), target.key.toUpperCase(), `${target.key}x`];
-  return fc.tuple(body, fc.oneof(fc.constantFrom(...keys), fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 40 })).filter((key) => key !== target.key)).map(([value, key]) => ({
-    handler,
-    intent: 'foreign-key' as const,
-    label: `signed with ${JSON.stringify(key.slice(0, 40))}`,
-    payload: payloadOf(value),
-    signing: { canonical: false, key },
-  }));
+function foreignKey(
+  target: FamilyTarget,
+  body: fc.Arbitrary<Record<string, unknown>>,
+  payloadOf: (value: Record<string, unknown>) => Payload,
+  handler: string,
+): fc.Arbitrary<FuzzCase> {
+  const keys =
+    target.transport === 'bearer'
+      ? [target.key.toUpperCase(), `${target.key} `, target.key.slice(1), '', ...ALL_KEYS]
+      : [...ALL_KEYS.filter((key) => key !== target.key), target.key.toUpperCase(), `${target.key}x`];
+  return fc
+    .tuple(
+      body,
+      fc.oneof(fc.constantFrom(...keys), fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 40 })).filter((key) => key !== target.key),
+    )
+    .map(([value, key]) => ({
+      handler,
+      intent: 'foreign-key' as const,
+      label: `signed with ${JSON.stringify(key.slice(0, 40))}`,
+      payload: payloadOf(value),
+      signing: { canonical: false, key },
+    }));
 }
 
 /** Timestamps inside the window, outside it either way, not numbers; nonces empty, odd, or used before. */
@@ -155,8 +241,12 @@ function clock(target: FamilyTarget): fc.Arbitrary<CaseSigning> {
   const within = fc.integer({ min: -55_000, max: 55_000 });
   const outside = fc.oneof(fc.integer({ min: 61_000, max: 10 ** 12 }), fc.integer({ min: -(10 ** 12), max: -61_000 }));
   const v1 = target.transport === 'kit-v1' || target.transport === 'saas-v1';
-  const texts = v1 ? ['', '2026060100000000', '202606010000000000', '20260631000000000', '2026-06-01T00:00', '99999999999999999', ' 20260601000000000'] : ['', '-1', '0', '1e12', '0x1', '17802000000000000', ' 1780272000000', '1780272000000.5', '+1780272000000'];
-  const nonce = v1 ? fc.constant(undefined) : fc.option(fc.oneof(fc.constantFrom('', ' ', 'a'.repeat(2_048), '\u00e9', 'NONCE'), fc.constant({ previous: true as const })), { nil: undefined });
+  const texts = v1
+    ? ['', '2026060100000000', '202606010000000000', '20260631000000000', '2026-06-01T00:00', '99999999999999999', ' 20260601000000000']
+    : ['', '-1', '0', '1e12', '0x1', '17802000000000000', ' 1780272000000', '1780272000000.5', '+1780272000000'];
+  const nonce = v1
+    ? fc.constant(undefined)
+    : fc.option(fc.oneof(fc.constantFrom('', ' ', 'a'.repeat(2_048), '\u00e9', 'NONCE'), fc.constant({ previous: true as const })), { nil: undefined });
   return fc.tuple(fc.oneof(within, outside, fc.constantFrom(...texts)), nonce).map(([time, n]) => ({
     canonical: false,
     ...(typeof time === 'number' ? { offsetMs: time } : { timestampText: time }),
@@ -165,7 +255,8 @@ function clock(target: FamilyTarget): fc.Arbitrary<CaseSigning> {
 }
 
 function describeClock(sign: CaseSigning): string {
-  const time = sign.timestampText !== undefined ? `timestamp ${JSON.stringify(sign.timestampText)}` : `clock ${sign.offsetMs! >= 0 ? '+' : ''}${sign.offsetMs} ms`;
+  const time =
+    sign.timestampText !== undefined ? `timestamp ${JSON.stringify(sign.timestampText)}` : `clock ${sign.offsetMs! >= 0 ? '+' : ''}${sign.offsetMs} ms`;
   const nonce = sign.nonce === undefined ? '' : typeof sign.nonce === 'string' ? `, nonce ${JSON.stringify(sign.nonce.slice(0, 20))}` : ', the previous nonce';
   return time + nonce;
 }

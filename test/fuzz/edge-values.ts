@@ -72,7 +72,22 @@ export const edgeString: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** Numbers JSON carries that break integer columns, comparisons or formatting. */
-export const EDGE_NUMBERS: readonly number[] = [0, -0, -1, 1.5, 0.1 + 0.2, 2 ** 31, 2 ** 53, 2 ** 53 + 2, -(2 ** 63), 1e21, 1e308, -1e308, 5e-324, Number.MAX_SAFE_INTEGER];
+export const EDGE_NUMBERS: readonly number[] = [
+  0,
+  -0,
+  -1,
+  1.5,
+  0.1 + 0.2,
+  2 ** 31,
+  2 ** 53,
+  2 ** 53 + 2,
+  -(2 ** 63),
+  1e21,
+  1e308,
+  -1e308,
+  5e-324,
+  Number.MAX_SAFE_INTEGER,
+];
 
 /** A value of any JSON type but the given ones. */
 export function valueOfOtherType(allowed: readonly string[]): fc.Arbitrary<unknown> {
@@ -106,7 +121,8 @@ export class Deep {
 
 /** JSON text of a value that may hold Deep markers (members in insertion order, like JSON.stringify). */
 export function jsonText(value: unknown): string {
-  if (value instanceof Deep) return value.kind === 'array' ? `${'['.repeat(value.depth)}${']'.repeat(value.depth)}` : `${'{"a":'.repeat(value.depth)}{}${'}'.repeat(value.depth)}`;
+  if (value instanceof Deep)
+    return value.kind === 'array' ? `${'['.repeat(value.depth)}${']'.repeat(value.depth)}` : `${'{"a":'.repeat(value.depth)}{}${'}'.repeat(value.depth)}`;
   if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : jsonText(item))).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
     const members = Object.entries(value).filter(([, member]) => member !== undefined);

@@ -15,7 +15,8 @@ import { type Payload, sign } from './wire.js';
 const SEED = 20260601;
 const handlers = FUZZ_FAMILIES.flatMap((family) => targetOf(family).handlers.map((handler) => [family, handler.name, handler] as const));
 const asSent = (query: boolean, value: unknown) => (query ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, String(v)])) : value);
-const payloadOf = (query: boolean, value: unknown): Payload => (query ? { kind: 'params', params: Object.entries(value as object).map(([k, v]) => [k, String(v)]) } : { kind: 'json', value });
+const payloadOf = (query: boolean, value: unknown): Payload =>
+  query ? { kind: 'params', params: Object.entries(value as object).map(([k, v]) => [k, String(v)]) } : { kind: 'json', value };
 
 describe('values drawn from the contracts', () => {
   it.each(handlers)('%s %s: every valid value passes the contract', (family, _name, handler) => {
@@ -29,22 +30,28 @@ describe('values drawn from the contracts', () => {
     );
   });
 
-  it.each(handlers)('%s %s: a required member dropped, a value too long, outside its enum or pattern, an undeclared member: the contract refuses it', (family, _name, handler) => {
-    const target = targetOf(family);
-    const context = contextOf(target);
-    const validate = validatorAt(family, schemaPointer(handler.request));
-    const query = handler.read === 'query';
-    const broken = fc.tuple(arbitraryAt(context, schemaPointer(handler.request)), corruptionOf(context, schemaPointer(handler.request), { skip: target.signerFields, query }));
-    // The other corruptions (edge strings, numbers, deep values) may happen to be valid: they are edge cases, not faults.
-    const alwaysInvalid = /^(without required|with undeclared|[\w.[\]0-9]+ (too long|outside its enum|against its pattern) )/;
-    fc.assert(
-      fc.property(broken, ([value, corruption]) => {
-        fc.pre(alwaysInvalid.test(corruption.label) && !corruption.label.includes('[0]') && !corruption.label.includes('.'));
-        expect(validate(asSent(query, corruption.apply(value as Record<string, unknown>))), corruption.label).toBe(false);
-      }),
-      { numRuns: 60, seed: SEED },
-    );
-  });
+  it.each(handlers)(
+    '%s %s: a required member dropped, a value too long, outside its enum or pattern, an undeclared member: the contract refuses it',
+    (family, _name, handler) => {
+      const target = targetOf(family);
+      const context = contextOf(target);
+      const validate = validatorAt(family, schemaPointer(handler.request));
+      const query = handler.read === 'query';
+      const broken = fc.tuple(
+        arbitraryAt(context, schemaPointer(handler.request)),
+        corruptionOf(context, schemaPointer(handler.request), { skip: target.signerFields, query }),
+      );
+      // The other corruptions (edge strings, numbers, deep values) may happen to be valid: they are edge cases, not faults.
+      const alwaysInvalid = /^(without required|with undeclared|[\w.[\]0-9]+ (too long|outside its enum|against its pattern) )/;
+      fc.assert(
+        fc.property(broken, ([value, corruption]) => {
+          fc.pre(alwaysInvalid.test(corruption.label) && !corruption.label.includes('[0]') && !corruption.label.includes('.'));
+          expect(validate(asSent(query, corruption.apply(value as Record<string, unknown>))), corruption.label).toBe(false);
+        }),
+        { numRuns: 60, seed: SEED },
+      );
+    },
+  );
 
   it('writes nesting too deep for JSON.stringify as text', () => {
     const text = jsonText({ a: new Deep(100_000, 'array'), b: new Deep(3, 'object') });
@@ -83,8 +90,15 @@ describe('signing and mutations', () => {
       ['signature', 'AB'],
       ['timestamp', '1'],
     ];
-    expect(applyListEdit(pairs, { op: 'duplicate', index: 2, before: true })).toEqual([['signature', 'AB'], ['signature', 'AB'], ['timestamp', '1']]);
-    expect(applyListEdit(pairs, { op: 'recase', index: 0, upper: false })).toEqual([['signature', 'ab'], ['timestamp', '1']]);
+    expect(applyListEdit(pairs, { op: 'duplicate', index: 2, before: true })).toEqual([
+      ['signature', 'AB'],
+      ['signature', 'AB'],
+      ['timestamp', '1'],
+    ]);
+    expect(applyListEdit(pairs, { op: 'recase', index: 0, upper: false })).toEqual([
+      ['signature', 'ab'],
+      ['timestamp', '1'],
+    ]);
     expect(applyListEdit(pairs, { op: 'drop', index: 3 })).toEqual([['signature', 'AB']]);
     expect(applyByteEdit(new TextEncoder().encode('{}'), { op: 'flip', at: 5, mask: 0x01 })).toEqual(new TextEncoder().encode('{|'));
   });

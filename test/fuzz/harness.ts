@@ -59,9 +59,11 @@ export async function startFuzzServer(dialect: DialectName, { via = 'http' }: { 
   const clock = { now: FUZZ_EPOCH };
   const now = () => clock.now;
   let errors: LogEntry[] = [];
-  const keep = (level: string) => (message: string, fields: LogFields = {}) => {
-    if (level === 'error') errors.push({ level, message, fields });
-  };
+  const keep =
+    (level: string) =>
+    (message: string, fields: LogFields = {}) => {
+      if (level === 'error') errors.push({ level, message, fields });
+    };
   const logger: Logger = { debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') };
 
   // Query Order answers every order line: pay-per-use, so that kgkit's usage API meets metered instances.
@@ -69,7 +71,12 @@ export async function startFuzzServer(dialect: DialectName, { via = 'http' }: { 
     db: store.db,
     logger,
     now,
-    queryOrder: async (orderId, orderLineId) => ({ ok: true, status: 200, code: 'MKT.0000', data: { orderInfo: { orderId, orderType: 'NEW', orderLine: [{ orderLineId, chargingMode: 'ON_DEMAND' }] } } }),
+    queryOrder: async (orderId, orderLineId) => ({
+      ok: true,
+      status: 200,
+      code: 'MKT.0000',
+      data: { orderInfo: { orderId, orderType: 'NEW', orderLine: [{ orderLineId, chargingMode: 'ON_DEMAND' }] } },
+    }),
   });
   const meter = new UsageMeter({ db: store.db, now, logger, chargingModeOf: async (id) => (await orders.forInstance(id))?.chargingMode });
   const lifecycle = new InstanceLifecycle({
@@ -129,7 +136,13 @@ async function seedInstances(app: Hono, now: number): Promise<void> {
 function inProcess(app: Hono): { send(wire: Wire): Promise<Answer>; close(): Promise<void> } {
   return {
     async send(wire) {
-      const response = await app.fetch(new Request(`http://kgkit.test${urlOf(wire)}`, { method: wire.method, headers: wire.headers, ...(wire.body && wire.method !== 'GET' ? { body: wire.body } : {}) }));
+      const response = await app.fetch(
+        new Request(`http://kgkit.test${urlOf(wire)}`, {
+          method: wire.method,
+          headers: wire.headers,
+          ...(wire.body && wire.method !== 'GET' ? { body: wire.body } : {}),
+        }),
+      );
       return { status: response.status, headers: Object.fromEntries(response.headers), text: await response.text() };
     },
     close: async () => {},
@@ -160,7 +173,10 @@ async function overHttp(app: Hono): Promise<{ send(wire: Wire): Promise<Answer>;
             const flat: Record<string, string> = {};
             for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
             const status = response.statusCode ?? 0;
-            const refused = status === 431 && headSize > MAX_REQUEST_HEAD_BYTES ? { transportRefusal: `its head of ${headSize} bytes is over the server's ${MAX_REQUEST_HEAD_BYTES}` } : {};
+            const refused =
+              status === 431 && headSize > MAX_REQUEST_HEAD_BYTES
+                ? { transportRefusal: `its head of ${headSize} bytes is over the server's ${MAX_REQUEST_HEAD_BYTES}` }
+                : {};
             resolve({ status, headers: flat, text: Buffer.concat(chunks).toString('utf8'), ...refused });
           });
         });
@@ -176,4 +192,5 @@ async function overHttp(app: Hono): Promise<{ send(wire: Wire): Promise<Answer>;
 }
 
 /** The URL with what Node's client refuses in a path (spaces, controls, non-ASCII) percent-encoded as UTF-8, the rest as it is. */
-const pathSafe = (url: string) => url.replace(/[^\u0021-\u007e]/gu, (char) => [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+const pathSafe = (url: string) =>
+  url.replace(/[^\u0021-\u007e]/gu, (char) => [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''));

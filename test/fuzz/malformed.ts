@@ -13,7 +13,15 @@ const utf8 = (text: string) => new TextEncoder().encode(text);
 const concat = (...parts: (Uint8Array | number[])[]) => Uint8Array.from(parts.flatMap((part) => [...part]));
 
 /** Byte sequences no UTF-8 decoder may accept (RFC 3629 §3): overlong, surrogates, stray continuation, past U+10FFFF. */
-export const INVALID_UTF8: readonly number[][] = [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xf8, 0x88, 0x80, 0x80, 0x80]];
+export const INVALID_UTF8: readonly number[][] = [
+  [0xff],
+  [0xc0, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xe2, 0x82],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+];
 
 export function malformedBody(valid: Record<string, unknown>): fc.Arbitrary<MalformedBody> {
   const text = jsonText(valid);
@@ -32,7 +40,29 @@ export function malformedBody(valid: Record<string, unknown>): fc.Arbitrary<Malf
       const where = quote >= 0 && quote + 1 < bytes.length ? quote + 1 : at(n);
       return labelled(`with invalid UTF-8 ${bad.map((b) => b.toString(16)).join(' ')} at ${where}`, concat(bytes.slice(0, where), bad, bytes.slice(where)));
     }),
-    fc.constantFrom('', ' ', '\n', 'null', 'true', '0', '-0', '1e999999', 'NaN', '"newInstance"', '[]', '{', '}', '{"a":}', "{'activity':'newInstance'}", '{"activity":"newInstance",}', '/* c */{}', '<xml/>', 'activity=newInstance').map((body) => labelled(`the body ${JSON.stringify(body)}`, body)),
+    fc
+      .constantFrom(
+        '',
+        ' ',
+        '\n',
+        'null',
+        'true',
+        '0',
+        '-0',
+        '1e999999',
+        'NaN',
+        '"newInstance"',
+        '[]',
+        '{',
+        '}',
+        '{"a":}',
+        "{'activity':'newInstance'}",
+        '{"activity":"newInstance",}',
+        '/* c */{}',
+        '<xml/>',
+        'activity=newInstance',
+      )
+      .map((body) => labelled(`the body ${JSON.stringify(body)}`, body)),
     fc.constant(labelled('the valid body in a list', `[${text}]`)),
     fc.constant(labelled('the valid body as a JSON string', JSON.stringify(text))),
     fc.tuple(fc.constantFrom(...(keys.length > 0 ? keys : ['activity'])), fc.jsonValue({ maxDepth: 1 }), fc.boolean()).map(([key, value, first]) => {
@@ -42,7 +72,12 @@ export function malformedBody(valid: Record<string, unknown>): fc.Arbitrary<Malf
       return labelled(`with ${key} twice (${first ? 'first' : 'last'} = ${JSON.stringify(value)})`, body);
     }),
     fc.integer({ min: 1, max: 70_000 }).map((n) => labelled(`padded with ${n} spaces`, `${' '.repeat(n)}${text}`)),
-    deepJson.map(({ depth, kind }) => labelled(`${kind} nested ${depth} deep${kind === 'array' ? ', unclosed' : ''}`, kind === 'array' ? '['.repeat(depth) : `{"x":${'{"a":'.repeat(depth)}{}${'}'.repeat(depth)}}`)),
+    deepJson.map(({ depth, kind }) =>
+      labelled(
+        `${kind} nested ${depth} deep${kind === 'array' ? ', unclosed' : ''}`,
+        kind === 'array' ? '['.repeat(depth) : `{"x":${'{"a":'.repeat(depth)}{}${'}'.repeat(depth)}}`,
+      ),
+    ),
     fc.uint8Array({ maxLength: 64 }).map((random) => labelled(`${random.length} random bytes`, random)),
     fc.string({ unit: 'binary', maxLength: 40 }).map((random) => labelled(`the text ${JSON.stringify(random)}`, random)),
   );

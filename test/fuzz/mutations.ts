@@ -7,11 +7,23 @@ import type { Wire } from './wire.js';
 // changed, replaced, renamed), and re-serialisations of its JSON. Positions are drawn as plain numbers and taken modulo
 // the length, so that one mutation applies to any request and shrinks towards the start.
 
-export type ByteEdit = { op: 'flip'; at: number; mask: number } | { op: 'insert'; at: number; bytes: number[] } | { op: 'delete'; at: number; count: number } | { op: 'truncate'; at: number };
+export type ByteEdit =
+  | { op: 'flip'; at: number; mask: number }
+  | { op: 'insert'; at: number; bytes: number[] }
+  | { op: 'delete'; at: number; count: number }
+  | { op: 'truncate'; at: number };
 
 export const byteEdit: fc.Arbitrary<ByteEdit> = fc.oneof(
   fc.record({ op: fc.constant('flip' as const), at: fc.nat(), mask: fc.integer({ min: 1, max: 255 }) }),
-  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.oneof(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 4 }), fc.constantFrom<number[]>(...INVALID_UTF8), fc.constantFrom<number[]>([0x20], [0x2c], [0x22], [0x5c], [0x7b], [0x7d])) }),
+  fc.record({
+    op: fc.constant('insert' as const),
+    at: fc.nat(),
+    bytes: fc.oneof(
+      fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 4 }),
+      fc.constantFrom<number[]>(...INVALID_UTF8),
+      fc.constantFrom<number[]>([0x20], [0x2c], [0x22], [0x5c], [0x7b], [0x7d]),
+    ),
+  }),
   fc.record({ op: fc.constant('delete' as const), at: fc.nat(), count: fc.integer({ min: 1, max: 8 }) }),
   fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
 );
@@ -57,14 +69,30 @@ export type ListEdit =
   | { op: 'set'; index: number; value: string }
   | { op: 'rename'; index: number; name: string };
 
-const listValue = fc.oneof(edgeString, fc.stringMatching(/^[0-9A-F]{64}$/), fc.stringMatching(/^[0-9]{13}$/), fc.stringMatching(/^[0-9]{17}$/), fc.string({ maxLength: 16 }));
+const listValue = fc.oneof(
+  edgeString,
+  fc.stringMatching(/^[0-9A-F]{64}$/),
+  fc.stringMatching(/^[0-9]{13}$/),
+  fc.stringMatching(/^[0-9]{17}$/),
+  fc.string({ maxLength: 16 }),
+);
 
 export const listEdit: fc.Arbitrary<ListEdit> = fc.oneof(
-  fc.record({ op: fc.constant('duplicate' as const), index: fc.nat(), value: fc.option(listValue, { nil: undefined }), before: fc.boolean() }, { requiredKeys: ['op', 'index', 'before'] }),
+  fc.record(
+    { op: fc.constant('duplicate' as const), index: fc.nat(), value: fc.option(listValue, { nil: undefined }), before: fc.boolean() },
+    { requiredKeys: ['op', 'index', 'before'] },
+  ),
   fc.record({ op: fc.constant('drop' as const), index: fc.nat() }),
   fc.record({ op: fc.constant('recase' as const), index: fc.nat(), upper: fc.boolean() }),
   fc.record({ op: fc.constant('set' as const), index: fc.nat(), value: listValue }),
-  fc.record({ op: fc.constant('rename' as const), index: fc.nat(), name: fc.oneof(fc.constantFrom('Signature', 'SIGNATURE', 'timeStamp', 'timestamp ', 'nonce[]', 'authtoken', 'X-Sign', 'x-nonce2'), fc.stringMatching(/^[a-zA-Z-]{1,12}$/)) }),
+  fc.record({
+    op: fc.constant('rename' as const),
+    index: fc.nat(),
+    name: fc.oneof(
+      fc.constantFrom('Signature', 'SIGNATURE', 'timeStamp', 'timestamp ', 'nonce[]', 'authtoken', 'X-Sign', 'x-nonce2'),
+      fc.stringMatching(/^[a-zA-Z-]{1,12}$/),
+    ),
+  }),
 );
 
 export function applyListEdit(pairs: readonly [string, string][], edit: ListEdit): [string, string][] {
@@ -109,7 +137,11 @@ export function describeListEdit(pairs: readonly [string, string][], edit: ListE
 }
 
 /** What is done to a request after it was signed: what the signature covers changes, or only its form. */
-export type Tamper = { on: 'body'; edit: ByteEdit } | { on: 'json'; how: 'pretty' | 'reorder' } | { on: 'query'; edit: ListEdit } | { on: 'headers'; edit: ListEdit };
+export type Tamper =
+  | { on: 'body'; edit: ByteEdit }
+  | { on: 'json'; how: 'pretty' | 'reorder' }
+  | { on: 'query'; edit: ListEdit }
+  | { on: 'headers'; edit: ListEdit };
 
 export const tamper = (jsonBody: boolean): fc.Arbitrary<Tamper> =>
   jsonBody
@@ -119,7 +151,10 @@ export const tamper = (jsonBody: boolean): fc.Arbitrary<Tamper> =>
         { weight: 2, arbitrary: listEdit.map((edit): Tamper => ({ on: 'query', edit })) },
         { weight: 2, arbitrary: listEdit.map((edit): Tamper => ({ on: 'headers', edit })) },
       )
-    : fc.oneof({ weight: 3, arbitrary: listEdit.map((edit): Tamper => ({ on: 'query', edit })) }, { weight: 1, arbitrary: listEdit.map((edit): Tamper => ({ on: 'headers', edit })) });
+    : fc.oneof(
+        { weight: 3, arbitrary: listEdit.map((edit): Tamper => ({ on: 'query', edit })) },
+        { weight: 1, arbitrary: listEdit.map((edit): Tamper => ({ on: 'headers', edit })) },
+      );
 
 // Node's client refuses header values with control characters or beyond Latin-1 (and Fetch some of them): what a
 // client cannot send is not a request.
@@ -137,7 +172,8 @@ export function applyTamper(wire: Wire, change: Tamper): Wire {
       } catch {
         return wire;
       }
-      if (change.how === 'reorder' && typeof value === 'object' && value !== null && !Array.isArray(value)) value = Object.fromEntries(Object.entries(value).reverse());
+      if (change.how === 'reorder' && typeof value === 'object' && value !== null && !Array.isArray(value))
+        value = Object.fromEntries(Object.entries(value).reverse());
       return { ...wire, body: new TextEncoder().encode(JSON.stringify(value, null, change.how === 'pretty' ? 2 : undefined)) };
     }
     case 'query':

@@ -10,7 +10,12 @@ import { sign } from './wire.js';
 
 const saas = targetOf('saas-v2');
 const query = saas.handlers.find((handler) => handler.name === 'queryInstance')!;
-const wire = sign(saas, query, { kind: 'json', value: { activity: 'queryInstance', instanceId: 'fz-1' } }, { now: Date.UTC(2026, 5, 1), key: saas.key, nonce: 'N1', canonical: false });
+const wire = sign(
+  saas,
+  query,
+  { kind: 'json', value: { activity: 'queryInstance', instanceId: 'fz-1' } },
+  { now: Date.UTC(2026, 5, 1), key: saas.key, nonce: 'N1', canonical: false },
+);
 const kgkit = targetOf('kgkit');
 const records = kgkit.handlers.find((handler) => handler.name === 'listUsageRecords')!;
 
@@ -46,7 +51,9 @@ describe('the oracle', () => {
   });
 
   it('reports an error the server logged', () => {
-    expect(judge(saas, query, wire, answer(notFound), empty, traced('000003'), [{ level: 'error', message: 'unhandled error', fields: {} }]).problems.join()).toMatch(/unhandled error/);
+    expect(
+      judge(saas, query, wire, answer(notFound), empty, traced('000003'), [{ level: 'error', message: 'unhandled error', fields: {} }]).problems.join(),
+    ).toMatch(/unhandled error/);
   });
 
   it('reports a refused call that changed business state, or left more than one trace', () => {
@@ -63,20 +70,35 @@ describe('the oracle', () => {
   it('reports a request that had to be refused at the signature but was traced or answered otherwise', () => {
     const refused = answer({ resultCode: '000001', resultMsg: 'signature does not match' });
     expect(judge(saas, query, wire, refused, empty, empty, [], { refusedUntraced: 'it was changed after signing' }).problems).toEqual([]);
-    expect(judge(saas, query, wire, refused, empty, traced('000001'), [], { refusedUntraced: 'it was changed after signing' }).problems.join()).toMatch(/changed after signing, yet it changed events/);
-    expect(judge(saas, query, wire, answer(notFound), empty, traced('000003'), [], { refusedUntraced: 'it was changed after signing' }).problems.join()).toMatch(/answered 000003 instead of a signature refusal/);
+    expect(judge(saas, query, wire, refused, empty, traced('000001'), [], { refusedUntraced: 'it was changed after signing' }).problems.join()).toMatch(
+      /changed after signing, yet it changed events/,
+    );
+    expect(
+      judge(saas, query, wire, answer(notFound), empty, traced('000003'), [], { refusedUntraced: 'it was changed after signing' }).problems.join(),
+    ).toMatch(/answered 000003 instead of a signature refusal/);
   });
 
   it('reports a request outside the contract that was accepted', () => {
-    const bad = sign(saas, query, { kind: 'json', value: { activity: 'queryInstance', instanceId: 'a b' } }, { now: 0, key: saas.key, nonce: 'N2', canonical: false });
+    const bad = sign(
+      saas,
+      query,
+      { kind: 'json', value: { activity: 'queryInstance', instanceId: 'a b' } },
+      { now: 0, key: saas.key, nonce: 'N2', canonical: false },
+    );
     const served = answer({ resultCode: '000000', resultMsg: 'success', info: [] });
     expect(judge(saas, query, bad, served, empty, traced('000000'), []).problems.join()).toMatch(/accepted \(000000\) a request outside the contract/);
   });
 
   it("judges kgkit's own API by its contract: 401 with its schema, and nothing else", () => {
     const call = sign(kgkit, records, { kind: 'params', params: [] }, { now: 0, key: 'wrong', nonce: '', canonical: false });
-    const refused = { status: 401, headers: { 'content-type': 'application/json;charset=UTF-8' }, text: JSON.stringify({ resultCode: '000001', resultMsg: 'authentication failed' }) };
+    const refused = {
+      status: 401,
+      headers: { 'content-type': 'application/json;charset=UTF-8' },
+      text: JSON.stringify({ resultCode: '000001', resultMsg: 'authentication failed' }),
+    };
     expect(judge(kgkit, records, call, refused, empty, empty, [], { refusedUntraced: 'wrong token' }).problems).toEqual([]);
-    expect(judge(kgkit, records, call, { ...refused, status: 403 }, empty, empty, []).problems.join()).toMatch(/HTTP 403 is not an answer the contract declares/);
+    expect(judge(kgkit, records, call, { ...refused, status: 403 }, empty, empty, []).problems.join()).toMatch(
+      /HTTP 403 is not an answer the contract declares/,
+    );
   });
 });

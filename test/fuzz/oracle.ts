@@ -43,7 +43,16 @@ export function judgedHandler(target: FamilyTarget, handler: HandlerTarget, view
   return target.handlers.find((candidate) => candidate.name === named);
 }
 
-export function judge(target: FamilyTarget, handler: HandlerTarget, wire: Wire, answer: Answer, before: Snapshot, after: Snapshot, errors: LogEntry[], expectation: Expectation = {}): Verdict {
+export function judge(
+  target: FamilyTarget,
+  handler: HandlerTarget,
+  wire: Wire,
+  answer: Answer,
+  before: Snapshot,
+  after: Snapshot,
+  errors: LogEntry[],
+  expectation: Expectation = {},
+): Verdict {
   if (answer.transportRefusal !== undefined) return transportRefused(target, handler, wire, answer, before, after, errors);
   const problems: string[] = [];
   if (answer.status >= 500) problems.push(`HTTP ${answer.status}`);
@@ -60,8 +69,17 @@ export function judge(target: FamilyTarget, handler: HandlerTarget, wire: Wire, 
   const judged = judgedHandler(target, handler, view);
   problems.push(...contractProblems(target, handler, answer, json));
   if (target.family !== 'kgkit') {
-    const sellerAnswer = { request: { method: wire.method, url: wire.path, headers: {}, body: '' }, status: answer.status, headers: answer.headers, text: answer.text, ...(json === undefined ? {} : { json }), durationMs: 0 };
-    problems.push(...checkAnswer({ url: wire.path, key: target.key }, { family: target.family, handler: judged?.name ?? '(unknown)', body: {} }, sellerAnswer, 'strict'));
+    const sellerAnswer = {
+      request: { method: wire.method, url: wire.path, headers: {}, body: '' },
+      status: answer.status,
+      headers: answer.headers,
+      text: answer.text,
+      ...(json === undefined ? {} : { json }),
+      durationMs: 0,
+    };
+    problems.push(
+      ...checkAnswer({ url: wire.path, key: target.key }, { family: target.family, handler: judged?.name ?? '(unknown)', body: {} }, sellerAnswer, 'strict'),
+    );
   }
   if (code === '000005') problems.push('answered 000005 (internal error): a request must be refused or served, never fail inside the seller');
   for (const entry of errors) problems.push(`logged an error: ${entry.message} ${JSON.stringify(entry.fields).slice(0, 300)}`);
@@ -79,7 +97,9 @@ export function judge(target: FamilyTarget, handler: HandlerTarget, wire: Wire, 
   } else if (!accepted) {
     const business = changed.filter((change) => !(TRACE_TABLES as readonly string[]).includes(change.table));
     if (business.length > 0) problems.push(`refused (${code ?? `HTTP ${answer.status}`}), yet it changed ${describeChanges(business)}`);
-    for (const change of trace) if (change.removed.length > 0 || change.added.length > 1) problems.push(`refused, yet ${change.table} lost ${change.removed.length} and gained ${change.added.length} rows`);
+    for (const change of trace)
+      if (change.removed.length > 0 || change.added.length > 1)
+        problems.push(`refused, yet ${change.table} lost ${change.removed.length} and gained ${change.added.length} rows`);
   }
   for (const change of trace.filter((c) => c.table === 'events')) {
     for (const row of change.added) {
@@ -91,7 +111,15 @@ export function judge(target: FamilyTarget, handler: HandlerTarget, wire: Wire, 
 }
 
 /** Node refused a request whose head is over its limit: only what the contract forbids may be refused so, untraced. */
-function transportRefused(target: FamilyTarget, handler: HandlerTarget, wire: Wire, answer: Answer, before: Snapshot, after: Snapshot, errors: LogEntry[]): Verdict {
+function transportRefused(
+  target: FamilyTarget,
+  handler: HandlerTarget,
+  wire: Wire,
+  answer: Answer,
+  before: Snapshot,
+  after: Snapshot,
+  errors: LogEntry[],
+): Verdict {
   const view = handlerView(target, handler, wire);
   const judged = judgedHandler(target, handler, view);
   const valid = judged !== undefined && view !== undefined && validatorAt(target.family, schemaPointer(judged.request))(view);
@@ -119,5 +147,7 @@ function contractProblems(target: FamilyTarget, handler: HandlerTarget, answer: 
 }
 
 function describeChanges(changed: ReturnType<typeof changes>): string {
-  return changed.map((change) => `${change.table} (+${change.added.length} -${change.removed.length}: ${(change.added[0] ?? change.removed[0] ?? '').slice(0, 200)})`).join(', ');
+  return changed
+    .map((change) => `${change.table} (+${change.added.length} -${change.removed.length}: ${(change.added[0] ?? change.removed[0] ?? '').slice(0, 200)})`)
+    .join(', ');
 }

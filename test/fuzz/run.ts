@@ -70,7 +70,11 @@ export async function fuzzFamily(server: FuzzServer, family: FuzzFamily, options
   });
   const report = { ...runner.report, seed: options.seed, runs: details.numRuns, durationMs: Math.round(performance.now() - started) };
   if (!details.failed) return report;
-  return { ...report, failure: fc.defaultReportMessage(details) ?? 'failed', ...(details.counterexamplePath ? { failurePath: details.counterexamplePath } : {}) };
+  return {
+    ...report,
+    failure: fc.defaultReportMessage(details) ?? 'failed',
+    ...(details.counterexamplePath ? { failurePath: details.counterexamplePath } : {}),
+  };
 }
 
 /** Runners started in this process: their nonces differ even when they share a server. */
@@ -91,7 +95,19 @@ export class CaseRunner {
     readonly target: FamilyTarget,
     private readonly tables: string[],
   ) {
-    this.report = { family: target.family, seed: 0, runs: 0, requests: 0, byIntent: {}, codes: {}, accepted: 0, reachedHandler: 0, valid: 0, slowestMs: 0, durationMs: 0 };
+    this.report = {
+      family: target.family,
+      seed: 0,
+      runs: 0,
+      requests: 0,
+      byIntent: {},
+      codes: {},
+      accepted: 0,
+      reachedHandler: 0,
+      valid: 0,
+      slowestMs: 0,
+      durationMs: 0,
+    };
   }
 
   static async start(server: FuzzServer, family: FuzzFamily): Promise<CaseRunner> {
@@ -122,7 +138,10 @@ export class CaseRunner {
   private async trimTrace(): Promise<void> {
     const { db } = this.server.store;
     await db.deleteFrom('events').execute();
-    await db.deleteFrom('nonces').where('nonce', '!=', this.lastNonce ?? '').execute();
+    await db
+      .deleteFrom('nonces')
+      .where('nonce', '!=', this.lastNonce ?? '')
+      .execute();
     this.snapshot = undefined;
   }
 
@@ -148,9 +167,17 @@ export class CaseRunner {
       canonical: signing.canonical,
       ...(signing.timestampText !== undefined ? { timestampText: signing.timestampText } : {}),
     });
-    if (fuzzCase.contentType !== undefined) wire = { ...wire, headers: [...wire.headers.filter(([name]) => name !== 'content-type'), ...(fuzzCase.contentType === '' ? [] : [['content-type', fuzzCase.contentType] as [string, string]])] };
+    if (fuzzCase.contentType !== undefined)
+      wire = {
+        ...wire,
+        headers: [
+          ...wire.headers.filter(([name]) => name !== 'content-type'),
+          ...(fuzzCase.contentType === '' ? [] : [['content-type', fuzzCase.contentType] as [string, string]]),
+        ],
+      };
     if (fuzzCase.tamper) wire = applyTamper(wire, fuzzCase.tamper);
-    if (!signatureVerifies(target, wire)) reasons.push(fuzzCase.tamper ? `it was changed after signing (${describeTamper(wire, fuzzCase.tamper)})` : 'its signature does not verify');
+    if (!signatureVerifies(target, wire))
+      reasons.push(fuzzCase.tamper ? `it was changed after signing (${describeTamper(wire, fuzzCase.tamper)})` : 'its signature does not verify');
     const expectation: Expectation = reasons.length > 0 ? { refusedUntraced: reasons.join(' and ') } : {};
     return { wire, expectation, nonce: target.transport === 'basic' || target.transport === 'kit-v2' ? nonce : undefined };
   }

@@ -55,7 +55,10 @@ const DATE_FORMS: [RegExp, (date: Date) => string][] = [
 ];
 const compact = (date: Date) => date.toISOString().replace(/\D/g, '').slice(0, 17);
 /** Mostly ASCII, sometimes any printable grapheme: free text as buyers type it. */
-const TEXT_UNIT = fc.oneof({ weight: 4, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }) }, { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) });
+const TEXT_UNIT = fc.oneof(
+  { weight: 4, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) },
+);
 const dates = fc.date({ min: new Date(Date.UTC(2024, 0, 1)), max: new Date(Date.UTC(2030, 11, 31)), noInvalidDate: true });
 
 function stringArbitrary(schema: Schema): fc.Arbitrary<string> {
@@ -64,7 +67,9 @@ function stringArbitrary(schema: Schema): fc.Arbitrary<string> {
   if (schema.format === 'date-time') return dates.map((d) => d.toISOString());
   if (schema.format === 'uri') return fc.webUrl({ validSchemes: ['https'] });
   if (typeof schema.pattern === 'string') {
-    const matching = fc.stringMatching(new RegExp(schema.pattern, 'u'), { maxLength: (schema.maxLength as number | undefined) ?? 200 }).filter((s) => s.length >= minLength);
+    const matching = fc
+      .stringMatching(new RegExp(schema.pattern, 'u'), { maxLength: (schema.maxLength as number | undefined) ?? 200 })
+      .filter((s) => s.length >= minLength);
     const form = DATE_FORMS.find(([pattern]) => pattern.test(schema.pattern as string));
     return form ? fc.oneof(dates.map(form[1]), matching) : matching;
   }
@@ -128,7 +133,9 @@ function ofType(context: SchemaContext, schema: Schema, type: string, pointer: s
     case 'array': {
       const minLength = (schema.minItems as number | undefined) ?? 0;
       const maxLength = Math.max(minLength, Math.min((schema.maxItems as number | undefined) ?? MAX_VALID_ITEMS, MAX_VALID_ITEMS));
-      const items = schema.items ? arbitraryOf(context, schema.items as Schema, keywordPointer(context.family, pointer, 'items'), undefined) : fc.jsonValue({ maxDepth: 1 });
+      const items = schema.items
+        ? arbitraryOf(context, schema.items as Schema, keywordPointer(context.family, pointer, 'items'), undefined)
+        : fc.jsonValue({ maxDepth: 1 });
       return fc.array(items, { minLength, maxLength });
     }
     default:
@@ -145,12 +152,17 @@ function objectArbitrary(context: SchemaContext, schema: Schema, pointer: string
   const record = fc.record(model, { requiredKeys: [...required] });
   if (schema.additionalProperties !== true && typeof schema.additionalProperties !== 'object') return record;
   // An open object (productInfo) gets an undeclared member now and then.
-  const extra = fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }).filter((key) => !(key in properties)), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 });
+  const extra = fc.dictionary(
+    fc.string({ minLength: 1, maxLength: 12 }).filter((key) => !(key in properties)),
+    fc.jsonValue({ maxDepth: 1 }),
+    { maxKeys: 2 },
+  );
   return fc.tuple(record, extra).map(([declared, more]) => ({ ...more, ...declared }));
 }
 
 /** The pointer of a property of the object at `pointer`: through `$ref` and `allOf`, where the property is declared. */
-export const propertyPointer = (family: FuzzFamily, pointer: string, name: string): string => locate(family, pointer, ['properties', name]) ?? `${pointer}/properties/${name}`;
+export const propertyPointer = (family: FuzzFamily, pointer: string, name: string): string =>
+  locate(family, pointer, ['properties', name]) ?? `${pointer}/properties/${name}`;
 
 /** Where a keyword of the schema at `pointer` is declared (`items`, `contentSchema`): in it, or behind its `$ref`/`allOf`. */
 export const keywordPointer = (family: FuzzFamily, pointer: string, keyword: string): string => locate(family, pointer, [keyword]) ?? `${pointer}/${keyword}`;
@@ -171,4 +183,5 @@ function locate(family: FuzzFamily, pointer: string, path: string[]): string | u
   return undefined;
 }
 
-const withoutKeys = (schema: Schema, keys: string[]): Schema => Object.fromEntries(Object.entries(schema).filter(([key]) => !keys.includes(key) && !ANNOTATIONS.has(key)));
+const withoutKeys = (schema: Schema, keys: string[]): Schema =>
+  Object.fromEntries(Object.entries(schema).filter(([key]) => !keys.includes(key) && !ANNOTATIONS.has(key)));

@@ -37,7 +37,10 @@ export function signatureVerifies(target: FamilyTarget, wire: Wire): boolean {
       const query = serverQuery(wire);
       if (!query.signature || !query.timestamp || !query.nonce) return false;
       const body = bodyObject(wire);
-      return verifying({ accessKey: target.key, nonce: query.nonce, timestamp: query.timestamp, signature: query.signature, rawBody, ...(body ? { body } : {}) }, verifyBasicSignature);
+      return verifying(
+        { accessKey: target.key, nonce: query.nonce, timestamp: query.timestamp, signature: query.signature, rawBody, ...(body ? { body } : {}) },
+        verifyBasicSignature,
+      );
     }
     case 'kit-v2': {
       const [signature, timestamp, nonce] = [header(wire, 'x-sign'), header(wire, 'x-timestamp'), header(wire, 'x-nonce')];

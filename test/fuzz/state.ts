@@ -25,8 +25,14 @@ const PROJECTIONS: Record<string, readonly string[]> = { events: ['id', 'family'
 export async function tablesOf(store: Store): Promise<string[]> {
   const { rows } =
     store.dialect === 'sqlite'
-      ? await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '%migration%' order by name`.execute(store.db)
-      : await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like '%migration%' order by table_name`.execute(store.db);
+      ? await sql<{
+          name: string;
+        }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '%migration%' order by name`.execute(store.db)
+      : await sql<{
+          name: string;
+        }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like '%migration%' order by table_name`.execute(
+          store.db,
+        );
   return rows.map((row) => row.name);
 }
 
@@ -34,7 +40,9 @@ export async function snapshot(store: Store, tables: readonly string[]): Promise
   const result: Snapshot = {};
   if (store.dialect === 'postgres') {
     // One round trip for every table: a snapshot per call must stay cheap.
-    const members = tables.map((table) => sql`${sql.lit(table)}, (select coalesce(json_agg(t), '[]'::json) from (select ${columnsOf(table)} from ${sql.table(table)}) t)`);
+    const members = tables.map(
+      (table) => sql`${sql.lit(table)}, (select coalesce(json_agg(t), '[]'::json) from (select ${columnsOf(table)} from ${sql.table(table)}) t)`,
+    );
     const { rows } = await sql<{ snapshot: Record<string, unknown[]> }>`select json_build_object(${sql.join(members)}) as snapshot`.execute(store.db);
     for (const table of tables) result[table] = (rows[0]!.snapshot[table] ?? []).map((row) => JSON.stringify(row)).sort();
     return result;

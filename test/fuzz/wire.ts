@@ -21,7 +21,10 @@ export interface Wire {
 }
 
 /** What is sent: a JSON value (written by jsonText), raw bytes, or the parameters of a GET. */
-export type Payload = { kind: 'json'; value: unknown } | { kind: 'bytes'; bytes: Uint8Array } | { kind: 'params'; params: [string, string][]; rawQuery?: string };
+export type Payload =
+  | { kind: 'json'; value: unknown }
+  | { kind: 'bytes'; bytes: Uint8Array }
+  | { kind: 'params'; params: [string, string][]; rawQuery?: string };
 
 export interface SignOptions {
   now: number;
@@ -36,7 +39,8 @@ export interface SignOptions {
 const JSON_TYPE: [string, string] = ['content-type', 'application/json;charset=utf8'];
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
-export const bytesOf = (payload: Payload): Uint8Array => (payload.kind === 'bytes' ? payload.bytes : payload.kind === 'json' ? utf8(jsonText(payload.value)) : new Uint8Array());
+export const bytesOf = (payload: Payload): Uint8Array =>
+  payload.kind === 'bytes' ? payload.bytes : payload.kind === 'json' ? utf8(jsonText(payload.value)) : new Uint8Array();
 
 export function urlOf(wire: Wire): string {
   const query = [new URLSearchParams(wire.query).toString(), wire.rawQuery ?? ''].filter((part) => part !== '').join('&');
@@ -69,9 +73,25 @@ export function sign(target: FamilyTarget, handler: HandlerTarget, payload: Payl
       const signed = options.canonical && parsed ? canonicalPayload(parsed) : body;
       const signature = (target.transport === 'basic' ? basicSignature : kitSignature)(options.key, options.nonce, timestamp, signed);
       if (target.transport === 'basic') {
-        return { method: 'POST', path: handler.path, query: [['signature', signature], ['timestamp', timestamp], ['nonce', options.nonce]], headers: [JSON_TYPE], body };
+        return {
+          method: 'POST',
+          path: handler.path,
+          query: [
+            ['signature', signature],
+            ['timestamp', timestamp],
+            ['nonce', options.nonce],
+          ],
+          headers: [JSON_TYPE],
+          body,
+        };
       }
-      return { method: 'POST', path: handler.path, query: [], headers: [JSON_TYPE, ['x-sign', signature], ['x-timestamp', timestamp], ['x-nonce', options.nonce]], body };
+      return {
+        method: 'POST',
+        path: handler.path,
+        query: [],
+        headers: [JSON_TYPE, ['x-sign', signature], ['x-timestamp', timestamp], ['x-nonce', options.nonce]],
+        body,
+      };
     }
     case 'kit-v1': {
       let sent = payload;
@@ -79,7 +99,13 @@ export function sign(target: FamilyTarget, handler: HandlerTarget, payload: Payl
       const body = bytesOf(sent);
       const members = (sent.kind === 'json' && holdsDeep(sent.value) ? undefined : parseJsonObject(body)) ?? {};
       const timeStamp = typeof members.timeStamp === 'string' ? members.timeStamp : '';
-      return { method: 'POST', path: handler.path, query: [], headers: [JSON_TYPE, ['authToken', authToken(options.key, timeStamp, authTokenMembers(members))]], body };
+      return {
+        method: 'POST',
+        path: handler.path,
+        query: [],
+        headers: [JSON_TYPE, ['authToken', authToken(options.key, timeStamp, authTokenMembers(members))]],
+        body,
+      };
     }
     case 'saas-v1': {
       const given = payload.kind === 'params' ? payload.params : [];
@@ -91,7 +117,14 @@ export function sign(target: FamilyTarget, handler: HandlerTarget, payload: Payl
     }
     case 'bearer': {
       const authorization: [string, string] = ['authorization', `Bearer ${options.key}`];
-      if (handler.method === 'GET') return { method: 'GET', path: handler.path, query: payload.kind === 'params' ? payload.params : [], ...(payload.kind === 'params' && payload.rawQuery ? { rawQuery: payload.rawQuery } : {}), headers: [authorization] };
+      if (handler.method === 'GET')
+        return {
+          method: 'GET',
+          path: handler.path,
+          query: payload.kind === 'params' ? payload.params : [],
+          ...(payload.kind === 'params' && payload.rawQuery ? { rawQuery: payload.rawQuery } : {}),
+          headers: [authorization],
+        };
       return { method: 'POST', path: handler.path, query: [], headers: [JSON_TYPE, authorization], body: bytesOf(payload) };
     }
   }

@@ -48,7 +48,9 @@ describe('a client that disconnects mid-body', () => {
   const abortMidBody = (path: string) =>
     new Promise<void>((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => {
-        socket.write(`POST ${path}?timestamp=1&nonce=n&signature=s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer test-api-token-0123456789\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"activity":"newIn`);
+        socket.write(
+          `POST ${path}?timestamp=1&nonce=n&signature=s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer test-api-token-0123456789\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"activity":"newIn`,
+        );
         setTimeout(() => {
           socket.destroy();
           setTimeout(resolve, 150);

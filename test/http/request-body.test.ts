@@ -21,14 +21,28 @@ interface Answer {
 }
 
 /** POSTs `chunks` one write each: with `chunked` no Content-Length is sent, so the size is only known by reading. */
-function post(port: number, path: string, chunks: string[], { chunked = false, authorization }: { chunked?: boolean; authorization?: string } = {}): Promise<Answer> {
+function post(
+  port: number,
+  path: string,
+  chunks: string[],
+  { chunked = false, authorization }: { chunked?: boolean; authorization?: string } = {},
+): Promise<Answer> {
   const length = Buffer.byteLength(chunks.join(''));
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': length }), ...(authorization ? { authorization } : {}) } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (part: Buffer) => parts.push(part));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, bytes: Buffer.concat(parts) }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': length }), ...(authorization ? { authorization } : {}) },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (part: Buffer) => parts.push(part));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, bytes: Buffer.concat(parts) }));
+      },
+    );
     req.on('error', reject);
     for (const chunk of chunks) req.write(chunk);
     req.end();
@@ -64,7 +78,11 @@ describe('bodyWithin on @hono/node-server', () => {
   ])('reads %s once, for every later reader', async (_name, chunks, chunked) => {
     const answer = await post(port, '/echo', chunks, { chunked });
     expect(answer.status).toBe(200);
-    expect(JSON.parse(answer.bytes.toString('utf8'))).toEqual({ length: Buffer.byteLength('{"a":"é","b":[1,2]}'), text: '{"a":"é","b":[1,2]}', json: { a: 'é', b: [1, 2] } });
+    expect(JSON.parse(answer.bytes.toString('utf8'))).toEqual({
+      length: Buffer.byteLength('{"a":"é","b":[1,2]}'),
+      text: '{"a":"é","b":[1,2]}',
+      json: { a: 'é', b: [1, 2] },
+    });
     // c.json() is not a textAnswer: Body-Sign reads the bytes back and still signs exactly what was sent.
     expect(answer.headers['body-sign']).toBe(bodySignOf(answer.bytes));
   });
@@ -100,7 +118,13 @@ describe.each(DIALECTS)('the SaaS V2.0 path on a real socket, on %s', (dialect) 
 
   it.each([false, true])('refuses a body over MAX_BODY_BYTES with 000002 and stores nothing (chunked: %s)', async (chunked) => {
     const before = await snapshot(store);
-    const body = JSON.stringify({ activity: 'newInstance', orderId: 'CSSOCKET0002', orderLineId: 'CSSOCKET0002-000001', businessId: 'socket-2', pad: 'x'.repeat(70 * 1024) });
+    const body = JSON.stringify({
+      activity: 'newInstance',
+      orderId: 'CSSOCKET0002',
+      orderLineId: 'CSSOCKET0002-000001',
+      businessId: 'socket-2',
+      pad: 'x'.repeat(70 * 1024),
+    });
     const answer = await post(port, `/saas?${signedQuery(body)}`, [body.slice(0, 1000), body.slice(1000)], { chunked });
     expect(JSON.parse(answer.bytes.toString())).toMatchObject({ resultCode: '000002', resultMsg: 'body is larger than 65536 bytes' });
     expect(answer.headers['body-sign']).toBe(bodySignOf(answer.bytes));
@@ -126,7 +150,10 @@ describe('every mount limits bodies through bodyWithin', () => {
   let port: number;
   beforeAll(async () => {
     store = await openTestStore('sqlite');
-    const app = startTestServer(store, { config: { apiToken: 'test-api-token-0123456789' }, families: familyMounts({ meter: new UsageMeter({ db: store.db }) }) }).app;
+    const app = startTestServer(store, {
+      config: { apiToken: 'test-api-token-0123456789' },
+      families: familyMounts({ meter: new UsageMeter({ db: store.db }) }),
+    }).app;
     ({ server, port } = await listen(app));
   });
   afterAll(async () => {
@@ -140,7 +167,10 @@ describe('every mount limits bodies through bodyWithin', () => {
     '%s at %s refuses %i + 1 bytes with %s (chunked: %s)',
     async (_name, path, limit, code, chunked) => {
       const body = padded(limit + 1);
-      const answer = await post(port, `${path}?timestamp=1&nonce=n&signature=s`, [body.slice(0, 1000), body.slice(1000)], { chunked, authorization: 'Bearer test-api-token-0123456789' });
+      const answer = await post(port, `${path}?timestamp=1&nonce=n&signature=s`, [body.slice(0, 1000), body.slice(1000)], {
+        chunked,
+        authorization: 'Bearer test-api-token-0123456789',
+      });
       expect(JSON.parse(answer.bytes.toString())).toMatchObject({ resultCode: code, resultMsg: expect.stringMatching(/^body is larger than /) });
     },
   );

@@ -33,7 +33,10 @@ const SAMPLES: Sample[] = [
     family: 'saas-v2',
     path: TEST_CONFIG.saasPath,
     key: KEYS.basic,
-    call: () => ({ handler: 'newInstance', body: { activity: 'newInstance', ...order(), businessId: `b-${Math.random().toString(36).slice(2)}`, testFlag: null, marketplaceNewField: 'x' } }),
+    call: () => ({
+      handler: 'newInstance',
+      body: { activity: 'newInstance', ...order(), businessId: `b-${Math.random().toString(36).slice(2)}`, testFlag: null, marketplaceNewField: 'x' },
+    }),
     refusal: /testFlag|marketplaceNewField/,
   },
   {
@@ -52,7 +55,17 @@ const SAMPLES: Sample[] = [
     key: KEYS.kit,
     call: () => ({
       handler: 'singleOrgSync',
-      body: { instanceId: 'i-tolerant', tenantId: 'T-tolerant', orgCode: 'ORG-1', orgName: 'Org', parentCode: null, flag: 1, testFlag: 0, timeStamp: stamp(), marketplaceNewField: 'x' },
+      body: {
+        instanceId: 'i-tolerant',
+        tenantId: 'T-tolerant',
+        orgCode: 'ORG-1',
+        orgName: 'Org',
+        parentCode: null,
+        flag: 1,
+        testFlag: 0,
+        timeStamp: stamp(),
+        marketplaceNewField: 'x',
+      },
     }),
     refusal: /parentCode|marketplaceNewField/,
   },
@@ -60,7 +73,10 @@ const SAMPLES: Sample[] = [
     family: 'kit-v1',
     path: TEST_CONFIG.saasPath,
     key: KEYS.kit,
-    call: () => ({ handler: 'singleOrgSync', body: { instanceId: 'i-tolerant', tenantId: 'T-tolerant-1', orgCode: 'ORG-1', orgName: 'Org', flag: 1, testFlag: 0, marketplaceNewField: 'x' } }),
+    call: () => ({
+      handler: 'singleOrgSync',
+      body: { instanceId: 'i-tolerant', tenantId: 'T-tolerant-1', orgCode: 'ORG-1', orgName: 'Org', flag: 1, testFlag: 0, marketplaceNewField: 'x' },
+    }),
     refusal: /marketplaceNewField/,
   },
   {
@@ -69,7 +85,13 @@ const SAMPLES: Sample[] = [
     key: KEYS.licenseCode,
     call: () => ({
       handler: 'updateLicenseCodeStatus',
-      body: { activity: 'updateLicenseCodeStatus', license: `PL${Math.floor(Math.random() * 1e9)}`, status: 'FREEZE', testFlag: null, marketplaceNewField: 'x' },
+      body: {
+        activity: 'updateLicenseCodeStatus',
+        license: `PL${Math.floor(Math.random() * 1e9)}`,
+        status: 'FREEZE',
+        testFlag: null,
+        marketplaceNewField: 'x',
+      },
     }),
     refusal: /testFlag|marketplaceNewField/,
   },
@@ -77,7 +99,10 @@ const SAMPLES: Sample[] = [
     family: 'online-license',
     path: TEST_CONFIG.onlineLicense.path,
     key: KEYS.basic,
-    call: () => ({ handler: 'newInstance', body: { activity: 'newInstance', ...order(), businessId: `b-${Math.random().toString(36).slice(2)}`, testFlag: null, marketplaceNewField: 'x' } }),
+    call: () => ({
+      handler: 'newInstance',
+      body: { activity: 'newInstance', ...order(), businessId: `b-${Math.random().toString(36).slice(2)}`, testFlag: null, marketplaceNewField: 'x' },
+    }),
     refusal: /testFlag|marketplaceNewField/,
   },
   {
@@ -93,7 +118,10 @@ describe.each(DIALECTS)('requests with fields the contract does not name (%s)', 
   let store: TestStore;
   let lines: string[];
   const serve = (strictRequests: boolean): TestServer =>
-    startTestServer(store, { config: { strictRequests, kit: { accessKey: KEYS.kit, rsaPrivateKeyPem: KIT_RSA_PRIVATE_KEY } }, logger: jsonLogger('debug', (line) => lines.push(line)) });
+    startTestServer(store, {
+      config: { strictRequests, kit: { accessKey: KEYS.kit, rsaPrivateKeyPem: KIT_RSA_PRIVATE_KEY } },
+      logger: jsonLogger('debug', (line) => lines.push(line)),
+    });
   beforeEach(async () => {
     store = await openTestStore(dialect);
     lines = [];
@@ -105,7 +133,11 @@ describe.each(DIALECTS)('requests with fields the contract does not name (%s)', 
   async function send(server: TestServer, sample: Sample): Promise<{ resultCode: string; resultMsg: string }> {
     const request = buildRequest(`http://kgkit.test${sample.path}`, sample.key, { family: sample.family, ...sample.call() });
     const url = new URL(request.url);
-    const response = await server.app.request(`${url.pathname}${url.search}`, { method: request.method, headers: request.headers, ...(request.method === 'POST' ? { body: request.body } : {}) });
+    const response = await server.app.request(`${url.pathname}${url.search}`, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.method === 'POST' ? { body: request.body } : {}),
+    });
     expect(response.status).toBe(200);
     return (await response.json()) as { resultCode: string; resultMsg: string };
   }
@@ -117,8 +149,12 @@ describe.each(DIALECTS)('requests with fields the contract does not name (%s)', 
     expect(first.resultCode, first.resultMsg).toBe(family === 'saas-v1' ? '000003' : '000000');
     await send(server, sample);
     const audit = await listEvents(store.db, { limit: 5 });
-    expect(audit.filter((event) => event.family === family).map((event) => JSON.parse(event.request) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ marketplaceNewField: 'x' }));
-    const warned = lines.map((line) => JSON.parse(line) as { level: string; msg: string; field?: string }).filter((line) => line.msg === 'unknown request field accepted');
+    expect(audit.filter((event) => event.family === family).map((event) => JSON.parse(event.request) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({ marketplaceNewField: 'x' }),
+    );
+    const warned = lines
+      .map((line) => JSON.parse(line) as { level: string; msg: string; field?: string })
+      .filter((line) => line.msg === 'unknown request field accepted');
     expect(warned).toEqual([expect.objectContaining({ level: 'warn', family, activity: sample.call().handler, field: 'marketplaceNewField' })]);
   });
 

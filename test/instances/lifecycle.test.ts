@@ -20,7 +20,14 @@ describe('instance lifecycle', () => {
     fake = fakeProvisioner();
     repo = new SqlInstanceRepository(store.db, TEST_DATA_KEYS);
     clock = Date.UTC(2026, 10, 21, 8, 0, 0);
-    lifecycle = new InstanceLifecycle({ repository: repo, provisioner: fake.provisioner, now: () => clock, budgetMs: 150, pendingRetryMs: 1_000, provisionTimeoutMs: 5_000 });
+    lifecycle = new InstanceLifecycle({
+      repository: repo,
+      provisioner: fake.provisioner,
+      now: () => clock,
+      budgetMs: 150,
+      pendingRetryMs: 1_000,
+      provisionTimeoutMs: 5_000,
+    });
   });
   afterEach(async () => {
     await lifecycle.settle();
@@ -141,7 +148,15 @@ describe('instance lifecycle', () => {
 
   describe('refreshInstance', () => {
     const refresh = (over: Partial<Parameters<InstanceLifecycle['refresh']>[0]> = {}) =>
-      lifecycle.refresh({ instanceId: 'biz-1', orderId: 'RENEW-1', orderLineId: 'RENEW-1-000001', scene: 'RENEWAL', expireTime: '20271124023618256', test: false, ...over });
+      lifecycle.refresh({
+        instanceId: 'biz-1',
+        orderId: 'RENEW-1',
+        orderLineId: 'RENEW-1-000001',
+        scene: 'RENEWAL',
+        expireTime: '20271124023618256',
+        test: false,
+        ...over,
+      });
 
     it('sets the new expiry once per (instance, order, scene)', async () => {
       await create('biz-1');
@@ -240,18 +255,35 @@ describe('instance lifecycle', () => {
       const strict = new InstanceLifecycle({
         repository: repo,
         provisioner: fake.provisioner,
-        changePolicy: async ({ productInfo }) => (productInfo.skuCode === 'small' ? { allowed: false, reason: 'usage exceeds the smaller quota' } : { allowed: true }),
+        changePolicy: async ({ productInfo }) =>
+          productInfo.skuCode === 'small' ? { allowed: false, reason: 'usage exceeds the smaller quota' } : { allowed: true },
       });
-      expect(await strict.checkChange({ instanceId: 'biz-1', productInfo: { skuCode: 'small' }, test: false })).toEqual({ code: '000100', message: 'usage exceeds the smaller quota' });
+      expect(await strict.checkChange({ instanceId: 'biz-1', productInfo: { skuCode: 'small' }, test: false })).toEqual({
+        code: '000100',
+        message: 'usage exceeds the smaller quota',
+      });
       expect(await strict.checkChange({ instanceId: 'nope', productInfo: {}, test: false })).toEqual({ code: '000003' });
     });
 
     it('answers 000005 when the policy fails or cannot decide within the budget (the check has no 000004)', async () => {
       await create('biz-1');
-      const failing = new InstanceLifecycle({ repository: repo, provisioner: fake.provisioner, budgetMs: 100, changePolicy: async () => Promise.reject(new Error('down')) });
+      const failing = new InstanceLifecycle({
+        repository: repo,
+        provisioner: fake.provisioner,
+        budgetMs: 100,
+        changePolicy: async () => Promise.reject(new Error('down')),
+      });
       expect(await failing.checkChange({ instanceId: 'biz-1', productInfo: {}, test: false })).toMatchObject({ code: '000005' });
-      const slow = new InstanceLifecycle({ repository: repo, provisioner: fake.provisioner, budgetMs: 100, changePolicy: after(300, () => ({ allowed: true as const })) });
-      expect(await slow.checkChange({ instanceId: 'biz-1', productInfo: {}, test: false })).toEqual({ code: '000005', message: 'the product did not answer the change check in time' });
+      const slow = new InstanceLifecycle({
+        repository: repo,
+        provisioner: fake.provisioner,
+        budgetMs: 100,
+        changePolicy: after(300, () => ({ allowed: true as const })),
+      });
+      expect(await slow.checkChange({ instanceId: 'biz-1', productInfo: {}, test: false })).toEqual({
+        code: '000005',
+        message: 'the product did not answer the change check in time',
+      });
     });
   });
 

@@ -21,7 +21,11 @@ describe.each(DIALECTS)('order enrichment end to end on %s', (dialect) => {
     store = await openTestStore(dialect);
     marketplace = await startMarketplace();
     const api = new MarketplaceApi({ hosts: [marketplace.url], ...MARKETPLACE_KEYS, backoffMs: 1 });
-    lookups = new OrderLookups({ db: store.db, queryOrder: (orderId, orderLineId, signal) => api.queryOrder(orderId, orderLineId, signal), logger: silentLogger });
+    lookups = new OrderLookups({
+      db: store.db,
+      queryOrder: (orderId, orderLineId, signal) => api.queryOrder(orderId, orderLineId, signal),
+      logger: silentLogger,
+    });
     meter = new UsageMeter({ db: store.db, chargingModeOf: async (id) => (await lookups.forInstance(id))?.chargingMode });
     server = startTestServer(store, { lifecycle: { orders: lookups }, orders: lookups, usage: meter });
   });
@@ -33,11 +37,24 @@ describe.each(DIALECTS)('order enrichment end to end on %s', (dialect) => {
   });
 
   it('a newInstance for the mock order MOCKPERIODYEARNEW ends with the order details stored on the instance', async () => {
-    const { json } = await server.call({ activity: 'newInstance', orderId: 'MOCKPERIODYEARNEW', orderLineId: 'MOCKPERIODYEARNEW-000001', businessId: 'biz-yearly-1', testFlag: '1' });
+    const { json } = await server.call({
+      activity: 'newInstance',
+      orderId: 'MOCKPERIODYEARNEW',
+      orderLineId: 'MOCKPERIODYEARNEW-000001',
+      businessId: 'biz-yearly-1',
+      testFlag: '1',
+    });
     expect(json).toMatchObject({ resultCode: '000000', instanceId: 'biz-yearly-1' });
     await lookups.settle();
     const order = await lookups.forInstance('biz-yearly-1');
-    expect(order).toMatchObject({ orderId: 'MOCKPERIODYEARNEW', orderLineId: 'MOCKPERIODYEARNEW-000001', orderType: 'NEW', chargingMode: 'PERIOD', periodType: 'year', periodNumber: 1 });
+    expect(order).toMatchObject({
+      orderId: 'MOCKPERIODYEARNEW',
+      orderLineId: 'MOCKPERIODYEARNEW-000001',
+      orderType: 'NEW',
+      chargingMode: 'PERIOD',
+      periodType: 'year',
+      periodNumber: 1,
+    });
     expect(order?.productId).toMatch(/^OFFI/);
     expect(order?.skuCode).toBeTruthy();
     expect(order?.buyer).toMatchObject({ customerId: expect.any(String) });
@@ -46,7 +63,13 @@ describe.each(DIALECTS)('order enrichment end to end on %s', (dialect) => {
   });
 
   it('an upgradeInstance looks the change order up and it becomes the instance order', async () => {
-    const { json } = await server.call({ activity: 'upgradeInstance', instanceId: 'biz-yearly-1', orderId: 'MOCKMONTYCHANGE', orderLineId: 'MOCKMONTYCHANGE-000001', testFlag: '1' });
+    const { json } = await server.call({
+      activity: 'upgradeInstance',
+      instanceId: 'biz-yearly-1',
+      orderId: 'MOCKMONTYCHANGE',
+      orderLineId: 'MOCKMONTYCHANGE-000001',
+      testFlag: '1',
+    });
     expect(json.resultCode).toBe('000000');
     await lookups.settle();
     expect((await lookups.forInstance('biz-yearly-1'))?.orderId).toBe('MOCKMONTYCHANGE');
@@ -54,7 +77,11 @@ describe.each(DIALECTS)('order enrichment end to end on %s', (dialect) => {
 
   it('an orderNotify is answered at once and its order is looked up', async () => {
     const body = JSON.stringify({ activity: 'orderNotify', orderId: 'MOCKONETIMENEW', orderLineId: 'MOCKONETIMENEW-000001', testFlag: '1' });
-    const response = await server.app.request(`${TEST_CONFIG.orderNotify.path}?${signedQuery(body, { key: KEYS.orderNotify })}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const response = await server.app.request(`${TEST_CONFIG.orderNotify.path}?${signedQuery(body, { key: KEYS.orderNotify })}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(await response.json()).toEqual({ resultCode: '000000', resultMsg: 'success' });
     await lookups.settle();
     const [lookup] = (await orderLookupStatus(store.db, { orderId: 'MOCKONETIMENEW' })).items;

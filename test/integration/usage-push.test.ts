@@ -27,8 +27,16 @@ describe.each(DIALECTS)('usage push over HTTP on %s', (dialect) => {
 
   beforeAll(async () => {
     store = await openTestStore(dialect);
-    marketplace = await startMarketplace({ now: () => clock.now, fault: (op, n) => (op !== 'pushUsage' ? undefined : n % 3 === 0 ? 'error' : n % 4 === 0 ? 'timeout' : undefined), holdMs: 1_200 });
-    const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: fakeProvisioner().provisioner, now: () => clock.now });
+    marketplace = await startMarketplace({
+      now: () => clock.now,
+      fault: (op, n) => (op !== 'pushUsage' ? undefined : n % 3 === 0 ? 'error' : n % 4 === 0 ? 'timeout' : undefined),
+      holdMs: 1_200,
+    });
+    const lifecycle = new InstanceLifecycle({
+      repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS),
+      provisioner: fakeProvisioner().provisioner,
+      now: () => clock.now,
+    });
     for (let i = 0; i < INSTANCES; i++) await lifecycle.create({ orderId: `CSPPU${i}`, orderLineId: `CSPPU${i}-000001`, businessId: `ppu-${i}`, test: false });
   });
   afterAll(async () => {
@@ -81,6 +89,13 @@ describe.each(DIALECTS)('usage push over HTTP on %s', (dialect) => {
       billed.set(`${record.instance_id}|${begin}`, BigInt(whole!) * 10_000n + BigInt(fraction.padEnd(4, '0')));
     }
     expect(billed).toEqual(expected);
-    if (process.env.USAGE_REPORT) console.log({ records: expected.size, pushes: marketplace.state.pushes.length, resent: marketplace.state.resent, calls: marketplace.state.calls.get('pushUsage'), rounds });
+    if (process.env.USAGE_REPORT)
+      console.log({
+        records: expected.size,
+        pushes: marketplace.state.pushes.length,
+        resent: marketplace.state.resent,
+        calls: marketplace.state.calls.get('pushUsage'),
+        rounds,
+      });
   }, 60_000);
 });

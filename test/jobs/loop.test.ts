@@ -53,7 +53,13 @@ describe('the interval loop', () => {
   });
 
   it.each([0, -1, 1.5, Number.NaN])('refuses the interval %s', (intervalMs) => {
-    expect(() => repeatEvery(intervalMs, async () => {}, () => {})).toThrow(/intervalMs/);
+    expect(() =>
+      repeatEvery(
+        intervalMs,
+        async () => {},
+        () => {},
+      ),
+    ).toThrow(/intervalMs/);
   });
 });
 

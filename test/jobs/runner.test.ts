@@ -32,7 +32,15 @@ function suite(dialect: (typeof DIALECTS)[number], table: JobTableFixture) {
   let store: TestStore;
   let clock: number;
   const runner = (options: Partial<JobRunnerOptions<TestItem, void>> = {}) =>
-    new JobRunner<TestItem>({ kind: 'test job', store: table.store(store.db), backoff: { baseMs: 10_000, capMs: 80_000, jitter: 0 }, leaseMs: LEASE, logger: silentLogger, now: () => clock, ...options });
+    new JobRunner<TestItem>({
+      kind: 'test job',
+      store: table.store(store.db),
+      backoff: { baseMs: 10_000, capMs: 80_000, jitter: 0 },
+      leaseMs: LEASE,
+      logger: silentLogger,
+      now: () => clock,
+      ...options,
+    });
   const add = async (...keys: string[]) => {
     // One millisecond apart: the order in which they were added is the order in which they are due.
     for (const key of keys) await table.add(store.db, key, clock++);

@@ -33,7 +33,8 @@ export interface JobTableFixture {
   store(db: Kysely<Database>): JobStore<TestItem, void>;
 }
 
-const claimed = <Row>(rows: Row[], keyOf: (row: Row) => string, attemptsOf: (row: Row) => number): TestItem[] => rows.map((row) => ({ key: keyOf(row), attempts: attemptsOf(row) }));
+const claimed = <Row>(rows: Row[], keyOf: (row: Row) => string, attemptsOf: (row: Row) => number): TestItem[] =>
+  rows.map((row) => ({ key: keyOf(row), attempts: attemptsOf(row) }));
 
 const orderLookups: JobTableFixture = {
   name: 'order_lookups',
@@ -46,9 +47,26 @@ const orderLookups: JobTableFixture = {
   },
   store(db) {
     const keys = (items: readonly TestItem[]): JobKey[] => items.map((item) => [item.key, `${item.key}-1`]);
-    const found = { order_type: 'NEW', charging_mode: null, product_id: null, sku_code: null, period_type: null, period_number: null, expire_time: null, customer_id: null, buyer: null, extend_params: null, order_info: '{}' };
+    const found = {
+      order_type: 'NEW',
+      charging_mode: null,
+      product_id: null,
+      sku_code: null,
+      period_type: null,
+      period_number: null,
+      expire_time: null,
+      customer_id: null,
+      buyer: null,
+      extend_params: null,
+      order_info: '{}',
+    };
     return {
-      claim: async ({ key, ...claim }) => claimed(await orderLookupLeases.claim(db, { ...claim, ...(key === undefined ? {} : { key: [key, `${key}-1`] }) }), (row) => row.order_id, (row) => Number(row.attempts)),
+      claim: async ({ key, ...claim }) =>
+        claimed(
+          await orderLookupLeases.claim(db, { ...claim, ...(key === undefined ? {} : { key: [key, `${key}-1`] }) }),
+          (row) => row.order_id,
+          (row) => Number(row.attempts),
+        ),
       extend: (items, lease) => orderLookupLeases.extend(db, keys(items), lease),
       release: (items, holder) => orderLookupLeases.release(db, keys(items), holder),
       succeed: (items, holder) => markOrderLookupsFound(db, keys(items), holder, found),
@@ -63,15 +81,36 @@ const licenseUploads: JobTableFixture = {
   done: 'uploaded',
   gaveUp: 'rejected',
   add: async (db, key, now) =>
-    void (await new SqlLicenseRequestStore(db).recordOnce({ eventId: key, fingerprintKey: 'fp', deviceFingerprint: null, instanceId: 'inst', effectiveAt: now, expiresAt: null, license: 'L', test: false, now })),
+    void (await new SqlLicenseRequestStore(db).recordOnce({
+      eventId: key,
+      fingerprintKey: 'fp',
+      deviceFingerprint: null,
+      instanceId: 'inst',
+      effectiveAt: now,
+      expiresAt: null,
+      license: 'L',
+      test: false,
+      now,
+    })),
   async read(db, key) {
     const row = await db.selectFrom('license_requests').selectAll().where('event_id', '=', key).executeTakeFirstOrThrow();
-    return { state: row.upload_state, attempts: Number(row.upload_attempts), nextAttemptAt: row.upload_next_at, leaseOwner: row.upload_lease_owner, code: row.upload_code };
+    return {
+      state: row.upload_state,
+      attempts: Number(row.upload_attempts),
+      nextAttemptAt: row.upload_next_at,
+      leaseOwner: row.upload_lease_owner,
+      code: row.upload_code,
+    };
   },
   store(db) {
     const keys = (items: readonly TestItem[]): JobKey[] => items.map((item) => [item.key, 'fp']);
     return {
-      claim: async ({ key, ...claim }) => claimed(await licenseUploadLeases.claim(db, { ...claim, ...(key === undefined ? {} : { key: [key, 'fp'] }) }), (row) => row.event_id, (row) => Number(row.upload_attempts)),
+      claim: async ({ key, ...claim }) =>
+        claimed(
+          await licenseUploadLeases.claim(db, { ...claim, ...(key === undefined ? {} : { key: [key, 'fp'] }) }),
+          (row) => row.event_id,
+          (row) => Number(row.upload_attempts),
+        ),
       extend: (items, lease) => licenseUploadLeases.extend(db, keys(items), lease),
       release: (items, holder) => licenseUploadLeases.release(db, keys(items), holder),
       succeed: (items, holder) => markLicensesUploaded(db, keys(items), { ...holder, code: 'CBC.0000' }),
@@ -82,7 +121,9 @@ const licenseUploads: JobTableFixture = {
 };
 
 let window = 0;
-export const usageRecords: JobTableFixture & { store(db: Kysely<Database>): JobStore<TestItem, void> & { expire: NonNullable<JobStore<TestItem, void>['expire']> } } = {
+export const usageRecords: JobTableFixture & {
+  store(db: Kysely<Database>): JobStore<TestItem, void> & { expire: NonNullable<JobStore<TestItem, void>['expire']> };
+} = {
   name: 'usage_records',
   done: 'sent',
   gaveUp: 'rejected',
@@ -90,7 +131,21 @@ export const usageRecords: JobTableFixture & { store(db: Kysely<Database>): JobS
     window += 1;
     await db
       .insertInto('usage_records')
-      .values({ metering_sn: key, instance_id: 'inst', package_instance_id: '', window_start: window, window_end: window + 1, begin_at: now, end_at: now, record_at: now, usage: 1, state: 'pending', attempts: 0, next_attempt_at: now, updated_at: now })
+      .values({
+        metering_sn: key,
+        instance_id: 'inst',
+        package_instance_id: '',
+        window_start: window,
+        window_end: window + 1,
+        begin_at: now,
+        end_at: now,
+        record_at: now,
+        usage: 1,
+        state: 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+        updated_at: now,
+      })
       .execute();
   },
   async read(db, key) {
@@ -100,9 +155,24 @@ export const usageRecords: JobTableFixture & { store(db: Kysely<Database>): JobS
   store(db) {
     const sns = (items: readonly TestItem[]) => items.map((item) => item.key);
     return {
-      claim: async ({ key, ...claim }) => claimed(await usageRecordLeases.claim(db, { ...claim, ...(key === undefined ? {} : { key: [key] }) }), (row) => row.metering_sn, (row) => Number(row.attempts)),
-      extend: (items, lease) => usageRecordLeases.extend(db, sns(items).map((sn) => [sn]), lease),
-      release: (items, holder) => usageRecordLeases.release(db, sns(items).map((sn) => [sn]), holder),
+      claim: async ({ key, ...claim }) =>
+        claimed(
+          await usageRecordLeases.claim(db, { ...claim, ...(key === undefined ? {} : { key: [key] }) }),
+          (row) => row.metering_sn,
+          (row) => Number(row.attempts),
+        ),
+      extend: (items, lease) =>
+        usageRecordLeases.extend(
+          db,
+          sns(items).map((sn) => [sn]),
+          lease,
+        ),
+      release: (items, holder) =>
+        usageRecordLeases.release(
+          db,
+          sns(items).map((sn) => [sn]),
+          holder,
+        ),
       succeed: (items, holder) => markRecordsSent(db, sns(items), holder),
       retry: (items, failure) => markRecordsFailed(db, sns(items), { ...failure, state: 'pending' }),
       giveUp: (items, failure) => markRecordsFailed(db, sns(items), { ...failure, state: 'rejected' }),

@@ -28,7 +28,11 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
   const call = async (path: string, init: { method?: string; body?: unknown; raw?: string; token?: string | null } = {}) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (init.token !== null) headers.authorization = `Bearer ${init.token ?? TOKEN}`;
-    const response = await app.request(path, { method: init.method ?? (init.body !== undefined || init.raw !== undefined ? 'POST' : 'GET'), headers, ...(init.raw !== undefined ? { body: init.raw } : init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
+    const response = await app.request(path, {
+      method: init.method ?? (init.body !== undefined || init.raw !== undefined ? 'POST' : 'GET'),
+      headers,
+      ...(init.raw !== undefined ? { body: init.raw } : init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
     const json = (await response.json()) as Record<string, any>;
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     assertSchema('kgkit', response.status === 401 ? 'RefusedResponse' : RESPONSES[path.split('?')[0]!]!, json);
@@ -39,10 +43,22 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
     store = await openTestStore(dialect);
     clock = Date.UTC(2026, 10, 21, 9, 0, 0);
     const now = () => clock;
-    const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: fakeProvisioner().provisioner, now });
+    const lifecycle = new InstanceLifecycle({
+      repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS),
+      provisioner: fakeProvisioner().provisioner,
+      now,
+    });
     await lifecycle.create({ orderId: 'MOCKONDEMAND', orderLineId: 'MOCKONDEMAND-000001', businessId: 'ppu-1', test: false });
     const meter = new UsageMeter({ db: store.db, now });
-    app = buildApp({ config: { ...TEST_CONFIG, apiToken: TOKEN }, db: store.db, lifecycle, nonces: sqlNonceRegistry(store.db), logger: silentLogger, now, families: [kgkitApiMount({ meter })] });
+    app = buildApp({
+      config: { ...TEST_CONFIG, apiToken: TOKEN },
+      db: store.db,
+      lifecycle,
+      nonces: sqlNonceRegistry(store.db),
+      logger: silentLogger,
+      now,
+      families: [kgkitApiMount({ meter })],
+    });
   });
   afterAll(async () => store.dispose());
 
@@ -53,7 +69,13 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
       { eventId: 'e-2', instanceId: 'ppu-1', quantity: 7, occurredAt: '2026-11-21T09:00:40Z' },
     ];
     const first = await call('/kgkit/v1/usage-events', { body: { events } });
-    expect(first.json).toMatchObject({ resultCode: '000000', results: [{ eventId: 'e-1', status: 'recorded' }, { eventId: 'e-2', status: 'recorded' }] });
+    expect(first.json).toMatchObject({
+      resultCode: '000000',
+      results: [
+        { eventId: 'e-1', status: 'recorded' },
+        { eventId: 'e-2', status: 'recorded' },
+      ],
+    });
     const again = await call('/kgkit/v1/usage-events', { body: { events } });
     expect(again.json.results.map((r: { status: string }) => r.status)).toEqual(['duplicate', 'duplicate']);
     const listed = await call('/kgkit/v1/usage-records?instanceId=ppu-1');
@@ -62,10 +84,20 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
 
   it('refuses single events with their own code and keeps the others', async () => {
     const { json } = await call('/kgkit/v1/usage-events', {
-      body: { events: [{ eventId: 'u-1', instanceId: 'no-such-instance', quantity: '1' }, { eventId: 'u-2', instanceId: 'ppu-1', quantity: '0' }, { eventId: 'u-3', instanceId: 'ppu-1', quantity: '2' }] },
+      body: {
+        events: [
+          { eventId: 'u-1', instanceId: 'no-such-instance', quantity: '1' },
+          { eventId: 'u-2', instanceId: 'ppu-1', quantity: '0' },
+          { eventId: 'u-3', instanceId: 'ppu-1', quantity: '2' },
+        ],
+      },
     });
     expect(json.resultMsg).toBe('2 of 3 events refused; see results');
-    expect(json.results.map((r: { status: string; resultCode: string }) => `${r.status}/${r.resultCode}`)).toEqual(['refused/000003', 'refused/000002', 'recorded/000000']);
+    expect(json.results.map((r: { status: string; resultCode: string }) => `${r.status}/${r.resultCode}`)).toEqual([
+      'refused/000003',
+      'refused/000002',
+      'recorded/000000',
+    ]);
   });
 
   it.each([
@@ -74,7 +106,10 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
     ['a token with a different length', { token: 'short' }],
   ])('refuses %s with 000001 and HTTP 401', async (_, init) => {
     for (const path of Object.keys(RESPONSES)) {
-      const { status, json } = await call(path, { ...init, ...(path.endsWith('usage-events') ? { body: { events: [{ eventId: 'x', instanceId: 'ppu-1', quantity: '1' }] } } : {}) });
+      const { status, json } = await call(path, {
+        ...init,
+        ...(path.endsWith('usage-events') ? { body: { events: [{ eventId: 'x', instanceId: 'ppu-1', quantity: '1' }] } } : {}),
+      });
       expect([status, json.resultCode]).toEqual([401, '000001']);
     }
   });
@@ -92,10 +127,16 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
     ['an eventId with spaces', { body: { events: [{ eventId: 'a b', instanceId: 'ppu-1', quantity: '1' }] } }],
     ['an array body', { body: [] }],
   ])('refuses %s with 000002 and stores nothing', async (_, init) => {
-    const before = await store.db.selectFrom('usage_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await store.db
+      .selectFrom('usage_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const { status, json } = await call('/kgkit/v1/usage-events', init);
     expect([status, json.resultCode]).toEqual([200, '000002']);
-    const after = await store.db.selectFrom('usage_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await store.db
+      .selectFrom('usage_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
   });
 
@@ -123,7 +164,11 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
 
   it('lists order lookups and License uploads', async () => {
     expect((await call('/kgkit/v1/order-lookups')).json).toMatchObject({ resultCode: '000000', counts: { pending: 0, found: 0, failed: 0 }, lookups: [] });
-    expect((await call('/kgkit/v1/license-uploads?state=pending&limit=10')).json).toMatchObject({ resultCode: '000000', counts: { pending: 0, uploaded: 0, rejected: 0, skipped: 0 }, uploads: [] });
+    expect((await call('/kgkit/v1/license-uploads?state=pending&limit=10')).json).toMatchObject({
+      resultCode: '000000',
+      counts: { pending: 0, uploaded: 0, rejected: 0, skipped: 0 },
+      uploads: [],
+    });
   });
 
   it.each([
@@ -147,7 +192,14 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
 
   it('answers 000001 for every call while KGKIT_API_TOKEN is not set', async () => {
     const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: fakeProvisioner().provisioner });
-    const off = buildApp({ config: TEST_CONFIG, db: store.db, lifecycle, nonces: sqlNonceRegistry(store.db), logger: silentLogger, families: [kgkitApiMount({ meter: new UsageMeter({ db: store.db }) })] });
+    const off = buildApp({
+      config: TEST_CONFIG,
+      db: store.db,
+      lifecycle,
+      nonces: sqlNonceRegistry(store.db),
+      logger: silentLogger,
+      families: [kgkitApiMount({ meter: new UsageMeter({ db: store.db }) })],
+    });
     const response = await off.request('/kgkit/v1/usage-records', { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ resultCode: '000001', resultMsg: 'the kgkit API is off: set KGKIT_API_TOKEN' });

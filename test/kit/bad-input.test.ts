@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SqlKitDirectory } from '../../src/store/kit-directory.js';
-import { type KitOperation, type KitServer, type KitVersion, assertKitConforms, authTokenHeader, kitDirectoryState, kitSnapshot, kitTimeStamp, lastEvent, startKitServer, xSignHeaders } from '../support/kit.js';
+import {
+  type KitOperation,
+  type KitServer,
+  type KitVersion,
+  assertKitConforms,
+  authTokenHeader,
+  kitDirectoryState,
+  kitSnapshot,
+  kitTimeStamp,
+  lastEvent,
+  startKitServer,
+  xSignHeaders,
+} from '../support/kit.js';
 import { allOrgs, allOrgsV1, application, auth, authV1, singleOrg, tenant, unit, user, users } from '../support/kit-bodies.js';
 import { DIALECTS, type TestStore, openTestStore } from '../support/stores.js';
 
@@ -53,11 +65,21 @@ const V1_BAD: [string, KitOperation, Record<string, unknown>, RegExp][] = [
   ['an unknown field', 'tenantSync', tenant({ customerId: 'x' }), /unknown field "customerId"/],
   ['userList a real array (the V2 form)', 'authSync', auth(users(1)), /userList/],
   ['userList not a JSON string', 'authSync', authV1([], { userList: 'zhangsan01,lisi02' }), /userList is not a JSON-encoded list of users \(not JSON\)/],
-  ['userList the JSON of an object', 'authSync', authV1([], { userList: JSON.stringify(user(1)) }), /userList is not a JSON-encoded list of users \(userList must be array\)/],
+  [
+    'userList the JSON of an object',
+    'authSync',
+    authV1([], { userList: JSON.stringify(user(1)) }),
+    /userList is not a JSON-encoded list of users \(userList must be array\)/,
+  ],
   ['userList of 501 users', 'authSync', authV1(users(501)), /userList must NOT have more than 500 items/],
   ['a user without role', 'authSync', authV1([without(user(1), 'role')]), /userList\[0\] is missing "role"/],
   ['a user with role "owner"', 'authSync', authV1([user(0), user(1, { role: 'owner' })]), /userList\[1\]\.role/],
-  ['a user with extension.employeeType as a number', 'authSync', authV1([user(1, { extension: { employeeType: 4 } })]), /userList\[0\]\.extension\.employeeType/],
+  [
+    'a user with extension.employeeType as a number',
+    'authSync',
+    authV1([user(1, { extension: { employeeType: 4 } })]),
+    /userList\[0\]\.extension\.employeeType/,
+  ],
   ['orgInfo with orgName (the V2 key)', 'allOrgSync', allOrgsV1([], { orgInfo: JSON.stringify([unit('1', 'x')]) }), /orgInfo\[0\]/],
   ['orgInfo not JSON', 'allOrgSync', allOrgsV1([], { orgInfo: '[{' }), /orgInfo is not a JSON-encoded list of departments/],
   ['orgInfoList (the V2 form)', 'allOrgSync', allOrgs([unit('1', 'x')]), /orgInfo/],
@@ -65,7 +87,16 @@ const V1_BAD: [string, KitOperation, Record<string, unknown>, RegExp][] = [
 
 // Rows that break only kgkit's level (x-kgkit-strict): the default server serves them (docs/decisions.md#16); one with
 // STRICT_REQUESTS=true refuses them like the rest.
-const KGKIT_LEVEL = new Set(['testFlag 2', 'an unknown field', 'domainName over plain http', 'domainName with a query', 'tenantId empty', 'tenantId with a blank', 'clientId with a blank', 'orgCode empty']);
+const KGKIT_LEVEL = new Set([
+  'testFlag 2',
+  'an unknown field',
+  'domainName over plain http',
+  'domainName with a query',
+  'tenantId empty',
+  'tenantId with a blank',
+  'clientId with a blank',
+  'orgCode empty',
+]);
 
 describe.each(DIALECTS)('Kit bad input on %s', (dialect) => {
   let store: TestStore;
@@ -131,7 +162,9 @@ describe.each(DIALECTS)('Kit bad input on %s', (dialect) => {
   });
 
   it.each(['v1', 'v2'] as const)('%s: answers 000005 without details when the store fails, and keeps working afterwards', async (version) => {
-    const failing = vi.spyOn(SqlKitDirectory.prototype, 'putTenant').mockRejectedValueOnce(new Error('relation "kit_tenants" does not exist at /srv/app/store.ts:12'));
+    const failing = vi
+      .spyOn(SqlKitDirectory.prototype, 'putTenant')
+      .mockRejectedValueOnce(new Error('relation "kit_tenants" does not exist at /srv/app/store.ts:12'));
     const call = version === 'v2' ? server.v2 : server.v1;
     try {
       expect((await call('tenantSync', tenant({ tenantId: 'failing' }))).json).toEqual({ resultCode: '000005', resultMsg: 'internal error' });
@@ -142,7 +175,11 @@ describe.each(DIALECTS)('Kit bad input on %s', (dialect) => {
   });
 
   it('answers unknown Kit paths and GET with a JSON 404, unauthenticated', async () => {
-    for (const [method, path] of [['POST', '/saas/produceAPI/v2/userSync'], ['POST', '/saas/produceAPI/v3/tenantSync'], ['GET', '/saas/produceAPI/v2/tenantSync']] as const) {
+    for (const [method, path] of [
+      ['POST', '/saas/produceAPI/v2/userSync'],
+      ['POST', '/saas/produceAPI/v3/tenantSync'],
+      ['GET', '/saas/produceAPI/v2/tenantSync'],
+    ] as const) {
       const response = await server.app.request(path, { method });
       expect(response.status).toBe(404);
       expect(await response.json()).toMatchObject({ resultCode: '000002' });

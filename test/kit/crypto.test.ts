@@ -17,11 +17,18 @@ describe('x-sign (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topi
     expect(kitSignature(c.accessKey, c.nonce, c.timestamp, c.canonicalPayload)).toBe(c.signatureOverCanonical);
     expect(kitSignature(c.accessKey, c.nonce, c.timestamp, Buffer.from(c.body, 'utf8'))).toBe(c.signatureOverRaw);
     const input = { accessKey: c.accessKey, nonce: c.nonce, timestamp: c.timestamp, rawBody: Buffer.from(c.body, 'utf8'), body };
-    for (const signature of [c.signatureOverCanonical, c.signatureOverRaw, c.signatureOverRaw.toLowerCase()]) expect(verifyKitSignature({ ...input, signature })).toBe(true);
+    for (const signature of [c.signatureOverCanonical, c.signatureOverRaw, c.signatureOverRaw.toLowerCase()])
+      expect(verifyKitSignature({ ...input, signature })).toBe(true);
   });
 
   const c = kitFixtures.xSign[0]!;
-  const input = { accessKey: c.accessKey, nonce: c.nonce, timestamp: c.timestamp, rawBody: Buffer.from(c.body, 'utf8'), body: JSON.parse(c.body) as Record<string, unknown> };
+  const input = {
+    accessKey: c.accessKey,
+    nonce: c.nonce,
+    timestamp: c.timestamp,
+    rawBody: Buffer.from(c.body, 'utf8'),
+    body: JSON.parse(c.body) as Record<string, unknown>,
+  };
   it.each([
     ['another key', { ...input, accessKey: 'other-kit-key-0123' }],
     ['another nonce', { ...input, nonce: `${c.nonce}0` }],
@@ -51,7 +58,14 @@ describe('clientSecret RSA-OAEP (https://support.huaweicloud.com/accessg-marketp
     ['not Base64', '@@@@'],
     ['URL-safe Base64', good.replaceAll('+', '-').replaceAll('/', '_')],
     ['one byte short', Buffer.from(good, 'base64').subarray(1).toString('base64')],
-    ['one bit flipped', (() => { const b = Buffer.from(good, 'base64'); b[100]! ^= 1; return b.toString('base64'); })()],
+    [
+      'one bit flipped',
+      (() => {
+        const b = Buffer.from(good, 'base64');
+        b[100]! ^= 1;
+        return b.toString('base64');
+      })(),
+    ],
     ['above the modulus', Buffer.alloc(384, 0xff).toString('base64')],
   ])('answers undefined, never throws, for a ciphertext that is %s', (_name, value) => {
     expect(decryptOaep(key, value)).toBeUndefined();
@@ -64,8 +78,16 @@ describe('clientSecret RSA-OAEP (https://support.huaweicloud.com/accessg-marketp
   it('accepts the test key and refuses keys KooGallery does not allow', () => {
     expect(rsaPrivateKeyProblem(KIT_RSA_PRIVATE_KEY)).toBeUndefined();
     const pem = (k: { privateKey: string }) => k.privateKey;
-    const rsa2048 = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const rsa2048 = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const ec = generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     expect(rsaPrivateKeyProblem(pem(rsa2048))).toMatch(/2048 bits; KooGallery requires at least 3072/);
     expect(rsaPrivateKeyProblem(pem(ec))).toMatch(/not RSA/);
     expect(rsaPrivateKeyProblem('-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n')).toMatch(/not a PEM private key/);
@@ -98,7 +120,11 @@ describe('sealed secrets (AES-256-GCM, HKDF-SHA256 key)', () => {
   const c = kitFixtures.sealed[0]!;
   const key = sealingKey(c.dataKey);
   const bytes = Buffer.from(c.value.slice(3), 'base64');
-  const flipped = (at: number) => { const b = Buffer.from(bytes); b[at]! ^= 1; return `v1.${b.toString('base64')}`; };
+  const flipped = (at: number) => {
+    const b = Buffer.from(bytes);
+    b[at]! ^= 1;
+    return `v1.${b.toString('base64')}`;
+  };
   it.each([
     ['sealed under another data key', c.value, sealingKey('another-data-key-0123456789-012345')],
     ['an IV bit flipped', flipped(0), key],

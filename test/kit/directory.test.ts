@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, } from '../../src/config.js';
+import { ConfigError } from '../../src/config.js';
 import { DataKeys } from '../../src/crypto/data-keys.js';
 import { oaepDecryptor } from '../../src/crypto/rsa-oaep.js';
 import { seal, sealingKey } from '../../src/crypto/sealed.js';
@@ -29,10 +29,23 @@ describe.each(DIALECTS)('tenant directory reader on %s', (dialect) => {
     for (const table of KIT_TABLES) await store.db.deleteFrom(table).execute();
     clock = { now: 1_700_000_000_000 };
     const key = sealingKey(DATA_KEY);
-    directory = new TenantDirectory({ store: new SqlKitDirectory(store.db), decryptSecret: oaepDecryptor(KIT_RSA_PRIVATE_KEY), sealSecret: (s) => seal(key, s), now: () => clock.now });
+    directory = new TenantDirectory({
+      store: new SqlKitDirectory(store.db),
+      decryptSecret: oaepDecryptor(KIT_RSA_PRIVATE_KEY),
+      sealSecret: (s) => seal(key, s),
+      now: () => clock.now,
+    });
   });
 
-  const tenantOf = (instanceId: string, name: string) => ({ instanceId, orderId: 'CS1', tenantId: 'T1', tenantCode: 'code', name, domainName: `https://${name}.example.com`, test: false });
+  const tenantOf = (instanceId: string, name: string) => ({
+    instanceId,
+    orderId: 'CS1',
+    tenantId: 'T1',
+    tenantCode: 'code',
+    name,
+    domainName: `https://${name}.example.com`,
+    test: false,
+  });
   const appOf = (instanceId: string, clientId: string) => ({ instanceId, tenantId: 'T1', appId: 'A1', clientId, test: false });
   const userOf = (userName: string, name: string) => ({ userName, name, orgCode: 'O1', role: 'user' as const, enabled: true });
   const later = () => (clock.now += 1_000);
@@ -42,7 +55,13 @@ describe.each(DIALECTS)('tenant directory reader on %s', (dialect) => {
     later();
     await directory.syncTenant('add', tenantOf('I2', 'second'));
     const reader = tenantDirectoryReader(store.db, new DataKeys({ dataKey: DATA_KEY }));
-    expect(await reader.findTenant('T1')).toEqual({ instanceId: 'I2', tenantId: 'T1', tenantCode: 'code', name: 'second', domainName: 'https://second.example.com' });
+    expect(await reader.findTenant('T1')).toEqual({
+      instanceId: 'I2',
+      tenantId: 'T1',
+      tenantCode: 'code',
+      name: 'second',
+      domainName: 'https://second.example.com',
+    });
     expect(await reader.findTenant('T2')).toBeUndefined();
   });
 
@@ -90,7 +109,16 @@ describe('KIT_RSA_PRIVATE_KEY_FILE', () => {
   });
 
   it.each([
-    ['a 2048-bit key', () => generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey, /KIT_RSA_PRIVATE_KEY_FILE is 2048 bits/],
+    [
+      'a 2048-bit key',
+      () =>
+        generateKeyPairSync('rsa', {
+          modulusLength: 2048,
+          privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+          publicKeyEncoding: { type: 'spki', format: 'pem' },
+        }).privateKey,
+      /KIT_RSA_PRIVATE_KEY_FILE is 2048 bits/,
+    ],
     ['not a key', () => 'hello', /KIT_RSA_PRIVATE_KEY_FILE is not a PEM private key/],
   ])('stops the start-up on %s, with a clear message', (name, content, message) => {
     const path = file(`${name.replace(/\W/g, '')}.pem`, content());

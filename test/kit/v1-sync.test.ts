@@ -27,7 +27,9 @@ describe.each(DIALECTS)('Kit V1 syncs on %s', (dialect) => {
 
   const count = async (table: (typeof KIT_TABLES)[number]) => (await store.db.selectFrom(table).selectAll().execute()).length;
   const orgTree = async () =>
-    (await store.db.selectFrom('kit_org_units').select(['org_code', 'org_name', 'parent_code']).orderBy('org_code').execute()).map((r) => `${r.org_code}:${r.org_name}<${r.parent_code}`);
+    (await store.db.selectFrom('kit_org_units').select(['org_code', 'org_name', 'parent_code']).orderBy('org_code').execute()).map(
+      (r) => `${r.org_code}:${r.org_name}<${r.parent_code}`,
+    );
 
   it('tenantSync: adds (a repeat creates nothing new), deletes twice, deletes an unknown tenant, all 000000', async () => {
     expect((await server.v1('tenantSync', tenant({ name: '华为测试' }))).json).toEqual({ resultCode: '000000', resultMsg: 'success' });
@@ -43,7 +45,10 @@ describe.each(DIALECTS)('Kit V1 syncs on %s', (dialect) => {
   it('applicationSync: decrypts a Java OAEP SHA-1 secret; an undecryptable one is 000101 with nothing stored', async () => {
     expect((await server.v1('applicationSync', application({ clientSecret: SECRET_SHA1.ciphertext }))).json).toMatchObject({ resultCode: '000000' });
     expect(await directory.findApplication(TENANT)).toMatchObject({ clientId: 'client-0001', clientSecret: SECRET_SHA1.plaintext });
-    expect((await server.v1('applicationSync', application({ appId: 'app-0002', clientSecret: 'AAAA' }))).json).toEqual({ resultCode: '000101', resultMsg: 'something wrong with appSecret' });
+    expect((await server.v1('applicationSync', application({ appId: 'app-0002', clientSecret: 'AAAA' }))).json).toEqual({
+      resultCode: '000101',
+      resultMsg: 'something wrong with appSecret',
+    });
     expect(await count('kit_applications')).toBe(1);
     expect((await server.v1('applicationSync', application({ flag: 0 }))).json).toMatchObject({ resultCode: '000000' });
     expect(await count('kit_applications')).toBe(0);
@@ -51,9 +56,24 @@ describe.each(DIALECTS)('Kit V1 syncs on %s', (dialect) => {
 
   it('authSync: reads the documented JSON-encoded userList, extension attributes included', async () => {
     expect((await server.v1('authSync', authV1([], { userList: DOCUMENTED_USER_LIST }))).json).toMatchObject({ resultCode: '000000' });
-    expect(await directory.findUser(TENANT, 'zhangsan01')).toEqual({ tenantId: TENANT, userName: 'zhangsan01', name: '张三', orgCode: '123456789', role: 'admin', enabled: true });
+    expect(await directory.findUser(TENANT, 'zhangsan01')).toEqual({
+      tenantId: TENANT,
+      userName: 'zhangsan01',
+      name: '张三',
+      orgCode: '123456789',
+      role: 'admin',
+      enabled: true,
+    });
     const row = await store.db.selectFrom('kit_users').selectAll().executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ position: '系统管理员', employee_code: null, mobile: null, email: null, employee_type: 4, work_place: '南京', entry_date: '2022-11-9' });
+    expect(row).toMatchObject({
+      position: '系统管理员',
+      employee_code: null,
+      mobile: null,
+      email: null,
+      employee_type: 4,
+      work_place: '南京',
+      entry_date: '2022-11-9',
+    });
     expect(JSON.parse(row.extension!)).toEqual({ entryDate: '2022-11-9', employeeType: '4', workPlace: '南京' });
   });
 

@@ -2,7 +2,22 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tenantDirectoryReader } from '../../src/tenants/directory-reader.js';
 import type { TenantDirectoryReader } from '../../src/tenants/directory.js';
 import { KIT_TABLES, type KitServer, kitDirectoryState, kitFixtures, lastEvent, startKitServer, xSignHeaders } from '../support/kit.js';
-import { APP, INSTANCE, SECRET_SHA1, SECRET_SHA256, SECRET_SHA256_MGF256, TENANT, allOrgs, application, auth, singleOrg, tenant, unit, user, users } from '../support/kit-bodies.js';
+import {
+  APP,
+  INSTANCE,
+  SECRET_SHA1,
+  SECRET_SHA256,
+  SECRET_SHA256_MGF256,
+  TENANT,
+  allOrgs,
+  application,
+  auth,
+  singleOrg,
+  tenant,
+  unit,
+  user,
+  users,
+} from '../support/kit-bodies.js';
 import { TEST_CONFIG, TEST_DATA_KEYS } from '../support/server.js';
 import { DIALECTS, type TestStore, openTestStore } from '../support/stores.js';
 
@@ -22,13 +37,21 @@ describe.each(DIALECTS)('Kit V2 syncs on %s', (dialect) => {
 
   const count = async (table: (typeof KIT_TABLES)[number]) => (await store.db.selectFrom(table).selectAll().execute()).length;
   const orgTree = async () =>
-    (await store.db.selectFrom('kit_org_units').select(['org_code', 'org_name', 'parent_code']).orderBy('org_code').execute()).map((r) => `${r.org_code}:${r.org_name}<${r.parent_code}`);
+    (await store.db.selectFrom('kit_org_units').select(['org_code', 'org_name', 'parent_code']).orderBy('org_code').execute()).map(
+      (r) => `${r.org_code}:${r.org_name}<${r.parent_code}`,
+    );
 
   describe('tenantSync', () => {
     it('stores the documented example and answers 000000', async () => {
       const { json } = await server.v2('tenantSync', tenant());
       expect(json).toEqual({ resultCode: '000000', resultMsg: 'success' });
-      expect(await directory.findTenant(TENANT)).toEqual({ instanceId: INSTANCE, tenantId: TENANT, tenantCode: 'huawei', name: 'huaiweitest', domainName: 'https://example.tenantaccount.com' });
+      expect(await directory.findTenant(TENANT)).toEqual({
+        instanceId: INSTANCE,
+        tenantId: TENANT,
+        tenantCode: 'huawei',
+        name: 'huaiweitest',
+        domainName: 'https://example.tenantaccount.com',
+      });
     });
 
     it('creates nothing new on a repeated add, and leaves the values of the last one', async () => {
@@ -85,7 +108,13 @@ describe.each(DIALECTS)('Kit V2 syncs on %s', (dialect) => {
     ])('decrypts a clientSecret made by %s; the reader returns the plaintext', async (_name, secret) => {
       const { json } = await server.v2('applicationSync', application({ clientSecret: secret.ciphertext }));
       expect(json).toEqual({ resultCode: '000000', resultMsg: 'success' });
-      expect(await directory.findApplication(TENANT)).toEqual({ instanceId: INSTANCE, tenantId: TENANT, appId: APP, clientId: 'client-0001', clientSecret: secret.plaintext });
+      expect(await directory.findApplication(TENANT)).toEqual({
+        instanceId: INSTANCE,
+        tenantId: TENANT,
+        appId: APP,
+        clientId: 'client-0001',
+        clientSecret: secret.plaintext,
+      });
     });
 
     it('keeps only the sealed secret in the store, and no ciphertext in the audit trail', async () => {
@@ -98,11 +127,16 @@ describe.each(DIALECTS)('Kit V2 syncs on %s', (dialect) => {
       expect(event.request).not.toContain(SECRET_SHA256.ciphertext.slice(0, 40));
     });
 
-    it.each(kitFixtures.oaep.filter((c) => !c.accepted).map((c) => [c.name, c.ciphertext] as const).concat([
-      ['not Base64', 'not base64 at all!'],
-      ['Base64 of the wrong length', Buffer.from('short').toString('base64')],
-      ['a plaintext secret', 'kit-client-secret-0001'],
-    ]))('answers 000101 and stores nothing for a secret it cannot decrypt: %s', async (_name, clientSecret) => {
+    it.each(
+      kitFixtures.oaep
+        .filter((c) => !c.accepted)
+        .map((c) => [c.name, c.ciphertext] as const)
+        .concat([
+          ['not Base64', 'not base64 at all!'],
+          ['Base64 of the wrong length', Buffer.from('short').toString('base64')],
+          ['a plaintext secret', 'kit-client-secret-0001'],
+        ]),
+    )('answers 000101 and stores nothing for a secret it cannot decrypt: %s', async (_name, clientSecret) => {
       const { json } = await server.v2('applicationSync', application({ clientSecret }));
       expect(json).toEqual({ resultCode: '000101', resultMsg: 'something wrong with appSecret' });
       expect(await count('kit_applications')).toBe(0);
@@ -123,7 +157,8 @@ describe.each(DIALECTS)('Kit V2 syncs on %s', (dialect) => {
       await server.v2('applicationSync', application({ flag: 2, clientId: 'client-0002', clientSecret: SECRET_SHA1.ciphertext }));
       expect(await directory.findApplication(TENANT)).toMatchObject({ clientId: 'client-0002', clientSecret: SECRET_SHA1.plaintext });
       await server.v2('authSync', auth(users(2)));
-      for (let i = 0; i < 2; i++) expect((await server.v2('applicationSync', application({ flag: 0, clientSecret: 'ignored on delete' }))).json).toMatchObject({ resultCode: '000000' });
+      for (let i = 0; i < 2; i++)
+        expect((await server.v2('applicationSync', application({ flag: 0, clientSecret: 'ignored on delete' }))).json).toMatchObject({ resultCode: '000000' });
       expect(await directory.findApplication(TENANT)).toBeUndefined();
       expect(await count('kit_users')).toBe(0);
     });
@@ -136,16 +171,44 @@ describe.each(DIALECTS)('Kit V2 syncs on %s', (dialect) => {
   describe('authSync', () => {
     it('authorises the listed users; the reader finds them with their role', async () => {
       await server.v2('authSync', auth([user(0), user(1, { enable: 'false' })]));
-      expect(await directory.findUser(TENANT, 'user0000')).toEqual({ tenantId: TENANT, userName: 'user0000', name: '用户0', orgCode: '10001', role: 'admin', enabled: true });
+      expect(await directory.findUser(TENANT, 'user0000')).toEqual({
+        tenantId: TENANT,
+        userName: 'user0000',
+        name: '用户0',
+        orgCode: '10001',
+        role: 'admin',
+        enabled: true,
+      });
       expect(await directory.findUser(TENANT, 'user0001')).toMatchObject({ role: 'user', enabled: false });
       expect(await directory.findUser(TENANT, 'nobody')).toBeUndefined();
     });
 
     it('keeps every documented attribute, and extension as sent', async () => {
-      const full = user(7, { position: '系统管理员', employeeCode: 'E7', employeeType: 4, mobile: '13800000000', email: 'u7@example.com', workPlace: '南京', entryDate: '2022-11-9', extension: { ledger: ['A', 'B'] }, futureField: 'ignored' });
+      const full = user(7, {
+        position: '系统管理员',
+        employeeCode: 'E7',
+        employeeType: 4,
+        mobile: '13800000000',
+        email: 'u7@example.com',
+        workPlace: '南京',
+        entryDate: '2022-11-9',
+        extension: { ledger: ['A', 'B'] },
+        futureField: 'ignored',
+      });
       await server.v2('authSync', auth([full]));
       const row = await store.db.selectFrom('kit_users').selectAll().executeTakeFirstOrThrow();
-      expect(row).toMatchObject({ position: '系统管理员', employee_code: 'E7', employee_type: 4, mobile: '13800000000', email: 'u7@example.com', work_place: '南京', entry_date: '2022-11-9', extension: '{"ledger":["A","B"]}', authorized: 1, sync_time: '20221109101010123' });
+      expect(row).toMatchObject({
+        position: '系统管理员',
+        employee_code: 'E7',
+        employee_type: 4,
+        mobile: '13800000000',
+        email: 'u7@example.com',
+        work_place: '南京',
+        entry_date: '2022-11-9',
+        extension: '{"ledger":["A","B"]}',
+        authorized: 1,
+        sync_time: '20221109101010123',
+      });
     });
 
     it('holds exactly 500 users after the same 500-user call twice, and after three at once', async () => {
@@ -219,7 +282,10 @@ describe.each(DIALECTS)('Kit V2 syncs on %s', (dialect) => {
       const b = [unit('B1', 'b1'), unit('B2', 'b2', 'B1'), unit('B3', 'b3', 'B1')];
       const answers = await Promise.all([a, b, a, b].map((list) => server.v2('allOrgSync', allOrgs(list))));
       expect(answers.every((x) => x.json.resultCode === '000000')).toBe(true);
-      expect([['A1:a1<', 'A2:a2<A1'], ['B1:b1<', 'B2:b2<B1', 'B3:b3<B1']]).toContainEqual(await orgTree());
+      expect([
+        ['A1:a1<', 'A2:a2<A1'],
+        ['B1:b1<', 'B2:b2<B1', 'B3:b3<B1'],
+      ]).toContainEqual(await orgTree());
     });
 
     it('counts an orgCode listed twice once, the last entry winning', async () => {
@@ -233,7 +299,8 @@ describe.each(DIALECTS)('Kit V2 syncs on %s', (dialect) => {
       await server.v2('singleOrgSync', singleOrg('10003', 'Support', '10000', 1));
       await server.v2('singleOrgSync', singleOrg('10002', 'Sales EMEA', '10001', 2));
       expect(await orgTree()).toEqual(['10000:总部<', '10001:研发部<10000', '10002:Sales EMEA<10001', '10003:Support<10000']);
-      for (let i = 0; i < 2; i++) expect((await server.v2('singleOrgSync', singleOrg('10001', '研发部', '10000', 0))).json).toMatchObject({ resultCode: '000000' });
+      for (let i = 0; i < 2; i++)
+        expect((await server.v2('singleOrgSync', singleOrg('10001', '研发部', '10000', 0))).json).toMatchObject({ resultCode: '000000' });
       expect((await server.v2('singleOrgSync', singleOrg('99999', 'never', '', 0))).json).toMatchObject({ resultCode: '000000' });
       // The deleted department's child stays: the marketplace sends its own change.
       expect(await orgTree()).toEqual(['10000:总部<', '10002:Sales EMEA<10001', '10003:Support<10000']);
@@ -272,7 +339,11 @@ describe.each(DIALECTS)('Kit V2 syncs on %s', (dialect) => {
   ])('serves the fixed sub-paths below SAAS_PATH=%s (%s)', async (saasPath, path) => {
     const moved = startKitServer(store, { config: { saasPath } });
     const text = JSON.stringify(tenant());
-    const response = await moved.app.request(path, { method: 'POST', body: text, headers: { 'content-type': 'application/json', ...xSignHeaders(text, { timestamp: moved.clock.now }) } });
+    const response = await moved.app.request(path, {
+      method: 'POST',
+      body: text,
+      headers: { 'content-type': 'application/json', ...xSignHeaders(text, { timestamp: moved.clock.now }) },
+    });
     expect(await response.json()).toEqual({ resultCode: '000000', resultMsg: 'success' });
     expect((await moved.app.request('/saas/produceAPI/v2/tenantSync', { method: 'POST', body: text })).status).toBe(404);
   });

@@ -6,7 +6,14 @@ import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
 import { assertFamilyConforms, businessState, familyKey, fullState, type FamilyServer, startFamilyServer } from '../support/license-families.js';
 
 const LIVE = 'PLLIVE0000000001';
-const refresh = { activity: 'refreshLicenseCode', license: LIVE, orderId: 'CS2705231819RENEW', orderLineId: 'CS2705231819RENEW-000001', scene: 'RENEWAL', expireTime: '20280523201932' };
+const refresh = {
+  activity: 'refreshLicenseCode',
+  license: LIVE,
+  orderId: 'CS2705231819RENEW',
+  orderLineId: 'CS2705231819RENEW-000001',
+  scene: 'RENEWAL',
+  expireTime: '20280523201932',
+};
 const status = { activity: 'updateLicenseCodeStatus', license: LIVE, status: 'FREEZE' };
 const release = { activity: 'releaseLicenseCode', license: LIVE };
 

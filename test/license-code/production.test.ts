@@ -27,7 +27,8 @@ describe.each(DIALECTS)('license code 2.0 production interface on %s', (dialect)
     expireTime: '20280523201932',
     ...extra,
   });
-  const code = async (license: string) => store.db.selectFrom('license_codes').select(['status', 'expires_at', 'product_id']).where('license', '=', license).executeTakeFirst();
+  const code = async (license: string) =>
+    store.db.selectFrom('license_codes').select(['status', 'expires_at', 'product_id']).where('license', '=', license).executeTakeFirst();
   const history = async (license: string) => (await codes.history(license)).map((h) => [h.change, h.order_id, h.scene, h.status]);
 
   beforeAll(async () => {
@@ -56,7 +57,11 @@ describe.each(DIALECTS)('license code 2.0 production interface on %s', (dialect)
       await server.call(refresh(license));
       await server.call(refresh(license, { scene: 'UNSUBSCRIBE_RENEWAL_PERIOD', expireTime: '20270523201932123' }));
       expect(await code(license)).toMatchObject({ expires_at: Date.UTC(2027, 4, 23, 20, 19, 32, 123), product_id: null });
-      expect((await history(license)).map(([change, , scene]) => `${change}:${scene}`)).toEqual(['register:null', 'refresh:RENEWAL', 'refresh:UNSUBSCRIBE_RENEWAL_PERIOD']);
+      expect((await history(license)).map(([change, , scene]) => `${change}:${scene}`)).toEqual([
+        'register:null',
+        'refresh:RENEWAL',
+        'refresh:UNSUBSCRIBE_RENEWAL_PERIOD',
+      ]);
     });
 
     it('16 concurrent resends → one change, 000000 to every one', async () => {
@@ -110,10 +115,18 @@ describe.each(DIALECTS)('license code 2.0 production interface on %s', (dialect)
     it('FREEZE / UNFREEZE; repeating a status changes nothing', async () => {
       const license = await registered();
       for (const status of ['FREEZE', 'FREEZE', 'UNFREEZE', 'UNFREEZE', 'FREEZE']) {
-        expect((await server.call({ activity: 'updateLicenseCodeStatus', license, status, testFlag: '1' })).json).toEqual({ resultCode: '000000', resultMsg: 'success' });
+        expect((await server.call({ activity: 'updateLicenseCodeStatus', license, status, testFlag: '1' })).json).toEqual({
+          resultCode: '000000',
+          resultMsg: 'success',
+        });
       }
       expect(await code(license)).toMatchObject({ status: 'FROZEN' });
-      expect((await history(license)).map(([change, , , status]) => `${change}→${status}`)).toEqual(['register→ALIVE', 'freeze→FROZEN', 'unfreeze→ALIVE', 'freeze→FROZEN']);
+      expect((await history(license)).map(([change, , , status]) => `${change}→${status}`)).toEqual([
+        'register→ALIVE',
+        'freeze→FROZEN',
+        'unfreeze→ALIVE',
+        'freeze→FROZEN',
+      ]);
     });
 
     it('16 concurrent FREEZE → one change', async () => {
@@ -124,14 +137,20 @@ describe.each(DIALECTS)('license code 2.0 production interface on %s', (dialect)
     });
 
     it('a code seen for the first time is registered (FREEZE freezes it); released → 000003; a debug call for a released code → 000000', async () => {
-      expect((await server.call({ activity: 'updateLicenseCodeStatus', license: 'PLFIRSTSIGHT0002', status: 'FREEZE' })).json).toMatchObject({ resultCode: '000000' });
+      expect((await server.call({ activity: 'updateLicenseCodeStatus', license: 'PLFIRSTSIGHT0002', status: 'FREEZE' })).json).toMatchObject({
+        resultCode: '000000',
+      });
       expect(await code('PLFIRSTSIGHT0002')).toMatchObject({ status: 'FROZEN' });
-      expect((await server.call({ activity: 'updateLicenseCodeStatus', license: 'PLFIRSTSIGHT0003', status: 'UNFREEZE' })).json).toMatchObject({ resultCode: '000000' });
+      expect((await server.call({ activity: 'updateLicenseCodeStatus', license: 'PLFIRSTSIGHT0003', status: 'UNFREEZE' })).json).toMatchObject({
+        resultCode: '000000',
+      });
       expect(await code('PLFIRSTSIGHT0003')).toMatchObject({ status: 'ALIVE' });
       const license = await registered();
       await server.call({ activity: 'releaseLicenseCode', license });
       expect((await server.call({ activity: 'updateLicenseCodeStatus', license, status: 'UNFREEZE' })).json).toMatchObject({ resultCode: '000003' });
-      expect((await server.call({ activity: 'updateLicenseCodeStatus', license, status: 'UNFREEZE', testFlag: '1' })).json).toMatchObject({ resultCode: '000000' });
+      expect((await server.call({ activity: 'updateLicenseCodeStatus', license, status: 'UNFREEZE', testFlag: '1' })).json).toMatchObject({
+        resultCode: '000000',
+      });
       expect(await code(license)).toMatchObject({ status: 'RELEASED' });
     });
   });
@@ -144,7 +163,9 @@ describe.each(DIALECTS)('license code 2.0 production interface on %s', (dialect)
       expect(answers.map((a) => a.json)).toEqual(Array(8).fill({ resultCode: '000000', resultMsg: 'success' }));
       expect((await server.call(body)).json).toMatchObject({ resultCode: '000000' });
       expect(await code(license)).toMatchObject({ status: 'RELEASED' });
-      expect((await codes.history(license)).filter((h) => h.change === 'release')).toMatchObject([{ order_id: 'CS2306011200C7KQP', order_line_id: 'CS2306011200C7KQP-000001', status: 'RELEASED' }]);
+      expect((await codes.history(license)).filter((h) => h.change === 'release')).toMatchObject([
+        { order_id: 'CS2306011200C7KQP', order_line_id: 'CS2306011200C7KQP-000001', status: 'RELEASED' },
+      ]);
     });
 
     it('a code kgkit never saw → 000000 and nothing stored (kgkit decision, UNCONFIRMED)', async () => {
@@ -210,6 +231,8 @@ describe.each(DIALECTS)('license code 2.0 production interface on %s', (dialect)
     const domain = new LicenseCodes({ store: codes });
     expect(await domain.register({ license: 'PLREGISTERTWICE', expiresAt: 1, orderId: 'CSFIRST' })).toBe(true);
     expect(await domain.register({ license: 'PLREGISTERTWICE', expiresAt: 2, orderId: 'CSSECOND' })).toBe(false);
-    expect(await store.db.selectFrom('license_codes').select(['expires_at', 'order_id']).where('license', '=', 'PLREGISTERTWICE').execute()).toEqual([{ expires_at: 1, order_id: 'CSFIRST' }]);
+    expect(await store.db.selectFrom('license_codes').select(['expires_at', 'order_id']).where('license', '=', 'PLREGISTERTWICE').execute()).toEqual([
+      { expires_at: 1, order_id: 'CSFIRST' },
+    ]);
   });
 });

@@ -28,7 +28,18 @@ describe.each(DIALECTS)('License uploads on %s', (dialect) => {
   const request = async (eventId: string, test = false) =>
     store.db
       .insertInto('license_requests')
-      .values({ event_id: eventId, fingerprint_key: '', device_fingerprint: null, instance_id: `inst-${eventId}`, effective_at: clock, expires_at: null, license: `LICENSE-OF-${eventId}`, upload_state: 'pending', test_flag: test ? 1 : 0, requested_at: clock })
+      .values({
+        event_id: eventId,
+        fingerprint_key: '',
+        device_fingerprint: null,
+        instance_id: `inst-${eventId}`,
+        effective_at: clock,
+        expires_at: null,
+        license: `LICENSE-OF-${eventId}`,
+        upload_state: 'pending',
+        test_flag: test ? 1 : 0,
+        requested_at: clock,
+      })
       .execute();
 
   beforeEach(async () => {

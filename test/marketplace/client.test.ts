@@ -31,7 +31,12 @@ describe('marketplace client against the marketplace double', () => {
 
   it('queries a mock order with APIG signing', async () => {
     const answer = await api({ now: () => Date.UTC(2026, 10, 21, 12, 0, 0) }).queryOrder('MOCKPERIODYEARNEW', 'MOCKPERIODYEARNEW-000001');
-    expect(answer).toMatchObject({ ok: true, status: 200, code: 'MKT.0000', data: { orderInfo: { orderId: 'MOCKPERIODYEARNEW', orderLine: [{ chargingMode: 'PERIOD' }] } } });
+    expect(answer).toMatchObject({
+      ok: true,
+      status: 200,
+      code: 'MKT.0000',
+      data: { orderInfo: { orderId: 'MOCKPERIODYEARNEW', orderLine: [{ chargingMode: 'PERIOD' }] } },
+    });
   });
 
   it('gives the marketplace refusal back as data', async () => {
@@ -66,7 +71,12 @@ describe('marketplace client against the marketplace double', () => {
   it('reports a usage refusal with its code, without retrying it', async () => {
     const old = { ...record(4), begin_time: '20261020T000000Z', end_time: '20261020T010000Z', metering_sn: 'sn-old' };
     const before = marketplace.state.calls.get('pushUsage') ?? 0;
-    expect(await api({ now: () => Date.UTC(2026, 10, 21, 12, 0, 0) }).pushUsage([old])).toEqual({ kind: 'refused', status: 500, code: 'MKT.9004', message: 'Record beginTime extends Limit.' });
+    expect(await api({ now: () => Date.UTC(2026, 10, 21, 12, 0, 0) }).pushUsage([old])).toEqual({
+      kind: 'refused',
+      status: 500,
+      code: 'MKT.9004',
+      message: 'Record beginTime extends Limit.',
+    });
     expect(marketplace.state.calls.get('pushUsage')).toBe(before + 1);
   });
 
@@ -98,7 +108,9 @@ describe('marketplace client against the marketplace double', () => {
 
   it('calls the License-code Open APIs with the same signing', async () => {
     const client = api({ now: () => Date.UTC(2026, 10, 21, 12, 0, 0) }).licenseCodes;
-    const activated = await client.POST('/api/mkp-openapi-public/global/v2/license/activate', { body: { license_list: ['PL0000001', 'PL0000002'], real_effect_time: '20261121120000' } });
+    const activated = await client.POST('/api/mkp-openapi-public/global/v2/license/activate', {
+      body: { license_list: ['PL0000001', 'PL0000002'], real_effect_time: '20261121120000' },
+    });
     expect(activated.response.status).toBe(200);
     const queried = await client.POST('/api/mkp-openapi-public/global/v1/license/heartbeat', { body: { license: 'PL0000001' } });
     expect(queried.response.status).toBe(200);

@@ -41,7 +41,8 @@ const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addSchema({ $id: 'marketplace', components: document.components });
 /** A schema of the contract with its local references pointed at the contract. */
-const validatorOf = (schema: Schema): ValidateFunction => ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"marketplace#/components/')) as Schema);
+const validatorOf = (schema: Schema): ValidateFunction =>
+  ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"marketplace#/components/')) as Schema);
 const component = (name: string): ValidateFunction => validatorOf({ $ref: `#/components/schemas/${name}` });
 const errors = (validate: ValidateFunction) => ajv.errorsText(validate.errors);
 
@@ -58,13 +59,28 @@ const resolve = <T extends { $ref?: string }>(node: T, kind: 'parameters' | 'exa
 };
 const exampleValue = (example: { $ref?: string; value?: unknown }) => resolve(example, 'examples').value;
 
-const MOCK_ORDERS = ['MOCKPERIODYEARNEW', 'MOCKONETIMENEW', 'MOCKONDEMAND', 'MOCKONDEMANDPKG', 'MOCKPERIODDAYTRIAL', 'MOCKMONTYTRIALTOFORMAL', 'MOCKMONTYUNSUBSCRIBE', 'MOCKMONTYRENEW', 'MOCKMONTYCHANGE'];
+const MOCK_ORDERS = [
+  'MOCKPERIODYEARNEW',
+  'MOCKONETIMENEW',
+  'MOCKONDEMAND',
+  'MOCKONDEMANDPKG',
+  'MOCKPERIODDAYTRIAL',
+  'MOCKMONTYTRIALTOFORMAL',
+  'MOCKMONTYUNSUBSCRIBE',
+  'MOCKMONTYRENEW',
+  'MOCKMONTYCHANGE',
+];
 
 describe('the marketplace contract', () => {
   it('is a contract the seller calls, on the four marketplace hosts', () => {
     expect(document.info['x-kgkit-side']).toBe('client');
     expect(document.servers.map((s) => s.url)).toEqual(
-      expect.arrayContaining(['https://mkt.myhuaweicloud.com', 'https://mkt.myhuaweicloud.cn', 'https://mkt-intl.myhuaweicloud.com', 'https://mkt.myhuaweicloud.eu']),
+      expect.arrayContaining([
+        'https://mkt.myhuaweicloud.com',
+        'https://mkt.myhuaweicloud.cn',
+        'https://mkt-intl.myhuaweicloud.com',
+        'https://mkt.myhuaweicloud.eu',
+      ]),
     );
   });
 
@@ -104,14 +120,24 @@ describe('the marketplace contract', () => {
   describe('every example conforms to its schema', () => {
     const cases = operations.flatMap(({ operation: op }) => [
       ...Object.entries(op.requestBody?.content ?? {}).flatMap(([type, media]) =>
-        Object.entries(media.examples ?? {}).map(([name, example]) => ({ where: `${op.operationId} request ${type} ${name}`, schema: media.schema!, value: exampleValue(example) })),
+        Object.entries(media.examples ?? {}).map(([name, example]) => ({
+          where: `${op.operationId} request ${type} ${name}`,
+          schema: media.schema!,
+          value: exampleValue(example),
+        })),
       ),
       ...Object.entries(op.responses).flatMap(([status, response]) =>
         Object.values(response.content ?? {}).flatMap((media) =>
-          Object.entries(media.examples ?? {}).map(([name, example]) => ({ where: `${op.operationId} ${status} ${name}`, schema: media.schema!, value: exampleValue(example) })),
+          Object.entries(media.examples ?? {}).map(([name, example]) => ({
+            where: `${op.operationId} ${status} ${name}`,
+            schema: media.schema!,
+            value: exampleValue(example),
+          })),
         ),
       ),
-      ...(op.parameters ?? []).map((p) => resolve(p, 'parameters')).map((p) => ({ where: `${op.operationId} parameter ${p.name}`, schema: p.schema, value: p.example })),
+      ...(op.parameters ?? [])
+        .map((p) => resolve(p, 'parameters'))
+        .map((p) => ({ where: `${op.operationId} parameter ${p.name}`, schema: p.schema, value: p.example })),
     ]);
 
     it.each(cases)('$where', ({ schema, value }) => {
@@ -156,14 +182,23 @@ describe('the marketplace contract', () => {
       return [...(schema.properties ? [schema] : []), ...nested.flatMap((child) => objectsUnder(child, seen))];
     };
     for (const { operation: op } of operations) {
-      for (const media of Object.values(op.requestBody?.content ?? {})) for (const object of objectsUnder(media.schema!)) expect(object.additionalProperties, `${op.operationId} request`).toBe(false);
+      for (const media of Object.values(op.requestBody?.content ?? {}))
+        for (const object of objectsUnder(media.schema!)) expect(object.additionalProperties, `${op.operationId} request`).toBe(false);
       for (const response of Object.values(op.responses))
-        for (const media of Object.values(response.content ?? {})) for (const object of objectsUnder(media.schema!)) expect(object.additionalProperties, `${op.operationId} answer`).toBe(true);
+        for (const media of Object.values(response.content ?? {}))
+          for (const object of objectsUnder(media.schema!)) expect(object.additionalProperties, `${op.operationId} answer`).toBe(true);
     }
   });
 
   describe('usage records', () => {
-    const record = { begin_time: '20220809T080000Z', end_time: '20220809T090000Z', instance_id: 'i-1', metering_sn: 'sn-1', record_time: '20220809T091000Z', usage_value: '99' };
+    const record = {
+      begin_time: '20220809T080000Z',
+      end_time: '20220809T090000Z',
+      instance_id: 'i-1',
+      metering_sn: 'sn-1',
+      record_time: '20220809T091000Z',
+      usage_value: '99',
+    };
     const push = component('UsagePushRequest');
 
     it.each(['99', '0.3', '0.0001', '12.5', '999999999999.9999', 0.3, 99])('accept the usage value %j', (usage_value) => {
@@ -208,7 +243,9 @@ describe('the marketplace contract', () => {
 
   it('tolerates answers with fields it does not know', () => {
     const answer = component('QueryOrderResponse');
-    const known = exampleValue(operation('queryOrder').operation.responses['200']!.content!['application/json']!.examples!.MOCKPERIODYEARNEW!) as { orderInfo: Schema };
+    const known = exampleValue(operation('queryOrder').operation.responses['200']!.content!['application/json']!.examples!.MOCKPERIODYEARNEW!) as {
+      orderInfo: Schema;
+    };
     expect(answer({ ...known, traceId: 't', orderInfo: { ...known.orderInfo, newField: { nested: true } } }), errors(answer)).toBe(true);
   });
 });

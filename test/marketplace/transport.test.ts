@@ -31,10 +31,11 @@ async function double(answers: ((c: any) => Response | Promise<Response>)[]): Pr
   const s = {
     url: `http://127.0.0.1:${port}`,
     calls,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      (server as unknown as { closeAllConnections(): void }).closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeAllConnections(): void }).closeAllConnections();
+      }),
   };
   servers.push(s);
   return s;
@@ -137,7 +138,11 @@ describe('strict TLS', () => {
     [['ftp://x'], {}, ['ftp://x must be https (http is allowed on the loopback only, for test doubles)']],
     [['not a url'], {}, ['"not a url" is not a URL']],
     [[], {}, ['no marketplace host is configured']],
-    [['https://mkt.myhuaweicloud.com'], { NODE_TLS_REJECT_UNAUTHORIZED: '0' }, ['NODE_TLS_REJECT_UNAUTHORIZED=0 switches certificate checks off; the marketplace must be called with them on']],
+    [
+      ['https://mkt.myhuaweicloud.com'],
+      { NODE_TLS_REJECT_UNAUTHORIZED: '0' },
+      ['NODE_TLS_REJECT_UNAUTHORIZED=0 switches certificate checks off; the marketplace must be called with them on'],
+    ],
   ])('%j %j', (hosts, env, problems) => {
     expect(checkHosts(hosts, env)).toEqual(problems);
   });
@@ -148,7 +153,27 @@ describe('strict TLS', () => {
 
   it('refuses a server whose certificate does not verify (self-signed, made by openssl)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kgkit-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-subj',
+        '/CN=localhost',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     const server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_, res) => res.end('{}'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `https://localhost:${(server.address() as AddressInfo).port}`;

@@ -15,7 +15,10 @@ type Operation = {
 };
 type Contract = {
   paths: Record<string, Record<string, Operation>>;
-  components: { examples: Record<string, { value: unknown }>; schemas: Record<string, { properties?: Record<string, { example?: unknown }>; required?: string[] }> };
+  components: {
+    examples: Record<string, { value: unknown }>;
+    schemas: Record<string, { properties?: Record<string, { example?: unknown }>; required?: string[] }>;
+  };
 };
 const contract = (family: string) => JSON.parse(readFileSync(new URL(`../../generated/${family}/openapi.json`, import.meta.url), 'utf8')) as Contract;
 const V2 = contract('saas-v2');
@@ -30,7 +33,9 @@ const v1Answer = (activity: string) => valueOf(V1, V1.paths['/saas-v1']!.get!.re
 /** A V1.0 query of an activity: each required parameter of its query schema with the schema's example. */
 const v1Query = (schema: string, omit: string[] = []) => {
   const { properties = {}, required = [] } = V1.components.schemas[schema]!;
-  return new URLSearchParams(required.filter((name) => !omit.includes(name)).map((name): [string, string] => [name, String(properties[name]!.example)])).toString();
+  return new URLSearchParams(
+    required.filter((name) => !omit.includes(name)).map((name): [string, string] => [name, String(properties[name]!.example)]),
+  ).toString();
 };
 
 const V2_ANSWERS: Record<string, string> = {
@@ -47,7 +52,8 @@ const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
 type Violation = { location: string[]; message: string; severity: string };
 const violationsOf = (response: Response) => JSON.parse(response.headers.get('sl-violations') ?? '[]') as Violation[];
-const signedShapedQuery = () => `signature=${randomBytes(32).toString('hex').toUpperCase()}&timestamp=${Date.now()}&nonce=${randomBytes(32).toString('hex').toUpperCase()}`;
+const signedShapedQuery = () =>
+  `signature=${randomBytes(32).toString('hex').toUpperCase()}&timestamp=${Date.now()}&nonce=${randomBytes(32).toString('hex').toUpperCase()}`;
 
 describe('make mock per activity', () => {
   const mocks: Mock[] = [];
@@ -58,7 +64,12 @@ describe('make mock per activity', () => {
 
   beforeAll(async () => {
     const [v2Port, v1Port] = [await freePort(), await freePort()];
-    mocks.push(...(await Promise.all([startMock({ family: 'saas-v2', port: v2Port, prismPort: await freePort() }), startMock({ family: 'saas-v1', port: v1Port, prismPort: await freePort() })])));
+    mocks.push(
+      ...(await Promise.all([
+        startMock({ family: 'saas-v2', port: v2Port, prismPort: await freePort() }),
+        startMock({ family: 'saas-v1', port: v1Port, prismPort: await freePort() }),
+      ])),
+    );
     v2 = `http://127.0.0.1:${v2Port}`;
     v1 = `http://127.0.0.1:${v1Port}`;
   }, 90_000);
@@ -67,7 +78,9 @@ describe('make mock per activity', () => {
   it('reports only the violations of queryInstance for a bad queryInstance', async () => {
     const response = await post({ activity: 'queryInstance', testFlag: '1' });
     expect(response.status).toBe(422);
-    expect(violationsOf(response).map((v) => [v.location, v.message])).toEqual([[['request', 'body'], "Request body must have required property 'instanceId'"]]);
+    expect(violationsOf(response).map((v) => [v.location, v.message])).toEqual([
+      [['request', 'body'], "Request body must have required property 'instanceId'"],
+    ]);
     const problem = (await response.json()) as { validation: Violation[] };
     expect(problem.validation.map((v) => v.message)).toEqual(["Request body must have required property 'instanceId'"]);
   });
@@ -121,7 +134,9 @@ describe('make mock per activity', () => {
     it('reports only the parameters queryInstance misses', async () => {
       const response = await get(v1Query('QueryInstanceQuery', ['instanceId']));
       expect(response.status).toBe(422);
-      expect(violationsOf(response).map((v) => [v.location, v.message])).toEqual([[['request', 'query'], "Request query must have required property 'instanceid'"]]);
+      expect(violationsOf(response).map((v) => [v.location, v.message])).toEqual([
+        [['request', 'query'], "Request query must have required property 'instanceid'"],
+      ]);
     });
 
     it('gives every newInstance a fresh instanceId', async () => {

@@ -32,7 +32,10 @@ describe('make mock serves every contract', () => {
     const method = Object.keys(item).find((m) => ['get', 'post'].includes(m))!;
     const response = await fetch(`${bases.get(family)}${path.replace(/\{[^}]+\}/g, 'x')}`, {
       method: method.toUpperCase(),
-      headers: { ...CREDENTIALS[family], ...(method === 'post' ? { 'content-type': item[method]?.requestBody ? 'application/json' : 'application/x-www-form-urlencoded' } : {}) },
+      headers: {
+        ...CREDENTIALS[family],
+        ...(method === 'post' ? { 'content-type': item[method]?.requestBody ? 'application/json' : 'application/x-www-form-urlencoded' } : {}),
+      },
       ...(method === 'post' ? { body: '{}' } : {}),
     });
     expect(response.status).toBe(422);

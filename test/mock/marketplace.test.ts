@@ -9,7 +9,13 @@ import { freePort } from '../support/ports.js';
 
 type Examples = Record<string, { $ref?: string; value?: unknown }>;
 const document = JSON.parse(readFileSync(new URL('../../generated/marketplace/openapi.json', import.meta.url), 'utf8')) as {
-  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { examples: Examples }> }; responses: Record<string, { content: Record<string, { examples: Examples }> }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { requestBody?: { content: Record<string, { examples: Examples }> }; responses: Record<string, { content: Record<string, { examples: Examples }> }> }
+    >
+  >;
   components: { examples: Record<string, { value: unknown }> };
 };
 const valueOf = (examples: Examples, name: string): unknown => {
@@ -17,7 +23,8 @@ const valueOf = (examples: Examples, name: string): unknown => {
   return example.$ref ? document.components.examples[example.$ref.split('/').pop()!]!.value : example.value;
 };
 const operationAt = (path: string, method: string) => document.paths[path]![method]!;
-const requestExample = (path: string, name: string) => valueOf(operationAt(path, 'post').requestBody!.content['application/json']!.examples, name) as Record<string, unknown>;
+const requestExample = (path: string, name: string) =>
+  valueOf(operationAt(path, 'post').requestBody!.content['application/json']!.examples, name) as Record<string, unknown>;
 
 const P = {
   queryOrder: '/api/mkp-openapi-public/global/v1/order/query',
@@ -71,7 +78,18 @@ const OPERATIONS: { id: string; valid: Call; answer: Record<string, unknown>; in
     invalid: {
       path: P.pushUsage,
       headers: { ...USAGE_HMAC, ...JSON_BODY },
-      body: { usage_records: [{ begin_time: '20220809T080000Z', end_time: '20220809T090000Z', instance_id: 'i-1', metering_sn: 'sn-1', record_time: '20220809T091000Z', usage_value: '0' }] },
+      body: {
+        usage_records: [
+          {
+            begin_time: '20220809T080000Z',
+            end_time: '20220809T090000Z',
+            instance_id: 'i-1',
+            metering_sn: 'sn-1',
+            record_time: '20220809T091000Z',
+            usage_value: '0',
+          },
+        ],
+      },
     },
     names: 'usage_value',
   },
@@ -79,7 +97,11 @@ const OPERATIONS: { id: string; valid: Call; answer: Record<string, unknown>; in
     id: 'pushUsageLegacy',
     valid: { path: P.pushUsageLegacy, headers: { ...AK_SK, ...JSON_BODY }, body: requestExample('/rest/marketplace/v1/isv/usage-data', 'hourly') },
     answer: { error_code: 'MKT.0000' },
-    invalid: { path: P.pushUsageLegacy, headers: { ...AK_SK, ...JSON_BODY }, body: requestExample('/api/mkp-openapi-public/global/v1/isv/usage-data', 'hourly') },
+    invalid: {
+      path: P.pushUsageLegacy,
+      headers: { ...AK_SK, ...JSON_BODY },
+      body: requestExample('/api/mkp-openapi-public/global/v1/isv/usage-data', 'hourly'),
+    },
     names: "required property 'product_id'",
   },
   {
@@ -91,37 +113,61 @@ const OPERATIONS: { id: string; valid: Call; answer: Record<string, unknown>; in
   },
   {
     id: 'activateLicenseCode',
-    valid: { path: P.activateLicenseCode, headers: { ...AK_SK, ...JSON_BODY }, body: requestExample('/api/mkp-openapi-public/global/v1/license/activate', 'activate') },
+    valid: {
+      path: P.activateLicenseCode,
+      headers: { ...AK_SK, ...JSON_BODY },
+      body: requestExample('/api/mkp-openapi-public/global/v1/license/activate', 'activate'),
+    },
     answer: { error_code: '92020000' },
     invalid: { path: P.activateLicenseCode, headers: { ...AK_SK, ...JSON_BODY }, body: { license: 'P'.repeat(65) } },
     names: 'license must NOT have more than 64 characters',
   },
   {
     id: 'activateLicenseCodes',
-    valid: { path: P.activateLicenseCodes, headers: { ...AK_SK, ...JSON_BODY }, body: requestExample('/api/mkp-openapi-public/global/v2/license/activate', 'activate') },
+    valid: {
+      path: P.activateLicenseCodes,
+      headers: { ...AK_SK, ...JSON_BODY },
+      body: requestExample('/api/mkp-openapi-public/global/v2/license/activate', 'activate'),
+    },
     answer: { error_code: '92020000' },
     invalid: { path: P.activateLicenseCodes, headers: { ...AK_SK, ...JSON_BODY }, body: { license_list: Array.from({ length: 101 }, (_, i) => `PL${i}`) } },
     names: 'must NOT have more than 100 items',
   },
   {
     id: 'queryLicenseCode',
-    valid: { path: P.queryLicenseCode, headers: { ...AK_SK, ...JSON_BODY }, body: { license: 'PL8F3K2M9Q001', heartbeatInfo: { thirdPartyAccount: 'myaccount1', ip: '192.168.1.51' } } },
+    valid: {
+      path: P.queryLicenseCode,
+      headers: { ...AK_SK, ...JSON_BODY },
+      body: { license: 'PL8F3K2M9Q001', heartbeatInfo: { thirdPartyAccount: 'myaccount1', ip: '192.168.1.51' } },
+    },
     answer: { error_code: '92020000' },
     invalid: { path: P.queryLicenseCode, headers: { ...AK_SK, ...JSON_BODY }, body: { heartbeatInfo: { thirdPartyAccount: 'myaccount1' } } },
     names: "required property 'license'",
   },
   {
     id: 'queryLicenseCodes',
-    valid: { path: P.queryLicenseCodes, headers: { ...AK_SK, ...JSON_BODY }, body: requestExample('/api/mkp-openapi-public/global/v2/license/heartbeat', 'query') },
+    valid: {
+      path: P.queryLicenseCodes,
+      headers: { ...AK_SK, ...JSON_BODY },
+      body: requestExample('/api/mkp-openapi-public/global/v2/license/heartbeat', 'query'),
+    },
     answer: { error_code: '92020000' },
     invalid: { path: P.queryLicenseCodes, headers: { ...AK_SK, ...JSON_BODY }, body: { license_list: [] } },
     names: 'must NOT have fewer than 1 items',
   },
   {
     id: 'reportSoftwareUsage',
-    valid: { path: P.reportSoftwareUsage, headers: { ...AK_SK, ...JSON_BODY }, body: requestExample('/api/mkp-openapi-public/global/v2/license/software-usage-info', 'byCount') },
+    valid: {
+      path: P.reportSoftwareUsage,
+      headers: { ...AK_SK, ...JSON_BODY },
+      body: requestExample('/api/mkp-openapi-public/global/v2/license/software-usage-info', 'byCount'),
+    },
     answer: { error_code: '92020000' },
-    invalid: { path: P.reportSoftwareUsage, headers: { ...AK_SK, ...JSON_BODY }, body: { usage_info: [{ license: 'PL8F3K2M9Q001', software_usage_Info: [{ id: 'a', active_num: 1 }] }] } },
+    invalid: {
+      path: P.reportSoftwareUsage,
+      headers: { ...AK_SK, ...JSON_BODY },
+      body: { usage_info: [{ license: 'PL8F3K2M9Q001', software_usage_Info: [{ id: 'a', active_num: 1 }] }] },
+    },
     names: 'must match exactly one schema in oneOf',
   },
 ];
@@ -137,7 +183,8 @@ describe('make mock: the marketplace Open APIs', () => {
       headers,
       ...(body === undefined ? {} : { body: body instanceof FormData ? body : JSON.stringify(body) }),
     });
-  const violationsOf = (response: Response) => JSON.parse(response.headers.get('sl-violations') ?? '[]') as { location: string[]; message: string; severity: string }[];
+  const violationsOf = (response: Response) =>
+    JSON.parse(response.headers.get('sl-violations') ?? '[]') as { location: string[]; message: string; severity: string }[];
 
   beforeAll(async () => {
     const port = await freePort();
@@ -181,7 +228,12 @@ describe('make mock: the marketplace Open APIs', () => {
   it.each([
     ['a SHA-256 that is not hex', { ...LICENSE_FILE, sha256: 'abc' }, 'License file content', 'isvUpdateFileReq/sha256 must match pattern'],
     ['a FILE without its file name', { type: 'FILE', sha256: LICENSE_FILE.sha256 }, 'License file content', "must have required property 'file_name'"],
-    ['a string longer than 1024 characters', { type: 'CHARACTERS', characters: 'x'.repeat(1025) }, undefined, 'isvUpdateFileReq/characters must NOT have more than 1024 characters'],
+    [
+      'a string longer than 1024 characters',
+      { type: 'CHARACTERS', characters: 'x'.repeat(1025) },
+      undefined,
+      'isvUpdateFileReq/characters must NOT have more than 1024 characters',
+    ],
   ])('refuses an upload whose JSON part holds %s (the proxy decodes the part Prism leaves as text)', async (_name, isvUpdateFileReq, file, names) => {
     const response = await send({ path: P.upload, headers: AK_SK, body: uploadForm(isvUpdateFileReq, file) });
     expect(response.status).toBe(422);
@@ -196,7 +248,11 @@ describe('make mock: the marketplace Open APIs', () => {
   });
 
   it('answers a failure example when asked with Prefer: code and example', async () => {
-    const response = await send({ path: P.pushUsage, headers: { ...USAGE_HMAC, ...JSON_BODY, prefer: 'code=500, example=tooManyRecords' }, body: requestExample('/api/mkp-openapi-public/global/v1/isv/usage-data', 'hourly') });
+    const response = await send({
+      path: P.pushUsage,
+      headers: { ...USAGE_HMAC, ...JSON_BODY, prefer: 'code=500, example=tooManyRecords' },
+      body: requestExample('/api/mkp-openapi-public/global/v1/isv/usage-data', 'hourly'),
+    });
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ error_code: 'MKT.9003', error_msg: 'Usage records extends size limit.' });
   });

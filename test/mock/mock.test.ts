@@ -58,7 +58,12 @@ describe('make mock (Prism behind the Prefer proxy)', () => {
   });
 
   it.each([
-    { problem: 'queryInstance without instanceId', body: { activity: 'queryInstance', testFlag: '1' }, query: undefined, names: "required property 'instanceId'" },
+    {
+      problem: 'queryInstance without instanceId',
+      body: { activity: 'queryInstance', testFlag: '1' },
+      query: undefined,
+      names: "required property 'instanceId'",
+    },
     { problem: 'no signature, timestamp or nonce', body: requestExample('queryInstance'), query: '', names: "required property 'signature'" },
   ])('answers a request with $problem with 422 and names it in sl-violations', async ({ body, query, names }) => {
     const response = await post(body, query);

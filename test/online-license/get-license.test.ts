@@ -19,7 +19,14 @@ describe.each(DIALECTS)('getLicenseAsync on %s', (dialect) => {
     const instanceId = `lic-inst-${n}`;
     await server.call({ activity: 'newInstance', orderId: `CS2311LIC${n}`, orderLineId: `CS2311LIC${n}-000001`, businessId: instanceId });
     if (expireTime) {
-      await server.call({ activity: 'refreshInstance', instanceId, orderId: `CS2311REN${n}`, orderLineId: `CS2311REN${n}-000001`, scene: 'RENEWAL', expireTime });
+      await server.call({
+        activity: 'refreshInstance',
+        instanceId,
+        orderId: `CS2311REN${n}`,
+        orderLineId: `CS2311REN${n}-000001`,
+        scene: 'RENEWAL',
+        expireTime,
+      });
     }
     return instanceId;
   };
@@ -111,10 +118,25 @@ describe.each(DIALECTS)('getLicenseAsync on %s', (dialect) => {
   const REFUSALS: [string, () => Promise<string>, object, object][] = [
     ['an instance kgkit never created', async () => 'lic-never-created', {}, { resultCode: '000003', resultMsg: 'instance does not exist' }],
     ['a released instance', async () => released(), {}, { resultCode: '000003' }],
-    ['a periodic instance without expireTime', async () => instance('20271124023618'), { expireTime: undefined }, { resultCode: '000902', resultMsg: 'expireTime is required: the instance is periodic' }],
-    ['no deviceFingerprint', async () => instance(), { deviceFingerprint: undefined }, { resultCode: '000903', resultMsg: 'deviceFingerprint is required: Licenses bind to a device' }],
+    [
+      'a periodic instance without expireTime',
+      async () => instance('20271124023618'),
+      { expireTime: undefined },
+      { resultCode: '000902', resultMsg: 'expireTime is required: the instance is periodic' },
+    ],
+    [
+      'no deviceFingerprint',
+      async () => instance(),
+      { deviceFingerprint: undefined },
+      { resultCode: '000903', resultMsg: 'deviceFingerprint is required: Licenses bind to a device' },
+    ],
     ['an empty deviceFingerprint', async () => instance(), { deviceFingerprint: '' }, { resultCode: '000903' }],
-    ['effectiveTime after the instance expiry', async () => instance('20261027103014'), {}, { resultCode: '000901', resultMsg: expect.stringMatching(/after the expiry/) }],
+    [
+      'effectiveTime after the instance expiry',
+      async () => instance('20261027103014'),
+      {},
+      { resultCode: '000901', resultMsg: expect.stringMatching(/after the expiry/) },
+    ],
   ];
   const released = async () => {
     const id = await instance();
@@ -146,10 +168,26 @@ describe.each(DIALECTS)('getLicenseAsync on %s', (dialect) => {
   });
 
   it('a failed instance → 000003', async () => {
-    await store.db.insertInto('instances').values({
-      instance_id: 'lic-failed-1', order_id: 'CSFAILED1', order_line_id: 'CSFAILED1-000001', business_id: 'lic-failed-1', status: 'FAILED', frozen: 0, test_flag: 0,
-      app_info: null, product_id: null, expires_at: null, provision_lease_until: null, provision_attempts: 1, last_error: 'x', created_at: 1, updated_at: 1,
-    }).execute();
+    await store.db
+      .insertInto('instances')
+      .values({
+        instance_id: 'lic-failed-1',
+        order_id: 'CSFAILED1',
+        order_line_id: 'CSFAILED1-000001',
+        business_id: 'lic-failed-1',
+        status: 'FAILED',
+        frozen: 0,
+        test_flag: 0,
+        app_info: null,
+        product_id: null,
+        expires_at: null,
+        provision_lease_until: null,
+        provision_attempts: 1,
+        last_error: 'x',
+        created_at: 1,
+        updated_at: 1,
+      })
+      .execute();
     expect((await server.call(apply('lic-failed-1'))).json).toMatchObject({ resultCode: '000003' });
   });
 
@@ -163,7 +201,8 @@ describe.each(DIALECTS)('getLicenseAsync on %s', (dialect) => {
       },
       ...overrides,
     });
-    const withIssuer = (overrides: Partial<LicenseIssuer>) => startFamilyServer(store, 'online-license', { mount: onlineLicenseMount({ issuer: issuer(overrides) }) });
+    const withIssuer = (overrides: Partial<LicenseIssuer>) =>
+      startFamilyServer(store, 'online-license', { mount: onlineLicenseMount({ issuer: issuer(overrides) }) });
 
     it('its quota refusal → 000900, nothing recorded', async () => {
       const id = await instance();
@@ -178,7 +217,11 @@ describe.each(DIALECTS)('getLicenseAsync on %s', (dialect) => {
       calls.length = 0;
       for (let i = 0; i < 3; i++) expect((await unbound.call(apply(id, { deviceFingerprint: undefined }))).json).toMatchObject({ resultCode: '000000' });
       expect(calls).toEqual([`ev-${id}`]);
-      expect((await requests()).find((r) => r.instance_id === id)).toMatchObject({ fingerprint_key: '', device_fingerprint: null, license: `LIC-ev-${id}-any` });
+      expect((await requests()).find((r) => r.instance_id === id)).toMatchObject({
+        fingerprint_key: '',
+        device_fingerprint: null,
+        license: `LIC-ev-${id}-any`,
+      });
     });
 
     it('an issuer that fails → 000005 without details, nothing recorded; a retry is issued afresh', async () => {

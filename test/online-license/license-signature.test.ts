@@ -16,7 +16,12 @@ import { loadServerConfig } from '../../src/server/key-files.js';
 
 // A License built with the shell and OpenSSL alone from a fixed test key: see fixtures/README.md.
 const fixtureFile = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
-const fixture = JSON.parse(fixtureFile('license-fixture.json')) as { header: { kid: string }; payload: LicenseDocument; license: string; opensslVerify: string };
+const fixture = JSON.parse(fixtureFile('license-fixture.json')) as {
+  header: { kid: string };
+  payload: LicenseDocument;
+  license: string;
+  opensslVerify: string;
+};
 const FIXTURE_KEY = fixtureFile('license-signing-key.pem');
 const FIXTURE_PUBLIC_KEY = fixtureFile('license-signing-key.pub.pem');
 
@@ -37,7 +42,11 @@ function opensslVerifies(license: string, publicPem: string): boolean {
     writeFileSync(join(dir, 'input'), license.slice(0, cut));
     writeFileSync(join(dir, 'sig'), Buffer.from(license.slice(cut + 1), 'base64url'));
     writeFileSync(join(dir, 'public.pem'), publicPem);
-    const out = execFileSync('openssl', ['pkeyutl', '-verify', '-rawin', '-pubin', '-inkey', join(dir, 'public.pem'), '-in', join(dir, 'input'), '-sigfile', join(dir, 'sig')], { encoding: 'utf8' });
+    const out = execFileSync(
+      'openssl',
+      ['pkeyutl', '-verify', '-rawin', '-pubin', '-inkey', join(dir, 'public.pem'), '-in', join(dir, 'input'), '-sigfile', join(dir, 'sig')],
+      { encoding: 'utf8' },
+    );
     return out.includes('Signature Verified Successfully');
   } catch {
     return false;
@@ -82,7 +91,11 @@ describe('the default License against OpenSSL', () => {
 
   it.each([
     ['not a PEM', 'hello', /does not hold a PEM private key/],
-    ['an RSA key', generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), /holds a rsa key; Licenses are signed with Ed25519/],
+    [
+      'an RSA key',
+      generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      /holds a rsa key; Licenses are signed with Ed25519/,
+    ],
   ])('the mount refuses a signing key that is %s, too', (_name, pem, message) => {
     const config = { ...TEST_CONFIG, onlineLicense: { ...TEST_CONFIG.onlineLicense, signingKeyPem: pem } };
     expect(() => onlineLicenseMount()(new Hono(), { config } as never)).toThrow(message);
@@ -98,7 +111,8 @@ describe.each(DIALECTS)('License signing key on %s', (dialect) => {
     effectiveTime: '2026-10-27 10:30:15 z',
     deviceFingerprint: '00-1A-2B-3C-4D-5E|S4EWNX0R123456',
   });
-  const licenseOf = async (eventId: string) => (await store.db.selectFrom('license_requests').select('license').where('event_id', '=', eventId).executeTakeFirstOrThrow()).license;
+  const licenseOf = async (eventId: string) =>
+    (await store.db.selectFrom('license_requests').select('license').where('event_id', '=', eventId).executeTakeFirstOrThrow()).license;
   beforeAll(async () => {
     store = await openTestStore(dialect);
   });

@@ -13,7 +13,12 @@ const BAD_BODIES: [string, string, string | undefined, RegExp][] = [
   ['a JSON array', JSON.stringify([notify]), undefined, /not a JSON object/],
   ['no activity', JSON.stringify({ ...notify, activity: undefined }), undefined, /no activity/],
   ['another activity', JSON.stringify({ ...notify, activity: 'newInstance' }), undefined, /unknown activity "newInstance"/],
-  ['testFlag missing (mandatory here, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html)', JSON.stringify({ ...notify, testFlag: undefined }), 'orderNotify', /missing "testFlag"/],
+  [
+    'testFlag missing (mandatory here, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0000002091799149.html)',
+    JSON.stringify({ ...notify, testFlag: undefined }),
+    'orderNotify',
+    /missing "testFlag"/,
+  ],
   ['testFlag "2"', JSON.stringify({ ...notify, testFlag: '2' }), 'orderNotify', /testFlag/],
   ['testFlag as an integer (the Kit form)', JSON.stringify({ ...notify, testFlag: 1 }), 'orderNotify', /testFlag/],
   ['orderLineId missing', JSON.stringify({ ...notify, orderLineId: undefined }), 'orderNotify', /missing "orderLineId"/],
@@ -63,7 +68,12 @@ describe.each(DIALECTS)('orderNotify on %s', (dialect) => {
     await server.call(body);
     server.clock.now += 120_000;
     expect((await server.call(body)).json).toEqual({ resultCode: '000000', resultMsg: 'success' });
-    expect(await findOrderNotification(store.db, body.orderId, body.orderLineId)).toMatchObject({ test_flag: 0, first_seen_at: first, last_seen_at: first + 120_000, seen_count: 2 });
+    expect(await findOrderNotification(store.db, body.orderId, body.orderLineId)).toMatchObject({
+      test_flag: 0,
+      first_seen_at: first,
+      last_seen_at: first + 120_000,
+      seen_count: 2,
+    });
   });
 
   it('16 concurrent resends → one row counted 16 times', async () => {
@@ -77,14 +87,18 @@ describe.each(DIALECTS)('orderNotify on %s', (dialect) => {
     const body = order();
     await server.call(body);
     await server.call({ ...body, orderLineId: `${body.orderId}-000002` });
-    expect(await store.db.selectFrom('order_notifications').select('order_line_id').where('order_id', '=', body.orderId).orderBy('order_line_id').execute()).toHaveLength(2);
+    expect(
+      await store.db.selectFrom('order_notifications').select('order_line_id').where('order_id', '=', body.orderId).orderBy('order_line_id').execute(),
+    ).toHaveLength(2);
   });
 
   it('keeps an audit trail of every call (family order-notify)', async () => {
     const body = order('1');
     await server.call(body);
     const events = await store.db.selectFrom('events').selectAll().where('order_id', '=', body.orderId).execute();
-    expect(events.map((e) => [e.family, e.activity, e.order_line_id, e.test_flag, e.result_code])).toEqual([['order-notify', 'orderNotify', body.orderLineId, 1, '000000']]);
+    expect(events.map((e) => [e.family, e.activity, e.order_line_id, e.test_flag, e.result_code])).toEqual([
+      ['order-notify', 'orderNotify', body.orderLineId, 1, '000000'],
+    ]);
   });
 
   it.each(BAD_BODIES)('%s → 000002, HTTP 200 JSON, nothing stored', async (name, body, activity, message) => {

@@ -29,7 +29,12 @@ const orderInfo = (orderId: string, orderLineId: string) => ({
 });
 
 type Answer = MarketplaceAnswer<{ orderInfo?: Record<string, unknown> }>;
-const found = (orderId: string, orderLineId: string): Answer => ({ ok: true, status: 200, code: 'MKT.0000', data: { orderInfo: orderInfo(orderId, orderLineId) } });
+const found = (orderId: string, orderLineId: string): Answer => ({
+  ok: true,
+  status: 200,
+  code: 'MKT.0000',
+  data: { orderInfo: orderInfo(orderId, orderLineId) },
+});
 const unreachable: Answer = { ok: false, status: 0, code: 'UNREACHABLE', message: 'the marketplace did not answer after 4 attempts' };
 
 describe.each(DIALECTS)('order lookups on %s', (dialect) => {
@@ -139,13 +144,23 @@ describe.each(DIALECTS)('order lookups on %s', (dialect) => {
   describe('with the instance lifecycle', () => {
     const lifecycleWith = (orderRequired: boolean, fake = fakeProvisioner()) => ({
       fake,
-      lifecycle: new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: fake.provisioner, now: () => clock, budgetMs: 1_000, pendingRetryMs: 1_000, orders: lookups, orderRequired }),
+      lifecycle: new InstanceLifecycle({
+        repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS),
+        provisioner: fake.provisioner,
+        now: () => clock,
+        budgetMs: 1_000,
+        pendingRetryMs: 1_000,
+        orders: lookups,
+        orderRequired,
+      }),
     });
 
     it('asks for the order of every newInstance and upgradeInstance without waiting for it', async () => {
       const { lifecycle } = lifecycleWith(false);
       expect(await lifecycle.create({ ...ORDER, businessId: 'inst-1', test: true })).toEqual({ code: '000000', instanceId: 'inst-1' });
-      expect(await lifecycle.upgrade({ instanceId: 'inst-1', orderId: 'MOCKMONTYCHANGE', orderLineId: 'MOCKMONTYCHANGE-000001', test: true })).toEqual({ code: '000000' });
+      expect(await lifecycle.upgrade({ instanceId: 'inst-1', orderId: 'MOCKMONTYCHANGE', orderLineId: 'MOCKMONTYCHANGE-000001', test: true })).toEqual({
+        code: '000000',
+      });
       await lifecycle.settle();
       await lookups.settle();
       const rows = await listed();
@@ -168,7 +183,12 @@ describe.each(DIALECTS)('order lookups on %s', (dialect) => {
 
     it('never fails the marketplace call when the lookup cannot even be stored', async () => {
       const broken = { track: async () => Promise.reject(new Error('disk full')), details: async () => undefined, require: async () => undefined };
-      const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS), provisioner: fakeProvisioner().provisioner, now: () => clock, orders: broken });
+      const lifecycle = new InstanceLifecycle({
+        repository: new SqlInstanceRepository(store.db, TEST_DATA_KEYS),
+        provisioner: fakeProvisioner().provisioner,
+        now: () => clock,
+        orders: broken,
+      });
       expect(await lifecycle.create({ ...ORDER, businessId: 'inst-1', test: false })).toEqual({ code: '000000', instanceId: 'inst-1' });
     });
   });

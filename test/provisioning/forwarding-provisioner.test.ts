@@ -41,8 +41,14 @@ describe('forwarding provisioner', () => {
   const event = { instanceId: 'i-1', orderId: 'CS1', orderLineId: 'CS1-000001', test: false };
 
   it('posts a signed create and takes the appInfo of a 200', async () => {
-    reply = (_b, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ appInfo: { frontEndUrl: 'https://t.example.com', userName: 'root', password: 'pw' } }));
-    expect(await provisioner().create(event, signal())).toEqual({ state: 'ready', appInfo: { frontEndUrl: 'https://t.example.com', userName: 'root', password: 'pw' } });
+    reply = (_b, res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ appInfo: { frontEndUrl: 'https://t.example.com', userName: 'root', password: 'pw' } }));
+    expect(await provisioner().create(event, signal())).toEqual({
+      state: 'ready',
+      appInfo: { frontEndUrl: 'https://t.example.com', userName: 'root', password: 'pw' },
+    });
     expect(received).toEqual([{ body: { event: 'create', instanceId: 'i-1', orderId: 'CS1', orderLineId: 'CS1-000001', test: false }, signatureValid: true }]);
   });
 
@@ -114,7 +120,10 @@ describe('forwarding provisioner', () => {
       };
       const repo = new SqlInstanceRepository(store.db, TEST_DATA_KEYS);
       const lifecycle = new InstanceLifecycle({ repository: repo, provisioner: provisioner(), budgetMs: 100 });
-      expect(await lifecycle.create({ orderId: 'SLOW1', orderLineId: 'SLOW1-1', businessId: 'slow-1', test: false })).toEqual({ code: '000004', instanceId: 'slow-1' });
+      expect(await lifecycle.create({ orderId: 'SLOW1', orderLineId: 'SLOW1-1', businessId: 'slow-1', test: false })).toEqual({
+        code: '000004',
+        instanceId: 'slow-1',
+      });
       await lifecycle.settle();
       expect(await repo.findById('slow-1')).toMatchObject({ status: 'ACTIVE', appInfo: { frontEndUrl: 'https://slow.example.com' } });
     });

@@ -30,7 +30,12 @@ describe('retention settings', () => {
       loadConfig({ ...KEY, RETENTION_AUDIT_DAYS: 'x', RETENTION_USAGE_DAYS: '7', RETENTION_JOBS_DAYS: 'y', RETENTION_INTERVAL_MS: '0' });
       expect.unreachable();
     } catch (error) {
-      expect((error as ConfigError).problems.map((problem) => problem.split(' ')[0])).toEqual(['RETENTION_AUDIT_DAYS', 'RETENTION_USAGE_DAYS', 'RETENTION_JOBS_DAYS', 'RETENTION_INTERVAL_MS']);
+      expect((error as ConfigError).problems.map((problem) => problem.split(' ')[0])).toEqual([
+        'RETENTION_AUDIT_DAYS',
+        'RETENTION_USAGE_DAYS',
+        'RETENTION_JOBS_DAYS',
+        'RETENTION_INTERVAL_MS',
+      ]);
     }
   });
 });

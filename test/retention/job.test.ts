@@ -37,7 +37,20 @@ describe.each(DIALECTS)('the retention job on %s', (dialect) => {
 
   it('logs a failing table as a warning, prunes the others, and tries it again on the next run', async () => {
     const sso = new SqlSsoStore(store.db, TEST_DATA_KEYS);
-    await sso.saveSession({ idHash: 'expired', tenantId: 't', tenantName: 'T', userName: 'u', name: 'U', role: 'user', orgCode: 'o', email: null, mobile: null, refreshToken: null, createdAt: 0, expiresAt: NOW - 1 });
+    await sso.saveSession({
+      idHash: 'expired',
+      tenantId: 't',
+      tenantName: 'T',
+      userName: 'u',
+      name: 'U',
+      role: 'user',
+      orgCode: 'o',
+      email: null,
+      mobile: null,
+      refreshToken: null,
+      createdAt: 0,
+      expiresAt: NOW - 1,
+    });
     await auditEvent(store.db, 'old', NOW - 11 * DAY);
     const job = jobOn(store, () => NOW, { logger: logger() });
     await sql`alter table sso_sessions rename to sso_sessions_away`.execute(store.db);
@@ -59,7 +72,7 @@ describe.each(DIALECTS)('the retention job on %s', (dialect) => {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     let held = 0;
-    const db = store.db.withPlugin({ transformQuery: (args) => args.node, transformResult: async (args) => (held += 1, await gate, args.result) });
+    const db = store.db.withPlugin({ transformQuery: (args) => args.node, transformResult: async (args) => ((held += 1), await gate, args.result) });
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     // random() = 0: the earliest the jitter allows, four fifths of the interval.
     const job = jobOn({ db, dialect }, () => NOW, { logger: logger(), random: () => 0, batchSize: 1 });
@@ -81,7 +94,9 @@ describe.each(DIALECTS)('the retention job on %s', (dialect) => {
   });
 
   it('refuses a policy that would prune what is still needed', () => {
-    expect(() => jobOn(store, () => NOW, { policy: { ...POLICY, usageDays: 21 } })).toThrow(`usageDays must be 0 (keep forever) or an integer from ${MIN_USAGE_DAYS}`);
+    expect(() => jobOn(store, () => NOW, { policy: { ...POLICY, usageDays: 21 } })).toThrow(
+      `usageDays must be 0 (keep forever) or an integer from ${MIN_USAGE_DAYS}`,
+    );
     expect(() => jobOn(store, () => NOW, { policy: { ...POLICY, auditDays: -1 } })).toThrow(/auditDays/);
     expect(() => jobOn(store, () => NOW, { batchSize: 0 })).toThrow(/batchSize/);
   });

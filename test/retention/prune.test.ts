@@ -23,11 +23,33 @@ describe.each(DIALECTS)('retention rules on %s', (dialect) => {
   afterEach(async () => store.dispose());
 
   it('prunes nonces, SSO login attempts and sessions once they have expired, not before', async () => {
-    for (const [nonce, expiresAt] of [['expired', NOW - 1], ['expiring-now', NOW], ['live', NOW + 1]] as const) await rememberNonce(store.db, 'basic', nonce, expiresAt);
+    for (const [nonce, expiresAt] of [
+      ['expired', NOW - 1],
+      ['expiring-now', NOW],
+      ['live', NOW + 1],
+    ] as const)
+      await rememberNonce(store.db, 'basic', nonce, expiresAt);
     const sso = new SqlSsoStore(store.db, TEST_DATA_KEYS);
-    for (const [hash, expiresAt] of [['expired', NOW - 1], ['expiring-now', NOW], ['live', NOW + 60_000]] as const) {
+    for (const [hash, expiresAt] of [
+      ['expired', NOW - 1],
+      ['expiring-now', NOW],
+      ['live', NOW + 60_000],
+    ] as const) {
       await sso.saveAttempt({ stateHash: hash, tenantId: 't', redirectUri: 'https://app.example.com/cb', createdAt: NOW - DAY, expiresAt });
-      await sso.saveSession({ idHash: hash, tenantId: 't', tenantName: 'T', userName: 'u', name: 'U', role: 'user', orgCode: 'o', email: null, mobile: null, refreshToken: null, createdAt: NOW - DAY, expiresAt });
+      await sso.saveSession({
+        idHash: hash,
+        tenantId: 't',
+        tenantName: 'T',
+        userName: 'u',
+        name: 'U',
+        role: 'user',
+        orgCode: 'o',
+        email: null,
+        mobile: null,
+        refreshToken: null,
+        createdAt: NOW - DAY,
+        expiresAt,
+      });
     }
     expect((await run()).pruned).toMatchObject({ nonces: 1, sso_login_attempts: 1, sso_sessions: 1 });
     for (const table of ['nonces', 'sso_login_attempts', 'sso_sessions'] as const) expect(await keysOf(store.db, table)).toEqual(['expiring-now', 'live']);
@@ -50,11 +72,45 @@ describe.each(DIALECTS)('retention rules on %s', (dialect) => {
 
   it('prunes usage only once its record is finished and old, and queryInstance usage stays the same', async () => {
     const at = usage - 2 * DAY;
-    await usageRecord(store.db, { sn: 'sent-older', instanceId: 'pay-1', state: 'sent', updatedAt: usage - 1, events: [{ id: 'e1', units: 15_000, occurredAt: at }, { id: 'e2', units: 2, occurredAt: at + 60_000 }] });
-    await usageRecord(store.db, { sn: 'rejected-older', instanceId: 'pay-1', state: 'rejected', updatedAt: usage - 1, events: [{ id: 'e3', units: 7, occurredAt: at + 3_600_000 }] });
-    await usageRecord(store.db, { sn: 'expired-older', instanceId: 'pay-1', packageInstanceId: 'pkg-1', state: 'expired', updatedAt: usage - 1, events: [{ id: 'e4', units: 9, occurredAt: at + 7_200_000 }] });
-    await usageRecord(store.db, { sn: 'sent-at-cutoff', instanceId: 'pay-1', state: 'sent', updatedAt: usage, events: [{ id: 'e5', units: 100, occurredAt: at + 10_800_000 }] });
-    await usageRecord(store.db, { sn: 'pending-ancient', instanceId: 'pay-1', state: 'pending', updatedAt: 0, events: [{ id: 'e6', units: 1_000, occurredAt: at + 14_400_000 }] });
+    await usageRecord(store.db, {
+      sn: 'sent-older',
+      instanceId: 'pay-1',
+      state: 'sent',
+      updatedAt: usage - 1,
+      events: [
+        { id: 'e1', units: 15_000, occurredAt: at },
+        { id: 'e2', units: 2, occurredAt: at + 60_000 },
+      ],
+    });
+    await usageRecord(store.db, {
+      sn: 'rejected-older',
+      instanceId: 'pay-1',
+      state: 'rejected',
+      updatedAt: usage - 1,
+      events: [{ id: 'e3', units: 7, occurredAt: at + 3_600_000 }],
+    });
+    await usageRecord(store.db, {
+      sn: 'expired-older',
+      instanceId: 'pay-1',
+      packageInstanceId: 'pkg-1',
+      state: 'expired',
+      updatedAt: usage - 1,
+      events: [{ id: 'e4', units: 9, occurredAt: at + 7_200_000 }],
+    });
+    await usageRecord(store.db, {
+      sn: 'sent-at-cutoff',
+      instanceId: 'pay-1',
+      state: 'sent',
+      updatedAt: usage,
+      events: [{ id: 'e5', units: 100, occurredAt: at + 10_800_000 }],
+    });
+    await usageRecord(store.db, {
+      sn: 'pending-ancient',
+      instanceId: 'pay-1',
+      state: 'pending',
+      updatedAt: 0,
+      events: [{ id: 'e6', units: 1_000, occurredAt: at + 14_400_000 }],
+    });
     await usageEvent(store.db, { id: 'open-ancient', instanceId: 'pay-1', units: 3, occurredAt: 1_000 });
     await usageEvent(store.db, { id: 'unbillable-older', instanceId: 'pay-1', units: 50, occurredAt: at, recordedAt: usage - 1, unbillable: 'released' });
     await usageEvent(store.db, { id: 'unbillable-at-cutoff', instanceId: 'pay-1', units: 60, occurredAt: at, recordedAt: usage, unbillable: 'released' });
@@ -85,7 +141,15 @@ describe.each(DIALECTS)('retention rules on %s', (dialect) => {
     await addInstance(store.db, 'released-older', { createdAt: 0, releasedAt: jobs - 1 });
     await addInstance(store.db, 'released-at-cutoff', { createdAt: 0, releasedAt: jobs });
     await addInstance(store.db, 'upgraded', { createdAt: 0 });
-    await repo.insertProvisioning({ instanceId: 'failed', orderId: 'O-failed', orderLineId: 'O-failed-1', businessId: 'failed', test: false, leaseUntil: 0, now: 0 });
+    await repo.insertProvisioning({
+      instanceId: 'failed',
+      orderId: 'O-failed',
+      orderLineId: 'O-failed-1',
+      businessId: 'failed',
+      test: false,
+      leaseUntil: 0,
+      now: 0,
+    });
     await repo.failProvisioning('failed', 'no capacity', jobs - 1);
     const old = jobs - 1;
     await orderLookup(store.db, { orderId: 'failed-older', instanceId: 'live', state: 'failed', updatedAt: old });

@@ -21,11 +21,19 @@ async function seed(store: Store): Promise<void> {
     const events = Array.from({ length: 4 }, (_, e) => ({ id: `r${r}-e${e}`, units: 10_000 * (r + 1) + e, occurredAt: OLD - DAY + r * 3_600_000 + e }));
     await usageRecord(store.db, { sn: `sent-${String(r).padStart(2, '0')}`, instanceId, state: r % 5 === 4 ? 'rejected' : 'sent', updatedAt: OLD, events });
   }
-  await usageRecord(store.db, { sn: 'pending', instanceId: 'pay-a', state: 'pending', updatedAt: OLD, events: [{ id: 'pending-e0', units: 5, occurredAt: OLD }] });
+  await usageRecord(store.db, {
+    sn: 'pending',
+    instanceId: 'pay-a',
+    state: 'pending',
+    updatedAt: OLD,
+    events: [{ id: 'pending-e0', units: 5, occurredAt: OLD }],
+  });
   await addInstance(store.db, 'live', { createdAt: 0 });
-  for (let i = 0; i < 20; i += 1) await orderLookup(store.db, { orderId: `failed-${String(i).padStart(2, '0')}`, instanceId: 'live', state: 'failed', updatedAt: OLD });
+  for (let i = 0; i < 20; i += 1)
+    await orderLookup(store.db, { orderId: `failed-${String(i).padStart(2, '0')}`, instanceId: 'live', state: 'failed', updatedAt: OLD });
   await orderLookup(store.db, { orderId: 'found-of-live', instanceId: 'live', state: 'found', updatedAt: OLD });
-  for (let i = 0; i < 20; i += 1) await licenseUpload(store.db, { eventId: `uploaded-${String(i).padStart(2, '0')}`, state: 'uploaded', requestedAt: OLD, uploadedAt: OLD });
+  for (let i = 0; i < 20; i += 1)
+    await licenseUpload(store.db, { eventId: `uploaded-${String(i).padStart(2, '0')}`, state: 'uploaded', requestedAt: OLD, uploadedAt: OLD });
   await licenseUpload(store.db, { eventId: 'pending', state: 'pending', requestedAt: OLD });
 }
 
@@ -60,7 +68,9 @@ describe.each(DIALECTS)('two retention jobs at once on %s', (dialect) => {
 
     expect([a.failed, b.failed]).toEqual([[], []]);
     const both = (table: string) => (a.pruned[table] ?? 0) + (b.pruned[table] ?? 0);
-    expect(Object.fromEntries(['events', 'nonces', 'usage_events', 'usage_records', 'order_lookups', 'license_requests'].map((table) => [table, both(table)]))).toEqual({
+    expect(
+      Object.fromEntries(['events', 'nonces', 'usage_events', 'usage_records', 'order_lookups', 'license_requests'].map((table) => [table, both(table)])),
+    ).toEqual({
       events: 40,
       nonces: 30,
       usage_events: 48,

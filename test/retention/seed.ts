@@ -36,7 +36,14 @@ export async function auditEvent(db: Kysely<Database>, instanceId: string, recei
 /** A sealed usage record in `state`, last changed at `updatedAt`, with its events (quantities in units). */
 export async function usageRecord(
   db: Kysely<Database>,
-  record: { sn: string; instanceId: string; packageInstanceId?: string; state: UsageRecordState; updatedAt: number; events: { id: string; units: number; occurredAt: number }[] },
+  record: {
+    sn: string;
+    instanceId: string;
+    packageInstanceId?: string;
+    state: UsageRecordState;
+    updatedAt: number;
+    events: { id: string; units: number; occurredAt: number }[];
+  },
 ): Promise<void> {
   const windowStart = Math.min(...record.events.map((event) => event.occurredAt));
   const pkg = record.packageInstanceId ?? '';
@@ -68,7 +75,16 @@ export async function usageRecord(
 
 export async function usageEvent(
   db: Kysely<Database>,
-  event: { id: string; instanceId: string; packageInstanceId?: string; units: number; occurredAt: number; sn?: string; unbillable?: string; recordedAt?: number },
+  event: {
+    id: string;
+    instanceId: string;
+    packageInstanceId?: string;
+    units: number;
+    occurredAt: number;
+    sn?: string;
+    unbillable?: string;
+    recordedAt?: number;
+  },
 ): Promise<void> {
   await db
     .insertInto('usage_events')
@@ -87,7 +103,10 @@ export async function usageEvent(
     .execute();
 }
 
-export async function orderLookup(db: Kysely<Database>, lookup: { orderId: string; instanceId: string | null; state: OrderLookupState; updatedAt: number; foundAt?: number }): Promise<void> {
+export async function orderLookup(
+  db: Kysely<Database>,
+  lookup: { orderId: string; instanceId: string | null; state: OrderLookupState; updatedAt: number; foundAt?: number },
+): Promise<void> {
   await db
     .insertInto('order_lookups')
     .values({
@@ -129,7 +148,10 @@ export async function licenseUpload(
 }
 
 /** The keys left in a table, sorted. */
-export async function keysOf(db: Kysely<Database>, table: 'events' | 'nonces' | 'sso_login_attempts' | 'sso_sessions' | 'usage_events' | 'usage_records' | 'order_lookups' | 'license_requests'): Promise<string[]> {
+export async function keysOf(
+  db: Kysely<Database>,
+  table: 'events' | 'nonces' | 'sso_login_attempts' | 'sso_sessions' | 'usage_events' | 'usage_records' | 'order_lookups' | 'license_requests',
+): Promise<string[]> {
   const column = {
     events: 'instance_id',
     nonces: 'nonce',
@@ -140,11 +162,17 @@ export async function keysOf(db: Kysely<Database>, table: 'events' | 'nonces' | 
     order_lookups: 'order_id',
     license_requests: 'event_id',
   }[table];
-  const rows = (await db.selectFrom(table).select(column as never).execute()) as Record<string, string>[];
+  const rows = (await db
+    .selectFrom(table)
+    .select(column as never)
+    .execute()) as Record<string, string>[];
   return rows.map((row) => row[column]!).sort();
 }
 
 export async function countOf(db: Kysely<Database>, table: keyof Database): Promise<number> {
-  const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

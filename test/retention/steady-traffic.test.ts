@@ -24,7 +24,17 @@ const POLICY: RetentionPolicy = { auditDays: 4, usageDays: 30, jobsDays: 3 };
 /** How long after creation each order's instance is released. */
 const LIFE = 2 * DAY;
 
-const TABLES = ['events', 'nonces', 'sso_login_attempts', 'sso_sessions', 'usage_events', 'usage_records', 'order_lookups', 'license_requests', 'instances'] as const;
+const TABLES = [
+  'events',
+  'nonces',
+  'sso_login_attempts',
+  'sso_sessions',
+  'usage_events',
+  'usage_records',
+  'order_lookups',
+  'license_requests',
+  'instances',
+] as const;
 
 /**
  * The most rows each table may hold: what one step writes, times the steps of its retention, plus the time a row takes
@@ -46,7 +56,9 @@ const found = (orderId: string, orderLineId: string): Answer => ({
   ok: true,
   status: 200,
   code: 'MKT.0000',
-  data: { orderInfo: { orderId, orderType: 'NEW', orderLine: [{ orderLineId, chargingMode: 'ON_DEMAND', productInfo: [{ productId: 'OFFI1', skuCode: 'sku-1' }] }] } },
+  data: {
+    orderInfo: { orderId, orderType: 'NEW', orderLine: [{ orderLineId, chargingMode: 'ON_DEMAND', productInfo: [{ productId: 'OFFI1', skuCode: 'sku-1' }] }] },
+  },
 });
 
 // Steady traffic through the real code paths, with the clock moving a day a step over 90 days (22 audit periods,
@@ -89,8 +101,27 @@ describe.each(DIALECTS)('steady traffic on %s', (dialect) => {
         await auditEvent(db, `inst-${step}`, at);
         await nonces.remember('basic', `nonce-${step}-${call}`, at + 2 * 60_000);
       }
-      await sso.saveAttempt({ stateHash: `state-${step}`, tenantId: 't', redirectUri: 'https://app.example.com/cb', createdAt: at, expiresAt: at + 10 * 60_000 });
-      await sso.saveSession({ idHash: `session-${step}`, tenantId: 't', tenantName: 'T', userName: 'u', name: 'U', role: 'user', orgCode: 'o', email: null, mobile: null, refreshToken: null, createdAt: at, expiresAt: at + 8 * HOUR });
+      await sso.saveAttempt({
+        stateHash: `state-${step}`,
+        tenantId: 't',
+        redirectUri: 'https://app.example.com/cb',
+        createdAt: at,
+        expiresAt: at + 10 * 60_000,
+      });
+      await sso.saveSession({
+        idHash: `session-${step}`,
+        tenantId: 't',
+        tenantName: 'T',
+        userName: 'u',
+        name: 'U',
+        role: 'user',
+        orgCode: 'o',
+        email: null,
+        mobile: null,
+        refreshToken: null,
+        createdAt: at,
+        expiresAt: at + 8 * HOUR,
+      });
 
       const results = await meter.record([
         { eventId: `use-${step}-a`, instanceId: 'pay-steady', quantity: '1.5' },
@@ -108,7 +139,17 @@ describe.each(DIALECTS)('steady traffic on %s', (dialect) => {
       await lookups.track({ orderId: `ORDER-${step}`, orderLineId: `ORDER-${step}-000001`, instanceId, reason: 'newInstance' });
       const released = step - LIFE / STEP;
       if (released >= 0) await instances.markReleased(`inst-${released}`, at);
-      await licenses.recordOnce({ eventId: `event-${step}`, fingerprintKey: '', deviceFingerprint: null, instanceId, effectiveAt: at, expiresAt: null, license: `LICENSE-${step}`, test: false, now: at });
+      await licenses.recordOnce({
+        eventId: `event-${step}`,
+        fingerprintKey: '',
+        deviceFingerprint: null,
+        instanceId,
+        effectiveAt: at,
+        expiresAt: null,
+        license: `LICENSE-${step}`,
+        test: false,
+        now: at,
+      });
       await uploads.runDue();
       await lookups.settle();
 
@@ -119,7 +160,8 @@ describe.each(DIALECTS)('steady traffic on %s', (dialect) => {
     const { instances: everyInstance, ...bounded } = most;
     for (const [table, count] of Object.entries(bounded)) expect([table, count <= BOUNDS[table as keyof typeof BOUNDS]]).toEqual([table, true]);
     // The bounds are not met by pruning everything: each table still holds its recent rows.
-    for (const table of ['events', 'usage_events', 'usage_records', 'order_lookups', 'license_requests'] as const) expect(await countOf(db, table)).toBeGreaterThan(0);
+    for (const table of ['events', 'usage_events', 'usage_records', 'order_lookups', 'license_requests'] as const)
+      expect(await countOf(db, table)).toBeGreaterThan(0);
     // Instances are never pruned, and the cumulative usage still counts every event recorded since T0.
     expect(everyInstance).toBe(created + 1);
     expect((await meter.usageInfo(['pay-steady'])).get('pay-steady')).toEqual([{ usageValue: formatUnits(units), statisticalTime: expect.any(String) }]);

@@ -10,7 +10,8 @@ const importsOf = (path: string) => [...readFileSync(new URL(path, ROOT), 'utf8'
 describe('the runtime generated servers run on', () => {
   it('imports Hono, Ajv and its own folder, nothing else of kgkit (no signature, no store, no configuration)', () => {
     for (const file of readdirSync(new URL('src/runtime/', ROOT))) {
-      for (const from of importsOf(`src/runtime/${file}`)) expect(['hono', 'ajv/dist/2020.js', 'ajv-formats'].includes(from) || /^\.\/[a-z-]+\.js$/.test(from), `${file}: ${from}`).toBe(true);
+      for (const from of importsOf(`src/runtime/${file}`))
+        expect(['hono', 'ajv/dist/2020.js', 'ajv-formats'].includes(from) || /^\.\/[a-z-]+\.js$/.test(from), `${file}: ${from}`).toBe(true);
     }
   });
 
@@ -21,7 +22,10 @@ describe('the runtime generated servers run on', () => {
         const text = readFileSync(new URL(`generated/${family}/${file}`, ROOT), 'utf8');
         expect(text, `generated/${family}/${file}`).not.toMatch(/as unknown as|<any>/);
         for (const from of importsOf(`generated/${family}/${file}`)) {
-          expect(['hono', 'openapi-fetch', '../../src/runtime/contract-runtime.js', './openapi.json', './types.js'], `generated/${family}/${file}: ${from}`).toContain(from);
+          expect(
+            ['hono', 'openapi-fetch', '../../src/runtime/contract-runtime.js', './openapi.json', './types.js'],
+            `generated/${family}/${file}: ${from}`,
+          ).toContain(from);
         }
       }
     }
@@ -51,7 +55,8 @@ describe('a mounted family', () => {
       observe: (call) => void calls.push(call),
       ...options,
     });
-    const post = async (headers: Record<string, string> = {}) => (await app.request('/order-notify', { method: 'POST', body: 'not JSON at all', headers })).json();
+    const post = async (headers: Record<string, string> = {}) =>
+      (await app.request('/order-notify', { method: 'POST', body: 'not JSON at all', headers })).json();
     return { post, handled, calls };
   }
 

@@ -82,14 +82,30 @@ describe.each(DIALECTS)('SaaS V1.0 authToken on %s', (dialect) => {
       const iv = 'LiveIv0123456789';
       const query = execFileSync(
         'java',
-        [JAVA_PROGRAM, ACCESS_KEY, v1TimeStamp(server.clock.now), iv, 'activity=newInstance', 'businessId=java-live-1', 'customerId=cust-java', 'orderId=CSJAVAV10001', 'customerName=Li Si', 'enc:email=li+si@example.com', 'testFlag=1'],
+        [
+          JAVA_PROGRAM,
+          ACCESS_KEY,
+          v1TimeStamp(server.clock.now),
+          iv,
+          'activity=newInstance',
+          'businessId=java-live-1',
+          'customerId=cust-java',
+          'orderId=CSJAVAV10001',
+          'customerName=Li Si',
+          'enc:email=li+si@example.com',
+          'testFlag=1',
+        ],
         { encoding: 'utf8' },
       ).trim();
       const json = await assertV1Conforms('newInstance', await v1Raw(server, query));
       expect(json).toMatchObject({ resultCode: '000000', instanceId: 'java-live-1' });
-      const userName = execFileSync('java', [JAVA_PROGRAM, '--decrypt', ACCESS_KEY, '1', (json.appInfo as Record<string, string>).userName!], { encoding: 'utf8' }).trim();
+      const userName = execFileSync('java', [JAVA_PROGRAM, '--decrypt', ACCESS_KEY, '1', (json.appInfo as Record<string, string>).userName!], {
+        encoding: 'utf8',
+      }).trim();
       expect(userName).toBe(`admin_${shortId('java-live-1')}`);
-      expect(await store.db.selectFrom('saas_v1_orders').select(['customer_name', 'email']).where('instance_id', '=', 'java-live-1').executeTakeFirst()).toEqual({
+      expect(
+        await store.db.selectFrom('saas_v1_orders').select(['customer_name', 'email']).where('instance_id', '=', 'java-live-1').executeTakeFirst(),
+      ).toEqual({
         customer_name: 'Li Si',
         email: 'li+si@example.com',
       });
@@ -109,13 +125,25 @@ describe.each(DIALECTS)('SaaS V1.0 authToken on %s', (dialect) => {
       ['one parameter changed after signing', '000001', () => edit(signed(), (q) => q.set('orderId', 'CSFORGED0002'))],
       ['a parameter added after signing', '000001', () => edit(signed(), (q) => q.set('testFlag', '1'))],
       ['a parameter removed after signing', '000001', () => edit(signed(), (q) => q.delete('customerId'))],
-      ['timeStamp changed after signing, still fresh', '000001', () => edit(signed(), (q) => q.set('timeStamp', v1TimeStamp(v1Instant(q.get('timeStamp')!) + 1)))],
+      [
+        'timeStamp changed after signing, still fresh',
+        '000001',
+        () => edit(signed(), (q) => q.set('timeStamp', v1TimeStamp(v1Instant(q.get('timeStamp')!) + 1))),
+      ],
       ['signed with another key', '000001', () => signed({ key: 'another-key-123456' })],
-      ['signed with accessKey alone, not accessKey + timeStamp', '000001', () => edit(signed(), (q) => q.set('authToken', authToken(ACCESS_KEY, '', { ...params, timeStamp: q.get('timeStamp')! })))],
+      [
+        'signed with accessKey alone, not accessKey + timeStamp',
+        '000001',
+        () => edit(signed(), (q) => q.set('authToken', authToken(ACCESS_KEY, '', { ...params, timeStamp: q.get('timeStamp')! }))),
+      ],
       ['authToken missing', '000001', () => edit(signed(), (q) => q.delete('authToken'))],
       ['authToken empty', '000001', () => edit(signed(), (q) => q.set('authToken', ''))],
       ['authToken not Base64', '000001', () => edit(signed(), (q) => q.set('authToken', 'not a token'))],
-      ['authToken in hex, as V2.0 signs', '000001', () => edit(signed(), (q) => q.set('authToken', Buffer.from(q.get('authToken')!, 'base64').toString('hex')))],
+      [
+        'authToken in hex, as V2.0 signs',
+        '000001',
+        () => edit(signed(), (q) => q.set('authToken', Buffer.from(q.get('authToken')!, 'base64').toString('hex'))),
+      ],
       ['timeStamp 10 minutes old', '000002', () => signed({ at: now - 600_000 })],
       ['timeStamp 10 minutes ahead', '000002', () => signed({ at: now + 600_000 })],
       ['timeStamp 61 seconds old', '000002', () => signed({ at: now - 61_000 })],
@@ -125,7 +153,12 @@ describe.each(DIALECTS)('SaaS V1.0 authToken on %s', (dialect) => {
       ['timeStamp of 15 digits (the documented example form)', '000002', () => signed({ timeStamp: '202611211100000' })],
       ['timeStamp of 14 digits, without milliseconds', '000002', () => signed({ timeStamp: '20261121110000' })],
       ['timeStamp 31 November', '000002', () => signed({ timeStamp: '20261131110000000' })],
-      ['a V2.0 signature instead of an authToken', '000002', () => 'signature=11C4CD6279191DE931DEF5C51531DFFA9D37969F4E356B8A3A6D8DE4FB357A48&timestamp=1680508066618&nonce=ABC&activity=queryInstance&instanceId=x'],
+      [
+        'a V2.0 signature instead of an authToken',
+        '000002',
+        () =>
+          'signature=11C4CD6279191DE931DEF5C51531DFFA9D37969F4E356B8A3A6D8DE4FB357A48&timestamp=1680508066618&nonce=ABC&activity=queryInstance&instanceId=x',
+      ],
     ];
 
     it.each(cases)('%s → %s, HTTP 200 JSON with Body-Sign, nothing stored', async (_name, code, make) => {
@@ -159,7 +192,9 @@ describe.each(DIALECTS)('SaaS V1.0 authToken on %s', (dialect) => {
       expect(await assertV1Conforms('queryInstance', await v1Raw(replicaA, query))).toMatchObject({ resultCode: '000003' });
       expect(await assertV1Conforms(undefined, await v1Raw(replicaB, query))).toMatchObject({ resultCode: '000001' });
       const token = new URLSearchParams(query).get('authToken')!;
-      expect(await store.db.selectFrom('nonces').select(['scope', 'expires_at']).where('nonce', '=', token).execute()).toEqual([{ scope: nonceScope(ACCESS_KEY), expires_at: now + 120_000 }]);
+      expect(await store.db.selectFrom('nonces').select(['scope', 'expires_at']).where('nonce', '=', token).execute()).toEqual([
+        { scope: nonceScope(ACCESS_KEY), expires_at: now + 120_000 },
+      ]);
     });
   });
 

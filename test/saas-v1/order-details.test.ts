@@ -17,10 +17,13 @@ const query: NewInstanceRequest = {
 
 describe('reading a V1.0 newInstance', () => {
   // Ciphertexts made by the JDK (Cipher + KeyGenerator/SHA1PRNG, test/fixtures/crypto/MakeFixtures.java), AES-256.
-  it.each(fixtures.aesCredentials.filter((c) => c.encryptType === '1').map((c) => [c.name, c] as const))('decrypts a contact Java encrypted: %s', (_name, c) => {
-    const read = readOrderDetails({ ...query, mobilePhone: c.value, email: c.value }, c.accessKey);
-    expect(read).toEqual({ details: expect.objectContaining({ mobilePhone: c.plaintext, email: c.plaintext }) });
-  });
+  it.each(fixtures.aesCredentials.filter((c) => c.encryptType === '1').map((c) => [c.name, c] as const))(
+    'decrypts a contact Java encrypted: %s',
+    (_name, c) => {
+      const read = readOrderDetails({ ...query, mobilePhone: c.value, email: c.value }, c.accessKey);
+      expect(read).toEqual({ details: expect.objectContaining({ mobilePhone: c.plaintext, email: c.plaintext }) });
+    },
+  );
 
   it('decodes saasExtendParams and converts the numbers, leaving out what was not sent', () => {
     const saasExtendParams = Buffer.from('[{"name":"区域","value":"华北"},{"name":"note"}]').toString('base64');
@@ -73,8 +76,21 @@ describe.each(DIALECTS)('V1.0 order details in the store on %s', (dialect) => {
     store.db
       .insertInto('instances')
       .values({
-        instance_id: id, order_id: `O-${id}`, order_line_id: `O-${id}-000001`, business_id: id, status: 'ACTIVE', frozen: 0, test_flag: 0, app_info: null,
-        product_id: null, expires_at: null, provision_lease_until: null, provision_attempts: 1, last_error: null, created_at: 1, updated_at: 1,
+        instance_id: id,
+        order_id: `O-${id}`,
+        order_line_id: `O-${id}-000001`,
+        business_id: id,
+        status: 'ACTIVE',
+        frozen: 0,
+        test_flag: 0,
+        app_info: null,
+        product_id: null,
+        expires_at: null,
+        provision_lease_until: null,
+        provision_attempts: 1,
+        last_error: null,
+        created_at: 1,
+        updated_at: 1,
       })
       .execute();
 
@@ -82,9 +98,27 @@ describe.each(DIALECTS)('V1.0 order details in the store on %s', (dialect) => {
     await instance('d-1');
     const orders = sqlV1OrderRepository(store.db, () => 1_700_000_000_000);
     const full: V1OrderDetails = {
-      orderId: 'O-d-1', customerId: 'c', customerName: '华为', userId: 'u', userName: 'un', mobilePhone: '138', email: 'a@b.c', skuCode: 's', productId: 'p',
-      trial: true, chargingMode: '3', expiresAt: 1_800_000_000_000, periodType: 'year', periodNumber: 2, orderAmount: '1.005', amount: 1, diskSize: 2, bandWidth: 3,
-      provisionType: 'x', extendParams: [{ name: 'n', value: null }], test: true,
+      orderId: 'O-d-1',
+      customerId: 'c',
+      customerName: '华为',
+      userId: 'u',
+      userName: 'un',
+      mobilePhone: '138',
+      email: 'a@b.c',
+      skuCode: 's',
+      productId: 'p',
+      trial: true,
+      chargingMode: '3',
+      expiresAt: 1_800_000_000_000,
+      periodType: 'year',
+      periodNumber: 2,
+      orderAmount: '1.005',
+      amount: 1,
+      diskSize: 2,
+      bandWidth: 3,
+      provisionType: 'x',
+      extendParams: [{ name: 'n', value: null }],
+      test: true,
     };
     await orders.save('d-1', full);
     await orders.save('d-1', { orderId: 'O-d-1', customerId: 'other', test: false });

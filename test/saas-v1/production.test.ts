@@ -42,7 +42,12 @@ describe.each(DIALECTS)('SaaS V1.0 production interface on %s', (dialect) => {
       trialFlag: '1',
       expireTime: '20271121100000',
       chargingMode: '1',
-      saasExtendParams: Buffer.from(JSON.stringify([{ name: 'seats', value: '10' }, { name: 'note', value: null }])).toString('base64'),
+      saasExtendParams: Buffer.from(
+        JSON.stringify([
+          { name: 'seats', value: '10' },
+          { name: 'note', value: null },
+        ]),
+      ).toString('base64'),
       amount: '10',
       periodType: 'month',
       periodNumber: '3',
@@ -73,7 +78,11 @@ describe.each(DIALECTS)('SaaS V1.0 production interface on %s', (dialect) => {
       test_flag: 0,
     });
     // The instance is the shared one, on the order line V1.0 implies.
-    const row = await store.db.selectFrom('instances').select(['order_id', 'order_line_id', 'status']).where('instance_id', '=', 'v1-new-1').executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom('instances')
+      .select(['order_id', 'order_line_id', 'status'])
+      .where('instance_id', '=', 'v1-new-1')
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ order_id: order, order_line_id: `${order}-000001`, status: 'ACTIVE' });
   });
 
@@ -105,17 +114,38 @@ describe.each(DIALECTS)('SaaS V1.0 production interface on %s', (dialect) => {
     const info = json.info as { instanceId: string; appInfo: Record<string, string> }[];
     expect(info.map((i) => i.instanceId).sort()).toEqual(['v1-q-1', 'v1-q-2']);
     expect(open(info.find((i) => i.instanceId === 'v1-q-2')!.appInfo.userName)).toBe(`admin_${shortId('v1-q-2')}`);
-    expect((await v1Call(server, { activity: 'queryInstance', instanceId: 'nope-1,nope-2' })).json).toEqual({ resultCode: '000003', resultMsg: 'instance does not exist' });
+    expect((await v1Call(server, { activity: 'queryInstance', instanceId: 'nope-1,nope-2' })).json).toEqual({
+      resultCode: '000003',
+      resultMsg: 'instance does not exist',
+    });
   });
 
   it('refreshInstance → RENEWAL, TRIAL_TO_FORMAL, or UNSUBSCRIBE_RENEWAL_PERIOD for a negative orderAmount; once per (instance, order, scene)', async () => {
     await newInstance('v1-r-1');
-    const renew = { activity: 'refreshInstance', instanceId: 'v1-r-1', orderId: 'CSV1RENEW01', expireTime: '20281121100000', periodType: 'year', periodNumber: '1', orderAmount: '99.9' };
+    const renew = {
+      activity: 'refreshInstance',
+      instanceId: 'v1-r-1',
+      orderId: 'CSV1RENEW01',
+      expireTime: '20281121100000',
+      periodType: 'year',
+      periodNumber: '1',
+      orderAmount: '99.9',
+    };
     expect((await v1Call(server, renew)).json).toEqual({ resultCode: '000000', resultMsg: 'success' });
     expect((await v1Call(server, renew)).json).toEqual({ resultCode: '000000', resultMsg: 'success' });
-    expect((await v1Call(server, { ...renew, orderId: 'CSV1TRIAL01', trialToFormal: '1', productId: 'OFFI0002' })).json).toMatchObject({ resultCode: '000000' });
-    expect((await v1Call(server, { ...renew, orderId: 'CSV1UNSUB01', orderAmount: '-99.9', expireTime: '20271121100000' })).json).toMatchObject({ resultCode: '000000' });
-    const applied = await store.db.selectFrom('instance_orders').select(['order_id', 'order_line_id', 'scene']).where('instance_id', '=', 'v1-r-1').orderBy('applied_at').orderBy('order_id').execute();
+    expect((await v1Call(server, { ...renew, orderId: 'CSV1TRIAL01', trialToFormal: '1', productId: 'OFFI0002' })).json).toMatchObject({
+      resultCode: '000000',
+    });
+    expect((await v1Call(server, { ...renew, orderId: 'CSV1UNSUB01', orderAmount: '-99.9', expireTime: '20271121100000' })).json).toMatchObject({
+      resultCode: '000000',
+    });
+    const applied = await store.db
+      .selectFrom('instance_orders')
+      .select(['order_id', 'order_line_id', 'scene'])
+      .where('instance_id', '=', 'v1-r-1')
+      .orderBy('applied_at')
+      .orderBy('order_id')
+      .execute();
     expect(applied.map((o) => [o.order_id, o.scene])).toEqual(
       expect.arrayContaining([
         ['CSV1RENEW01', 'RENEWAL'],
@@ -143,8 +173,15 @@ describe.each(DIALECTS)('SaaS V1.0 production interface on %s', (dialect) => {
   it('instanceStatus FREEZE / NORMAL → frozen / unfrozen, idempotent; unknown instance → 000003', async () => {
     await newInstance('v1-s-1');
     const frozen = async () => (await store.db.selectFrom('instances').select('frozen').where('instance_id', '=', 'v1-s-1').executeTakeFirstOrThrow()).frozen;
-    for (const [status, expected] of [['FREEZE', 1], ['FREEZE', 1], ['NORMAL', 0], ['NORMAL', 0]] as const) {
-      expect((await v1Call(server, { activity: 'instanceStatus', instanceId: 'v1-s-1', instanceStatus: status, testFlag: '1' })).json).toMatchObject({ resultCode: '000000' });
+    for (const [status, expected] of [
+      ['FREEZE', 1],
+      ['FREEZE', 1],
+      ['NORMAL', 0],
+      ['NORMAL', 0],
+    ] as const) {
+      expect((await v1Call(server, { activity: 'instanceStatus', instanceId: 'v1-s-1', instanceStatus: status, testFlag: '1' })).json).toMatchObject({
+        resultCode: '000000',
+      });
       expect(await frozen()).toBe(expected);
     }
     expect((await v1Call(server, { activity: 'instanceStatus', instanceId: 'nope', instanceStatus: 'FREEZE' })).json).toMatchObject({ resultCode: '000003' });
@@ -161,7 +198,16 @@ describe.each(DIALECTS)('SaaS V1.0 production interface on %s', (dialect) => {
 
   it('upgrade → once per order, with the new specification in the query; unknown instance → 000003', async () => {
     await newInstance('v1-u-1');
-    const upgrade = { activity: 'upgrade', instanceId: 'v1-u-1', orderId: 'CSV1UPG0001', skuCode: 'sku-big', productId: 'OFFI0003', amount: '20', diskSize: '200', bandWidth: '10' };
+    const upgrade = {
+      activity: 'upgrade',
+      instanceId: 'v1-u-1',
+      orderId: 'CSV1UPG0001',
+      skuCode: 'sku-big',
+      productId: 'OFFI0003',
+      amount: '20',
+      diskSize: '200',
+      bandWidth: '10',
+    };
     expect((await v1Call(server, upgrade)).json).toEqual({ resultCode: '000000', resultMsg: 'success' });
     expect((await v1Call(server, upgrade)).json).toEqual({ resultCode: '000000', resultMsg: 'success' });
     expect(await store.db.selectFrom('instance_orders').select(['kind', 'order_line_id']).where('instance_id', '=', 'v1-u-1').execute()).toEqual([
@@ -189,7 +235,14 @@ describe.each(DIALECTS)('SaaS V1.0 production interface on %s', (dialect) => {
       await newInstance('v1-to-v2', order);
       const { json } = await server.call({ activity: 'queryInstance', instanceId: 'v1-to-v2' });
       expect(json).toMatchObject({ resultCode: '000000', info: [{ instanceId: 'v1-to-v2', appInfo: { userName: `admin_${shortId('v1-to-v2')}` } }] });
-      const renew = { activity: 'refreshInstance', instanceId: 'v1-to-v2', orderId: 'CSV2RENEW01', orderLineId: 'CSV2RENEW01-000001', scene: 'RENEWAL', expireTime: '20291121100000' };
+      const renew = {
+        activity: 'refreshInstance',
+        instanceId: 'v1-to-v2',
+        orderId: 'CSV2RENEW01',
+        orderLineId: 'CSV2RENEW01-000001',
+        scene: 'RENEWAL',
+        expireTime: '20291121100000',
+      };
       expect((await server.call(renew)).json).toMatchObject({ resultCode: '000000' });
       expect((await server.call({ activity: 'newInstance', orderId: order, orderLineId: `${order}-000001`, businessId: 'v2-other' })).json).toMatchObject({
         resultCode: '000000',
@@ -204,9 +257,13 @@ describe.each(DIALECTS)('SaaS V1.0 production interface on %s', (dialect) => {
       const info = json.info as { appInfo: Record<string, string> }[];
       expect(open(info[0]!.appInfo.userName)).toBe(`admin_${shortId('v2-to-v1')}`);
       expect(await newInstance('v1-again', order)).toMatchObject({ resultCode: '000000', instanceId: 'v2-to-v1' });
-      expect((await v1Call(server, { activity: 'upgrade', instanceId: 'v2-to-v1', orderId: 'CSV1UPG0002', skuCode: 'sku-2', productId: 'OFFI0004' })).json).toMatchObject({ resultCode: '000000' });
+      expect(
+        (await v1Call(server, { activity: 'upgrade', instanceId: 'v2-to-v1', orderId: 'CSV1UPG0002', skuCode: 'sku-2', productId: 'OFFI0004' })).json,
+      ).toMatchObject({ resultCode: '000000' });
       // The same upgrade order through V2.0 is recognised as done: the idempotency keys are shared.
-      expect((await server.call({ activity: 'upgradeInstance', instanceId: 'v2-to-v1', orderId: 'CSV1UPG0002', orderLineId: 'CSV1UPG0002-000001' })).json).toMatchObject({ resultCode: '000000' });
+      expect(
+        (await server.call({ activity: 'upgradeInstance', instanceId: 'v2-to-v1', orderId: 'CSV1UPG0002', orderLineId: 'CSV1UPG0002-000001' })).json,
+      ).toMatchObject({ resultCode: '000000' });
       expect(await store.db.selectFrom('instance_orders').select('kind').where('instance_id', '=', 'v2-to-v1').execute()).toEqual([{ kind: 'upgrade' }]);
       expect((await v1Call(server, { activity: 'expireInstance', instanceId: 'v2-to-v1', orderId: order })).json).toMatchObject({ resultCode: '000000' });
     });
@@ -218,7 +275,11 @@ describe.each(DIALECTS)('SaaS V1.0 production interface on %s', (dialect) => {
       const slow = startTestServer(store, { lifecycle: { provisioner: fake.provisioner, budgetMs: 50 } });
       fake.thenCreate(after(300, () => ({ state: 'ready' as const, appInfo: fake.appInfo('v1-slow-1') })));
       const order = orderId();
-      expect(await newInstance('v1-slow-1', order, {}, slow)).toEqual({ resultCode: '000004', resultMsg: 'request is being processed', instanceId: 'v1-slow-1' });
+      expect(await newInstance('v1-slow-1', order, {}, slow)).toEqual({
+        resultCode: '000004',
+        resultMsg: 'request is being processed',
+        instanceId: 'v1-slow-1',
+      });
       expect(await details('v1-slow-1')).toMatchObject({ order_id: order });
       await slow.lifecycle.settle();
       const ready = await newInstance('v1-slow-2', order, {}, slow);
@@ -246,20 +307,50 @@ describe.each(DIALECTS)('SaaS V1.0 production interface on %s', (dialect) => {
       ['saas-v1', 'newInstance', '000000', order, 1],
       ['saas-v1', 'queryInstance', '000000', null, 0],
     ]);
-    expect(JSON.parse(events[0]!.request)).toMatchObject({ businessId: 'v1-audit-1', customerId: 'cust-0001', customerName: '[redacted]', email: '[redacted]' });
+    expect(JSON.parse(events[0]!.request)).toMatchObject({
+      businessId: 'v1-audit-1',
+      customerId: 'cust-0001',
+      customerName: '[redacted]',
+      email: '[redacted]',
+    });
     expect(events.every((e) => !/Zhang|zhang@|password/.test(e.request))).toBe(true);
   });
 
   it('writes no personal data to the logs, whatever the outcome of the call', async () => {
     const lines: string[] = [];
     const base = startTestServer(store);
-    const app = buildApp({ config: TEST_CONFIG, db: store.db, lifecycle: base.lifecycle, nonces: sqlNonceRegistry(store.db), logger: jsonLogger('debug', (line) => lines.push(line)), now: () => base.clock.now });
+    const app = buildApp({
+      config: TEST_CONFIG,
+      db: store.db,
+      lifecycle: base.lifecycle,
+      nonces: sqlNonceRegistry(store.db),
+      logger: jsonLogger('debug', (line) => lines.push(line)),
+      now: () => base.clock.now,
+    });
     const logged = { ...base, app };
-    const personal = { customerName: 'Zhang San', userName: 'iam_zhang', mobilePhone: encryptCredential(ACCESS_KEY, '1', '13912345678'), email: encryptCredential(ACCESS_KEY, '1', 'zhang@example.com') };
-    const created = await newInstance('v1-log-1', orderId(), { ...personal, saasExtendParams: Buffer.from('[{"name":"idCard","value":"110101199003071234"}]').toString('base64') }, logged);
+    const personal = {
+      customerName: 'Zhang San',
+      userName: 'iam_zhang',
+      mobilePhone: encryptCredential(ACCESS_KEY, '1', '13912345678'),
+      email: encryptCredential(ACCESS_KEY, '1', 'zhang@example.com'),
+    };
+    const created = await newInstance(
+      'v1-log-1',
+      orderId(),
+      { ...personal, saasExtendParams: Buffer.from('[{"name":"idCard","value":"110101199003071234"}]').toString('base64') },
+      logged,
+    );
     await newInstance('v1-log-2', orderId(), { ...personal, email: encryptCredential('another-key-123456', '1', 'zhang@example.com') }, logged);
     expect(lines.length).toBeGreaterThanOrEqual(2);
-    const secrets = ['Zhang', 'zhang', '13912345678', '110101199003071234', personal.mobilePhone, personal.email, (created.appInfo as Record<string, string>).password];
+    const secrets = [
+      'Zhang',
+      'zhang',
+      '13912345678',
+      '110101199003071234',
+      personal.mobilePhone,
+      personal.email,
+      (created.appInfo as Record<string, string>).password,
+    ];
     for (const line of lines) for (const secret of secrets) expect(line).not.toContain(secret);
   });
 });

@@ -35,10 +35,20 @@ const BAD_BODIES: [string, string, string | undefined, RegExp][] = [
   ['expireTime as ISO 8601', JSON.stringify({ ...refresh, expireTime: '2027-11-24T02:36:18Z' }), 'refreshInstance', /expireTime/],
   ['expireTime 13 digits', JSON.stringify({ ...refresh, expireTime: '2027112402361' }), 'refreshInstance', /expireTime/],
   ['expireTime 31 February', JSON.stringify({ ...refresh, expireTime: '20270231000000' }), 'refreshInstance', /expireTime/],
-  ['status NORMAL (V1.0 value)', JSON.stringify({ activity: 'updateInstanceStatus', instanceId: 'live-1', status: 'NORMAL' }), 'updateInstanceStatus', /status/],
+  [
+    'status NORMAL (V1.0 value)',
+    JSON.stringify({ activity: 'updateInstanceStatus', instanceId: 'live-1', status: 'NORMAL' }),
+    'updateInstanceStatus',
+    /status/,
+  ],
   ['changeInstanceCheck without productInfo', JSON.stringify({ activity: 'changeInstanceCheck', instanceId: 'live-1' }), 'changeInstanceCheck', /productInfo/],
   ['businessId holding U+0000 (PostgreSQL text cannot hold it)', JSON.stringify({ ...create, businessId: 'bad-\u0000' }), 'newInstance', /holds U\+0000/],
-  ['productInfo as a string', JSON.stringify({ activity: 'changeInstanceCheck', instanceId: 'live-1', productInfo: 'x' }), 'changeInstanceCheck', /productInfo/],
+  [
+    'productInfo as a string',
+    JSON.stringify({ activity: 'changeInstanceCheck', instanceId: 'live-1', productInfo: 'x' }),
+    'changeInstanceCheck',
+    /productInfo/,
+  ],
 ];
 
 // Rows that break only kgkit's level (x-kgkit-strict): the default server serves them (docs/decisions.md#16); one with

@@ -26,8 +26,15 @@ describe.each(DIALECTS)('SaaS V2.0 production interface on %s', (dialect) => {
 
   it('newInstance → instanceId = the first businessId; a resend with a new businessId gets the same instanceId', async () => {
     const o = order();
-    expect(await newInstance('87b94795-0603-4e24-8ae5-69420d60e3c8', o)).toEqual({ resultCode: '000000', resultMsg: 'success', instanceId: '87b94795-0603-4e24-8ae5-69420d60e3c8' });
-    expect(await newInstance('a8c4f0de-0000-4000-8000-000000000002', o)).toMatchObject({ resultCode: '000000', instanceId: '87b94795-0603-4e24-8ae5-69420d60e3c8' });
+    expect(await newInstance('87b94795-0603-4e24-8ae5-69420d60e3c8', o)).toEqual({
+      resultCode: '000000',
+      resultMsg: 'success',
+      instanceId: '87b94795-0603-4e24-8ae5-69420d60e3c8',
+    });
+    expect(await newInstance('a8c4f0de-0000-4000-8000-000000000002', o)).toMatchObject({
+      resultCode: '000000',
+      instanceId: '87b94795-0603-4e24-8ae5-69420d60e3c8',
+    });
   });
 
   it('16 concurrent newInstance for one order line → one row, one instanceId in every answer', async () => {
@@ -62,7 +69,16 @@ describe.each(DIALECTS)('SaaS V2.0 production interface on %s', (dialect) => {
 
   it('refreshInstance → new expiry, once per (instance, order, scene); unknown instance → 000003', async () => {
     await newInstance('r-1');
-    const body = { activity: 'refreshInstance', instanceId: 'r-1', orderId: 'CSRENEW0001', orderLineId: 'CSRENEW0001-000001', scene: 'RENEWAL', expireTime: '20271124023618256', productId: 'OFFI461867333479178240', testFlag: '0' };
+    const body = {
+      activity: 'refreshInstance',
+      instanceId: 'r-1',
+      orderId: 'CSRENEW0001',
+      orderLineId: 'CSRENEW0001-000001',
+      scene: 'RENEWAL',
+      expireTime: '20271124023618256',
+      productId: 'OFFI461867333479178240',
+      testFlag: '0',
+    };
     expect((await server.call(body)).json).toEqual({ resultCode: '000000', resultMsg: 'success' });
     expect((await server.call(body)).json).toEqual({ resultCode: '000000', resultMsg: 'success' });
     const row = await store.db.selectFrom('instances').select(['expires_at', 'product_id']).where('instance_id', '=', 'r-1').executeTakeFirstOrThrow();
@@ -98,7 +114,11 @@ describe.each(DIALECTS)('SaaS V2.0 production interface on %s', (dialect) => {
 
   it('changeInstanceCheck → allowed by the default policy, with an open productInfo', async () => {
     await newInstance('c-1');
-    const body = { activity: 'changeInstanceCheck', instanceId: 'c-1', productInfo: { skuCode: 'b3c4d5e6', productId: 'OFFI461867333479178241', linearValue: '10', futureField: 'kept' } };
+    const body = {
+      activity: 'changeInstanceCheck',
+      instanceId: 'c-1',
+      productInfo: { skuCode: 'b3c4d5e6', productId: 'OFFI461867333479178241', linearValue: '10', futureField: 'kept' },
+    };
     expect((await server.call(body)).json).toMatchObject({ resultCode: '000000' });
   });
 
@@ -119,11 +139,26 @@ describe.each(DIALECTS)('SaaS V2.0 production interface on %s', (dialect) => {
   it('escapes non-ASCII in answers as \\uXXXX (memo rule of https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html)', async () => {
     const memoServer = startTestServer(store, {});
     const o = order();
-    await store.db.insertInto('instances').values({
-      instance_id: 'memo-1', order_id: o.orderId, order_line_id: o.orderLineId, business_id: 'memo-1', status: 'ACTIVE', frozen: 0, test_flag: 0,
-      app_info: JSON.stringify({ frontEndUrl: 'https://app.example.com', memo: '首次登录请修改密码' }), product_id: null, expires_at: null,
-      provision_lease_until: null, provision_attempts: 1, last_error: null, created_at: 1, updated_at: 1,
-    }).execute();
+    await store.db
+      .insertInto('instances')
+      .values({
+        instance_id: 'memo-1',
+        order_id: o.orderId,
+        order_line_id: o.orderLineId,
+        business_id: 'memo-1',
+        status: 'ACTIVE',
+        frozen: 0,
+        test_flag: 0,
+        app_info: JSON.stringify({ frontEndUrl: 'https://app.example.com', memo: '首次登录请修改密码' }),
+        product_id: null,
+        expires_at: null,
+        provision_lease_until: null,
+        provision_attempts: 1,
+        last_error: null,
+        created_at: 1,
+        updated_at: 1,
+      })
+      .execute();
     const { response, json } = await memoServer.call({ activity: 'queryInstance', instanceId: 'memo-1' });
     expect(await response.clone().text()).toContain('\\u9996\\u6b21');
     expect((json.info as { appInfo: { memo: string } }[])[0]!.appInfo.memo).toBe('首次登录请修改密码');
@@ -133,7 +168,10 @@ describe.each(DIALECTS)('SaaS V2.0 production interface on %s', (dialect) => {
     // An access key whose AES keys the JDK itself produced (test/fixtures/crypto): decryption here uses node:crypto
     // with those keys, not the project's code.
     const javaKeys = fixtures.aesKeys.find((k) => k.accessKey === 'kgkit-test-access-key')!;
-    for (const [encryptType, keyHex, cipher] of [['1', javaKeys.key256, 'aes-256-cbc'], ['2', javaKeys.key128, 'aes-128-cbc']] as const) {
+    for (const [encryptType, keyHex, cipher] of [
+      ['1', javaKeys.key256, 'aes-256-cbc'],
+      ['2', javaKeys.key128, 'aes-128-cbc'],
+    ] as const) {
       const encrypting = startTestServer(store, { config: { accessKey: javaKeys.accessKey, credentialEncryption: encryptType } });
       const o = order();
       const id = `enc-${encryptType}`;

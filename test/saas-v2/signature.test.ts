@@ -56,7 +56,13 @@ describe.each(DIALECTS)('request signature on %s', (dialect) => {
 
     it.runIf(hasJava)('accepts a request signed live by SignRequest.java with the current time', async () => {
       const server = startTestServer(store);
-      const body = JSON.stringify({ activity: 'newInstance', orderId: 'CSJAVA0001', orderLineId: 'CSJAVA0001-000001', businessId: 'java-live-1', testFlag: '1' });
+      const body = JSON.stringify({
+        activity: 'newInstance',
+        orderId: 'CSJAVA0001',
+        orderLineId: 'CSJAVA0001-000001',
+        businessId: 'java-live-1',
+        testFlag: '1',
+      });
       const dir = mkdtempSync(join(tmpdir(), 'kgkit-java-'));
       writeFileSync(join(dir, 'body.json'), body);
       const nonce = freshNonce();
@@ -72,7 +78,11 @@ describe.each(DIALECTS)('request signature on %s', (dialect) => {
     const body = JSON.stringify({ activity: 'newInstance', orderId: 'CSREFUSED01', orderLineId: 'CSREFUSED01-000001', businessId: 'refused-1' });
     const now = Date.UTC(2026, 10, 21, 9, 0, 0);
     const cases: [string, '000001' | '000002', () => { body: string; query: string }][] = [
-      ['one byte of the body changed after signing', '000001', () => ({ body: body.replace('refused-1', 'refused-2'), query: signedQuery(body, { timestamp: now }) })],
+      [
+        'one byte of the body changed after signing',
+        '000001',
+        () => ({ body: body.replace('refused-1', 'refused-2'), query: signedQuery(body, { timestamp: now }) }),
+      ],
       ['a body that is not JSON, with the signature of another body', '000001', () => ({ body: '{"activity":', query: signedQuery(body, { timestamp: now }) })],
       ['signed with another key', '000001', () => ({ body, query: signedQuery(body, { timestamp: now, key: 'another-key-123456' }) })],
       ['signature missing', '000001', () => ({ body, query: signedQuery(body, { timestamp: now }).replace(/signature=[^&]*&/, '') })],

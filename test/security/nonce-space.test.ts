@@ -20,7 +20,18 @@ describe.each(DIALECTS)('one nonce space per access key (%s)', (dialect) => {
   it('refuses a SaaS V2.0 freeze replayed byte for byte on the online-License path, on another replica', async () => {
     const replicaA = startTestServer(store);
     const replicaB = startTestServer(store);
-    const created = await replicaA.call({ activity: 'newInstance', orderId: 'CS-REPLAY-1', orderLineId: 'CS-REPLAY-1-1', businessId: 'replay-1', customerId: 'c', productId: 'p', skuCode: 's', chargingMode: 1, expireTime: '20991231000000', testFlag: '0' });
+    const created = await replicaA.call({
+      activity: 'newInstance',
+      orderId: 'CS-REPLAY-1',
+      orderLineId: 'CS-REPLAY-1-1',
+      businessId: 'replay-1',
+      customerId: 'c',
+      productId: 'p',
+      skuCode: 's',
+      chargingMode: 1,
+      expireTime: '20991231000000',
+      testFlag: '0',
+    });
     const instanceId = created.json.instanceId as string;
     const freeze = JSON.stringify({ activity: 'updateInstanceStatus', instanceId, status: 'FREEZE', testFlag: '0' });
     const query = signedQuery(freeze, { timestamp: replicaA.clock.now });
@@ -38,7 +49,15 @@ describe.each(DIALECTS)('one nonce space per access key (%s)', (dialect) => {
     const nonce = freshNonce();
     const query = JSON.stringify({ activity: 'queryInstance', instanceId: 'never-created', testFlag: '0' });
     expect(await json(await server.raw(query, signedQuery(query, { timestamp: server.clock.now, nonce })))).toMatchObject({ resultCode: '000003' });
-    const kitBody = JSON.stringify({ instanceId: 'never-created', tenantId: 't-1', tenantName: 'T', domainName: 'https://t.example.com', flag: 0, testFlag: 0, timeStamp: '20260101000000000' });
+    const kitBody = JSON.stringify({
+      instanceId: 'never-created',
+      tenantId: 't-1',
+      tenantName: 'T',
+      domainName: 'https://t.example.com',
+      flag: 0,
+      testFlag: 0,
+      timeStamp: '20260101000000000',
+    });
     const kit = await post(server, kitPath('v2', 'tenantSync'), kitBody, '', xSignHeaders(kitBody, { key: ACCESS_KEY, timestamp: server.clock.now, nonce }));
     expect(await json(kit)).toEqual({ resultCode: '000001', resultMsg: 'nonce was already used' });
   });
@@ -48,7 +67,15 @@ describe.each(DIALECTS)('one nonce space per access key (%s)', (dialect) => {
     const nonce = freshNonce();
     const body = JSON.stringify({ activity: 'queryInstance', instanceId: 'never-created', testFlag: '0' });
     expect(await json(await server.raw(body, signedQuery(body, { timestamp: server.clock.now, nonce })))).toMatchObject({ resultCode: '000003' });
-    const kitBody = JSON.stringify({ instanceId: 'never-created', tenantId: 't-2', tenantName: 'T', domainName: 'https://t.example.com', flag: 0, testFlag: 0, timeStamp: '20260101000000000' });
+    const kitBody = JSON.stringify({
+      instanceId: 'never-created',
+      tenantId: 't-2',
+      tenantName: 'T',
+      domainName: 'https://t.example.com',
+      flag: 0,
+      testFlag: 0,
+      timeStamp: '20260101000000000',
+    });
     const kit = await post(server, kitPath('v2', 'tenantSync'), kitBody, '', xSignHeaders(kitBody, { key: KEYS.kit, timestamp: server.clock.now, nonce }));
     expect((await json(kit)).resultCode).not.toBe('000001');
     const scopes = (await store.db.selectFrom('nonces').select('scope').distinct().execute()).map((r) => r.scope);

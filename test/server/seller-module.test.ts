@@ -14,7 +14,11 @@ describe("the seller's module (PROVISIONER=module)", () => {
   it('gives a module that exports start() the services of kgkit: it records usage with them', async () => {
     const module = await loadProvisionerModule(fixture('metering-module.ts'));
     const recorded: unknown[] = [];
-    await module.start!({ recordUsage: async (events) => (recorded.push(...events), events.map((e) => ({ eventId: e.eventId, status: 'recorded' as const, code: '000000' as const }))) });
+    await module.start!({
+      recordUsage: async (events) => (
+        recorded.push(...events), events.map((e) => ({ eventId: e.eventId, status: 'recorded' as const, code: '000000' as const }))
+      ),
+    });
     const { kgkit } = (await import(fixture('metering-module.ts'))) as typeof import('../fixtures/provisioners/metering-module.js');
     expect(await kgkit!.recordUsage([{ eventId: 'e-1', instanceId: 'i-1', quantity: '2' }])).toEqual([{ eventId: 'e-1', status: 'recorded', code: '000000' }]);
     expect(recorded).toEqual([{ eventId: 'e-1', instanceId: 'i-1', quantity: '2' }]);

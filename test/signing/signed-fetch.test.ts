@@ -39,7 +39,13 @@ describe('kooGalleryFetch', () => {
     expect(url.searchParams.get('timestamp')).toBe(String(NOW));
     const rawBody = new Uint8Array(await request.arrayBuffer());
     expect(new TextDecoder().decode(rawBody)).toBe('{"activity":"queryInstance","extra":{"a":2,"b":1},"instanceId":"i-1","testFlag":"1"}');
-    const check = { accessKey: KEY, nonce: url.searchParams.get('nonce')!, timestamp: url.searchParams.get('timestamp')!, signature: url.searchParams.get('signature')!, rawBody };
+    const check = {
+      accessKey: KEY,
+      nonce: url.searchParams.get('nonce')!,
+      timestamp: url.searchParams.get('timestamp')!,
+      signature: url.searchParams.get('signature')!,
+      rawBody,
+    };
     expect(verifyBasicSignature(check)).toBe(true);
     expect(verifyBasicSignature({ ...check, accessKey: 'another-key' })).toBe(false);
     expect(request.headers.get('x-trace')).toBe('t-1');
@@ -49,7 +55,13 @@ describe('kooGalleryFetch', () => {
   it('signs a Kit V2 call in the x-sign headers, replacing what the client put there', async () => {
     const { fetch, sent } = capture();
     const signed = kooGalleryFetch({ family: 'kit-v2', accessKey: KEY, fetch, now: () => NOW });
-    await signed(new Request('http://seller.example/saas/produceAPI/v2/tenantSync', { method: 'POST', headers: { 'x-sign': 'x', 'x-timestamp': '1', 'x-nonce': 'n' }, body: '{"tenantId":"t-1","flag":1}' }));
+    await signed(
+      new Request('http://seller.example/saas/produceAPI/v2/tenantSync', {
+        method: 'POST',
+        headers: { 'x-sign': 'x', 'x-timestamp': '1', 'x-nonce': 'n' },
+        body: '{"tenantId":"t-1","flag":1}',
+      }),
+    );
     const request = sent();
     expect(request.url).toBe('http://seller.example/saas/produceAPI/v2/tenantSync');
     const rawBody = new Uint8Array(await request.arrayBuffer());
@@ -78,14 +90,20 @@ describe('apigFetch', () => {
   it('signs an Open API call with SDK-HMAC-SHA256, as the gateway checks it', async () => {
     const { fetch, sent } = capture();
     const signed = apigFetch({ accessKey: 'HPUAEXAMPLEAK1234567', secretKey: 'example-secret-key', signedHeaders: ['content-type'], fetch, now: () => NOW });
-    await signed('https://mkt.myhuaweicloud.com/api/mkp-openapi-public/global/v1/order/query?orderId=CS1&orderLineId=CS1-1', { headers: { 'content-type': 'application/json' } });
+    await signed('https://mkt.myhuaweicloud.com/api/mkp-openapi-public/global/v1/order/query?orderId=CS1&orderLineId=CS1-1', {
+      headers: { 'content-type': 'application/json' },
+    });
     const request = sent();
     const headers: Record<string, string> = {};
     request.headers.forEach((value, name) => {
       headers[name] = value;
     });
     expect(headers.authorization).toMatch(/^SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK1234567, SignedHeaders=content-type;host;x-sdk-date, Signature=[0-9a-f]{64}$/);
-    const verdict = verifyApigRequest({ method: request.method, url: request.url, headers, body: new Uint8Array(await request.arrayBuffer()) }, (ak) => (ak === 'HPUAEXAMPLEAK1234567' ? 'example-secret-key' : undefined), NOW);
+    const verdict = verifyApigRequest(
+      { method: request.method, url: request.url, headers, body: new Uint8Array(await request.arrayBuffer()) },
+      (ak) => (ak === 'HPUAEXAMPLEAK1234567' ? 'example-secret-key' : undefined),
+      NOW,
+    );
     expect(verdict).toEqual({ ok: true, accessKey: 'HPUAEXAMPLEAK1234567' });
   });
 

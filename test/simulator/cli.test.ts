@@ -11,7 +11,12 @@ const SELLER = ['--url', 'http://127.0.0.1:9/saas', '--key', 'seller-basic-key-0
 async function run(argv: string[], stop?: AbortSignal, onListening?: (url: string) => void) {
   let out = '';
   let err = '';
-  const code = await simulateCommand(argv, { out: (t) => (out += t), err: (t) => (err += t), ...(stop ? { stop } : {}), ...(onListening ? { onListening: (s) => onListening(s.url) } : {}) });
+  const code = await simulateCommand(argv, {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    ...(stop ? { stop } : {}),
+    ...(onListening ? { onListening: (s) => onListening(s.url) } : {}),
+  });
   return { code, out, err };
 }
 
@@ -36,9 +41,32 @@ describe('kgkit simulate', () => {
   });
 
   it('lists every bad argument at once', async () => {
-    const { code, err } = await run(['--url', 'ftp://x/saas', '--key', 'short', '--port', '70000', '--speed', '0', '--scenario', 'yearly,nope', '--ak', 'only-ak', '--kit-public-key', '/nonexistent.pem']);
+    const { code, err } = await run([
+      '--url',
+      'ftp://x/saas',
+      '--key',
+      'short',
+      '--port',
+      '70000',
+      '--speed',
+      '0',
+      '--scenario',
+      'yearly,nope',
+      '--ak',
+      'only-ak',
+      '--kit-public-key',
+      '/nonexistent.pem',
+    ]);
     expect(code).toBe(2);
-    for (const problem of ['the SaaS production URL must be an http(s) URL', 'the key must be at least 8 characters', '--port must be an integer from 0 to 65535', '--speed must be a number above 0', '--ak and --sk go together', 'unknown scenario "nope"', '--kit-public-key: cannot read /nonexistent.pem (ENOENT)']) {
+    for (const problem of [
+      'the SaaS production URL must be an http(s) URL',
+      'the key must be at least 8 characters',
+      '--port must be an integer from 0 to 65535',
+      '--speed must be a number above 0',
+      '--ak and --sk go together',
+      'unknown scenario "nope"',
+      '--kit-public-key: cannot read /nonexistent.pem (ENOENT)',
+    ]) {
       expect(err).toContain(problem);
     }
   });
@@ -85,16 +113,20 @@ describe('kgkit simulate', () => {
     }
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('as a process, stops on %s with exit code 0', async (signal) => {
-    const child = spawn(TSX, [MAIN, ...SELLER, '--port', '0', '--scenario', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    for (let i = 0; i < 200 && !output.includes('Stop with Ctrl-C'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(output).toContain('MARKETPLACE_URL=http://127.0.0.1:');
-    child.kill(signal);
-    expect(await exited).toBe(0);
-    expect(output).toContain(`stopping (${signal})`);
-  }, 20_000);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'as a process, stops on %s with exit code 0',
+    async (signal) => {
+      const child = spawn(TSX, [MAIN, ...SELLER, '--port', '0', '--scenario', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      for (let i = 0; i < 200 && !output.includes('Stop with Ctrl-C'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(output).toContain('MARKETPLACE_URL=http://127.0.0.1:');
+      child.kill(signal);
+      expect(await exited).toBe(0);
+      expect(output).toContain(`stopping (${signal})`);
+    },
+    20_000,
+  );
 });

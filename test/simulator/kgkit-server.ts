@@ -22,7 +22,15 @@ export const KGKIT_API_TOKEN = 'simulator-test-api-token-0123456789';
  * family), in this process on a real loopback port, on SQLite, and on the given clock: the simulator and the server
  * share compressed time, so an hour's usage window closes in seconds.
  */
-export async function startKgkitServer(options: { now: () => number; accessKey: string; akSk: AkSk; marketplaceUrl: string; port: number; pushIntervalMs: number; env?: Record<string, string> }) {
+export async function startKgkitServer(options: {
+  now: () => number;
+  accessKey: string;
+  akSk: AkSk;
+  marketplaceUrl: string;
+  port: number;
+  pushIntervalMs: number;
+  env?: Record<string, string>;
+}) {
   const { now } = options;
   const store = await openTestStore('sqlite');
   const config = loadServerConfig({
@@ -36,12 +44,46 @@ export async function startKgkitServer(options: { now: () => number; accessKey: 
     SIGNATURE_TOLERANCE_MS: '900000',
     ...options.env,
   });
-  const marketplace = new MarketplaceApi({ hosts: config.marketplace.hosts, accessKey: config.accessKey, akSk: config.marketplace.akSk!, timeoutMs: 5_000, backoffMs: 50, now });
-  const orders = new OrderLookups({ db: store.db, queryOrder: (orderId, orderLineId, signal) => marketplace.queryOrder(orderId, orderLineId, signal), logger: silentLogger, now, firstRetryMs: 1_000 });
+  const marketplace = new MarketplaceApi({
+    hosts: config.marketplace.hosts,
+    accessKey: config.accessKey,
+    akSk: config.marketplace.akSk!,
+    timeoutMs: 5_000,
+    backoffMs: 50,
+    now,
+  });
+  const orders = new OrderLookups({
+    db: store.db,
+    queryOrder: (orderId, orderLineId, signal) => marketplace.queryOrder(orderId, orderLineId, signal),
+    logger: silentLogger,
+    now,
+    firstRetryMs: 1_000,
+  });
   const meter = new UsageMeter({ db: store.db, now, logger: silentLogger, chargingModeOf: async (id) => (await orders.forInstance(id))?.chargingMode });
-  const lifecycle = new InstanceLifecycle({ repository: new SqlInstanceRepository(store.db, new DataKeys(config)), orders, provisioner: builtinProvisioner({ frontEndUrl: 'https://app.example.com/t/{instanceId}' }), now });
-  const app = buildApp({ config, db: store.db, lifecycle, nonces: sqlNonceRegistry(store.db), logger: silentLogger, now, orders, usage: meter, families: familyMounts({ meter }) });
-  const uploads = new LicenseUploads({ db: store.db, upload: (eventId, license, signal) => marketplace.uploadLicense(eventId, license, signal), logger: silentLogger, now, firstRetryMs: 1_000 });
+  const lifecycle = new InstanceLifecycle({
+    repository: new SqlInstanceRepository(store.db, new DataKeys(config)),
+    orders,
+    provisioner: builtinProvisioner({ frontEndUrl: 'https://app.example.com/t/{instanceId}' }),
+    now,
+  });
+  const app = buildApp({
+    config,
+    db: store.db,
+    lifecycle,
+    nonces: sqlNonceRegistry(store.db),
+    logger: silentLogger,
+    now,
+    orders,
+    usage: meter,
+    families: familyMounts({ meter }),
+  });
+  const uploads = new LicenseUploads({
+    db: store.db,
+    upload: (eventId, license, signal) => marketplace.uploadLicense(eventId, license, signal),
+    logger: silentLogger,
+    now,
+    firstRetryMs: 1_000,
+  });
   const stopOrders = orders.start(200);
   const stopUploads = uploads.start(200);
   const stopMeter = meter.start({ intervalMs: options.pushIntervalMs, pushUsage: (records, signal) => marketplace.pushUsage(records, signal) });

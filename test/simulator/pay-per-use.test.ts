@@ -44,7 +44,14 @@ describe('kgkit simulate: a pay-per-use purchase against kgkit’s own server', 
       waitMs: HOUR,
       sdrDelayMs: 2 * MINUTE,
     });
-    server = await startKgkitServer({ now: clock.now, accessKey: ACCESS_KEY, akSk: SIMULATOR_AK_SK, marketplaceUrl: simulator.url, port: serverPort, pushIntervalMs: 200 });
+    server = await startKgkitServer({
+      now: clock.now,
+      accessKey: ACCESS_KEY,
+      akSk: SIMULATOR_AK_SK,
+      marketplaceUrl: simulator.url,
+      port: serverPort,
+      pushIntervalMs: 200,
+    });
   });
   afterAll(async () => {
     await simulator?.close();
@@ -59,12 +66,16 @@ describe('kgkit simulate: a pay-per-use purchase against kgkit’s own server', 
 
     // The seller's product records usage with kgkit's API, at once (the hour it falls in closes a few minutes of
     // compressed time later); kgkit seals the hour and pushes it to the simulator.
-    const recorded = await server.api('usage-events', { events: [{ eventId: 'sim-e1', instanceId: instance.instanceId, quantity: '12.5', occurredAt: new Date(clock.now()).toISOString() }] });
+    const recorded = await server.api('usage-events', {
+      events: [{ eventId: 'sim-e1', instanceId: instance.instanceId, quantity: '12.5', occurredAt: new Date(clock.now()).toISOString() }],
+    });
     expect(recorded).toMatchObject({ resultCode: '000000', results: [{ status: 'recorded' }] });
 
     // kgkit looked the order up on the simulator (Query Order, APIG-signed) and kept it.
     const lookup = await waitFor('the order lookup', async () => {
-      const answer = (await server.api(`order-lookups?orderId=${order.orderId}`)) as { lookups?: { state: string; instanceId?: string; order?: { chargingMode?: string; productId?: string } }[] };
+      const answer = (await server.api(`order-lookups?orderId=${order.orderId}`)) as {
+        lookups?: { state: string; instanceId?: string; order?: { chargingMode?: string; productId?: string } }[];
+      };
       return answer.lookups?.find((l) => l.state === 'found');
     });
     expect(lookup).toMatchObject({ instanceId: instance.instanceId, order: { chargingMode: 'ON_DEMAND', productId: order.productId } });
@@ -79,28 +90,37 @@ describe('kgkit simulate: a pay-per-use purchase against kgkit’s own server', 
     expect(instance.state).toBe('released');
 
     const calls = simulator.model.callsOf(run.id);
-    expect(calls.map((c) => `${c.handler}:${c.state}`)).toEqual(['newInstance:succeeded', 'queryInstance:succeeded', 'queryInstance:succeeded', 'releaseInstance:succeeded']);
+    expect(calls.map((c) => `${c.handler}:${c.state}`)).toEqual([
+      'newInstance:succeeded',
+      'queryInstance:succeeded',
+      'queryInstance:succeeded',
+      'releaseInstance:succeeded',
+    ]);
     expect(calls.flatMap((c) => c.attempts.flatMap((a) => a.problems))).toEqual([]);
     expect(simulator.marketplace.state.violations).toEqual([]);
   }, 40_000);
 
   const chromium = findChromium();
-  it.skipIf(!chromium)(chromium ? 'the page shows the order, the instance, the calls and the valid usage record (screenshot)' : `the page screenshot — skipped: ${NO_CHROMIUM}`, async () => {
-    const sn = [...simulator.marketplace.state.usage.keys()][0]!;
-    const shot = await screenshot(chromium!, `${simulator.url}/`, [
-      `#instances tr[data-instance="${instance.instanceId}"] .badge.released`,
-      `#usage tr[data-sn="${sn}"] .badge.valid`,
-      '#calls tr[data-call] .badge.succeeded',
-      '.run .badge.done',
-    ]);
-    const size = pngSize(shot.png);
-    expect(size).toBeDefined();
-    expect(size!.width).toBeGreaterThanOrEqual(1000);
-    expect(size!.height).toBeGreaterThan(600);
-    expect(shot.png.length).toBeGreaterThan(20_000);
-    expect(shot.text).toContain(instance.instanceId);
-    expect(shot.text).toContain('releaseInstance');
-    expect(shot.text).toMatch(/queryInstance shows usage 12\.5/);
-    if (process.env.KEEP_SCREENSHOT) console.log(`screenshot: ${shot.path}`);
-  }, 30_000);
+  it.skipIf(!chromium)(
+    chromium ? 'the page shows the order, the instance, the calls and the valid usage record (screenshot)' : `the page screenshot — skipped: ${NO_CHROMIUM}`,
+    async () => {
+      const sn = [...simulator.marketplace.state.usage.keys()][0]!;
+      const shot = await screenshot(chromium!, `${simulator.url}/`, [
+        `#instances tr[data-instance="${instance.instanceId}"] .badge.released`,
+        `#usage tr[data-sn="${sn}"] .badge.valid`,
+        '#calls tr[data-call] .badge.succeeded',
+        '.run .badge.done',
+      ]);
+      const size = pngSize(shot.png);
+      expect(size).toBeDefined();
+      expect(size!.width).toBeGreaterThanOrEqual(1000);
+      expect(size!.height).toBeGreaterThan(600);
+      expect(shot.png.length).toBeGreaterThan(20_000);
+      expect(shot.text).toContain(instance.instanceId);
+      expect(shot.text).toContain('releaseInstance');
+      expect(shot.text).toMatch(/queryInstance shows usage 12\.5/);
+      if (process.env.KEEP_SCREENSHOT) console.log(`screenshot: ${shot.path}`);
+    },
+    30_000,
+  );
 });

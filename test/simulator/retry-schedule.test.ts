@@ -29,10 +29,15 @@ function scriptedLink(script: Script): SellerLink & { sent: SellerCall[] } {
       const reply = script(call.handler, n, call) ?? {};
       const request = { method: 'POST', url: endpoint.url, headers: {}, body: JSON.stringify(call.body) };
       if (reply.status === 0) return { request, status: 0, headers: {}, text: '', durationMs: 5000, error: 'no answer within 5000 ms' };
-      const json = { resultCode: reply.code ?? '000000', resultMsg: 'scripted', ...(call.handler === 'newInstance' ? { instanceId: `inst-${sent.length}` } : {}), ...reply.body };
+      const json = {
+        resultCode: reply.code ?? '000000',
+        resultMsg: 'scripted',
+        ...(call.handler === 'newInstance' ? { instanceId: `inst-${sent.length}` } : {}),
+        ...reply.body,
+      };
       return { request, status: reply.status ?? 200, headers: { 'content-type': 'application/json' }, text: JSON.stringify(json), json, durationMs: 3 };
     },
-    check: (_endpoint, call) => (script(call.handler, counts.get(call.handler) ?? 0, call)?.problems ?? []),
+    check: (_endpoint, call) => script(call.handler, counts.get(call.handler) ?? 0, call)?.problems ?? [],
   };
 }
 
@@ -41,7 +46,14 @@ function simulatorWith(script: Script) {
   const link = scriptedLink(script);
   const base = 'http://seller.invalid';
   const simulator = createSimulator({
-    seller: { saasUrl: `${base}/saas`, key: 'scripted-key-0123', saasV1Url: `${base}/saas-v1`, licenseCodeUrl: `${base}/license-code`, onlineLicenseUrl: `${base}/license`, orderNotifyUrl: `${base}/order-notify` },
+    seller: {
+      saasUrl: `${base}/saas`,
+      key: 'scripted-key-0123',
+      saasV1Url: `${base}/saas-v1`,
+      licenseCodeUrl: `${base}/license-code`,
+      onlineLicenseUrl: `${base}/license`,
+      orderNotifyUrl: `${base}/order-notify`,
+    },
     akSk: SIMULATOR_AK_SK,
     clock,
     link,
@@ -90,7 +102,9 @@ describe('the retry schedule', () => {
   });
 
   it('a seller that recovers: no answer, then HTTP 500, then success — the order completes at the third attempt', async () => {
-    const { simulator, offsets, callOf } = simulatorWith((handler, n) => (handler !== 'newInstance' ? undefined : n === 1 ? { status: 0 } : n === 2 ? { status: 500 } : undefined));
+    const { simulator, offsets, callOf } = simulatorWith((handler, n) =>
+      handler !== 'newInstance' ? undefined : n === 1 ? { status: 0 } : n === 2 ? { status: 500 } : undefined,
+    );
     const run = simulator.runScenario('one-time');
     await simulator.settle();
     const create = callOf(run.id, 'newInstance');
@@ -102,7 +116,9 @@ describe('the retry schedule', () => {
   });
 
   it('an answer outside the contract is a failure even with 000000', async () => {
-    const { simulator, callOf } = simulatorWith((handler, n) => (handler === 'newInstance' && n === 1 ? { problems: ['body has an undeclared field "extra"'] } : undefined));
+    const { simulator, callOf } = simulatorWith((handler, n) =>
+      handler === 'newInstance' && n === 1 ? { problems: ['body has an undeclared field "extra"'] } : undefined,
+    );
     const run = simulator.runScenario('one-time');
     await simulator.settle();
     const create = callOf(run.id, 'newInstance');
@@ -113,7 +129,9 @@ describe('the retry schedule', () => {
   });
 
   it('newInstance answering 000004: queryInstance is asked every 5 minutes until the instance is ready', async () => {
-    const { simulator, offsets, callOf } = simulatorWith((handler, n) => (handler === 'newInstance' ? { code: '000004' } : handler === 'queryInstance' && n <= 3 ? { code: '000004' } : undefined));
+    const { simulator, offsets, callOf } = simulatorWith((handler, n) =>
+      handler === 'newInstance' ? { code: '000004' } : handler === 'queryInstance' && n <= 3 ? { code: '000004' } : undefined,
+    );
     const run = simulator.runScenario('one-time');
     await simulator.settle();
     expect(offsets(callOf(run.id, 'queryInstance'))).toEqual(everyMinutes(4, 5));

@@ -20,32 +20,56 @@ describe('every scenario against kgkit’s own server', () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     simulator = await startSimulator({
-      seller: { saasUrl: `${base}/saas`, key: ACCESS_KEY, saasV1Url: `${base}/saas-v1`, licenseCodeUrl: `${base}/license-code`, onlineLicenseUrl: `${base}/license`, orderNotifyUrl: `${base}/order-notify` },
+      seller: {
+        saasUrl: `${base}/saas`,
+        key: ACCESS_KEY,
+        saasV1Url: `${base}/saas-v1`,
+        licenseCodeUrl: `${base}/license-code`,
+        onlineLicenseUrl: `${base}/license`,
+        orderNotifyUrl: `${base}/order-notify`,
+      },
       akSk: SIMULATOR_AK_SK,
       clock: scaledClock({ speed: 3000 }),
       kitPublicKeyPem: readFileSync(`${KIT_RSA}.pub.pem`, 'utf8'),
       waitMs: 6 * 60 * 60_000,
     });
-    server = await startKgkitServer({ now: Date.now, accessKey: ACCESS_KEY, akSk: SIMULATOR_AK_SK, marketplaceUrl: simulator.url, port, pushIntervalMs: 1_000, env: { KIT_RSA_PRIVATE_KEY_FILE: `${KIT_RSA}.pem` } });
+    server = await startKgkitServer({
+      now: Date.now,
+      accessKey: ACCESS_KEY,
+      akSk: SIMULATOR_AK_SK,
+      marketplaceUrl: simulator.url,
+      port,
+      pushIntervalMs: 1_000,
+      env: { KIT_RSA_PRIVATE_KEY_FILE: `${KIT_RSA}.pem` },
+    });
   });
   afterAll(async () => {
     await simulator?.close();
     await server?.close();
   });
 
-  it.each(SCENARIO_NAMES.filter((name) => name !== 'pay-per-use'))('%s ends done, each call accepted at once and inside its contract', async (name) => {
-    const run = simulator.runScenario(name);
-    await simulator.settle();
-    expect({ state: run.state, error: run.error }).toEqual({ state: 'done', error: undefined });
-    const calls = simulator.model.callsOf(run.id);
-    expect(calls.length).toBeGreaterThan(0);
-    for (const call of calls) {
-      expect({ call: `${call.family} ${call.handler}`, state: call.state, attempts: call.attempts.length, problems: call.attempts.flatMap((a) => a.problems) }).toEqual({ call: `${call.family} ${call.handler}`, state: 'succeeded', attempts: 1, problems: [] });
-    }
-    const instances = [...simulator.model.instances.values()].filter((i) => simulator.model.orders.get(i.orderId)?.run === run.id);
-    for (const instance of instances) expect(instance.state).toBe('released');
-    expect(simulator.marketplace.state.violations).toEqual([]);
-  }, 30_000);
+  it.each(SCENARIO_NAMES.filter((name) => name !== 'pay-per-use'))(
+    '%s ends done, each call accepted at once and inside its contract',
+    async (name) => {
+      const run = simulator.runScenario(name);
+      await simulator.settle();
+      expect({ state: run.state, error: run.error }).toEqual({ state: 'done', error: undefined });
+      const calls = simulator.model.callsOf(run.id);
+      expect(calls.length).toBeGreaterThan(0);
+      for (const call of calls) {
+        expect({
+          call: `${call.family} ${call.handler}`,
+          state: call.state,
+          attempts: call.attempts.length,
+          problems: call.attempts.flatMap((a) => a.problems),
+        }).toEqual({ call: `${call.family} ${call.handler}`, state: 'succeeded', attempts: 1, problems: [] });
+      }
+      const instances = [...simulator.model.instances.values()].filter((i) => simulator.model.orders.get(i.orderId)?.run === run.id);
+      for (const instance of instances) expect(instance.state).toBe('released');
+      expect(simulator.marketplace.state.violations).toEqual([]);
+    },
+    30_000,
+  );
 
   it('the online License scenario sees the License the seller uploaded for its getLicenseAsync', () => {
     const run = [...simulator.model.runs.values()].find((r) => r.scenario === 'online-license')!;
@@ -58,7 +82,17 @@ describe('every scenario against kgkit’s own server', () => {
   it('the joint-operation scenarios send every Kit sync, applicationSync with a clientSecret the seller decrypts', () => {
     for (const scenario of ['joint-op', 'joint-op-v1']) {
       const run = [...simulator.model.runs.values()].find((r) => r.scenario === scenario)!;
-      expect(simulator.model.callsOf(run.id).map((c) => c.handler)).toEqual(['newInstance', 'queryInstance', 'tenantSync', 'applicationSync', 'authSync', 'allOrgSync', 'singleOrgSync', 'tenantSync', 'releaseInstance']);
+      expect(simulator.model.callsOf(run.id).map((c) => c.handler)).toEqual([
+        'newInstance',
+        'queryInstance',
+        'tenantSync',
+        'applicationSync',
+        'authSync',
+        'allOrgSync',
+        'singleOrgSync',
+        'tenantSync',
+        'releaseInstance',
+      ]);
     }
   });
 });

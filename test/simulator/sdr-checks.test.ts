@@ -10,7 +10,11 @@ import { MARKETPLACE_KEYS, startMarketplace } from '../support/marketplace-serve
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const wire = (at: number) => new Date(at).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const wire = (at: number) =>
+  new Date(at)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 const INSTANCES: Record<string, UsageInstanceView> = {
   'ppu-1': { createdAt: NOW - 30 * DAY, chargingMode: 'ON_DEMAND', state: 'running', seller: 'self', productId: 'OFFI-LISTED' },
@@ -87,7 +91,12 @@ describe('usage pushed to the marketplace side: pending, then checked in the bac
   beforeAll(async () => {
     marketplace = await startMarketplace({
       now: () => NOW,
-      usageChecks: { instanceOf: (id) => INSTANCES[id], productDelisted: (id) => id === 'OFFI-DELISTED', delayMs: 120_000, sleep: () => new Promise<void>((resolve) => waiting.push(resolve)) },
+      usageChecks: {
+        instanceOf: (id) => INSTANCES[id],
+        productDelisted: (id) => id === 'OFFI-DELISTED',
+        delayMs: 120_000,
+        sleep: () => new Promise<void>((resolve) => waiting.push(resolve)),
+      },
     });
   });
   afterAll(() => marketplace.close());
@@ -101,7 +110,8 @@ describe('usage pushed to the marketplace side: pending, then checked in the bac
       record({ metering_sn: 'ok-1-again', begin_time: record().begin_time }),
     ];
     expect(await api.pushUsage(records)).toEqual({ kind: 'accepted' });
-    const states = () => Object.fromEntries([...marketplace.state.usage.values()].map((u) => [u.record.metering_sn, u.sdr.state === 'invalid' ? u.sdr.code : u.sdr.state]));
+    const states = () =>
+      Object.fromEntries([...marketplace.state.usage.values()].map((u) => [u.record.metering_sn, u.sdr.state === 'invalid' ? u.sdr.code : u.sdr.state]));
     expect(states()).toEqual({ 'ok-1': 'pending', 'unknown-1': 'pending', 'period-1': 'pending', 'ok-1-again': 'pending' });
     await runChecks();
     expect(states()).toEqual({ 'ok-1': 'valid', 'unknown-1': '001', 'period-1': '012', 'ok-1-again': '010' });

@@ -8,9 +8,17 @@ const simulator = createSimulator({
   seller: { saasUrl: 'http://seller.invalid/saas', key: 'seller-basic-key-0123', kitKey: 'seller-kit-key-0123' },
   akSk: SIMULATOR_AK_SK,
   clock: virtualClock(),
-  link: { send: async () => ({ request: { method: 'POST', url: '', headers: {}, body: '' }, status: 0, headers: {}, text: '', durationMs: 0, error: 'offline' }), check: () => [] },
+  link: {
+    send: async () => ({ request: { method: 'POST', url: '', headers: {}, body: '' }, status: 0, headers: {}, text: '', durationMs: 0, error: 'offline' }),
+    check: () => [],
+  },
 });
-const post = (path: string, body?: unknown) => simulator.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? 'not json' : JSON.stringify(body) });
+const post = (path: string, body?: unknown) =>
+  simulator.app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? 'not json' : JSON.stringify(body),
+  });
 
 describe('the simulator page and its JSON', () => {
   it.each([
@@ -25,7 +33,11 @@ describe('the simulator page and its JSON', () => {
   });
 
   it('shows the state without the keys, with which scenarios the configured URLs allow', async () => {
-    const state = (await (await simulator.app.request('/simulator/state')).json()) as { seller: Record<string, string>; scenarios: { name: string; available: boolean }[]; products: unknown[] };
+    const state = (await (await simulator.app.request('/simulator/state')).json()) as {
+      seller: Record<string, string>;
+      scenarios: { name: string; available: boolean }[];
+      products: unknown[];
+    };
     expect(state.seller).toEqual({ 'saas-v2': 'http://seller.invalid/saas', 'kit-v2': 'http://seller.invalid/saas', 'kit-v1': 'http://seller.invalid/saas' });
     expect(state.scenarios.find((s) => s.name === 'yearly')?.available).toBe(true);
     expect(state.scenarios.find((s) => s.name === 'license-code')?.available).toBe(false);

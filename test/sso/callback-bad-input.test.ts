@@ -24,7 +24,7 @@ const BAD_CALLBACKS: [string, string, string | undefined, number, string][] = [
   ['an error of 65 characters', `state=${LIVE}&error=${'e'.repeat(65)}`, LIVE, 400, 'invalid_request'],
   ['a forged state (well-formed, never issued)', `state=${FORGED}&code=abc`, FORGED, 400, 'invalid_state'],
   ['a forged state, no state cookie', `state=${FORGED}&code=abc`, undefined, 400, 'invalid_state'],
-  ['the live state without the browser\'s cookie', `state=${LIVE}&code=abc`, undefined, 400, 'invalid_state'],
+  ["the live state without the browser's cookie", `state=${LIVE}&code=abc`, undefined, 400, 'invalid_state'],
   ['the live state, the cookie of another login', `state=${LIVE}&code=abc`, FORGED, 400, 'invalid_state'],
   ['the live state in upper case', `state=<LIVE>&code=abc`, '<LIVE>', 400, 'invalid_state'],
 ];

@@ -68,7 +68,10 @@ describe('SSO configuration', () => {
     [{ SSO_ALLOWED_HOSTS: 'app.example.com:99999' }, /SSO_ALLOWED_HOSTS: "app.example.com:99999"/],
     [{ SSO_ALLOWED_HOSTS: 'app.example.com,,app2.example.com' }, /SSO_ALLOWED_HOSTS: "" is not a host/],
     [{ SSO_ALLOWED_HOSTS: '127.1' }, /SSO_ALLOWED_HOSTS: "127.1"/],
-    [{ SSO_ALLOWED_HOSTS: 'app.example.com', SSO_CALLBACK_URL: 'https://app.example.com/sso/callback' }, /SSO_CALLBACK_URL and SSO_ALLOWED_HOSTS exclude each other/],
+    [
+      { SSO_ALLOWED_HOSTS: 'app.example.com', SSO_CALLBACK_URL: 'https://app.example.com/sso/callback' },
+      /SSO_CALLBACK_URL and SSO_ALLOWED_HOSTS exclude each other/,
+    ],
     [{ SSO_SESSION_TTL_MS: '1000' }, /SSO_SESSION_TTL_MS/],
     [{ SSO_LANDING_URL: 'home' }, /SSO_LANDING_URL/],
     // Open redirects: a protocol-relative URL or a script URL would send the user off-site.

@@ -44,7 +44,15 @@ const ROUTES: [string, string][] = [
 ];
 const ALLOWED = ['app.example.com', 'app2.example.com:8443'];
 // Hosts an absolute-form request target (or an HTTP/2 :authority) may name: the URL parser reads each back as itself.
-const HOSTILE_AUTHORITIES = ['evil.example', 'evil.example:443', 'localhost.evil.example', '127.0.0.1.evil.example', '[2001:db8::e]', '[2001:db8::e]:8443', `${'e'.repeat(60)}.evil.example`];
+const HOSTILE_AUTHORITIES = [
+  'evil.example',
+  'evil.example:443',
+  'localhost.evil.example',
+  '127.0.0.1.evil.example',
+  '[2001:db8::e]',
+  '[2001:db8::e]:8443',
+  `${'e'.repeat(60)}.evil.example`,
+];
 
 /**
  * A request with this Host header, its URL built from it as @hono/node-server builds it; a Host node-server would
@@ -89,7 +97,12 @@ describe.each(DIALECTS)('the callback URL never comes from an arbitrary Host, on
     return new URL(location(login)).searchParams.get('redirect_uri');
   }
   /** A refusal of the Host: clean JSON, no redirect, no cookie, nothing stored, nothing asked of the auth centre. */
-  async function expectHostRefused(response: Response, before: Awaited<ReturnType<typeof ssoRows>>, hostile: string, setting = /SSO_CALLBACK_URL|SSO_ALLOWED_HOSTS|host name|two different hosts/) {
+  async function expectHostRefused(
+    response: Response,
+    before: Awaited<ReturnType<typeof ssoRows>>,
+    hostile: string,
+    setting = /SSO_CALLBACK_URL|SSO_ALLOWED_HOSTS|host name|two different hosts/,
+  ) {
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
     expect(response.headers.getSetCookie()).toEqual([]);
@@ -118,14 +131,28 @@ describe.each(DIALECTS)('the callback URL never comes from an arbitrary Host, on
 
     it('refuses a request whose target and Host header name different hosts', async () => {
       const before = await ssoRows(store);
-      await expectHostRefused(await loopbackOnly.app.request(`http://evil.example/sso/login/${TENANT_A.tenantId}`, { headers: { host: 'localhost' } }), before, 'evil.example');
-      await expectHostRefused(await loopbackOnly.app.request(`http://localhost/sso/login/${TENANT_A.tenantId}`, { headers: { host: 'evil.example' } }), before, 'evil.example');
-      await expectHostRefused(await loopbackOnly.app.request(`http://localhost:3000/sso/login/${TENANT_A.tenantId}`, { headers: { host: 'localhost:3001' } }), before, '');
+      await expectHostRefused(
+        await loopbackOnly.app.request(`http://evil.example/sso/login/${TENANT_A.tenantId}`, { headers: { host: 'localhost' } }),
+        before,
+        'evil.example',
+      );
+      await expectHostRefused(
+        await loopbackOnly.app.request(`http://localhost/sso/login/${TENANT_A.tenantId}`, { headers: { host: 'evil.example' } }),
+        before,
+        'evil.example',
+      );
+      await expectHostRefused(
+        await loopbackOnly.app.request(`http://localhost:3000/sso/login/${TENANT_A.tenantId}`, { headers: { host: 'localhost:3001' } }),
+        before,
+        '',
+      );
     });
 
     it('names the setting to set in its refusal', async () => {
       const response = await requestWithHost(loopbackOnly, 'app.example.com', `/sso/login/${TENANT_A.tenantId}`);
-      expect(((await response.json()) as { error_description: string }).error_description).toMatch(/only on localhost, 127\.0\.0\.1 or \[::1\] until SSO_CALLBACK_URL or SSO_ALLOWED_HOSTS/);
+      expect(((await response.json()) as { error_description: string }).error_description).toMatch(
+        /only on localhost, 127\.0\.0\.1 or \[::1\] until SSO_CALLBACK_URL or SSO_ALLOWED_HOSTS/,
+      );
     });
 
     it.each([
@@ -151,7 +178,9 @@ describe.each(DIALECTS)('the callback URL never comes from an arbitrary Host, on
       const forwarded = { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https', forwarded: 'host=evil.example;proto=https' };
       expect(await redirectUri(loopbackOnly, 'localhost', forwarded)).toBe('http://localhost/sso/callback');
       const before = await ssoRows(store);
-      const response = await requestWithHost(loopbackOnly, 'evil.example', `/sso/login/${TENANT_A.tenantId}`, { headers: { 'x-forwarded-host': 'localhost', forwarded: 'host=localhost' } });
+      const response = await requestWithHost(loopbackOnly, 'evil.example', `/sso/login/${TENANT_A.tenantId}`, {
+        headers: { 'x-forwarded-host': 'localhost', forwarded: 'host=localhost' },
+      });
       await expectHostRefused(response, before, 'evil');
     });
   });
@@ -184,7 +213,9 @@ describe.each(DIALECTS)('the callback URL never comes from an arbitrary Host, on
 
     it('does not let X-Forwarded-Host pick a listed host', async () => {
       const before = await ssoRows(store);
-      const response = await requestWithHost(allowList, 'evil.example', `/sso/login/${TENANT_A.tenantId}`, { headers: { 'x-forwarded-host': 'app.example.com' } });
+      const response = await requestWithHost(allowList, 'evil.example', `/sso/login/${TENANT_A.tenantId}`, {
+        headers: { 'x-forwarded-host': 'app.example.com' },
+      });
       await expectHostRefused(response, before, 'evil');
       expect(await redirectUri(allowList, 'app.example.com', { 'x-forwarded-host': 'evil.example' })).toBe('https://app.example.com/sso/callback');
     });

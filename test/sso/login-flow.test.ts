@@ -83,7 +83,9 @@ describe.each(DIALECTS)('joint-operation login on %s', (dialect) => {
     // Stored by hash, with the refresh token for later; the state is used up.
     const { attempts, sessions } = await ssoRows(store);
     expect(attempts.map((a) => a.state_hash)).not.toContain(sha256(state));
-    expect(sessions).toContainEqual(expect.objectContaining({ id_hash: sha256(sessionId), refresh_token: expect.any(String), expires_at: server.clock.now + TTL_MS }));
+    expect(sessions).toContainEqual(
+      expect.objectContaining({ id_hash: sha256(sessionId), refresh_token: expect.any(String), expires_at: server.clock.now + TTL_MS }),
+    );
     expect(JSON.stringify(sessions)).not.toContain(sessionId);
 
     const me = await b.get('/sso/me');
@@ -298,9 +300,15 @@ describe.each(DIALECTS)('joint-operation login on %s', (dialect) => {
     expect((await ssoRows(store)).sessions).toEqual(before.sessions);
   });
 
-  it('answers cleanly when the tenant\'s client secret is wrong (invalid_client)', async () => {
+  it("answers cleanly when the tenant's client secret is wrong (invalid_client)", async () => {
     directory.tenants.set('badc1', { instanceId: 'inst-x', tenantId: 'badc1', tenantCode: 'x', name: 'x', domainName: fake.url });
-    directory.applications.set('badc1', { instanceId: 'inst-x', tenantId: 'badc1', appId: 'app-x', clientId: TENANT_A.clientId, clientSecret: 'not-the-secret' });
+    directory.applications.set('badc1', {
+      instanceId: 'inst-x',
+      tenantId: 'badc1',
+      appId: 'app-x',
+      clientId: TENANT_A.clientId,
+      clientSecret: 'not-the-secret',
+    });
     const b = browser(server.app);
     const body = await expectRefusal(await b.get(await toCallback(b, 'badc1', CLAIMS.zhangsan)), 502, 'auth_centre_error');
     expect(body.error_description).toMatch(/HTTP 400 invalid_client/);

@@ -11,9 +11,18 @@ const REDIRECT_URI = 'https://seller.example.com/sso/callback';
 
 describe('readCallbackQuery', () => {
   it.each([
-    [{ state: ['abc'], code: ['z2D'] }, { state: 'abc', code: 'z2D' }],
-    [{ state: ['abc'], error: ['access_denied'] }, { state: 'abc', error: 'access_denied' }],
-    [{ state: ['abc'], code: ['z2D'], tenant_id: ['t'], session_state: ['x'] }, { state: 'abc', code: 'z2D' }],
+    [
+      { state: ['abc'], code: ['z2D'] },
+      { state: 'abc', code: 'z2D' },
+    ],
+    [
+      { state: ['abc'], error: ['access_denied'] },
+      { state: 'abc', error: 'access_denied' },
+    ],
+    [
+      { state: ['abc'], code: ['z2D'], tenant_id: ['t'], session_state: ['x'] },
+      { state: 'abc', code: 'z2D' },
+    ],
   ])('reads %o', (query, expected) => expect(readCallbackQuery(query)).toEqual({ data: expected }));
 });
 
@@ -30,7 +39,12 @@ describe.each(DIALECTS)('login service on %s', (dialect) => {
     fake = await startFakeOauthServer({ clients: FAKE_CLIENTS, rotateRefreshTokens: true });
     directory = seededDirectory(fake);
     clock = { now: Date.now() };
-    service = new LoginService({ directory: directory.reader, store: new SqlSsoStore(store.db, TEST_DATA_KEYS), sessionTtlMs: 3_600_000, now: () => clock.now });
+    service = new LoginService({
+      directory: directory.reader,
+      store: new SqlSsoStore(store.db, TEST_DATA_KEYS),
+      sessionTtlMs: 3_600_000,
+      now: () => clock.now,
+    });
   });
   afterAll(async () => {
     await fake.close();
@@ -104,7 +118,7 @@ describe.each(DIALECTS)('login service on %s', (dialect) => {
     expect(await store.db.selectFrom('sso_sessions').where('user_name', '=', 'sunqi').selectAll().execute()).toEqual([]);
   });
 
-  it('logs out with the session\'s CSRF token: the session ends, and the browser goes to the auth centre\'s logout', async () => {
+  it("logs out with the session's CSRF token: the session ends, and the browser goes to the auth centre's logout", async () => {
     const { state, code } = await authorized();
     const { sessionId } = (await service.completeLogin({ state, code }, state)).data!;
     const { csrfToken } = (await service.session(sessionId)).data!;
@@ -164,7 +178,7 @@ describe.each(DIALECTS)('login service on %s', (dialect) => {
     expect(fake.requests).toEqual([]);
   });
 
-  it('sends no code or secret once the tenant\'s domainName turned plain http after the login started', async () => {
+  it("sends no code or secret once the tenant's domainName turned plain http after the login started", async () => {
     const { state, code } = await authorized();
     const tenant = (await directory.reader.findTenant(TENANT_A.tenantId))!;
     directory.tenants.set(TENANT_A.tenantId, { ...tenant, domainName: 'http://auth.example.com' });

@@ -73,7 +73,8 @@ describe.each(DIALECTS)('logout on %s', (dialect) => {
     expect(response.headers.get('allow')).toBe('POST');
     expect(response.headers.get('location')).toBeNull();
     expect(response.headers.getSetCookie()).toEqual([]);
-    if (method !== 'HEAD') expect(await response.json()).toEqual({ error: 'method_not_allowed', error_description: expect.stringMatching(/POST \/sso\/logout/) });
+    if (method !== 'HEAD')
+      expect(await response.json()).toEqual({ error: 'method_not_allowed', error_description: expect.stringMatching(/POST \/sso\/logout/) });
     await expectSignedIn(b, sessionId);
     expect(fake.requests.filter((r) => r.includes('logout'))).toEqual([]);
   });
@@ -81,7 +82,11 @@ describe.each(DIALECTS)('logout on %s', (dialect) => {
   it.each(CROSS_SITE)('refuses a POST from %s, even with the right token, and the session stays', async (_name, headers) => {
     const { b, sessionId, csrfToken } = await signedIn();
     await expectRefusal(await b.post('/sso/logout', { headers: { ...headers, 'x-csrf-token': csrfToken } }), 403, 'cross_site_request');
-    await expectRefusal(await b.post('/sso/logout', { headers: { ...headers, 'content-type': FORM }, body: `csrf_token=${csrfToken}` }), 403, 'cross_site_request');
+    await expectRefusal(
+      await b.post('/sso/logout', { headers: { ...headers, 'content-type': FORM }, body: `csrf_token=${csrfToken}` }),
+      403,
+      'cross_site_request',
+    );
     await expectSignedIn(b, sessionId);
   });
 
@@ -95,15 +100,21 @@ describe.each(DIALECTS)('logout on %s', (dialect) => {
     ['the token in a form sent as text/plain', { 'content-type': 'text/plain' }, 'csrf_token=<token>'],
     ['the token twice in the form', { 'content-type': FORM }, 'csrf_token=<token>&csrf_token=<token>'],
     ['a form without the token', { 'content-type': FORM }, 'logout=1'],
-  ] as [string, Record<string, string>, string | undefined, string?][])('refuses a same-origin POST with %s, and the session stays', async (_name, headers, body, query = '') => {
-    const { b, sessionId, csrfToken } = await signedIn();
-    const other = await signedIn();
-    const fill = (text: string) => text.replace('<token>', csrfToken).replace('<other>', other.csrfToken);
-    const filled = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, fill(value)]));
-    const response = await b.post(`/sso/logout${fill(query)}`, { headers: { ...SAME_ORIGIN, ...filled }, ...(body === undefined ? {} : { body: fill(body) }) });
-    await expectRefusal(response, 403, 'invalid_csrf_token');
-    await expectSignedIn(b, sessionId);
-  });
+  ] as [string, Record<string, string>, string | undefined, string?][])(
+    'refuses a same-origin POST with %s, and the session stays',
+    async (_name, headers, body, query = '') => {
+      const { b, sessionId, csrfToken } = await signedIn();
+      const other = await signedIn();
+      const fill = (text: string) => text.replace('<token>', csrfToken).replace('<other>', other.csrfToken);
+      const filled = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, fill(value)]));
+      const response = await b.post(`/sso/logout${fill(query)}`, {
+        headers: { ...SAME_ORIGIN, ...filled },
+        ...(body === undefined ? {} : { body: fill(body) }),
+      });
+      await expectRefusal(response, 403, 'invalid_csrf_token');
+      await expectSignedIn(b, sessionId);
+    },
+  );
 
   it('refuses a logout body larger than 4 KiB, and the session stays', async () => {
     const { b, sessionId, csrfToken } = await signedIn();

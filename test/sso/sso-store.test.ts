@@ -34,7 +34,10 @@ describe.each(DIALECTS)('SSO store on %s', (dialect) => {
 
   it('has its tables after the migrations, which run once', async () => {
     expect(await migrateToLatest(store.db as Kysely<unknown>, dialect)).toEqual([]);
-    const names = (await store.db.selectFrom('kgkit_migrations' as never).select('name' as never).execute()) as { name: string }[];
+    const names = (await store.db
+      .selectFrom('kgkit_migrations' as never)
+      .select('name' as never)
+      .execute()) as { name: string }[];
     expect(names.map((row) => row.name)).toContain('0003-sso');
   });
 

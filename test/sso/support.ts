@@ -34,7 +34,16 @@ export const FAKE_CLIENTS = [TENANT_A, TENANT_B].map(({ clientId, clientSecret }
 
 /** Who signs in at the auth centre: claims as userinfo gives them. */
 export const CLAIMS = {
-  zhangsan: { id: 'u-1', userName: 'zhangsan', name: '张三', tenant: TENANT_A.tenantId, organizationCode: '10000', role: 'user', email: 'zhangsan@example.com', mobile: '' },
+  zhangsan: {
+    id: 'u-1',
+    userName: 'zhangsan',
+    name: '张三',
+    tenant: TENANT_A.tenantId,
+    organizationCode: '10000',
+    role: 'user',
+    email: 'zhangsan@example.com',
+    mobile: '',
+  },
   lisi: { userName: 'lisi', name: '李四', tenant: TENANT_A.tenantId },
   wangwu: { userName: 'wangwu', name: '王五', tenant: TENANT_B.tenantId },
   /** Signed in at tenant A's auth centre, but authSync never sent this user for the application. */
@@ -46,9 +55,18 @@ export const CLAIMS = {
 /** The directory after tenantSync, applicationSync and authSync: zhangsan (admin) and lisi (disabled) in A, wangwu in B. */
 export function seededDirectory(fake: FakeOauthServer) {
   const directory = memoryDirectory();
-  for (const [t, name] of [[TENANT_A, 'huaiweitest'], [TENANT_B, 'othercorp']] as const) {
+  for (const [t, name] of [
+    [TENANT_A, 'huaiweitest'],
+    [TENANT_B, 'othercorp'],
+  ] as const) {
     directory.tenants.set(t.tenantId, { instanceId: `inst-${name}`, tenantId: t.tenantId, tenantCode: name, name, domainName: fake.url });
-    directory.applications.set(t.tenantId, { instanceId: `inst-${name}`, tenantId: t.tenantId, appId: `app-${name}`, clientId: t.clientId, clientSecret: t.clientSecret });
+    directory.applications.set(t.tenantId, {
+      instanceId: `inst-${name}`,
+      tenantId: t.tenantId,
+      appId: `app-${name}`,
+      clientId: t.clientId,
+      clientSecret: t.clientSecret,
+    });
   }
   directory.addUser({ tenantId: TENANT_A.tenantId, userName: 'zhangsan', name: '张三', orgCode: '10000', role: 'admin', enabled: true });
   directory.addUser({ tenantId: TENANT_A.tenantId, userName: 'lisi', name: '李四', orgCode: '10000', role: 'user', enabled: false });
@@ -103,14 +121,23 @@ export function browser(app: Hono, { host = 'localhost' }: { host?: string } = {
     /** A request to the kgkit app: a path, or an absolute URL (a callback the auth centre sent); its path is sent to `host`. */
     get: (url: string, headers: Record<string, string> = {}) => send(url, { headers }),
     /** A POST of the kgkit app, with the given headers and body. */
-    post: (url: string, { headers = {}, body }: { headers?: Record<string, string>; body?: string } = {}) => send(url, { method: 'POST', headers, ...(body === undefined ? {} : { body }) }),
+    post: (url: string, { headers = {}, body }: { headers?: Record<string, string>; body?: string } = {}) =>
+      send(url, { method: 'POST', headers, ...(body === undefined ? {} : { body }) }),
     /** Signs out as a page of `origin` does: reads the CSRF token from /me, posts it (a fetch asking for JSON, or a form). */
     async logout(origin = `http://${host}`, as: 'fetch' | 'form' = 'form'): Promise<Response> {
       const me = await send('/sso/me');
       const { csrfToken } = me.ok ? ((await me.json()) as { csrfToken: string }) : { csrfToken: undefined };
-      if (as === 'fetch') return send('/sso/logout', { method: 'POST', headers: { ...sameOrigin(origin), accept: 'application/json', ...(csrfToken ? { 'x-csrf-token': csrfToken } : {}) } });
+      if (as === 'fetch')
+        return send('/sso/logout', {
+          method: 'POST',
+          headers: { ...sameOrigin(origin), accept: 'application/json', ...(csrfToken ? { 'x-csrf-token': csrfToken } : {}) },
+        });
       const body = csrfToken ? new URLSearchParams({ csrf_token: csrfToken }).toString() : '';
-      return send('/sso/logout', { method: 'POST', headers: { ...sameOrigin(origin), 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body });
+      return send('/sso/logout', {
+        method: 'POST',
+        headers: { ...sameOrigin(origin), 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        body,
+      });
     },
     /** A request to the fake auth centre (the browser's session there is the fake's `signedIn`). */
     visit: (url: string) => fetch(url, { redirect: 'manual' }),

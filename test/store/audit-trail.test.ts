@@ -27,10 +27,48 @@ describe.each(DIALECTS)('audit trail (%s)', (dialect) => {
   // Every indexed column of `events` (instance_id, order_id) with multi-kB values, in calls refused by the contract
   // and in calls it allows (a queryInstance of 100 IDs of 64 characters).
   const CALLS: [string, () => { body: Record<string, unknown>; instanceId?: string; orderId?: string }][] = [
-    ['newInstance, orderId of 4,000 characters (refused)', () => { const orderId = long(4_000); return { body: { activity: 'newInstance', orderId, orderLineId: long(3_000), businessId: 'b', customerId: 'c', productId: 'p', skuCode: 's', chargingMode: 1, expireTime: '20991231000000' }, orderId }; }],
-    ['releaseInstance, instanceId of 8,000 characters (refused)', () => { const instanceId = long(8_000); return { body: { activity: 'releaseInstance', instanceId }, instanceId }; }],
-    ['queryInstance of 100 IDs (allowed)', () => { const instanceId = Array.from({ length: 100 }, (_, i) => `${i}-${randomBytes(30).toString('hex')}`).join(','); return { body: { activity: 'queryInstance', instanceId }, instanceId }; }],
-    ['refreshInstance, every ID 6,000 characters (refused)', () => { const instanceId = long(6_000); const orderId = long(6_000); return { body: { activity: 'refreshInstance', instanceId, orderId, orderLineId: long(6_000), expireTime: '20991231000000' }, instanceId, orderId }; }],
+    [
+      'newInstance, orderId of 4,000 characters (refused)',
+      () => {
+        const orderId = long(4_000);
+        return {
+          body: {
+            activity: 'newInstance',
+            orderId,
+            orderLineId: long(3_000),
+            businessId: 'b',
+            customerId: 'c',
+            productId: 'p',
+            skuCode: 's',
+            chargingMode: 1,
+            expireTime: '20991231000000',
+          },
+          orderId,
+        };
+      },
+    ],
+    [
+      'releaseInstance, instanceId of 8,000 characters (refused)',
+      () => {
+        const instanceId = long(8_000);
+        return { body: { activity: 'releaseInstance', instanceId }, instanceId };
+      },
+    ],
+    [
+      'queryInstance of 100 IDs (allowed)',
+      () => {
+        const instanceId = Array.from({ length: 100 }, (_, i) => `${i}-${randomBytes(30).toString('hex')}`).join(',');
+        return { body: { activity: 'queryInstance', instanceId }, instanceId };
+      },
+    ],
+    [
+      'refreshInstance, every ID 6,000 characters (refused)',
+      () => {
+        const instanceId = long(6_000);
+        const orderId = long(6_000);
+        return { body: { activity: 'refreshInstance', instanceId, orderId, orderLineId: long(6_000), expireTime: '20991231000000' }, instanceId, orderId };
+      },
+    ],
   ];
 
   it.each(CALLS)('keeps the row of %s, found again by its full IDs', async (_name, make) => {
@@ -39,8 +77,12 @@ describe.each(DIALECTS)('audit trail (%s)', (dialect) => {
     const { body, instanceId, orderId } = make();
     const { json } = await server.call(body);
     expect(json.resultCode).toMatch(/^00000[0-3]$/);
-    if (instanceId !== undefined) expect(await listEvents(store.db, { instanceId })).toEqual([expect.objectContaining({ instance_id: instanceId, activity: body.activity, result_code: json.resultCode })]);
-    if (orderId !== undefined) expect(await listEvents(store.db, { orderId })).toEqual([expect.objectContaining({ order_id: orderId, activity: body.activity })]);
+    if (instanceId !== undefined)
+      expect(await listEvents(store.db, { instanceId })).toEqual([
+        expect.objectContaining({ instance_id: instanceId, activity: body.activity, result_code: json.resultCode }),
+      ]);
+    if (orderId !== undefined)
+      expect(await listEvents(store.db, { orderId })).toEqual([expect.objectContaining({ order_id: orderId, activity: body.activity })]);
     // A lookup by a prefix alone, or by another ID sharing the prefix, finds nothing.
     if (instanceId !== undefined) expect(await listEvents(store.db, { instanceId: `${instanceId.slice(0, 200)}x` })).toEqual([]);
     expect(lines.filter((line) => /audit (write failed|row kept shortened)/.test(line))).toEqual([]);
@@ -60,7 +102,15 @@ describe.each(DIALECTS)('audit trail (%s)', (dialect) => {
     const { json } = await server.call({ activity: 'queryInstance', instanceId: 'lost-audit-1' });
     expect(json.resultCode).toBe('000003');
     const failure = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === 'audit write failed');
-    expect(failure).toMatchObject({ level: 'error', family: 'saas-v2', activity: 'queryInstance', instanceId: 'lost-audit-1', resultCode: '000003', receivedAt: expect.any(String), auditWriteFailures: 1 });
+    expect(failure).toMatchObject({
+      level: 'error',
+      family: 'saas-v2',
+      activity: 'queryInstance',
+      instanceId: 'lost-audit-1',
+      resultCode: '000003',
+      receivedAt: expect.any(String),
+      auditWriteFailures: 1,
+    });
     expect(await (await server.app.request('/healthz')).json()).toEqual({ status: 'ok', auditWriteFailures: 1 });
   });
 });

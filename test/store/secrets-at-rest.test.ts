@@ -29,7 +29,8 @@ describe.each(DIALECTS)('no secret in clear in the database, on %s', (dialect) =
       const routed = url.startsWith(TENANT_DOMAIN) ? fake.url + url.slice(TENANT_DOMAIN.length) : url;
       const response = await (input instanceof Request ? realFetch(new Request(routed, input), init) : realFetch(routed, init));
       // The refresh token the auth centre hands kgkit: the value that must then be nowhere in the database.
-      if (routed.endsWith('/api/v1/oauth2/token') && response.ok) refreshTokens.push(((await response.clone().json()) as { refresh_token: string }).refresh_token);
+      if (routed.endsWith('/api/v1/oauth2/token') && response.ok)
+        refreshTokens.push(((await response.clone().json()) as { refresh_token: string }).refresh_token);
       return response;
     });
     server = startKitServer(store);
@@ -45,7 +46,15 @@ describe.each(DIALECTS)('no secret in clear in the database, on %s', (dialect) =
     if (dialect === 'sqlite') {
       await sql`pragma wal_checkpoint(truncate)`.execute(store.db);
       const file = (await sql<{ file: string }>`pragma database_list`.execute(store.db)).rows[0]!.file;
-      return [file, `${file}-wal`].map((path) => { try { return readFileSync(path).toString('latin1'); } catch { return ''; } }).join('\n');
+      return [file, `${file}-wal`]
+        .map((path) => {
+          try {
+            return readFileSync(path).toString('latin1');
+          } catch {
+            return '';
+          }
+        })
+        .join('\n');
     }
     const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = current_schema()`.execute(store.db);
     const rows: string[] = [];
@@ -80,7 +89,9 @@ describe.each(DIALECTS)('no secret in clear in the database, on %s', (dialect) =
     const stored = await everythingStored();
     // The search finds what is stored in clear (the rows are there), then none of the secrets.
     for (const clear of ['at-rest-1', INSTANCE, TENANT, 'user0001', 'client-0001']) expect(stored).toContain(clear);
-    expect(secretsIn(stored, { password, clientSecret: SECRET_SHA256.plaintext, refreshToken: refreshTokens[0]!, signingKey: signingKeyBase64, pem: 'PRIVATE KEY' })).toEqual([]);
+    expect(
+      secretsIn(stored, { password, clientSecret: SECRET_SHA256.plaintext, refreshToken: refreshTokens[0]!, signingKey: signingKeyBase64, pem: 'PRIVATE KEY' }),
+    ).toEqual([]);
 
     // A renewed refresh token is written through the same store, sealed too.
     const { id_hash } = await store.db.selectFrom('sso_sessions').select('id_hash').executeTakeFirstOrThrow();
@@ -92,5 +103,7 @@ describe.each(DIALECTS)('no secret in clear in the database, on %s', (dialect) =
 
 /** The names of the secrets found in `stored`. */
 function secretsIn(stored: string, secrets: Record<string, string>): string[] {
-  return Object.entries(secrets).filter(([, secret]) => stored.includes(secret)).map(([name]) => name);
+  return Object.entries(secrets)
+    .filter(([, secret]) => stored.includes(secret))
+    .map(([name]) => name);
 }

@@ -59,7 +59,15 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
   it('stores exactly one instance for 16 concurrent inserts of one order line', async () => {
     const results = await Promise.all(
       Array.from({ length: 16 }, (_, i) =>
-        repo.insertProvisioning({ instanceId: `race-${i}`, orderId: 'O-RACE', orderLineId: 'O-RACE-1', businessId: `race-${i}`, test: false, leaseUntil: now, now }),
+        repo.insertProvisioning({
+          instanceId: `race-${i}`,
+          orderId: 'O-RACE',
+          orderLineId: 'O-RACE-1',
+          businessId: `race-${i}`,
+          test: false,
+          leaseUntil: now,
+          now,
+        }),
       ),
     );
     expect(results.filter((r) => r !== undefined)).toHaveLength(1);
@@ -77,7 +85,16 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
 
   it('applies an order once under 16 concurrent attempts and moves the expiry with it', async () => {
     await repo.insertProvisioning({ instanceId: 'ord-1', orderId: 'O-1', orderLineId: 'O-1-1', businessId: 'ord-1', test: false, leaseUntil: now, now });
-    const order = { instanceId: 'ord-1', orderId: 'R-1', orderLineId: 'R-1-1', kind: 'refresh' as const, scene: 'RENEWAL', expiresAt: now + 86_400_000, productId: 'P-2', appliedAt: now };
+    const order = {
+      instanceId: 'ord-1',
+      orderId: 'R-1',
+      orderLineId: 'R-1-1',
+      kind: 'refresh' as const,
+      scene: 'RENEWAL',
+      expiresAt: now + 86_400_000,
+      productId: 'P-2',
+      appliedAt: now,
+    };
     const applied = await Promise.all(Array.from({ length: 16 }, () => repo.applyOrder(order)));
     expect(applied.filter(Boolean)).toHaveLength(1);
     expect(await repo.findById('ord-1')).toMatchObject({ expiresAt: now + 86_400_000, productId: 'P-2' });

@@ -24,8 +24,18 @@ const access = (tag: string): AppAccess => ({ frontEndUrl: `https://app.example.
 const refreshToken = (tag: string) => `rt-${tag}-5d1e0b2a`;
 const clientSecret = (tag: string) => `cs-${tag}-8a6c4e2f`;
 const session = (tag: string): Session => ({
-  idHash: `h-${tag}`, tenantId: `t-${tag}`, tenantName: 'T', userName: 'u', name: 'U', role: 'user', orgCode: 'o', email: null, mobile: null,
-  refreshToken: refreshToken(tag), createdAt: NOW, expiresAt: NOW + 3_600_000,
+  idHash: `h-${tag}`,
+  tenantId: `t-${tag}`,
+  tenantName: 'T',
+  userName: 'u',
+  name: 'U',
+  role: 'user',
+  orgCode: 'o',
+  email: null,
+  mobile: null,
+  refreshToken: refreshToken(tag),
+  createdAt: NOW,
+  expiresAt: NOW + 3_600_000,
 });
 const report = (counts: Record<string, [number, number]>) =>
   SEALED_COLUMNS.map(({ table, column }) => {
@@ -43,31 +53,79 @@ describe.each(DIALECTS)('stored secrets: the start-up step of the data key, on %
   /** One instance, SSO session and Kit application as the real code writes them with `keys`. */
   async function writeSealed(keys: DataKeys, tag: string): Promise<void> {
     const instances = new SqlInstanceRepository(store.db, keys);
-    await instances.insertProvisioning({ instanceId: `i-${tag}`, orderId: `CS${tag}`, orderLineId: `CS${tag}-1`, businessId: `i-${tag}`, test: false, leaseUntil: NOW + 60_000, now: NOW });
+    await instances.insertProvisioning({
+      instanceId: `i-${tag}`,
+      orderId: `CS${tag}`,
+      orderLineId: `CS${tag}-1`,
+      businessId: `i-${tag}`,
+      test: false,
+      leaseUntil: NOW + 60_000,
+      now: NOW,
+    });
     await instances.completeProvisioning(`i-${tag}`, access(tag), NOW);
     await new SqlSsoStore(store.db, keys).saveSession(session(tag));
-    const directory = new TenantDirectory({ store: new SqlKitDirectory(store.db), decryptSecret: (secret) => secret, sealSecret: (secret) => keys.seal(secret), now: () => NOW });
-    await directory.syncApplication('add', { instanceId: `i-${tag}`, tenantId: `t-${tag}`, appId: 'app', clientId: `c-${tag}`, test: false }, clientSecret(tag));
+    const directory = new TenantDirectory({
+      store: new SqlKitDirectory(store.db),
+      decryptSecret: (secret) => secret,
+      sealSecret: (secret) => keys.seal(secret),
+      now: () => NOW,
+    });
+    await directory.syncApplication(
+      'add',
+      { instanceId: `i-${tag}`, tenantId: `t-${tag}`, appId: 'app', clientId: `c-${tag}`, test: false },
+      clientSecret(tag),
+    );
   }
 
   /** An instance and an SSO session as kgkit wrote them before it sealed them: clear JSON, clear token. */
   async function writeClear(tag: string): Promise<void> {
-    await store.db.insertInto('instances').values({
-      instance_id: `i-${tag}`, order_id: `CS${tag}`, order_line_id: `CS${tag}-1`, business_id: `i-${tag}`, status: 'ACTIVE', frozen: 0, test_flag: 0,
-      app_info: JSON.stringify(access(tag)), product_id: null, expires_at: null, provision_lease_until: null, provision_attempts: 1, last_error: null, created_at: NOW, updated_at: NOW,
-    }).execute();
+    await store.db
+      .insertInto('instances')
+      .values({
+        instance_id: `i-${tag}`,
+        order_id: `CS${tag}`,
+        order_line_id: `CS${tag}-1`,
+        business_id: `i-${tag}`,
+        status: 'ACTIVE',
+        frozen: 0,
+        test_flag: 0,
+        app_info: JSON.stringify(access(tag)),
+        product_id: null,
+        expires_at: null,
+        provision_lease_until: null,
+        provision_attempts: 1,
+        last_error: null,
+        created_at: NOW,
+        updated_at: NOW,
+      })
+      .execute();
     const s = session(tag);
-    await store.db.insertInto('sso_sessions').values({
-      id_hash: s.idHash, tenant_id: s.tenantId, tenant_name: s.tenantName, user_name: s.userName, display_name: s.name, role: s.role, org_code: s.orgCode,
-      email: s.email, mobile: s.mobile, refresh_token: s.refreshToken, created_at: s.createdAt, expires_at: s.expiresAt,
-    }).execute();
+    await store.db
+      .insertInto('sso_sessions')
+      .values({
+        id_hash: s.idHash,
+        tenant_id: s.tenantId,
+        tenant_name: s.tenantName,
+        user_name: s.userName,
+        display_name: s.name,
+        role: s.role,
+        org_code: s.orgCode,
+        email: s.email,
+        mobile: s.mobile,
+        refresh_token: s.refreshToken,
+        created_at: s.createdAt,
+        expires_at: s.expiresAt,
+      })
+      .execute();
   }
 
   /** What each sealed column holds, row by row, as stored. */
   async function rawColumns(): Promise<Record<string, (string | null)[]>> {
     const result: Record<string, (string | null)[]> = {};
     for (const { table, column, key } of SEALED_COLUMNS) {
-      const { rows } = await sql<{ value: string | null }>`select ${sql.ref(column)} as value from ${sql.table(table)} order by ${sql.join(key.map((k) => sql.ref(k)))}`.execute(store.db);
+      const { rows } = await sql<{
+        value: string | null;
+      }>`select ${sql.ref(column)} as value from ${sql.table(table)} order by ${sql.join(key.map((k) => sql.ref(k)))}`.execute(store.db);
       result[`${table}.${column}`] = rows.map((row) => row.value);
     }
     return result;
@@ -86,7 +144,15 @@ describe.each(DIALECTS)('stored secrets: the start-up step of the data key, on %
     await writeClear('old2');
     await writeSealed(keys, 'new1');
     await store.db.updateTable('sso_sessions').set({ refresh_token: null }).where('id_hash', '=', 'h-old2').execute();
-    await new SqlInstanceRepository(store.db, keys).insertProvisioning({ instanceId: 'i-pending', orderId: 'CSP', orderLineId: 'CSP-1', businessId: 'i-pending', test: false, leaseUntil: NOW, now: NOW });
+    await new SqlInstanceRepository(store.db, keys).insertProvisioning({
+      instanceId: 'i-pending',
+      orderId: 'CSP',
+      orderLineId: 'CSP-1',
+      businessId: 'i-pending',
+      test: false,
+      leaseUntil: NOW,
+      now: NOW,
+    });
     expect(await readBack(keys, 'old1')).toEqual({ appInfo: access('old1'), refreshToken: refreshToken('old1') });
 
     expect(await sealStoredSecrets(store, keys, { pageRows: 2 })).toEqual(report({ 'instances.app_info': [2, 0], 'sso_sessions.refresh_token': [1, 0] }));
@@ -108,7 +174,16 @@ describe.each(DIALECTS)('stored secrets: the start-up step of the data key, on %
     for (let i = 0; i < 20; i++) await writeClear(`old${i}`);
     await sql`pragma wal_checkpoint(truncate)`.execute(store.db);
     const file = (await sql<{ file: string }>`pragma database_list`.execute(store.db)).rows[0]!.file;
-    const bytes = () => [file, `${file}-wal`].map((path) => { try { return readFileSync(path).toString('latin1'); } catch { return ''; } }).join('');
+    const bytes = () =>
+      [file, `${file}-wal`]
+        .map((path) => {
+          try {
+            return readFileSync(path).toString('latin1');
+          } catch {
+            return '';
+          }
+        })
+        .join('');
     expect(bytes()).toContain('Pw-old7-9f3c1a7e');
 
     await sealStoredSecrets(store, keys);
@@ -124,7 +199,11 @@ describe.each(DIALECTS)('stored secrets: the start-up step of the data key, on %
     const total = (column: string) => reports.reduce((sum, r) => sum + r.find((c) => c.column === column)!.sealed, 0);
     expect([total('instances.app_info'), total('sso_sessions.refresh_token')]).toEqual([12, 12]);
     for (let i = 0; i < 12; i++) expect(await readBack(keys, `r${i}`)).toEqual({ appInfo: access(`r${i}`), refreshToken: refreshToken(`r${i}`) });
-    expect(Object.values(await rawColumns()).flat().every((value) => value !== null && looksSealed(value))).toBe(true);
+    expect(
+      Object.values(await rawColumns())
+        .flat()
+        .every((value) => value !== null && looksSealed(value)),
+    ).toBe(true);
   });
 
   it('rotation: sealed under A, restarted with B and previous A: opens, re-seals all under B; then B alone opens everything', async () => {
@@ -137,7 +216,12 @@ describe.each(DIALECTS)('stored secrets: the start-up step of the data key, on %
     const rotating = new DataKeys({ dataKey: B, previousDataKeys: [A] });
     expect(await readBack(rotating, 'x1')).toEqual({ appInfo: access('x1'), refreshToken: refreshToken('x1') });
     expect(await sealStoredSecrets(store, rotating, { pageRows: 1 })).toEqual(
-      report({ 'instances.app_info': [0, 2], 'sso_sessions.refresh_token': [0, 2], 'kit_applications.client_secret': [0, 2], 'license_signing_keys.private_key_sealed': [0, 1] }),
+      report({
+        'instances.app_info': [0, 2],
+        'sso_sessions.refresh_token': [0, 2],
+        'kit_applications.client_secret': [0, 2],
+        'license_signing_keys.private_key_sealed': [0, 1],
+      }),
     );
     const after = await rawColumns();
     for (const [column, values] of Object.entries(after)) expect(values.every((value, i) => value !== before[column]![i])).toBe(true);
@@ -157,7 +241,10 @@ describe.each(DIALECTS)('stored secrets: the start-up step of the data key, on %
     expect(await sealStoredSecrets(store, new DataKeys(after))).toEqual(
       report({ 'instances.app_info': [0, 1], 'sso_sessions.refresh_token': [0, 1], 'kit_applications.client_secret': [0, 1] }),
     );
-    expect(await readBack(new DataKeys(loadConfig({ KOOGALLERY_ACCESS_KEY: 'new-access-key-0002' })), 'ak')).toEqual({ appInfo: access('ak'), refreshToken: refreshToken('ak') });
+    expect(await readBack(new DataKeys(loadConfig({ KOOGALLERY_ACCESS_KEY: 'new-access-key-0002' })), 'ak')).toEqual({
+      appInfo: access('ak'),
+      refreshToken: refreshToken('ak'),
+    });
   });
 
   it.each([
@@ -172,7 +259,10 @@ describe.each(DIALECTS)('stored secrets: the start-up step of the data key, on %
     const before = await rawColumns();
     const wrong = new DataKeys(settings);
 
-    const refusal = await sealStoredSecrets(store, wrong).then(() => undefined, (error: unknown) => error);
+    const refusal = await sealStoredSecrets(store, wrong).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(refusal).toBeInstanceOf(StoredSecretsError);
     expect((refusal as StoredSecretsError).unopenable).toEqual([
       { column: 'instances.app_info', count: 2, firstRow: 'instances.app_info of instance_id=i-w1' },

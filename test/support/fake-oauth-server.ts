@@ -71,12 +71,16 @@ function contractChecker(document: Document) {
   const cache = new Map<object, ValidateFunction>();
   const compile = (schema: object) => {
     let validate = cache.get(schema);
-    if (!validate) cache.set(schema, (validate = ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"oauth#/components/')) as object)));
+    if (!validate)
+      cache.set(schema, (validate = ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"oauth#/components/')) as object)));
     return validate;
   };
   const resolve = <T>(node: T & { $ref?: string }): T => {
     if (!node.$ref) return node;
-    return node.$ref.slice(2).split('/').reduce<unknown>((at, key) => (at as Record<string, unknown>)[key], document) as T;
+    return node.$ref
+      .slice(2)
+      .split('/')
+      .reduce<unknown>((at, key) => (at as Record<string, unknown>)[key], document) as T;
   };
   const schemaProblem = (schema: object, value: unknown) => {
     const validate = compile(schema);
@@ -120,7 +124,12 @@ const TOKEN = '/api/v1/oauth2/token';
 const USERINFO = '/api/v1/oauth2/userinfo';
 const LOGOUT = '/api/v1/logout';
 
-export async function startFakeOauthServer({ clients, codeTtlMs = 60_000, accessTokenTtlSeconds = 7_200, rotateRefreshTokens = false }: FakeOauthOptions): Promise<FakeOauthServer> {
+export async function startFakeOauthServer({
+  clients,
+  codeTtlMs = 60_000,
+  accessTokenTtlSeconds = 7_200,
+  rotateRefreshTokens = false,
+}: FakeOauthOptions): Promise<FakeOauthServer> {
   const contract = contractChecker(await loadContract());
   const codes = new Map<string, { clientId: string; redirectUri: string; claims: Claims; expiresAt: number }>();
   const accessTokens = new Map<string, { claims: Claims; expiresAt: number }>();
@@ -155,7 +164,8 @@ export async function startFakeOauthServer({ clients, codeTtlMs = 60_000, access
 
   /** Answers, after checking the answer against the contract. */
   const send = (res: ServerResponse, path: string, method: string, status: number, body?: object, headers: Record<string, string> = {}) => {
-    for (const problem of contract.response(path, method, status, headers, body)) fake.violations.push(`answer of ${method.toUpperCase()} ${path} (${status}): ${problem}`);
+    for (const problem of contract.response(path, method, status, headers, body))
+      fake.violations.push(`answer of ${method.toUpperCase()} ${path} (${status}): ${problem}`);
     const text = body === undefined ? '' : JSON.stringify(body);
     res.writeHead(status, { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json;charset=UTF-8' }) }).end(text);
   };
@@ -192,12 +202,22 @@ export async function startFakeOauthServer({ clients, codeTtlMs = 60_000, access
       accessTokens.set(accessToken, { claims, expiresAt: fake.clock.now + accessTokenTtlSeconds * 1000 });
       const refresh = refreshToken ?? token();
       refreshTokens.set(refresh, { clientId, claims });
-      send(res, TOKEN, 'post', 200, { access_token: accessToken, token_type: 'Bearer', expires_in: accessTokenTtlSeconds, scope: 'get_user_info', refresh_token: refresh });
+      send(res, TOKEN, 'post', 200, {
+        access_token: accessToken,
+        token_type: 'Bearer',
+        expires_in: accessTokenTtlSeconds,
+        scope: 'get_user_info',
+        refresh_token: refresh,
+      });
     };
     if (form.grant_type === 'authorization_code') {
       const code = codes.get(form.code ?? '');
       codes.delete(form.code ?? '');
-      const valid = code && code.clientId === form.client_id && code.expiresAt > fake.clock.now && (form.redirect_uri === undefined || form.redirect_uri === code.redirectUri);
+      const valid =
+        code &&
+        code.clientId === form.client_id &&
+        code.expiresAt > fake.clock.now &&
+        (form.redirect_uri === undefined || form.redirect_uri === code.redirectUri);
       return valid ? issue(code.clientId, code.claims) : refuse(400, 'invalid_grant', 'Invalid authorization code');
     }
     if (form.grant_type === 'refresh_token') {
@@ -226,7 +246,9 @@ export async function startFakeOauthServer({ clients, codeTtlMs = 60_000, access
       if (fake.faults.token) return fault(res, fake.faults.token);
       const type = req.headers['content-type'] ?? '';
       const form = Object.fromEntries(new URLSearchParams(raw));
-      const problems = type.startsWith('application/x-www-form-urlencoded') ? contract.body(TOKEN, 'post', 'application/x-www-form-urlencoded', form) : [`content-type ${type}`];
+      const problems = type.startsWith('application/x-www-form-urlencoded')
+        ? contract.body(TOKEN, 'post', 'application/x-www-form-urlencoded', form)
+        : [`content-type ${type}`];
       fake.violations.push(...problems.map((p) => `request to token: ${p}`));
       if (problems.length > 0) return send(res, TOKEN, 'post', 400, { error: 'invalid_request', error_description: 'Malformed token request' });
       return grant(form, res);

@@ -9,7 +9,11 @@ export function fakeProvisioner() {
   const createSteps: Step[] = [];
   let hookError: Error | undefined;
   let hookDelayMs = 0;
-  const appInfo = (id: string): AppAccess => ({ frontEndUrl: `https://app.example.com/t/${id}`, userName: `admin_${id.slice(0, 4)}`, password: 'Secret123abc' });
+  const appInfo = (id: string): AppAccess => ({
+    frontEndUrl: `https://app.example.com/t/${id}`,
+    userName: `admin_${id.slice(0, 4)}`,
+    password: 'Secret123abc',
+  });
   const hook = (name: string) => async (event: { instanceId: string }, _signal: AbortSignal, detail?: unknown) => {
     calls.push({ hook: name, instanceId: event.instanceId, ...(detail !== undefined ? { detail } : {}) });
     if (hookDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, hookDelayMs));
@@ -46,4 +50,7 @@ export function fakeProvisioner() {
   };
 }
 
-export const after = <T>(ms: number, value: () => T | Promise<T>) => () => new Promise<T>((resolve, reject) => setTimeout(() => Promise.resolve().then(value).then(resolve, reject), ms));
+export const after =
+  <T>(ms: number, value: () => T | Promise<T>) =>
+  () =>
+    new Promise<T>((resolve, reject) => setTimeout(() => Promise.resolve().then(value).then(resolve, reject), ms));

@@ -4,7 +4,12 @@ import type { SellerEndpoint, SellerFamily } from '../../src/conformance/driver.
 // The independent seller (test/independent-seller/seller.py, Python's standard library, written from Huawei's pages
 // and not from kgkit's code) as a child process, with the endpoints `kgkit conformance` needs.
 
-export const INDEPENDENT_KEYS = { basic: 'indep-basic-key-0123456789', kit: 'indep-kit-key-0123456789', licenseCode: 'indep-license-code-key-01', orderNotify: 'indep-order-notify-key-01' };
+export const INDEPENDENT_KEYS = {
+  basic: 'indep-basic-key-0123456789',
+  kit: 'indep-kit-key-0123456789',
+  licenseCode: 'indep-license-code-key-01',
+  orderNotify: 'indep-order-notify-key-01',
+};
 
 /** The families it serves (not the V1 ones). */
 export const INDEPENDENT_FAMILIES = ['saas-v2', 'kit-v2', 'license-code', 'online-license', 'order-notify'] as const satisfies readonly SellerFamily[];

@@ -20,7 +20,17 @@ export const KIT_RSA_PRIVATE_KEY = fixture('kit-rsa-3072.pem');
 // Values made by test/fixtures/crypto/KitFixtures.java with the JDK alone; nothing in them comes from src/.
 export interface KitFixtures {
   oaep: { name: string; transformation: string; parameters: string; plaintext: string; ciphertext: string; accepted: boolean }[];
-  xSign: { operation: KitOperation; name: string; accessKey: string; nonce: string; timestamp: string; body: string; canonicalPayload: string; signatureOverCanonical: string; signatureOverRaw: string }[];
+  xSign: {
+    operation: KitOperation;
+    name: string;
+    accessKey: string;
+    nonce: string;
+    timestamp: string;
+    body: string;
+    canonicalPayload: string;
+    signatureOverCanonical: string;
+    signatureOverRaw: string;
+  }[];
   authToken: { operation: KitOperation; name: string; accessKey: string; timeStamp: string; body: string; authToken: string }[];
   sealed: { name: string; dataKey: string; keyHex: string; iv: string; plaintext: string; value: string }[];
 }
@@ -33,7 +43,10 @@ const validators = new Map<string, ValidateFunction>();
 const ajvs = Object.fromEntries(
   (['v1', 'v2'] as const).map((version) => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
-    ajv.addSchema({ $id: version, components: JSON.parse(readFileSync(new URL(`../../generated/kit-${version}/openapi.json`, import.meta.url), 'utf8')).components });
+    ajv.addSchema({
+      $id: version,
+      components: JSON.parse(readFileSync(new URL(`../../generated/kit-${version}/openapi.json`, import.meta.url), 'utf8')).components,
+    });
     return [version, ajv];
   }),
 ) as Record<KitVersion, Ajv2020>;
@@ -66,7 +79,10 @@ export function kitTimeStamp(ms: number): string {
   return new Date(ms + 8 * 3_600_000).toISOString().replace(/\D/g, '').slice(0, 17);
 }
 
-export function xSignHeaders(bodyText: string, options: { key?: string; timestamp?: number; nonce?: string; canonical?: boolean } = {}): Record<string, string> {
+export function xSignHeaders(
+  bodyText: string,
+  options: { key?: string; timestamp?: number; nonce?: string; canonical?: boolean } = {},
+): Record<string, string> {
   const key = options.key ?? KEYS.kit;
   const timestamp = String(options.timestamp ?? Date.now());
   const nonce = options.nonce ?? freshNonce();

@@ -113,8 +113,15 @@ export function startFamilyServer(
   };
 }
 
-
-const BUSINESS_TABLES = ['instances', 'instance_orders', 'license_codes', 'license_code_history', 'license_requests', 'license_signing_keys', 'order_notifications'] as const;
+const BUSINESS_TABLES = [
+  'instances',
+  'instance_orders',
+  'license_codes',
+  'license_code_history',
+  'license_requests',
+  'license_signing_keys',
+  'order_notifications',
+] as const;
 
 /** What the marketplace bought and asked for: a malformed but signed call must leave it as it was. */
 export async function businessState(store: Store): Promise<Record<string, unknown[]>> {

@@ -24,8 +24,16 @@ export function signatureSuite(family: LicenseFamily, body: () => Record<string,
     afterAll(async () => store.dispose());
 
     const refusals: [string, '000001' | '000002', (text: string) => { body: string; query: string }][] = [
-      ['one byte of the body changed after signing', '000001', (text) => ({ body: text.replace('"}', 'X"}'), query: signedQuery(text, { timestamp: now, key }) })],
-      ['a body that is not JSON, with the signature of another body', '000001', (text) => ({ body: text.slice(0, -1), query: signedQuery(text, { timestamp: now, key }) })],
+      [
+        'one byte of the body changed after signing',
+        '000001',
+        (text) => ({ body: text.replace('"}', 'X"}'), query: signedQuery(text, { timestamp: now, key }) }),
+      ],
+      [
+        'a body that is not JSON, with the signature of another body',
+        '000001',
+        (text) => ({ body: text.slice(0, -1), query: signedQuery(text, { timestamp: now, key }) }),
+      ],
       ['signed with a key nobody configured', '000001', (text) => ({ body: text, query: signedQuery(text, { timestamp: now, key: 'another-key-123456' }) })],
       ...otherKeys.map(([name, other]): [string, '000001', (text: string) => { body: string; query: string }] => [
         `signed with another interface's key (${name})`,
@@ -36,7 +44,11 @@ export function signatureSuite(family: LicenseFamily, body: () => Record<string,
       ['signature not hex', '000001', (text) => ({ body: text, query: signedQuery(text, { timestamp: now, key }).replace(/signature=[^&]*/, 'signature=zz') })],
       ['timestamp 10 minutes old', '000002', (text) => ({ body: text, query: signedQuery(text, { timestamp: now - 600_000, key }) })],
       ['timestamp 10 minutes ahead', '000002', (text) => ({ body: text, query: signedQuery(text, { timestamp: now + 600_000, key }) })],
-      ['timestamp in seconds (the guide text says seconds; docs/decisions.md#1)', '000002', (text) => ({ body: text, query: signedQuery(text, { timestamp: Math.floor(now / 1000), key }) })],
+      [
+        'timestamp in seconds (the guide text says seconds; docs/decisions.md#1)',
+        '000002',
+        (text) => ({ body: text, query: signedQuery(text, { timestamp: Math.floor(now / 1000), key }) }),
+      ],
       ['timestamp missing', '000002', (text) => ({ body: text, query: signedQuery(text, { timestamp: now, key }).replace(/&timestamp=[^&]*/, '') })],
       ['nonce missing', '000002', (text) => ({ body: text, query: signedQuery(text, { timestamp: now, key }).replace(/&nonce=[^&]*/, '') })],
     ];

@@ -69,7 +69,8 @@ export function usageDouble(options: UsageDoubleOptions): UsageDouble {
     const where = `record ${record.metering_sn}`;
     const extra = Object.keys(record).filter((key) => !FIELDS.has(key));
     if (extra.length > 0) return { code: 'MKT.0101', problem: `${where}: undefined fields ${extra.join(', ')}` };
-    if (typeof record.metering_sn !== 'string' || record.metering_sn.length === 0 || record.metering_sn.length > 64) return { code: 'MKT.0101', problem: `${where}: metering_sn` };
+    if (typeof record.metering_sn !== 'string' || record.metering_sn.length === 0 || record.metering_sn.length > 64)
+      return { code: 'MKT.0101', problem: `${where}: metering_sn` };
     const instance = options.instances.get(record.instance_id);
     if (instance === undefined) return { code: 'MKT.9001', problem: `${where}: instance ${record.instance_id} not found` };
     if (record.relate_pkg_instance !== undefined && (record.relate_pkg_instance.length === 0 || record.relate_pkg_instance.length > 64)) {
@@ -82,7 +83,8 @@ export function usageDouble(options: UsageDoubleOptions): UsageDouble {
     if (recordAt === undefined || beginAt === undefined || endAt === undefined) return { code: 'MKT.0100', problem: `${where}: time format` };
     if (!(beginAt <= endAt && endAt <= recordAt && recordAt <= now)) return { code: 'MKT.0100', problem: `${where}: begin ≤ end ≤ record_time ≤ now broken` };
     if (beginAt < instance.createdAt) return { code: 'MKT.0100', problem: `${where}: begins before the instance was created` };
-    if (instance.releasedAt !== undefined && endAt > instance.releasedAt) return { code: 'MKT.0100', problem: `${where}: ends after the instance was released` };
+    if (instance.releasedAt !== undefined && endAt > instance.releasedAt)
+      return { code: 'MKT.0100', problem: `${where}: ends after the instance was released` };
     if (beginAt < now - 21 * DAY_MS) return { code: 'MKT.9004', problem: `${where}: begin_time older than 21 days` };
     return undefined;
   };

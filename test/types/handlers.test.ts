@@ -5,7 +5,20 @@ import { describe, expect, it } from 'vitest';
 // "Handlers that return a code or shape the contract does not allow must fail to compile": compile fixtures with
 // the project's compiler settings and read the errors.
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
-const TSC_FLAGS = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--resolveJsonModule', '--skipLibCheck', '--types', 'node'];
+const TSC_FLAGS = [
+  '--noEmit',
+  '--strict',
+  '--module',
+  'nodenext',
+  '--moduleResolution',
+  'nodenext',
+  '--target',
+  'es2022',
+  '--resolveJsonModule',
+  '--skipLibCheck',
+  '--types',
+  'node',
+];
 
 function compileErrors(file: string): Map<number, string> {
   let output = '';

@@ -10,7 +10,8 @@ describe.each(DIALECTS)('sealing billing windows on %s', (dialect) => {
   let n = 0;
   const use = (instanceId: string, quantity: string, occurredAt: number, packageInstanceId?: string) =>
     meter.record([{ eventId: `e-${++n}`, instanceId, quantity, occurredAt, ...(packageInstanceId ? { packageInstanceId } : {}) }]);
-  const records = async () => (await meter.status({ limit: 1000 })).records.sort((a, b) => (a.instanceId + a.beginTime).localeCompare(b.instanceId + b.beginTime));
+  const records = async () =>
+    (await meter.status({ limit: 1000 })).records.sort((a, b) => (a.instanceId + a.beginTime).localeCompare(b.instanceId + b.beginTime));
 
   beforeEach(async () => {
     store = await openTestStore(dialect);
@@ -28,7 +29,15 @@ describe.each(DIALECTS)('sealing billing windows on %s', (dialect) => {
     clock.now = T0 + HOUR + 5 * MINUTE + 300;
     expect(await meter.aggregate()).toEqual({ sealed: 1, moved: 0, unbillable: 0 });
     expect(await records()).toMatchObject([
-      { instanceId: 'inst-a', beginTime: '20260302T000000Z', endTime: '20260302T010000Z', recordTime: '20260302T010500Z', usageValue: '1.3001', state: 'pending', attempts: 0 },
+      {
+        instanceId: 'inst-a',
+        beginTime: '20260302T000000Z',
+        endTime: '20260302T010000Z',
+        recordTime: '20260302T010500Z',
+        usageValue: '1.3001',
+        state: 'pending',
+        attempts: 0,
+      },
     ]);
     const { events } = await usageRows(store.db);
     expect(new Set(events.map((event) => event.metering_sn))).toEqual(new Set([(await records())[0]!.meteringSn]));
@@ -114,7 +123,11 @@ describe.each(DIALECTS)('sealing billing windows on %s', (dialect) => {
     clock.now = T0 + HOUR + 10 * MINUTE;
     await meter.aggregate();
     await use('inst-a', '2', T0 + 20 * MINUTE);
-    await store.db.updateTable('instances').set({ status: 'RELEASED', updated_at: T0 + HOUR }).where('instance_id', '=', 'inst-a').execute();
+    await store.db
+      .updateTable('instances')
+      .set({ status: 'RELEASED', updated_at: T0 + HOUR })
+      .where('instance_id', '=', 'inst-a')
+      .execute();
     expect(await meter.aggregate()).toEqual({ sealed: 0, moved: 0, unbillable: 1 });
     expect(await meter.status()).toMatchObject({ openEvents: 0, unbillableEvents: 1, counts: { pending: 1 } });
     expect((await meter.usageInfo(['inst-a'])).get('inst-a')).toMatchObject([{ usageValue: '1' }]);

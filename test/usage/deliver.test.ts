@@ -63,7 +63,14 @@ describe.each(DIALECTS)('delivering usage records on %s', (dialect) => {
     expect(await meter.deliver(marketplace.push)).toMatchObject({ calls: 1, batchSizes: [2], sent: 2, rejected: 0, retried: 0 });
     const [batch] = marketplace.batches;
     expect(batch!.map(({ metering_sn, ...rest }) => rest).sort((a, b) => a.usage_value.localeCompare(b.usage_value))).toEqual([
-      { instance_id: 'inst-a', relate_pkg_instance: 'pkg-1', record_time: '20260302T010700Z', begin_time: '20260302T000000Z', end_time: '20260302T010000Z', usage_value: '0.25' },
+      {
+        instance_id: 'inst-a',
+        relate_pkg_instance: 'pkg-1',
+        record_time: '20260302T010700Z',
+        begin_time: '20260302T000000Z',
+        end_time: '20260302T010000Z',
+        usage_value: '0.25',
+      },
       { instance_id: 'inst-a', record_time: '20260302T010700Z', begin_time: '20260302T000000Z', end_time: '20260302T010000Z', usage_value: '3' },
     ]);
     expect((await states()).map((r) => [r.state, r.attempts, r.sent_at, r.lease_owner])).toEqual([
@@ -125,15 +132,18 @@ describe.each(DIALECTS)('delivering usage records on %s', (dialect) => {
     expect((await states())[0]).toMatchObject({ state: 'pending', attempts: 1, last_error: 'socket hang up' });
   });
 
-  it.each(['MKT.0102', 'MKT.0151', 'MKT.0154', 'APIG.0301', 'APIGW.0101'])('keeps records pending on the credential problem %s and logs an error', async (code) => {
-    await seal(2);
-    expect(await meter.deliver(scripted(() => refusedWith(code, 401)).push)).toMatchObject({ calls: 1, retried: 2 });
-    expect((await states()).map((r) => [r.state, r.last_code])).toEqual([
-      ['pending', code],
-      ['pending', code],
-    ]);
-    expect(log.lines.find((line) => line.level === 'error')).toMatchObject({ fields: { code } });
-  });
+  it.each(['MKT.0102', 'MKT.0151', 'MKT.0154', 'APIG.0301', 'APIGW.0101'])(
+    'keeps records pending on the credential problem %s and logs an error',
+    async (code) => {
+      await seal(2);
+      expect(await meter.deliver(scripted(() => refusedWith(code, 401)).push)).toMatchObject({ calls: 1, retried: 2 });
+      expect((await states()).map((r) => [r.state, r.last_code])).toEqual([
+        ['pending', code],
+        ['pending', code],
+      ]);
+      expect(log.lines.find((line) => line.level === 'error')).toMatchObject({ fields: { code } });
+    },
+  );
 
   it('stops a run at the first failure, leaving the records it did not try untouched and due', async () => {
     const small = meterOn(store.db, clock, { batchSize: 2 });

@@ -13,7 +13,15 @@ export const T0 = Date.UTC(2026, 2, 2, 0, 0, 0);
 /** An ACTIVE instance created at `createdAt`, RELEASED at `releasedAt` when given. */
 export async function addInstance(db: Kysely<Database>, instanceId: string, life: { createdAt: number; releasedAt?: number }): Promise<void> {
   const repo = new SqlInstanceRepository(db, TEST_DATA_KEYS);
-  await repo.insertProvisioning({ instanceId, orderId: `O-${instanceId}`, orderLineId: `O-${instanceId}-1`, businessId: instanceId, test: false, leaseUntil: life.createdAt, now: life.createdAt });
+  await repo.insertProvisioning({
+    instanceId,
+    orderId: `O-${instanceId}`,
+    orderLineId: `O-${instanceId}-1`,
+    businessId: instanceId,
+    test: false,
+    leaseUntil: life.createdAt,
+    now: life.createdAt,
+  });
   await repo.completeProvisioning(instanceId, { frontEndUrl: 'https://app.example.com' }, life.createdAt);
   if (life.releasedAt !== undefined) await repo.markReleased(instanceId, life.releasedAt);
 }

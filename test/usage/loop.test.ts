@@ -23,7 +23,9 @@ describe('the metering loop', () => {
     errors.length = 0;
     clock.now = T0 + 30 * MINUTE;
     await addInstance(store.db, 'inst-a', { createdAt: T0 - DAY });
-    await meterOn(store.db, clock).record(Array.from({ length: 3 }, (_, i) => ({ eventId: `e-${i}`, instanceId: 'inst-a', quantity: '1', occurredAt: T0 + i * MINUTE })));
+    await meterOn(store.db, clock).record(
+      Array.from({ length: 3 }, (_, i) => ({ eventId: `e-${i}`, instanceId: 'inst-a', quantity: '1', occurredAt: T0 + i * MINUTE })),
+    );
     clock.now = T0 + HOUR + 10 * MINUTE;
   });
   afterEach(async () => store.dispose());

@@ -134,7 +134,9 @@ describe.each(DIALECTS)('recording usage on %s', (dialect) => {
     const events = Array.from({ length: 1001 }, (_, i) => ({ eventId: `e-${i}`, instanceId: 'inst-a', quantity: '1' }));
     const results = await meter.record(events);
     expect(results).toHaveLength(1001);
-    expect(new Set(results.map((result) => `${result.status} ${result.code} ${result.message}`))).toEqual(new Set(['refused 000002 a call records at most 1000 events (got 1001)']));
+    expect(new Set(results.map((result) => `${result.status} ${result.code} ${result.message}`))).toEqual(
+      new Set(['refused 000002 a call records at most 1000 events (got 1001)']),
+    );
     expect((await usageRows(store.db)).events).toHaveLength(0);
   });
 
@@ -181,7 +183,12 @@ describe.each(DIALECTS)('recording usage on %s', (dialect) => {
     const event = { eventId: 'race', instanceId: 'inst-a', quantity: '1', occurredAt: T0 + HOUR };
     const other = meterOn(store.db, clock);
     const results = await Promise.all([meter.record([event]), other.record([event]), meter.record([event])]);
-    expect(results.flat().map((result) => result.status).sort()).toEqual(['duplicate', 'duplicate', 'recorded']);
+    expect(
+      results
+        .flat()
+        .map((result) => result.status)
+        .sort(),
+    ).toEqual(['duplicate', 'duplicate', 'recorded']);
     expect((await usageRows(store.db)).events).toHaveLength(1);
   });
 });

@@ -59,7 +59,11 @@ export function badInputCases(profile: BadInputProfile): ConformanceCase[] {
       productType,
       kind: 'bad-input',
       title: `${handler} with bad input from the contract is refused (kgkit: ${refusalCodes(family, handler).join('/')}), after a valid ${handler} succeeded`,
-      steps: [`positive control: a valid ${handler} succeeds`, `set up what a valid ${handler} refers to`, ...labels.map((label) => `${handler} ${label}: refused`)],
+      steps: [
+        `positive control: a valid ${handler} succeeds`,
+        `set up what a valid ${handler} refers to`,
+        ...labels.map((label) => `${handler} ${label}: refused`),
+      ],
       ...(profile.optional?.handlers.includes(handler) ? { unmet: profile.optional.unmet } : {}),
       async run(run) {
         // Huawei's level by default; kgkit's own (undeclared fields, ID formats) with --strict.
@@ -88,7 +92,13 @@ export function badInputCases(profile: BadInputProfile): ConformanceCase[] {
     async run(run) {
       await run.succeed({ handler, body: await profile.base(run, handler), label: `${handler} (positive control)` }, { accept: ['000004'] });
       for (const input of inputs) {
-        const step: Step = { handler: input.judgedAs ?? handler, body: input.body ?? {}, label: input.label, request: input.request, ...(input.raw !== undefined ? { raw: input.raw } : {}) };
+        const step: Step = {
+          handler: input.judgedAs ?? handler,
+          body: input.body ?? {},
+          label: input.label,
+          request: input.request,
+          ...(input.raw !== undefined ? { raw: input.raw } : {}),
+        };
         await expectRefusal(run, step, input.judgedAs ?? handler, handler);
       }
     },
@@ -109,7 +119,8 @@ async function expectRefusal(run: CaseRun, step: Step, judgedAs: string, pathOf:
 /** Follows `$ref`s and merges `allOf`, enough to read type, enum, lengths and patterns at `level`. */
 function flatten(family: SellerFamily, schema: Schema, level: Level): Schema {
   let merged: Schema = { ...schema };
-  if (typeof schema.$ref === 'string') merged = { ...flatten(family, schemaNamed(family, schema.$ref.split('/').pop()!, level), level), ...withoutKeys(schema, ['$ref']) };
+  if (typeof schema.$ref === 'string')
+    merged = { ...flatten(family, schemaNamed(family, schema.$ref.split('/').pop()!, level), level), ...withoutKeys(schema, ['$ref']) };
   if (Array.isArray(schema.allOf)) for (const part of schema.allOf as Schema[]) merged = { ...flatten(family, part, level), ...merged };
   return merged;
 }
@@ -134,7 +145,8 @@ function mutationsOf(family: SellerFamily, handler: string, level: Level): Mutat
     if (!skip.has(name)) mutations.push({ label: `without required \`${name}\``, apply: (b) => without(b, name) });
   }
   // A field the contract does not name is bad input only where the object is closed (kgkit's level).
-  if (schema.additionalProperties === false) mutations.push({ label: 'with undeclared field `unexpectedField`', apply: (b) => ({ ...b, unexpectedField: 'x' }) });
+  if (schema.additionalProperties === false)
+    mutations.push({ label: 'with undeclared field `unexpectedField`', apply: (b) => ({ ...b, unexpectedField: 'x' }) });
 
   for (const [name, raw] of Object.entries(properties)) {
     if (skip.has(name)) continue;
@@ -217,7 +229,10 @@ function arrayMutations(family: SellerFamily, name: string, s: Schema, level: Le
       apply: (b) => {
         const list = Array.isArray(b[name]) ? (b[name] as Record<string, unknown>[]) : [];
         const item = list[0] ?? {};
-        return { ...b, [name]: Array.from({ length: count }, (_, i) => ({ ...item, ...(typeof item.userName === 'string' ? { userName: `${item.userName}${i}` } : {}) })) };
+        return {
+          ...b,
+          [name]: Array.from({ length: count }, (_, i) => ({ ...item, ...(typeof item.userName === 'string' ? { userName: `${item.userName}${i}` } : {}) })),
+        };
       },
     });
   }

@@ -30,7 +30,7 @@ interface User {
   email?: string;
 }
 
-const NEEDS_KEY = 'applicationSync must carry a clientSecret encrypted with the seller\'s RSA public key: give it with --kit-public-key <pem file>';
+const NEEDS_KEY = "applicationSync must carry a clientSecret encrypted with the seller's RSA public key: give it with --kit-public-key <pem file>";
 const needsKey = (options: CaseOptions) => (options.kitPublicKeyPem ? undefined : NEEDS_KEY);
 
 function newWorld(run: CaseRun, { credentialApplication = false } = {}): KitWorld {
@@ -52,14 +52,27 @@ function newWorld(run: CaseRun, { credentialApplication = false } = {}): KitWorl
  */
 function kitBodies(version: Version, world: KitWorld, mode: Mode) {
   const stamp = () => (version === 'v2' ? { timeStamp: kitTimeStamp(Date.now()) } : {});
-  const step = (handler: string, body: Record<string, unknown>, label?: string): Step => ({ handler, body: { ...body, testFlag: mode === 'debug' ? 1 : 0, ...stamp() }, label: label ?? handler });
+  const step = (handler: string, body: Record<string, unknown>, label?: string): Step => ({
+    handler,
+    body: { ...body, testFlag: mode === 'debug' ? 1 : 0, ...stamp() },
+    label: label ?? handler,
+  });
   const { instanceId, orderId, tenantId, tenantCode, appId, clientId } = world;
   return {
     tenant: (flag: number, name = 'Conformance Tenant') =>
-      step('tenantSync', { instanceId, orderId, tenantId, tenantCode, name, domainName: `https://${tenantCode}.tenant.example.com`, flag }, `tenantSync flag ${flag}`),
-    application: (flag: number, clientSecret: string, client = clientId) => step('applicationSync', { instanceId, tenantId, appId, clientId: client, clientSecret, flag }, `applicationSync flag ${flag}`),
+      step(
+        'tenantSync',
+        { instanceId, orderId, tenantId, tenantCode, name, domainName: `https://${tenantCode}.tenant.example.com`, flag },
+        `tenantSync flag ${flag}`,
+      ),
+    application: (flag: number, clientSecret: string, client = clientId) =>
+      step('applicationSync', { instanceId, tenantId, appId, clientId: client, clientSecret, flag }, `applicationSync flag ${flag}`),
     users: (flag: number, users: User[]) =>
-      step('authSync', { instanceId, tenantId, appId, userList: version === 'v2' ? users : JSON.stringify(users), currentSyncTime: kitTimeStamp(Date.now()), flag }, `authSync flag ${flag}`),
+      step(
+        'authSync',
+        { instanceId, tenantId, appId, userList: version === 'v2' ? users : JSON.stringify(users), currentSyncTime: kitTimeStamp(Date.now()), flag },
+        `authSync flag ${flag}`,
+      ),
     allOrgs: (units: { orgCode: string; orgName: string; parentCode: string }[]) =>
       step(
         'allOrgSync',
@@ -67,14 +80,17 @@ function kitBodies(version: Version, world: KitWorld, mode: Mode) {
           ? { instanceId, tenantId, orgInfoList: units }
           : { instanceId, tenantId, orgInfo: JSON.stringify(units.map(({ orgCode, orgName, parentCode }) => ({ orgCode, name: orgName, parentCode }))) },
       ),
-    org: (flag: number, orgCode: string, orgName: string, parentCode = '') => step('singleOrgSync', { instanceId, tenantId, orgCode, orgName, parentCode, flag }, `singleOrgSync flag ${flag}`),
+    org: (flag: number, orgCode: string, orgName: string, parentCode = '') =>
+      step('singleOrgSync', { instanceId, tenantId, orgCode, orgName, parentCode, flag }, `singleOrgSync flag ${flag}`),
   };
 }
 
 /** A clientSecret as the marketplace sends it: RSA-OAEP with the seller's public key, Base64 (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649434.html; SHA-256, docs/decisions.md#12). */
 function sealSecret(options: CaseOptions, secret: string): string {
   if (!options.kitPublicKeyPem) return 'not-encrypted-no-public-key-given';
-  return publicEncrypt({ key: options.kitPublicKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.from(secret, 'utf8')).toString('base64');
+  return publicEncrypt({ key: options.kitPublicKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.from(secret, 'utf8')).toString(
+    'base64',
+  );
 }
 
 const USERS: User[] = [
@@ -117,7 +133,12 @@ export function kitCases(version: Version): ConformanceCase[] {
         await run.succeed(kit.org(2, 'ORG-OPS', 'Operations and Support', 'ORG-HQ'));
         await run.succeed(kit.org(0, 'ORG-OPS', 'Operations and Support', 'ORG-HQ'));
         await run.succeed(kit.users(1, USERS));
-        await run.succeed(kit.users(2, USERS.map((user) => ({ ...user, name: `${user.name} (renamed)` }))));
+        await run.succeed(
+          kit.users(
+            2,
+            USERS.map((user) => ({ ...user, name: `${user.name} (renamed)` })),
+          ),
+        );
         if (modify) {
           await run.succeed(kit.users(3, USERS.slice(1)));
           await run.succeed(kit.application(2, sealSecret(run.options, 'secret-of-the-app-2'), run.ids.other('CL')));
@@ -136,7 +157,11 @@ export function kitCases(version: Version): ConformanceCase[] {
     productType: 'joint-operation',
     kind: 'lifecycle',
     title: 'application credentials requested by the seller: tenantSync and applicationSync with empty instanceId and orderId',
-    steps: ['tenantSync add with empty instanceId and orderId (testFlag 1): 000000', 'applicationSync add with empty instanceId: 000000', 'applicationSync and tenantSync delete: 000000'],
+    steps: [
+      'tenantSync add with empty instanceId and orderId (testFlag 1): 000000',
+      'applicationSync add with empty instanceId: 000000',
+      'applicationSync and tenantSync delete: 000000',
+    ],
     unmet: needsKey,
     async run(run) {
       // The seller applying for credentials is a debug call (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649433.html: instanceId and orderId empty).
@@ -178,7 +203,10 @@ export function kitCases(version: Version): ConformanceCase[] {
       }
       const unknown = kitBodies(version, newWorld(run), 'production');
       await run.succeed({ ...unknown.org(0, 'ORG-NONE', 'Nowhere'), label: 'singleOrgSync delete of an unknown department' }, { rule });
-      await run.succeed({ ...unknown.application(0, sealSecret(run.options, 'unknown-secret')), label: 'applicationSync delete of an unknown application' }, { rule });
+      await run.succeed(
+        { ...unknown.application(0, sealSecret(run.options, 'unknown-secret')), label: 'applicationSync delete of an unknown application' },
+        { rule },
+      );
       await twice(kit.tenant(0));
       await run.succeed({ ...unknown.tenant(0), label: 'tenantSync delete of a tenant never synced' }, { rule });
     },

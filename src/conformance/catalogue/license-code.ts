@@ -19,14 +19,21 @@ const codeStep = (mode: Mode, activity: string, fields: Record<string, unknown>,
 });
 
 const refresh = (run: CaseRun, mode: Mode, license: string, scene: 'RENEWAL' | 'UNSUBSCRIBE_RENEWAL_PERIOD') =>
-  codeStep(mode, 'refreshLicenseCode', { license, scene, ...run.ids.order(), productId: `PR${run.ids.tag}`, expireTime: expireTime(scene === 'RENEWAL' ? 2 : 1) }, `refreshLicenseCode ${scene}`);
-const status = (mode: Mode, license: string, value: 'FREEZE' | 'UNFREEZE') => codeStep(mode, 'updateLicenseCodeStatus', { license, status: value }, `updateLicenseCodeStatus ${value}`);
+  codeStep(
+    mode,
+    'refreshLicenseCode',
+    { license, scene, ...run.ids.order(), productId: `PR${run.ids.tag}`, expireTime: expireTime(scene === 'RENEWAL' ? 2 : 1) },
+    `refreshLicenseCode ${scene}`,
+  );
+const status = (mode: Mode, license: string, value: 'FREEZE' | 'UNFREEZE') =>
+  codeStep(mode, 'updateLicenseCodeStatus', { license, status: value }, `updateLicenseCodeStatus ${value}`);
 const release = (run: CaseRun, mode: Mode, license: string, label?: string) => codeStep(mode, 'releaseLicenseCode', { license, ...run.ids.order() }, label);
 
 /** The first call about a fresh code; a seller that only knows activated codes answers 000003, and the case is skipped. */
 async function firstCall(run: CaseRun, step: Step): Promise<void> {
   const reply = await run.expect(step, ['000000', '000003']);
-  if (reply.code === '000003') run.skip(`the seller does not know the fresh code (${reply.describe()}): it only follows codes activated through the marketplace`);
+  if (reply.code === '000003')
+    run.skip(`the seller does not know the fresh code (${reply.describe()}): it only follows codes activated through the marketplace`);
 }
 
 const lifecycles = MODES.map(

@@ -22,7 +22,8 @@ const licenseStep = (mode: Mode, activity: string, fields: Record<string, unknow
 async function createLicensed(run: CaseRun, mode: Mode, order = run.ids.order(), businessId = run.ids.businessId()): Promise<string> {
   const reply = await run.succeed(licenseStep(mode, 'newInstance', { ...order, businessId }), { accept: ['000004'] });
   const instanceId = reply.field('instanceId');
-  if (typeof instanceId !== 'string' || instanceId === '') run.fail(run.rules.answerFields, `newInstance of ${order.orderLineId} answered ${reply.describe()} without an instanceId`);
+  if (typeof instanceId !== 'string' || instanceId === '')
+    run.fail(run.rules.answerFields, `newInstance of ${order.orderLineId} answered ${reply.describe()} without an instanceId`);
   return instanceId;
 }
 
@@ -43,7 +44,8 @@ const application = (run: CaseRun, mode: Mode, instanceId: string, periodic: boo
 
 const renewal = (run: CaseRun, mode: Mode, instanceId: string, scene: string) =>
   licenseStep(mode, 'refreshInstance', { instanceId, ...run.ids.order(), scene, expireTime: expireTime(2) }, `refreshInstance ${scene}`);
-const status = (mode: Mode, instanceId: string, value: 'FREEZE' | 'UNFREEZE') => licenseStep(mode, 'updateInstanceStatus', { instanceId, status: value }, `updateInstanceStatus ${value}`);
+const status = (mode: Mode, instanceId: string, value: 'FREEZE' | 'UNFREEZE') =>
+  licenseStep(mode, 'updateInstanceStatus', { instanceId, status: value }, `updateInstanceStatus ${value}`);
 const release = (mode: Mode, instanceId: string, label?: string) => licenseStep(mode, 'releaseInstance', { instanceId }, label);
 
 const CREATE = 'newInstance of a new order: 000000 (or 000004) with an instanceId';
@@ -84,7 +86,13 @@ const LIFECYCLES: Lifecycle[] = [
     productType: 'trial',
     name: 'trial',
     title: 'trial License: create, freeze at trial end, convert to formal, unfreeze, release',
-    steps: [CREATE, 'updateInstanceStatus FREEZE: 000000', 'refreshInstance TRIAL_TO_FORMAL: 000000', 'updateInstanceStatus UNFREEZE: 000000', 'releaseInstance: 000000'],
+    steps: [
+      CREATE,
+      'updateInstanceStatus FREEZE: 000000',
+      'refreshInstance TRIAL_TO_FORMAL: 000000',
+      'updateInstanceStatus UNFREEZE: 000000',
+      'releaseInstance: 000000',
+    ],
     async then(run, id, mode) {
       await run.succeed(status(mode, id, 'FREEZE'));
       await run.succeed(renewal(run, mode, id, 'TRIAL_TO_FORMAL'));
@@ -102,12 +110,23 @@ const idempotency: ConformanceCase = {
   productType: 'license',
   kind: 'idempotency',
   title: 'the same order resent gets the same instanceId; the same License application and release resent succeed again',
-  steps: [CREATE, 'newInstance of the same order with another businessId: the same instanceId', 'the same getLicenseAsync (eventId + device) twice: 000000 both', 'releaseInstance twice: 000000 both'],
+  steps: [
+    CREATE,
+    'newInstance of the same order with another businessId: the same instanceId',
+    'the same getLicenseAsync (eventId + device) twice: 000000 both',
+    'releaseInstance twice: 000000 both',
+  ],
   async run(run) {
     const order = run.ids.order();
     const first = await createLicensed(run, 'production', order);
-    const again = await run.succeed(licenseStep('production', 'newInstance', { ...order, businessId: run.ids.businessId() }, 'newInstance resent'), { accept: ['000004'] });
-    run.check(again.field('instanceId') === first, run.rules.sameInstance, `resent order ${order.orderLineId} got instanceId ${String(again.field('instanceId'))}, the first call got ${first}`);
+    const again = await run.succeed(licenseStep('production', 'newInstance', { ...order, businessId: run.ids.businessId() }, 'newInstance resent'), {
+      accept: ['000004'],
+    });
+    run.check(
+      again.field('instanceId') === first,
+      run.rules.sameInstance,
+      `resent order ${order.orderLineId} got instanceId ${String(again.field('instanceId'))}, the first call got ${first}`,
+    );
     const applying = application(run, 'production', first, true);
     await run.succeed(applying);
     await run.succeed({ ...applying, label: 'getLicenseAsync (resent)' }, { rule: run.rules.repeatable });
@@ -154,8 +173,15 @@ const security = securityCases({
           run.notObservable(rule, 'the seller names instances its own way, not by the first businessId, and this family has no queryInstance');
           return;
         }
-        const reply = await run.succeed(licenseStep('production', 'newInstance', { ...order, businessId: run.ids.businessId() }, 'newInstance of the refused order, properly signed'), { accept: ['000004'] });
-        run.check(reply.field('instanceId') !== businessId, rule, `the refused newInstance made instance ${businessId}: the order's proper newInstance answered it`);
+        const reply = await run.succeed(
+          licenseStep('production', 'newInstance', { ...order, businessId: run.ids.businessId() }, 'newInstance of the refused order, properly signed'),
+          { accept: ['000004'] },
+        );
+        run.check(
+          reply.field('instanceId') !== businessId,
+          rule,
+          `the refused newInstance made instance ${businessId}: the order's proper newInstance answered it`,
+        );
       },
     };
   },
@@ -168,7 +194,13 @@ const badInput = badInputCases({
     if (handler === 'newInstance') return licenseStep('production', 'newInstance', { ...run.ids.order(), businessId: run.ids.businessId() }).body;
     const id = await createLicensed(run, 'production');
     const bodies: Record<string, Step> = {
-      refreshInstance: licenseStep('production', 'refreshInstance', { instanceId: id, ...run.ids.order(), scene: 'RENEWAL', productId: `PR${run.ids.tag}`, expireTime: expireTime(2) }),
+      refreshInstance: licenseStep('production', 'refreshInstance', {
+        instanceId: id,
+        ...run.ids.order(),
+        scene: 'RENEWAL',
+        productId: `PR${run.ids.tag}`,
+        expireTime: expireTime(2),
+      }),
       updateInstanceStatus: status('production', id, 'FREEZE'),
       releaseInstance: licenseStep('production', 'releaseInstance', { instanceId: id, ...run.ids.order() }),
       getLicenseAsync: application(run, 'production', id, true),
@@ -181,7 +213,12 @@ const badInput = badInputCases({
       { label: 'a body that is not JSON', raw: 'activity=newInstance', request: 'unparseable', judgedAs: '' },
       { label: 'a JSON array', raw: '[]', request: 'violating', judgedAs: '' },
       { label: 'an empty JSON object', body: {}, request: 'violating', judgedAs: '' },
-      { label: 'an unknown activity (queryInstance is not part of this family)', body: { activity: 'queryInstance', instanceId: 'abc' }, request: 'violating', judgedAs: 'queryInstance' },
+      {
+        label: 'an unknown activity (queryInstance is not part of this family)',
+        body: { activity: 'queryInstance', instanceId: 'abc' },
+        request: 'violating',
+        judgedAs: 'queryInstance',
+      },
     ],
   },
 });

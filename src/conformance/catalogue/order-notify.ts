@@ -66,7 +66,12 @@ const badInput = badInputCases({
       { label: 'a body that is not JSON', raw: 'activity=orderNotify', request: 'unparseable', judgedAs: '' },
       { label: 'a JSON array', raw: '[]', request: 'violating', judgedAs: '' },
       { label: 'an empty JSON object', body: {}, request: 'violating', judgedAs: '' },
-      { label: 'an unknown activity', body: { activity: 'newInstance', orderId: 'CS1', orderLineId: 'CS1-000001', testFlag: '0' }, request: 'violating', judgedAs: 'newInstance' },
+      {
+        label: 'an unknown activity',
+        body: { activity: 'newInstance', orderId: 'CS1', orderLineId: 'CS1-000001', testFlag: '0' },
+        request: 'violating',
+        judgedAs: 'newInstance',
+      },
     ],
   },
 });

@@ -44,7 +44,12 @@ export function probingCase({ family, productType, savedCases, alsoSuccess = {} 
           if (instanceId === undefined) continue;
           const key = step.label ?? step.handler;
           if (!firstInstance.has(key)) firstInstance.set(key, instanceId);
-          else run.check(firstInstance.get(key) === instanceId, run.rules.sameInstance, `${label} got instanceId ${String(instanceId)}, the debug run got ${String(firstInstance.get(key))}`);
+          else
+            run.check(
+              firstInstance.get(key) === instanceId,
+              run.rules.sameInstance,
+              `${label} got instanceId ${String(instanceId)}, the debug run got ${String(firstInstance.get(key))}`,
+            );
         }
       }
     },

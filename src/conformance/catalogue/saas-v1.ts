@@ -40,16 +40,23 @@ const PERIOD = (years = 1) => ({ chargingMode: '1', periodType: 'year', periodNu
 async function createV1(run: CaseRun, orderId = run.ids.order().orderId, extra: Record<string, string> = PERIOD(), mode: Mode = 'production'): Promise<string> {
   const reply = await run.succeed(v1Step('newInstance', newInstanceParams(run, orderId, extra), undefined, mode), { accept: ['000004'] });
   const instanceId = reply.field('instanceId');
-  if (typeof instanceId !== 'string' || instanceId === '') run.fail(run.rules.answerFields, `newInstance of ${orderId} answered ${reply.describe()} without an instanceId`);
+  if (typeof instanceId !== 'string' || instanceId === '')
+    run.fail(run.rules.answerFields, `newInstance of ${orderId} answered ${reply.describe()} without an instanceId`);
   const query = await run.succeed(v1Step('queryInstance', { instanceId }, undefined, mode), { attempts: 10, rule: run.rules.listsInstance });
   if (!lists(query, instanceId)) run.fail(run.rules.listsInstance, `queryInstance of ${instanceId} answered 000000 without it in \`info\``);
   return instanceId;
 }
 
 const renew = (run: CaseRun, instanceId: string, extra: Record<string, string> = {}, label = 'refreshInstance', mode: Mode = 'production') =>
-  v1Step('refreshInstance', { instanceId, orderId: run.ids.order().orderId, expireTime: expireTime(2), periodType: 'year', periodNumber: '1', ...extra }, label, mode);
+  v1Step(
+    'refreshInstance',
+    { instanceId, orderId: run.ids.order().orderId, expireTime: expireTime(2), periodType: 'year', periodNumber: '1', ...extra },
+    label,
+    mode,
+  );
 
-const CREATE = 'newInstance with the order details (customer, SKU, period, saasExtendParams): 000000 with instanceId and encrypted appInfo; queryInstance lists it';
+const CREATE =
+  'newInstance with the order details (customer, SKU, period, saasExtendParams): 000000 with instanceId and encrypted appInfo; queryInstance lists it';
 
 interface Lifecycle {
   productType: ProductType;
@@ -66,12 +73,26 @@ const LIFECYCLES: Lifecycle[] = [
     name: 'yearly',
     title: 'period product: new, query, renew, expire, renew again, upgrade, release',
     extra: () => PERIOD(),
-    steps: [CREATE, 'refreshInstance with a renewal order: 000000', 'expireInstance (the period ended): 000000', 'refreshInstance with another renewal order: 000000', 'upgrade with the new skuCode/productId and linear values: 000000', 'releaseInstance: 000000'],
+    steps: [
+      CREATE,
+      'refreshInstance with a renewal order: 000000',
+      'expireInstance (the period ended): 000000',
+      'refreshInstance with another renewal order: 000000',
+      'upgrade with the new skuCode/productId and linear values: 000000',
+      'releaseInstance: 000000',
+    ],
     async then(run, id, orderId, mode) {
       await run.succeed(renew(run, id, {}, 'refreshInstance', mode));
       await run.succeed(v1Step('expireInstance', { instanceId: id, orderId }, undefined, mode));
       await run.succeed(renew(run, id, {}, 'refreshInstance after expiry', mode));
-      await run.succeed(v1Step('upgrade', { instanceId: id, orderId: run.ids.order().orderId, skuCode: `SKU2${run.ids.tag}`, productId: `PR2${run.ids.tag}`, amount: '20' }, undefined, mode));
+      await run.succeed(
+        v1Step(
+          'upgrade',
+          { instanceId: id, orderId: run.ids.order().orderId, skuCode: `SKU2${run.ids.tag}`, productId: `PR2${run.ids.tag}`, amount: '20' },
+          undefined,
+          mode,
+        ),
+      );
       await run.succeed(v1Step('releaseInstance', { instanceId: id, orderId }, undefined, mode));
     },
   },
@@ -133,14 +154,28 @@ const idempotency: ConformanceCase = {
   productType: 'yearly-monthly',
   kind: 'idempotency',
   title: 'the same order resent gets the same instanceId; renewal, expiry and release resent answer success again',
-  steps: [CREATE, 'newInstance of the same order with another businessId: the same instanceId', 'the same refreshInstance twice, expireInstance twice: 000000 each', 'releaseInstance twice: 000000 both'],
+  steps: [
+    CREATE,
+    'newInstance of the same order with another businessId: the same instanceId',
+    'the same refreshInstance twice, expireInstance twice: 000000 each',
+    'releaseInstance twice: 000000 both',
+  ],
   async run(run) {
     const { orderId } = run.ids.order();
     const first = await createV1(run, orderId);
     const again = await run.succeed(v1Step('newInstance', newInstanceParams(run, orderId, PERIOD()), 'newInstance resent'), { accept: ['000004'] });
-    run.check(again.field('instanceId') === first, run.rules.sameInstance, `resent order ${orderId} got instanceId ${String(again.field('instanceId'))}, the first call got ${first}`);
+    run.check(
+      again.field('instanceId') === first,
+      run.rules.sameInstance,
+      `resent order ${orderId} got instanceId ${String(again.field('instanceId'))}, the first call got ${first}`,
+    );
     const renewal = renew(run, first);
-    for (const step of [renewal, renewal, v1Step('expireInstance', { instanceId: first, orderId }), v1Step('expireInstance', { instanceId: first, orderId }, 'expireInstance resent')]) {
+    for (const step of [
+      renewal,
+      renewal,
+      v1Step('expireInstance', { instanceId: first, orderId }),
+      v1Step('expireInstance', { instanceId: first, orderId }, 'expireInstance resent'),
+    ]) {
       await run.succeed(step, { rule: run.rules.repeatable });
     }
     await run.succeed(v1Step('releaseInstance', { instanceId: first, orderId }));
@@ -197,7 +232,15 @@ const badInput = badInputCases({
       refreshInstance: renew(run, instanceId, { productId: 'PR1', orderAmount: '10.00', trialToFormal: '1' }),
       expireInstance: v1Step('expireInstance', { instanceId, orderId }),
       releaseInstance: v1Step('releaseInstance', { instanceId, orderId, orderAmount: '10.00' }),
-      upgrade: v1Step('upgrade', { instanceId, orderId: run.ids.order().orderId, skuCode: 'SKU2', productId: 'PR2', amount: '20', diskSize: '100', bandWidth: '10' }),
+      upgrade: v1Step('upgrade', {
+        instanceId,
+        orderId: run.ids.order().orderId,
+        skuCode: 'SKU2',
+        productId: 'PR2',
+        amount: '20',
+        diskSize: '100',
+        bandWidth: '10',
+      }),
       instanceStatus: v1Step('instanceStatus', { instanceId, instanceStatus: 'FREEZE' }),
     };
     return bodies[handler]!.body;

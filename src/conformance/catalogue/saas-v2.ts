@@ -22,7 +22,8 @@ const saasStep = (mode: Mode, activity: string, fields: Record<string, unknown>,
 async function createInstance(run: CaseRun, mode: Mode, order = run.ids.order(), businessId = run.ids.businessId()): Promise<string> {
   const reply = await run.succeed(saasStep(mode, 'newInstance', { ...order, businessId }), { accept: ['000004'] });
   const instanceId = reply.field('instanceId');
-  if (typeof instanceId !== 'string' || instanceId === '') run.fail(run.rules.answerFields, `newInstance of ${order.orderLineId} answered ${reply.describe()} without an instanceId`);
+  if (typeof instanceId !== 'string' || instanceId === '')
+    run.fail(run.rules.answerFields, `newInstance of ${order.orderLineId} answered ${reply.describe()} without an instanceId`);
   await queryListed(run, mode, instanceId);
   return instanceId;
 }
@@ -30,14 +31,20 @@ async function createInstance(run: CaseRun, mode: Mode, order = run.ids.order(),
 /** queryInstance must answer the instance (asked again while it answers 000004, as KooGallery polls). */
 async function queryListed(run: CaseRun, mode: Mode, instanceId: string): Promise<void> {
   const reply = await run.succeed(saasStep(mode, 'queryInstance', { instanceId }), { attempts: 10, rule: run.rules.listsInstance });
-  if (!lists(reply, instanceId)) run.fail(run.rules.listsInstance, `queryInstance of ${instanceId} answered 000000 without it in \`info\` (${JSON.stringify(reply.field('info') ?? null).slice(0, 120)})`);
+  if (!lists(reply, instanceId))
+    run.fail(
+      run.rules.listsInstance,
+      `queryInstance of ${instanceId} answered 000000 without it in \`info\` (${JSON.stringify(reply.field('info') ?? null).slice(0, 120)})`,
+    );
 }
 
 const renewal = (run: CaseRun, mode: Mode, instanceId: string, scene: string, years = 1) =>
   saasStep(mode, 'refreshInstance', { instanceId, ...run.ids.order(), scene, expireTime: expireTime(years) }, `refreshInstance ${scene}`);
-const status = (mode: Mode, instanceId: string, value: 'FREEZE' | 'UNFREEZE') => saasStep(mode, 'updateInstanceStatus', { instanceId, status: value }, `updateInstanceStatus ${value}`);
+const status = (mode: Mode, instanceId: string, value: 'FREEZE' | 'UNFREEZE') =>
+  saasStep(mode, 'updateInstanceStatus', { instanceId, status: value }, `updateInstanceStatus ${value}`);
 const upgrade = (run: CaseRun, mode: Mode, instanceId: string) => saasStep(mode, 'upgradeInstance', { instanceId, ...run.ids.order() });
-const release = (mode: Mode, instanceId: string, order?: { orderId: string; orderLineId: string }, label?: string) => saasStep(mode, 'releaseInstance', { instanceId, ...order }, label);
+const release = (mode: Mode, instanceId: string, order?: { orderId: string; orderLineId: string }, label?: string) =>
+  saasStep(mode, 'releaseInstance', { instanceId, ...order }, label);
 const changeCheck = (run: CaseRun, mode: Mode, instanceId: string) =>
   saasStep(mode, 'changeInstanceCheck', { instanceId, productInfo: { linearValue: '10', productId: `PR${run.ids.tag}`, skuCode: `SKU${run.ids.tag}` } });
 
@@ -99,7 +106,12 @@ const LIFECYCLES: Lifecycle[] = [
     productType: 'pay-per-use',
     name: 'pay-per-use',
     title: 'pay-per-use product: create, query, freeze on arrears, unfreeze, release',
-    steps: [CREATE, 'updateInstanceStatus FREEZE (arrears), then UNFREEZE (topped up): 000000 each', 'queryInstance: 000000 (usageInfo allowed)', 'releaseInstance: 000000'],
+    steps: [
+      CREATE,
+      'updateInstanceStatus FREEZE (arrears), then UNFREEZE (topped up): 000000 each',
+      'queryInstance: 000000 (usageInfo allowed)',
+      'releaseInstance: 000000',
+    ],
     async then(run, id, mode) {
       await run.succeed(status(mode, id, 'FREEZE'));
       await run.succeed(status(mode, id, 'UNFREEZE'));
@@ -121,7 +133,13 @@ const LIFECYCLES: Lifecycle[] = [
     productType: 'trial',
     name: 'trial',
     title: 'trial: create, query, freeze at trial end, convert to formal, unfreeze, release',
-    steps: [CREATE, 'updateInstanceStatus FREEZE (trial ended): 000000', 'refreshInstance TRIAL_TO_FORMAL with the conversion order: 000000', 'updateInstanceStatus UNFREEZE: 000000', 'releaseInstance: 000000'],
+    steps: [
+      CREATE,
+      'updateInstanceStatus FREEZE (trial ended): 000000',
+      'refreshInstance TRIAL_TO_FORMAL with the conversion order: 000000',
+      'updateInstanceStatus UNFREEZE: 000000',
+      'releaseInstance: 000000',
+    ],
     async then(run, id, mode) {
       await run.succeed(status(mode, id, 'FREEZE'));
       await run.succeed(renewal(run, mode, id, 'TRIAL_TO_FORMAL'));
@@ -140,7 +158,12 @@ const resentOrder: ConformanceCase = {
   productType: 'any',
   kind: 'idempotency',
   title: 'the same order resent (new businessId each time, three at once too) gets the same instanceId',
-  steps: ['newInstance of a new order', 'the marketplace resends it with another businessId: the same instanceId', 'three resends at once: the same instanceId each', 'queryInstance lists that one instance'],
+  steps: [
+    'newInstance of a new order',
+    'the marketplace resends it with another businessId: the same instanceId',
+    'three resends at once: the same instanceId each',
+    'queryInstance lists that one instance',
+  ],
   async run(run) {
     const order = run.ids.order();
     const first = await createInstance(run, 'production', order);
@@ -161,7 +184,13 @@ const repeatedChanges: ConformanceCase = {
   productType: 'yearly-monthly',
   kind: 'idempotency',
   title: 'every change resent answers success again: renewal, freeze, unfreeze, release twice (upgrade twice unless --no-upgrade)',
-  steps: [CREATE, 'the same refreshInstance twice: 000000 both', 'FREEZE twice, UNFREEZE twice: 000000 each', 'the same upgradeInstance twice: 000000 both', 'releaseInstance twice: 000000 both'],
+  steps: [
+    CREATE,
+    'the same refreshInstance twice: 000000 both',
+    'FREEZE twice, UNFREEZE twice: 000000 each',
+    'the same upgradeInstance twice: 000000 both',
+    'releaseInstance twice: 000000 both',
+  ],
   async run(run) {
     const id = await createInstance(run, 'production');
     const twice = async (step: Step) => {
@@ -248,7 +277,13 @@ const badInput = badInputCases({
     const instanceId = await createInstance(run, 'production');
     const bodies: Record<string, Step> = {
       queryInstance: saasStep('production', 'queryInstance', { instanceId }),
-      refreshInstance: saasStep('production', 'refreshInstance', { instanceId, ...run.ids.order(), scene: 'RENEWAL', productId: `PR${run.ids.tag}`, expireTime: expireTime() }),
+      refreshInstance: saasStep('production', 'refreshInstance', {
+        instanceId,
+        ...run.ids.order(),
+        scene: 'RENEWAL',
+        productId: `PR${run.ids.tag}`,
+        expireTime: expireTime(),
+      }),
       updateInstanceStatus: status('production', instanceId, 'FREEZE'),
       releaseInstance: release('production', instanceId, run.ids.order()),
       upgradeInstance: upgrade(run, 'production', instanceId),
@@ -264,7 +299,12 @@ const badInput = badInputCases({
       { label: 'an empty JSON object', body: {}, request: 'violating', judgedAs: '' },
       { label: 'an unknown activity', body: { activity: 'deleteEverything' }, request: 'violating', judgedAs: 'deleteEverything' },
       { label: 'a newInstance without activity', body: { orderId: 'CS1', orderLineId: 'CS1-000001', businessId: 'b1' }, request: 'violating', judgedAs: '' },
-      { label: 'a 100 KB body', body: { activity: 'newInstance', orderId: 'CS1', orderLineId: 'CS1-000001', businessId: 'b1', padding: 'A'.repeat(100_000) }, request: 'violating', judgedAs: 'newInstance' },
+      {
+        label: 'a 100 KB body',
+        body: { activity: 'newInstance', orderId: 'CS1', orderLineId: 'CS1-000001', businessId: 'b1', padding: 'A'.repeat(100_000) },
+        request: 'violating',
+        judgedAs: 'newInstance',
+      },
     ],
   },
 });

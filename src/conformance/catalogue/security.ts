@@ -49,11 +49,40 @@ interface Negative {
 const NEGATIVES: Negative[] = [
   { name: 'bad-signature', title: 'a wrong signature', tamper: () => ({ signature: 'wrong' }), code: '000001', rule: (r) => r.verified, request: 'conforming' },
   { name: 'missing-signature', title: 'no signature', tamper: () => ({ signature: 'missing' }), code: '000001', rule: (r) => r.verified, request: 'violating' },
-  { name: 'stale-timestamp', title: 'a timestamp 5 minutes old', tamper: () => ({ timestamp: { offsetMs: -WINDOW_OFFSET_MS } }), code: '000002', rule: (r) => r.timeWindow, request: 'conforming' },
-  { name: 'future-timestamp', title: 'a timestamp 5 minutes ahead', tamper: () => ({ timestamp: { offsetMs: WINDOW_OFFSET_MS } }), code: '000002', rule: (r) => r.timeWindow, request: 'conforming' },
+  {
+    name: 'stale-timestamp',
+    title: 'a timestamp 5 minutes old',
+    tamper: () => ({ timestamp: { offsetMs: -WINDOW_OFFSET_MS } }),
+    code: '000002',
+    rule: (r) => r.timeWindow,
+    request: 'conforming',
+  },
+  {
+    name: 'future-timestamp',
+    title: 'a timestamp 5 minutes ahead',
+    tamper: () => ({ timestamp: { offsetMs: WINDOW_OFFSET_MS } }),
+    code: '000002',
+    rule: (r) => r.timeWindow,
+    request: 'conforming',
+  },
   { name: 'missing-timestamp', title: 'no timestamp', tamper: () => ({ timestamp: 'missing' }), code: '000002', rule: (r) => r.verified, request: 'violating' },
-  { name: 'missing-nonce', title: 'no nonce', tamper: () => ({ nonce: 'missing' }), code: '000002', rule: (r) => r.verified, request: 'violating', needsNonce: true },
-  { name: 'other-key', title: 'another key', tamper: () => ({ key: `other-key-${randomBytes(8).toString('hex')}` }), code: '000001', rule: (r) => r.verified, request: 'conforming' },
+  {
+    name: 'missing-nonce',
+    title: 'no nonce',
+    tamper: () => ({ nonce: 'missing' }),
+    code: '000002',
+    rule: (r) => r.verified,
+    request: 'violating',
+    needsNonce: true,
+  },
+  {
+    name: 'other-key',
+    title: 'another key',
+    tamper: () => ({ key: `other-key-${randomBytes(8).toString('hex')}` }),
+    code: '000001',
+    rule: (r) => r.verified,
+    request: 'conforming',
+  },
 ];
 
 const hasNonce = (family: SellerFamily) => FAMILIES[family].transport === 'basic' || FAMILIES[family].transport === 'kit-v2';
@@ -73,7 +102,11 @@ export function securityCases(profile: SecurityProfile): ConformanceCase[] {
     productType,
     kind: 'security',
     title: `${probeTitle} with ${negative.title} is refused`,
-    steps: [`positive control: ${probeTitle}, properly signed, succeeds`, `${probeTitle} (fresh IDs) with ${negative.title}: refused (kgkit: ${negative.code})`, 'the refused call created nothing, where that can be seen'],
+    steps: [
+      `positive control: ${probeTitle}, properly signed, succeeds`,
+      `${probeTitle} (fresh IDs) with ${negative.title}: refused (kgkit: ${negative.code})`,
+      'the refused call created nothing, where that can be seen',
+    ],
     async run(run) {
       const controlProbe = await profile.probe(run);
       const controlReply = await control(run, controlProbe);
@@ -83,7 +116,11 @@ export function securityCases(profile: SecurityProfile): ConformanceCase[] {
       if (!refused(reply)) run.fail(negative.rule(run.rules), `${label} was accepted (${reply.describe()})`);
       run.check(reply.code === negative.code, run.rules.refusalCode, `${label} was refused with ${reply.describe()}, not ${negative.code}`);
       if (probe.nothingCreated) await probe.nothingCreated(run, { probe: controlProbe, reply: controlReply });
-      else run.notObservable(run.rules.refusedHasNoEffect, `${FAMILIES[family].title} has no call that shows what a refused ${probe.step.handler} would have made`);
+      else
+        run.notObservable(
+          run.rules.refusedHasNoEffect,
+          `${FAMILIES[family].title} has no call that shows what a refused ${probe.step.handler} would have made`,
+        );
     },
   }));
   cases.push(replayCase(profile));
@@ -100,7 +137,10 @@ function replayCase({ family, productType, probeTitle, probe: makeProbe }: Secur
     productType,
     kind: 'security',
     title: `${probeTitle} replayed with the same ${what} is refused, or at least processed once`,
-    steps: [`send ${probeTitle} signed with nonce N at time T: accepted (positive control)`, `send the very same request again (same ${what}): refused (kgkit: 000001), or answered as the first with no second effect`],
+    steps: [
+      `send ${probeTitle} signed with nonce N at time T: accepted (positive control)`,
+      `send the very same request again (same ${what}): refused (kgkit: 000001), or answered as the first with no second effect`,
+    ],
     async run(run) {
       const probe = await makeProbe(run);
       const { step } = probe;
@@ -108,13 +148,20 @@ function replayCase({ family, productType, probeTitle, probe: makeProbe }: Secur
       const now = Date.now();
       const first = await run.succeed({ ...step, label: `${step.label ?? step.handler} (first)`, tamper: { nonce: sameNonce }, now }, { accept: ['000004'] });
       const again = await run.send({ ...step, label: `${step.label ?? step.handler} (replayed)`, tamper: { nonce: sameNonce }, now });
-      const token = nonce ? `nonce ${sameNonce.slice(0, 16)}…` : `authToken ${String(again.answer.request.headers.authToken ?? tokenOf(again.answer.request.url)).slice(0, 16)}…`;
+      const token = nonce
+        ? `nonce ${sameNonce.slice(0, 16)}…`
+        : `authToken ${String(again.answer.request.headers.authToken ?? tokenOf(again.answer.request.url)).slice(0, 16)}…`;
       if (refused(again)) {
         run.check(again.code === '000001', run.rules.replayRefused, `replayed ${token} was refused with ${again.describe()}, not 000001`);
         return;
       }
       run.check(false, run.rules.replayRefused, `replayed ${token} was accepted (${again.describe()})`);
-      if (probe.sameEffect) run.check(probe.sameEffect(first, again), run.rules.replayNoSecondEffect, `replayed ${token} had a second effect: ${first.describe()} then ${again.describe()}`);
+      if (probe.sameEffect)
+        run.check(
+          probe.sameEffect(first, again),
+          run.rules.replayNoSecondEffect,
+          `replayed ${token} had a second effect: ${first.describe()} then ${again.describe()}`,
+        );
     },
   };
 }
@@ -150,7 +197,11 @@ function replayElsewhereCase({ family, productType, probeTitle, probe: makeProbe
       // Outside the other family's tables: its answer is held to them by kgkit's rule only.
       const label = `${step.label ?? step.handler} replayed on the ${FAMILIES[other].title} path`;
       const again = await run.send({ ...step, label, tamper: { nonce: sameNonce }, now, at: other, request: 'violating' });
-      run.check(again.code === '000001', run.rules.replayElsewhereRefused, `${label} with nonce ${sameNonce.slice(0, 16)}… was answered ${again.describe()}, not 000001`);
+      run.check(
+        again.code === '000001',
+        run.rules.replayElsewhereRefused,
+        `${label} with nonce ${sameNonce.slice(0, 16)}… was answered ${again.describe()}, not 000001`,
+      );
     },
   };
 }
@@ -170,7 +221,13 @@ export function lists(reply: Reply, instanceId: string): boolean {
  */
 export async function refusedCreateMadeNothing(
   run: CaseRun,
-  { control, refusedBusinessId, controlBusinessId, query, resend }: {
+  {
+    control,
+    refusedBusinessId,
+    controlBusinessId,
+    query,
+    resend,
+  }: {
     control: Reply;
     refusedBusinessId: string;
     controlBusinessId: string;
@@ -188,17 +245,38 @@ export async function refusedCreateMadeNothing(
   const ghost = `never-created-${run.ids.other('G')}`;
   const unknown = await run.send(query(ghost, 'queryInstance of an ID that never existed'));
   if (lists(unknown, ghost) || unknown.code === '000004') {
-    run.notObservable(rule, `the seller's queryInstance answers IDs that never existed (${unknown.describe()}), so it cannot tell a created instance from none`);
+    run.notObservable(
+      rule,
+      `the seller's queryInstance answers IDs that never existed (${unknown.describe()}), so it cannot tell a created instance from none`,
+    );
     return;
   }
   const after = await run.send(query(refusedBusinessId, 'queryInstance of the refused businessId'));
-  run.check(!(lists(after, refusedBusinessId) || after.code === '000004'), rule, `the refused newInstance made instance ${refusedBusinessId}: queryInstance answered ${after.describe()}`);
+  run.check(
+    !(lists(after, refusedBusinessId) || after.code === '000004'),
+    rule,
+    `the refused newInstance made instance ${refusedBusinessId}: queryInstance answered ${after.describe()}`,
+  );
   const proper = await run.succeed(resend(), { accept: ['000004'] });
-  run.check(proper.field('instanceId') !== refusedBusinessId, rule, `the refused newInstance made instance ${refusedBusinessId}: the order's proper newInstance answered it`);
+  run.check(
+    proper.field('instanceId') !== refusedBusinessId,
+    rule,
+    `the refused newInstance made instance ${refusedBusinessId}: the order's proper newInstance answered it`,
+  );
 }
 
 /** The probe of a family whose creates a queryInstance can see (SaaS V2.0, V1.0): one fresh order's newInstance. */
-export function createProbe({ businessId, create, query, resend }: { businessId: string; create: Step; query: (instanceId: string, label: string) => Step; resend: () => Step }): SecurityProbe {
+export function createProbe({
+  businessId,
+  create,
+  query,
+  resend,
+}: {
+  businessId: string;
+  create: Step;
+  query: (instanceId: string, label: string) => Step;
+  resend: () => Step;
+}): SecurityProbe {
   return {
     step: create,
     businessId,

@@ -12,7 +12,14 @@ const kitTimeStamp = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().
  */
 export function jointOperation(version: 'kit-v2' | 'kit-v1') {
   return async (ctx: ScenarioContext): Promise<void> => {
-    const instance = await purchase(ctx, 'saas-v2', { orderType: 'NEW', chargingMode: 'PERIOD', product: product(ctx, 2), periodType: 'year', periodNumber: 1, amount: 1200 });
+    const instance = await purchase(ctx, 'saas-v2', {
+      orderType: 'NEW',
+      chargingMode: 'PERIOD',
+      product: product(ctx, 2),
+      periodType: 'year',
+      periodNumber: 1,
+      amount: 1200,
+    });
     await pause(ctx);
     await query(ctx, instance);
     const tenantId = randomBytes(16).toString('hex');
@@ -20,26 +27,51 @@ export function jointOperation(version: 'kit-v2' | 'kit-v1') {
     const v2 = version === 'kit-v2';
     const stamped = (body: Record<string, unknown>) => (v2 ? { ...body, timeStamp: kitTimeStamp(wallTime(ctx)) } : body);
     const common = { instanceId: instance.instanceId, tenantId, testFlag: 0 };
-    const tenant = (flag: number) => stamped({ ...common, orderId: instance.orderId, tenantCode: `t${tenantId.slice(0, 8)}`, name: 'Simulated Enterprise', domainName: `https://${tenantId.slice(0, 8)}.tenant.example.com`, flag });
+    const tenant = (flag: number) =>
+      stamped({
+        ...common,
+        orderId: instance.orderId,
+        tenantCode: `t${tenantId.slice(0, 8)}`,
+        name: 'Simulated Enterprise',
+        domainName: `https://${tenantId.slice(0, 8)}.tenant.example.com`,
+        flag,
+      });
 
     await pause(ctx);
     await step(ctx, version, 'tenantSync', tenant(1));
     if (ctx.kitPublicKeyPem) {
-      const clientSecret = publicEncrypt({ key: ctx.kitPublicKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.from(randomBytes(24).toString('base64url'))).toString('base64');
+      const clientSecret = publicEncrypt(
+        { key: ctx.kitPublicKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+        Buffer.from(randomBytes(24).toString('base64url')),
+      ).toString('base64');
       await step(ctx, version, 'applicationSync', stamped({ ...common, appId, clientId: `client-${appId}`, clientSecret, flag: 1 }));
     } else {
-      log(ctx, 'applicationSync skipped: its clientSecret is encrypted with the seller\'s RSA public key (give --kit-public-key)');
+      log(ctx, "applicationSync skipped: its clientSecret is encrypted with the seller's RSA public key (give --kit-public-key)");
     }
     const users = [
       { userName: 'admin01', name: 'Admin', orgCode: '10000', role: 'admin', enable: 'true' },
       { userName: 'user02', name: 'User', orgCode: '10001', role: 'user', enable: 'true' },
     ];
-    await step(ctx, version, 'authSync', stamped({ ...common, appId, userList: v2 ? users : JSON.stringify(users), currentSyncTime: kitTimeStamp(wallTime(ctx)), flag: 1 }));
+    await step(
+      ctx,
+      version,
+      'authSync',
+      stamped({ ...common, appId, userList: v2 ? users : JSON.stringify(users), currentSyncTime: kitTimeStamp(wallTime(ctx)), flag: 1 }),
+    );
     const units = [
       { orgCode: '10000', orgName: 'Headquarters', parentCode: '' },
       { orgCode: '10001', orgName: 'Research', parentCode: '10000' },
     ];
-    await step(ctx, version, 'allOrgSync', stamped(v2 ? { ...common, orgInfoList: units } : { ...common, orgInfo: JSON.stringify(units.map(({ orgCode, orgName, parentCode }) => ({ orgCode, name: orgName, parentCode }))) }));
+    await step(
+      ctx,
+      version,
+      'allOrgSync',
+      stamped(
+        v2
+          ? { ...common, orgInfoList: units }
+          : { ...common, orgInfo: JSON.stringify(units.map(({ orgCode, orgName, parentCode }) => ({ orgCode, name: orgName, parentCode }))) },
+      ),
+    );
     await step(ctx, version, 'singleOrgSync', stamped({ ...common, orgCode: '10002', orgName: 'Sales', parentCode: '10000', flag: 1 }));
     await pause(ctx);
     await step(ctx, version, 'tenantSync', tenant(0));

@@ -18,7 +18,15 @@ export async function licenseCode(ctx: ScenarioContext): Promise<void> {
   const license = newOrderId(wallTime(ctx), 'PL');
   log(ctx, `license code ${license}`);
   const renewal = placeOrder(ctx, { orderType: 'RENEW', chargingMode: 'PERIOD', product: codeProduct, periodType: 'year', periodNumber: 1, amount: 300 });
-  await step(ctx, 'license-code', 'refreshLicenseCode', { activity: 'refreshLicenseCode', scene: 'RENEWAL', license, orderId: renewal.orderId, orderLineId: renewal.orderLineId, productId: codeProduct.productId, expireTime: expiryIn(ctx, YEAR).slice(0, 14) });
+  await step(ctx, 'license-code', 'refreshLicenseCode', {
+    activity: 'refreshLicenseCode',
+    scene: 'RENEWAL',
+    license,
+    orderId: renewal.orderId,
+    orderLineId: renewal.orderLineId,
+    productId: codeProduct.productId,
+    expireTime: expiryIn(ctx, YEAR).slice(0, 14),
+  });
   renewal.state = 'completed';
   await pause(ctx);
   await step(ctx, 'license-code', 'updateLicenseCodeStatus', { activity: 'updateLicenseCodeStatus', license, status: 'FREEZE' });
@@ -26,14 +34,26 @@ export async function licenseCode(ctx: ScenarioContext): Promise<void> {
   await step(ctx, 'license-code', 'updateLicenseCodeStatus', { activity: 'updateLicenseCodeStatus', license, status: 'UNFREEZE' });
   await pause(ctx);
   const unsubscription = placeOrder(ctx, { orderType: 'UNSUBSCRIBE', chargingMode: 'PERIOD', product: codeProduct, periodType: 'year', periodNumber: 1 });
-  await step(ctx, 'license-code', 'releaseLicenseCode', { activity: 'releaseLicenseCode', license, orderId: unsubscription.orderId, orderLineId: unsubscription.orderLineId });
+  await step(ctx, 'license-code', 'releaseLicenseCode', {
+    activity: 'releaseLicenseCode',
+    license,
+    orderId: unsubscription.orderId,
+    orderLineId: unsubscription.orderLineId,
+  });
   unsubscription.state = 'completed';
 }
 
 /** Online-open License: buy, a device asks for its License (the seller uploads it), renew, freeze, release. */
 export async function onlineLicense(ctx: ScenarioContext): Promise<void> {
   const licenseProduct = product(ctx, 5);
-  const instance = await purchase(ctx, 'online-license', { orderType: 'NEW', chargingMode: 'PERIOD', product: licenseProduct, periodType: 'year', periodNumber: 1, amount: 300 });
+  const instance = await purchase(ctx, 'online-license', {
+    orderType: 'NEW',
+    chargingMode: 'PERIOD',
+    product: licenseProduct,
+    periodType: 'year',
+    periodNumber: 1,
+    amount: 300,
+  });
   await pause(ctx);
   const eventId = randomBytes(16).toString('hex');
   const now = wallTime(ctx);
@@ -48,10 +68,24 @@ export async function onlineLicense(ctx: ScenarioContext): Promise<void> {
   log(ctx, `waiting for the seller to upload the License of event ${eventId}`);
   log(ctx, (await awaitUpload(ctx, eventId)) ? `License of event ${eventId} uploaded` : `no License was uploaded for event ${eventId}`);
   await pause(ctx);
-  await orderCall(ctx, instance, { orderType: 'RENEW', chargingMode: 'PERIOD', product: licenseProduct, periodType: 'year', periodNumber: 1, amount: 300 }, 'refreshInstance', (order) => {
-    instance.expireTime = expiryIn(ctx, 2 * YEAR);
-    return { activity: 'refreshInstance', scene: 'RENEWAL', instanceId: instance.instanceId, orderId: order.orderId, orderLineId: order.orderLineId, productId: licenseProduct.productId, expireTime: instance.expireTime };
-  });
+  await orderCall(
+    ctx,
+    instance,
+    { orderType: 'RENEW', chargingMode: 'PERIOD', product: licenseProduct, periodType: 'year', periodNumber: 1, amount: 300 },
+    'refreshInstance',
+    (order) => {
+      instance.expireTime = expiryIn(ctx, 2 * YEAR);
+      return {
+        activity: 'refreshInstance',
+        scene: 'RENEWAL',
+        instanceId: instance.instanceId,
+        orderId: order.orderId,
+        orderLineId: order.orderLineId,
+        productId: licenseProduct.productId,
+        expireTime: instance.expireTime,
+      };
+    },
+  );
   await pause(ctx);
   await setStatus(ctx, instance, 'FREEZE');
   await pause(ctx);

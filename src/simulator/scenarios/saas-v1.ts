@@ -38,7 +38,16 @@ export async function saasV1Monthly(ctx: ScenarioContext): Promise<void> {
     throw new StepFailed(`newInstance failed: ${create.failure}`);
   }
   const instanceId = String(answerOf(create).instanceId);
-  const instance: SimInstance = { instanceId, family: 'saas-v1', orderId: order.orderId, productId: monthly.productId, chargingMode: 'PERIOD', state: 'running', createdAt: Math.floor(create.attempts[0]!.wallAt / 1000) * 1000, seller: 'self' };
+  const instance: SimInstance = {
+    instanceId,
+    family: 'saas-v1',
+    orderId: order.orderId,
+    productId: monthly.productId,
+    chargingMode: 'PERIOD',
+    state: 'running',
+    createdAt: Math.floor(create.attempts[0]!.wallAt / 1000) * 1000,
+    seller: 'self',
+  };
   ctx.model.instances.set(instanceId, instance);
   order.instanceId = instanceId;
   order.state = 'completed';
@@ -47,7 +56,16 @@ export async function saasV1Monthly(ctx: ScenarioContext): Promise<void> {
   await pause(ctx);
   const renewal = placeOrder(ctx, { orderType: 'RENEW', chargingMode: 'PERIOD', product: monthly, periodType: 'month', periodNumber: 1, amount: 100 });
   instance.expireTime = compactTime(periodEnd(wallTime(ctx), 'month', 2));
-  await step(ctx, 'saas-v1', 'refreshInstance', { activity: 'refreshInstance', orderId: renewal.orderId, instanceId, productId: monthly.productId, expireTime: instance.expireTime, periodType: 'month', periodNumber: '1', orderAmount: '100' });
+  await step(ctx, 'saas-v1', 'refreshInstance', {
+    activity: 'refreshInstance',
+    orderId: renewal.orderId,
+    instanceId,
+    productId: monthly.productId,
+    expireTime: instance.expireTime,
+    periodType: 'month',
+    periodNumber: '1',
+    orderAmount: '100',
+  });
   renewal.state = 'completed';
   await pause(ctx);
   await step(ctx, 'saas-v1', 'expireInstance', { activity: 'expireInstance', instanceId, orderId: renewal.orderId });

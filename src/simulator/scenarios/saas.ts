@@ -1,5 +1,19 @@
 import { SDR_CODES } from '../sdr-checks.js';
-import { type ScenarioContext, awaitUsage, expiryIn, log, orderCall, pause, product, purchase, query, release, setStatus, step, unsubscribe } from '../steps.js';
+import {
+  type ScenarioContext,
+  awaitUsage,
+  expiryIn,
+  log,
+  orderCall,
+  pause,
+  product,
+  purchase,
+  query,
+  release,
+  setStatus,
+  step,
+  unsubscribe,
+} from '../steps.js';
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
@@ -14,18 +28,33 @@ export async function payPerUse(ctx: ScenarioContext): Promise<void> {
   const records = await awaitUsage(ctx, instance);
   if (records.length === 0) log(ctx, 'no usage record arrived');
   for (const { record, sdr } of records) {
-    log(ctx, `usage ${record.metering_sn} (${record.begin_time}–${record.end_time}, ${record.usage_value}): ${sdr.state}${sdr.state === 'invalid' ? ` ${sdr.code} ${SDR_CODES[sdr.code]}: ${sdr.reason}` : ''}`);
+    log(
+      ctx,
+      `usage ${record.metering_sn} (${record.begin_time}–${record.end_time}, ${record.usage_value}): ${sdr.state}${sdr.state === 'invalid' ? ` ${sdr.code} ${SDR_CODES[sdr.code]}: ${sdr.reason}` : ''}`,
+    );
   }
   const info = await query(ctx, instance);
   const usage = info?.usageInfo as { usageValue: number; statisticalTime: string }[] | undefined;
-  log(ctx, usage?.length ? `queryInstance shows usage ${usage.map((u) => `${u.usageValue} at ${u.statisticalTime}`).join(', ')}` : 'queryInstance shows no usageInfo (pay-per-use must answer it)');
+  log(
+    ctx,
+    usage?.length
+      ? `queryInstance shows usage ${usage.map((u) => `${u.usageValue} at ${u.statisticalTime}`).join(', ')}`
+      : 'queryInstance shows no usageInfo (pay-per-use must answer it)',
+  );
   await pause(ctx);
   await unsubscribe(ctx, instance, { chargingMode: 'ON_DEMAND', product: product(ctx, 0) });
 }
 
 /** A pay-per-use package: buy, query, expiry freezes it, the retention period ends, release. */
 export async function payPerUsePackage(ctx: ScenarioContext): Promise<void> {
-  const instance = await purchase(ctx, 'saas-v2', { orderType: 'NEW', chargingMode: 'ON_DEMAND_PKG', product: product(ctx, 1), periodType: 'month', periodNumber: 1, amount: 500 });
+  const instance = await purchase(ctx, 'saas-v2', {
+    orderType: 'NEW',
+    chargingMode: 'ON_DEMAND_PKG',
+    product: product(ctx, 1),
+    periodType: 'month',
+    periodNumber: 1,
+    amount: 500,
+  });
   await pause(ctx);
   await query(ctx, instance);
   await pause(ctx);
@@ -37,15 +66,36 @@ export async function payPerUsePackage(ctx: ScenarioContext): Promise<void> {
 /** Yearly: buy, renew, expire (freeze), renew while frozen (unfreeze), expire again, release after the retention period. */
 export async function yearly(ctx: ScenarioContext): Promise<void> {
   const yearlyProduct = product(ctx, 2);
-  const instance = await purchase(ctx, 'saas-v2', { orderType: 'NEW', chargingMode: 'PERIOD', product: yearlyProduct, periodType: 'year', periodNumber: 1, amount: 1200 });
+  const instance = await purchase(ctx, 'saas-v2', {
+    orderType: 'NEW',
+    chargingMode: 'PERIOD',
+    product: yearlyProduct,
+    periodType: 'year',
+    periodNumber: 1,
+    amount: 1200,
+  });
   await pause(ctx);
   await query(ctx, instance);
   await pause(ctx);
   const renew = () =>
-    orderCall(ctx, instance, { orderType: 'RENEW', chargingMode: 'PERIOD', product: yearlyProduct, periodType: 'year', periodNumber: 1, amount: 1200 }, 'refreshInstance', (order) => {
-      instance.expireTime = expiryIn(ctx, 2 * YEAR);
-      return { activity: 'refreshInstance', scene: 'RENEWAL', instanceId: instance.instanceId, orderId: order.orderId, orderLineId: order.orderLineId, productId: yearlyProduct.productId, expireTime: instance.expireTime };
-    });
+    orderCall(
+      ctx,
+      instance,
+      { orderType: 'RENEW', chargingMode: 'PERIOD', product: yearlyProduct, periodType: 'year', periodNumber: 1, amount: 1200 },
+      'refreshInstance',
+      (order) => {
+        instance.expireTime = expiryIn(ctx, 2 * YEAR);
+        return {
+          activity: 'refreshInstance',
+          scene: 'RENEWAL',
+          instanceId: instance.instanceId,
+          orderId: order.orderId,
+          orderLineId: order.orderLineId,
+          productId: yearlyProduct.productId,
+          expireTime: instance.expireTime,
+        };
+      },
+    );
   await renew();
   await pause(ctx);
   await setStatus(ctx, instance, 'FREEZE');
@@ -61,17 +111,34 @@ export async function yearly(ctx: ScenarioContext): Promise<void> {
 /** Monthly: buy, the renewal-change check, upgrade to the larger specification, unsubscribe. */
 export async function monthly(ctx: ScenarioContext): Promise<void> {
   const [small, large] = [product(ctx, 2), product(ctx, 3)];
-  const instance = await purchase(ctx, 'saas-v2', { orderType: 'NEW', chargingMode: 'PERIOD', product: small, periodType: 'month', periodNumber: 1, amount: 100 });
+  const instance = await purchase(ctx, 'saas-v2', {
+    orderType: 'NEW',
+    chargingMode: 'PERIOD',
+    product: small,
+    periodType: 'month',
+    periodNumber: 1,
+    amount: 100,
+  });
   await pause(ctx);
   await query(ctx, instance);
   await pause(ctx);
-  await step(ctx, 'saas-v2', 'changeInstanceCheck', { activity: 'changeInstanceCheck', instanceId: instance.instanceId, productInfo: { skuCode: large.skuCode, productId: large.productId, linearValue: '20' } });
-  await orderCall(ctx, instance, { orderType: 'CHANGE', chargingMode: 'PERIOD', product: large, periodType: 'month', periodNumber: 1, amount: 250 }, 'upgradeInstance', (order) => ({
-    activity: 'upgradeInstance',
+  await step(ctx, 'saas-v2', 'changeInstanceCheck', {
+    activity: 'changeInstanceCheck',
     instanceId: instance.instanceId,
-    orderId: order.orderId,
-    orderLineId: order.orderLineId,
-  }));
+    productInfo: { skuCode: large.skuCode, productId: large.productId, linearValue: '20' },
+  });
+  await orderCall(
+    ctx,
+    instance,
+    { orderType: 'CHANGE', chargingMode: 'PERIOD', product: large, periodType: 'month', periodNumber: 1, amount: 250 },
+    'upgradeInstance',
+    (order) => ({
+      activity: 'upgradeInstance',
+      instanceId: instance.instanceId,
+      orderId: order.orderId,
+      orderLineId: order.orderLineId,
+    }),
+  );
   instance.productId = large.productId;
   await pause(ctx);
   await query(ctx, instance);
@@ -91,14 +158,35 @@ export async function oneTime(ctx: ScenarioContext): Promise<void> {
 /** Trial: a 7-day trial, converted to a monthly subscription, then unsubscribed. */
 export async function trial(ctx: ScenarioContext): Promise<void> {
   const trialProduct = product(ctx, 2);
-  const instance = await purchase(ctx, 'saas-v2', { orderType: 'TRIAL', chargingMode: 'PERIOD', product: trialProduct, periodType: 'day', periodNumber: 7, amount: 0 });
+  const instance = await purchase(ctx, 'saas-v2', {
+    orderType: 'TRIAL',
+    chargingMode: 'PERIOD',
+    product: trialProduct,
+    periodType: 'day',
+    periodNumber: 7,
+    amount: 0,
+  });
   await pause(ctx);
   await query(ctx, instance);
   await pause(ctx);
-  await orderCall(ctx, instance, { orderType: 'TRIAL_TO_FORMAL', chargingMode: 'PERIOD', product: trialProduct, periodType: 'month', periodNumber: 1, amount: 100 }, 'refreshInstance', (order) => {
-    instance.expireTime = expiryIn(ctx, MONTH);
-    return { activity: 'refreshInstance', scene: 'TRIAL_TO_FORMAL', instanceId: instance.instanceId, orderId: order.orderId, orderLineId: order.orderLineId, productId: trialProduct.productId, expireTime: instance.expireTime };
-  });
+  await orderCall(
+    ctx,
+    instance,
+    { orderType: 'TRIAL_TO_FORMAL', chargingMode: 'PERIOD', product: trialProduct, periodType: 'month', periodNumber: 1, amount: 100 },
+    'refreshInstance',
+    (order) => {
+      instance.expireTime = expiryIn(ctx, MONTH);
+      return {
+        activity: 'refreshInstance',
+        scene: 'TRIAL_TO_FORMAL',
+        instanceId: instance.instanceId,
+        orderId: order.orderId,
+        orderLineId: order.orderLineId,
+        productId: trialProduct.productId,
+        expireTime: instance.expireTime,
+      };
+    },
+  );
   await pause(ctx);
   await unsubscribe(ctx, instance, { chargingMode: 'PERIOD', product: trialProduct, periodType: 'month', periodNumber: 1 });
 }

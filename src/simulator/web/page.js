@@ -14,9 +14,13 @@ function renderHeader(state) {
   const speed = state.speed === null || state.speed > 1e9 ? 'virtual time' : `${state.speed}× real time`;
   document.getElementById('clock').textContent = `Simulated time ${time(state.now)} UTC (${speed}); the seller's clock ${time(state.sellerNow)} UTC`;
   document.getElementById('marketplace-url').textContent = location.origin;
-  document.getElementById('seller-urls').innerHTML = Object.entries(state.seller).map(([family, url]) => `<code>${escape(family)}</code> ${escape(url)}`).join(', ');
+  document.getElementById('seller-urls').innerHTML = Object.entries(state.seller)
+    .map(([family, url]) => `<code>${escape(family)}</code> ${escape(url)}`)
+    .join(', ');
   document.getElementById('scenario-buttons').innerHTML = state.scenarios
-    .map((s) => `<button type="button" data-scenario="${escape(s.name)}" title="${escape(s.summary)}" ${s.available ? '' : 'disabled'}>${escape(s.name)}</button>`)
+    .map(
+      (s) => `<button type="button" data-scenario="${escape(s.name)}" title="${escape(s.summary)}" ${s.available ? '' : 'disabled'}>${escape(s.name)}</button>`,
+    )
     .join(' ');
 }
 
@@ -35,7 +39,9 @@ function renderOrders(state) {
     'orders',
     state.orders
       .map(
-        (o) => `<tr data-order="${escape(o.orderId)}"><td>${escape(o.orderId)}</td><td>${escape(o.orderType)}</td><td>${escape(o.chargingMode)}${o.periodType ? ` (${escape(o.periodNumber)} ${escape(o.periodType)})` : ''}</td>
+        (
+          o,
+        ) => `<tr data-order="${escape(o.orderId)}"><td>${escape(o.orderId)}</td><td>${escape(o.orderType)}</td><td>${escape(o.chargingMode)}${o.periodType ? ` (${escape(o.periodNumber)} ${escape(o.periodType)})` : ''}</td>
         <td>${escape(o.productId)}</td><td>${badge(o.state)}${o.unsubscribedAt ? ` ${badge('unsubscribed')}` : ''}${o.reason ? `<div class="reason">${escape(o.reason)}</div>` : ''}</td><td>${escape(o.instanceId)}</td><td>${escape(o.run)}</td></tr>`,
       )
       .join(''),
@@ -63,7 +69,9 @@ function renderCalls(state) {
         const last = call.attempts[call.attempts.length - 1];
         const attempts = call.attempts
           .map(
-            (a) => `<li><b>attempt ${a.n}</b> at ${time(a.at)} → ${a.status === 0 ? escape(a.error) : `HTTP ${a.status}`} ${escape(a.resultCode)} (${a.durationMs} ms) ${a.ok ? '' : '<span class="bad">failed</span>'}
+            (
+              a,
+            ) => `<li><b>attempt ${a.n}</b> at ${time(a.at)} → ${a.status === 0 ? escape(a.error) : `HTTP ${a.status}`} ${escape(a.resultCode)} (${a.durationMs} ms) ${a.ok ? '' : '<span class="bad">failed</span>'}
               ${a.problems.length ? `<ul class="problems">${a.problems.map((p) => `<li>${escape(p)}</li>`).join('')}</ul>` : ''}
               <pre>${escape(a.request.method)} ${escape(a.request.url)}\n${escape(a.request.body)}</pre><pre>${escape(a.text)}</pre></li>`,
           )
@@ -84,7 +92,9 @@ function renderUsage(state) {
     'usage',
     state.usage
       .map(
-        (u) => `<tr data-sn="${escape(u.metering_sn)}" class="${escape(u.state)}"><td>${escape(u.metering_sn)}</td><td>${escape(u.instance_id)}</td><td>${escape(u.begin_time)} – ${escape(u.end_time)}</td>
+        (
+          u,
+        ) => `<tr data-sn="${escape(u.metering_sn)}" class="${escape(u.state)}"><td>${escape(u.metering_sn)}</td><td>${escape(u.instance_id)}</td><td>${escape(u.begin_time)} – ${escape(u.end_time)}</td>
         <td>${escape(u.usage_value)}</td><td>${badge(u.state)}</td><td>${u.code ? `${escape(u.code)} ${escape(u.meaning)}<div class="reason">${escape(u.reason)}</div>` : ''}</td></tr>`,
       )
       .join(''),
@@ -92,8 +102,14 @@ function renderUsage(state) {
 }
 
 function renderUploads(state) {
-  rows('uploads', state.uploads.map((u) => `<tr><td>${escape(u.eventId)}</td><td>${escape(u.type)}</td><td><code>${escape(u.content)}</code></td></tr>`).join(''));
-  rows('open-api', state.openApi.map((r) => `<tr><td>${time(r.at)}</td><td>${escape(r.operationId)}</td><td>${r.status}</td><td>${escape(r.code)}</td></tr>`).join(''));
+  rows(
+    'uploads',
+    state.uploads.map((u) => `<tr><td>${escape(u.eventId)}</td><td>${escape(u.type)}</td><td><code>${escape(u.content)}</code></td></tr>`).join(''),
+  );
+  rows(
+    'open-api',
+    state.openApi.map((r) => `<tr><td>${time(r.at)}</td><td>${escape(r.operationId)}</td><td>${r.status}</td><td>${escape(r.code)}</td></tr>`).join(''),
+  );
   document.getElementById('violations').innerHTML = state.violations.map((v) => `<li class="bad">${escape(v)}</li>`).join('');
 }
 
