@@ -211,7 +211,7 @@ export class SqlKitDirectory {
       .execute();
   }
 
-  // ---- what the rest of the server reads (TenantDirectoryReader, src/kit/directory-reader.ts) ----
+  // ---- what the rest of the server reads (TenantDirectoryReader, src/tenants/directory-reader.ts) ----
 
   /** The tenant as the newest sync left it, whichever instance it came with. */
   async latestTenant(tenantId: string): Promise<Selectable<KitTenantsTable> | undefined> {

@@ -81,7 +81,7 @@ export interface FamilyServer {
 /**
  * A server for one family. Without `mount`, the whole app as `buildApp` wires it (every family on its path); with
  * `mount`, an app with only that mount (for a custom issuer or hooks), given the context `buildApp` would give it
- * (src/http/app.ts builds that context inline, so `appWith` mirrors it).
+ * (src/server/app.ts builds that context inline, so `appWith` mirrors it).
  */
 export function startFamilyServer(
   store: TestStore,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../../config.js';
 
-/** License upload (src/online-license/license-uploads.ts): the retry state of each issued License's upload. */
+/** License upload (src/license-uploads/license-uploads.ts): the retry state of each issued License's upload. */
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
   await db.schema
     .alterTable('license_requests')
