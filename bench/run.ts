@@ -1,5 +1,6 @@
 /**
- * `make bench`: kgkit's production server under a real load generator (autocannon), beside a bare Hono endpoint
+ * `make bench`: kgkit's production server under a real load generator (wrk, installed from Debian's packages when
+ * missing; autocannon when wrk cannot be had, or with BENCH_LOAD=autocannon), beside a bare Hono endpoint
  * answering the same bytes and the Prism mock of the contract, on SQLite and on PostgreSQL (when it answers).
  * Prints the machine, a table with the ratios, queryInstance latency by store size, the time of `make gen`, and
  * PASS/MISS per target of issue 6. Not part of the test suite.
@@ -7,6 +8,8 @@
  *   BENCH_SECONDS       length of each measured run (default 5, at most 45: calls are signed before a run and the
  *                       signature window is 60 s)
  *   BENCH_CONNECTIONS   concurrent connections of the load generator (default 10, autocannon's own default)
+ *   BENCH_LOAD          wrk (default) or autocannon; the runs at half of the maximum rate always use autocannon,
+ *                       which can hold a rate
  *   BENCH_STORE_SIZES   instances stored for the latency-by-size runs (default 1000,100000,1000000)
  *   BENCH_PROFILE=1     run kgkit with node --cpu-prof and print the functions with the most self time
  *   BENCH_KGKIT_FLAGS   node flags for kgkit, to try a deployment setting (e.g. --max-semi-space-size=4)
@@ -18,7 +21,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openStore } from '../src/store/connect.js';
 import { timeMakeGen } from './gen-time.js';
-import { runLoad } from './load.js';
+import { type LoadOptions, runLoad } from './load.js';
 import { filesystemOf, machineLine } from './machine.js';
 import { topSelfTime } from './profile-summary.js';
 import { BARE, type Dialect, type Measured, PRISM, kgkitOn, loadTable, problemLines, storeSizeTable, targetVerdicts } from './report.js';
@@ -27,6 +30,7 @@ import { SignedPool, newOrderBody, sign } from './signed-requests.js';
 import { type StoreSizeRow, measureStoreSizes } from './store-size.js';
 import { postgresSchema, postgresVersion } from './stores.js';
 import { WORKLOADS, isSuccess } from './workloads.js';
+import { runWrk, wrkBinary } from './wrk.js';
 
 const SECONDS = envInteger('BENCH_SECONDS', 5, 1, 45);
 const CONNECTIONS = envInteger('BENCH_CONNECTIONS', 10, 1, 1000);
@@ -35,6 +39,9 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
 const KGKIT_FLAGS = (process.env.BENCH_KGKIT_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
 const KGKIT_ROOT = process.env.BENCH_KGKIT_ROOT || ROOT;
 const WARM_UP_SECONDS = 1;
+const WRK = process.env.BENCH_LOAD === 'autocannon' ? undefined : wrkBinary();
+/** The maximum-rate runs: wrk when there is one. */
+const runMax = (options: LoadOptions) => (WRK ? runWrk(WRK, options) : runLoad(options));
 
 const scratch = mkdtempSync(join(tmpdir(), 'kgkit-bench-'));
 const profileDir = join(scratch, 'profiles');
@@ -76,7 +83,8 @@ async function printSetting(pgVersion: string | undefined): Promise<void> {
   console.log(`machine: ${machineLine(pgVersion)}`);
   console.log(`load average before: ${loadAverage()} (a shared machine: other work competes for the same cores)`);
   console.log(
-    `runs: ${SECONDS} s each after a ${WARM_UP_SECONDS} s warm-up, ${CONNECTIONS} connections, autocannon 9.0.0 in the bench process; ` +
+    `runs: ${SECONDS} s each after a ${WARM_UP_SECONDS} s warm-up, ${CONNECTIONS} connections, ` +
+      `${WRK ? `wrk (one thread, ${WRK}) at the maximum rate, autocannon 9.0.0 in the bench process at half of it` : 'autocannon 9.0.0 in the bench process'}; ` +
       'every call signed before its run (a fresh nonce each, newInstance a new order each), none signed during a run',
   );
   console.log(
@@ -124,7 +132,7 @@ async function measureLoad({ kgkit, bare, prism, instanceIds }: Servers): Promis
     for (const { name, server, path, headers = {} } of targets) {
       process.stderr.write(`bench: ${workload.name} on ${name}…\n`);
       const run = (seconds: number, poolSize: number, overallRate?: number) =>
-        runLoad({
+        (overallRate ? runLoad : runMax)({
           url: server.url,
           path,
           headers,

@@ -26,6 +26,11 @@ export class SignedPool {
     this.calls = Array.from({ length: size }, () => sign(bodyOf()));
   }
 
+  /** Calls signed and not yet taken. */
+  get size(): number {
+    return this.calls.length - this.next;
+  }
+
   take(): SignedCall {
     const call = this.calls[this.next];
     if (call !== undefined) {
