@@ -1,5 +1,5 @@
 /**
- * Citations a newcomer can follow (issue 13). Two rules, over every text file of src/, test/, scripts/, bench/, bin/,
+ * Citations a newcomer can follow. Two rules, over every text file of src/, test/, scripts/, bench/, bin/,
  * openapi/, docs/, generated/ and README.md:
  * - every `docs/decisions.md#<anchor>` (also `decisions.md#…` inside docs/, `[n](#n)` inside docs/decisions.md, and
  *   both ends of a range `#1–#5`) names an `<a id="…">` of docs/decisions.md;

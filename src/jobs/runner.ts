@@ -44,7 +44,7 @@ export interface RunReport {
   expired: number;
 }
 
-/** Counters since the runner was made (issue 15 exports them as metrics). */
+/** Counters since the runner was made, for metrics and status pages. */
 export interface JobStats extends Omit<RunReport, 'claimed'> {
   kind: string;
   /** Items settled after an attempt: succeeded, retried or given up. */
