@@ -121,16 +121,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** For an entry point: the configuration, or the list of problems on stderr and exit code 2. */
-export function loadConfigOrExit(env: Env = process.env): Config {
-  try {
-    return loadConfig(env);
-  } catch (error) {
-    process.stderr.write(`kgkit: ${error instanceof ConfigError ? error.message : String(error)}\n`);
-    process.exit(2);
-  }
-}
-
 /** Where the store is, for tools that need no key (`make events`). */
 export function loadStoreLocation(env: Env = process.env): StoreLocation {
   try {

@@ -6,7 +6,7 @@ import { rememberNonce } from '../../src/store/nonces.js';
 import { SqlSsoStore } from '../../src/store/sso-store.js';
 import { DAY_MS, RECORD_AGE_LIMIT_MS } from '../../src/usage/windows.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
-import { DAY, NOW, POLICY, auditEvent, countOf, jobOn } from './seed.js';
+import { DAY, NOW, POLICY, auditEvent, countOf, jobOn, ssoSession } from './seed.js';
 import { TEST_DATA_KEYS } from '../support/server.js';
 
 type Line = LogFields & { level: string; msg: string };
@@ -37,20 +37,7 @@ describe.each(DIALECTS)('the retention job on %s', (dialect) => {
 
   it('logs a failing table as a warning, prunes the others, and tries it again on the next run', async () => {
     const sso = new SqlSsoStore(store.db, TEST_DATA_KEYS);
-    await sso.saveSession({
-      idHash: 'expired',
-      tenantId: 't',
-      tenantName: 'T',
-      userName: 'u',
-      name: 'U',
-      role: 'user',
-      orgCode: 'o',
-      email: null,
-      mobile: null,
-      refreshToken: null,
-      createdAt: 0,
-      expiresAt: NOW - 1,
-    });
+    await sso.saveSession(ssoSession('expired', 0, NOW - 1));
     await auditEvent(store.db, 'old', NOW - 11 * DAY);
     const job = jobOn(store, () => NOW, { logger: logger() });
     await sql`alter table sso_sessions rename to sso_sessions_away`.execute(store.db);

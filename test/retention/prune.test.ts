@@ -5,7 +5,7 @@ import { SqlSsoStore } from '../../src/store/sso-store.js';
 import { UsageMeter } from '../../src/usage/meter.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
 import { addInstance } from '../usage/helpers.js';
-import { DAY, NOW, POLICY, auditEvent, countOf, jobOn, keysOf, licenseUpload, orderLookup, usageEvent, usageRecord } from './seed.js';
+import { DAY, NOW, POLICY, auditEvent, countOf, jobOn, keysOf, licenseUpload, orderLookup, usageEvent, usageRecord, ssoSession } from './seed.js';
 import { TEST_DATA_KEYS } from '../support/server.js';
 
 // What one run of the retention job prunes, table by table, at the boundaries of each rule (docs/decisions.md#20):
@@ -36,20 +36,7 @@ describe.each(DIALECTS)('retention rules on %s', (dialect) => {
       ['live', NOW + 60_000],
     ] as const) {
       await sso.saveAttempt({ stateHash: hash, tenantId: 't', redirectUri: 'https://app.example.com/cb', createdAt: NOW - DAY, expiresAt });
-      await sso.saveSession({
-        idHash: hash,
-        tenantId: 't',
-        tenantName: 'T',
-        userName: 'u',
-        name: 'U',
-        role: 'user',
-        orgCode: 'o',
-        email: null,
-        mobile: null,
-        refreshToken: null,
-        createdAt: NOW - DAY,
-        expiresAt,
-      });
+      await sso.saveSession(ssoSession(hash, NOW - DAY, expiresAt));
     }
     expect((await run()).pruned).toMatchObject({ nonces: 1, sso_login_attempts: 1, sso_sessions: 1 });
     for (const table of ['nonces', 'sso_login_attempts', 'sso_sessions'] as const) expect(await keysOf(store.db, table)).toEqual(['expiring-now', 'live']);

@@ -7,6 +7,7 @@ import { appendEvent } from '../../src/store/events.js';
 import type { Database } from '../../src/store/schema.js';
 import type { UsageRecordState } from '../../src/store/tables/usage.js';
 import type { OrderLookupState } from '../../src/store/tables/orders.js';
+import type { Session } from '../../src/store/sso-store.js';
 
 export const DAY = 86_400_000;
 /** A clock far enough from the epoch that every cutoff is a real date. */
@@ -175,4 +176,22 @@ export async function countOf(db: Kysely<Database>, table: keyof Database): Prom
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** An SSO session of one made-up user, for the rows the job prunes once `expiresAt` has passed. */
+export function ssoSession(idHash: string, createdAt: number, expiresAt: number): Session {
+  return {
+    idHash,
+    tenantId: 't',
+    tenantName: 'T',
+    userName: 'u',
+    name: 'U',
+    role: 'user',
+    orgCode: 'o',
+    email: null,
+    mobile: null,
+    refreshToken: null,
+    createdAt,
+    expiresAt,
+  };
 }

@@ -12,7 +12,7 @@ import { SqlSsoStore } from '../../src/store/sso-store.js';
 import { formatUnits } from '../../src/usage/quantity.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores.js';
 import { T0, addInstance, meterOn } from '../usage/helpers.js';
-import { auditEvent, countOf } from './seed.js';
+import { auditEvent, countOf, ssoSession } from './seed.js';
 import { TEST_DATA_KEYS } from '../support/server.js';
 
 const HOUR = 3_600_000;
@@ -108,20 +108,7 @@ describe.each(DIALECTS)('steady traffic on %s', (dialect) => {
         createdAt: at,
         expiresAt: at + 10 * 60_000,
       });
-      await sso.saveSession({
-        idHash: `session-${step}`,
-        tenantId: 't',
-        tenantName: 'T',
-        userName: 'u',
-        name: 'U',
-        role: 'user',
-        orgCode: 'o',
-        email: null,
-        mobile: null,
-        refreshToken: null,
-        createdAt: at,
-        expiresAt: at + 8 * HOUR,
-      });
+      await sso.saveSession(ssoSession(`session-${step}`, at, at + 8 * HOUR));
 
       const results = await meter.record([
         { eventId: `use-${step}-a`, instanceId: 'pay-steady', quantity: '1.5' },
