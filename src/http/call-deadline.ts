@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { withDeadline } from '../time/deadline.js';
 
 /**
  * KooGallery waits 5 s for an answer and then counts the call as failed
@@ -11,19 +12,7 @@ export const CALL_DEADLINE_MS = 4_500;
 
 export function callDeadline({ ms = CALL_DEADLINE_MS, answer }: { ms?: number; answer: (c: Context) => Response | Promise<Response> }): MiddlewareHandler {
   return async function callDeadlineMiddleware(c, next) {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), ms);
-    });
-    const work = next().then(() => 'done' as const);
-    try {
-      if ((await Promise.race([work, late])) === 'late') {
-        // What the work does later is the audit trail's and the log's; its answer has nobody to go to.
-        work.catch(() => undefined);
-        return answer(c);
-      }
-    } finally {
-      clearTimeout(timer);
-    }
+    // What the work does later is the audit trail's and the log's; its answer has nobody to go to.
+    if (!(await withDeadline(ms, () => next())).done) return answer(c);
   };
 }

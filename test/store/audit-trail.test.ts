@@ -88,6 +88,30 @@ describe.each(DIALECTS)('audit trail (%s)', (dialect) => {
     expect(lines.filter((line) => /audit (write failed|row kept shortened)/.test(line))).toEqual([]);
   });
 
+  it('keeps a row the store refuses at full length with its texts cut short, and says so', async () => {
+    const lines: string[] = [];
+    // The store refuses large event rows, as a database with tighter limits might; the cut-short row fits.
+    const refuseLong: KyselyPlugin = {
+      transformQuery: ({ node }) => {
+        if (InsertQueryNode.is(node) && node.into?.table.identifier.name === 'events' && JSON.stringify(node).length > 12_000)
+          throw new Error('simulated: row too large');
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    };
+    const server = startTestServer({ ...store, db: store.db.withPlugin(refuseLong) }, { logger: jsonLogger('debug', (line) => lines.push(line)) });
+    const instanceId = `salvaged-${'s'.repeat(9_000)}`;
+    // The request text is cut to 16 KiB too: the request here is smaller, so only the ID makes the difference.
+    const { json } = await server.call({ activity: 'releaseInstance', instanceId });
+    expect(json.resultCode).toBe('000002');
+    const kept = await listEvents(store.db, { instanceId: `${instanceId.slice(0, 200)}…` });
+    expect(kept).toEqual([expect.objectContaining({ activity: 'releaseInstance', result_code: '000002' })]);
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.msg === 'audit row kept shortened')).toEqual([
+      expect.objectContaining({ level: 'warn', family: 'saas-v2', activity: 'releaseInstance' }),
+    ]);
+    expect(await (await server.app.request('/healthz')).json()).toEqual({ status: 'ok', auditWriteFailures: 0 });
+  });
+
   it('names a call it still cannot keep in the log, counts it, and answers the call all the same', async () => {
     const lines: string[] = [];
     // Every insert into events fails, as it would with the database refusing it (no DDL: other tests share the server).
