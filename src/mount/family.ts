@@ -1,4 +1,4 @@
-import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { InstanceLifecycle } from '../instances/lifecycle.js';
@@ -37,10 +37,6 @@ export interface FamilyContext {
   refuse(c: Context, code: SignatureFailureCode, reason: string): Response;
   /** Puts the guard of a signed family in front of `path`: Body-Sign, deadline, body limit, signature (src/mount/signed-path.ts). */
   signedPath(app: Hono<any>, spec: SignedPath): void;
-  /** Answers 000005 when a marketplace call is still unanswered at CALL_DEADLINE_MS (src/http/call-deadline.ts). */
-  callDeadline: MiddlewareHandler;
-  /** The one body-size check of every mount: reads the body once, refusing it (000002) past `maxSize` (default MAX_BODY_BYTES). */
-  bodyWithin(maxSize?: number): MiddlewareHandler;
   /** The observer a generated mount reports every call to: JSON log line and audit trail. */
   observe(
     family: string,

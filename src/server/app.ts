@@ -96,8 +96,7 @@ export function buildApp({
   };
   const audit: AuditCounters = { writeFailures: 0 };
   const observe: FamilyContext['observe'] = (family) => auditObserver({ family, db, logger, now, counters: audit });
-  const limitBody: FamilyContext['bodyWithin'] = (maxSize = config.maxBodyBytes) =>
-    bodyWithin({ maxSize, onError: (c) => refuse(c, '000002', `body is larger than ${maxSize} bytes`) });
+  const limitBody = (maxSize = config.maxBodyBytes) => bodyWithin({ maxSize, onError: (c) => refuse(c, '000002', `body is larger than ${maxSize} bytes`) });
   const deadline = callDeadline({
     answer: (c) => {
       logger.warn('call deadline passed: answered 000005, the work goes on', { method: c.req.method, path: c.req.path, deadlineMs: CALL_DEADLINE_MS });
@@ -119,8 +118,6 @@ export function buildApp({
     json,
     refuse,
     signedPath,
-    callDeadline: deadline,
-    bodyWithin: limitBody,
     observe,
   };
 
