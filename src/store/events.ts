@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { fixedSql } from './fixed-sql.js';
 import type { Database, EventsTable } from './schema.js';
 
 export type EventRecord = Omit<Selectable<EventsTable>, 'id'>;
@@ -6,8 +7,25 @@ export type StoredEvent = Selectable<EventsTable>;
 
 /** The audit trail: every call the marketplace made that reached a handler, with its outcome. */
 export async function appendEvent(db: Kysely<Database>, event: EventRecord): Promise<void> {
-  await db.insertInto('events').values(event).execute();
+  await insertEvent(db, [
+    event.received_at,
+    event.family,
+    event.activity,
+    event.order_id,
+    event.order_line_id,
+    event.instance_id,
+    event.test_flag,
+    event.request,
+    event.result_code,
+    event.result_msg,
+    event.duration_ms,
+  ]);
 }
+
+const insertEvent = fixedSql(
+  'insert into events (received_at, family, activity, order_id, order_line_id, instance_id, test_flag, request, result_code, result_msg, duration_ms) ' +
+    'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+);
 
 export interface EventQuery {
   instanceId?: string;

@@ -1,6 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { DataKeys } from '../crypto/data-keys.js';
 import { looksSealed } from '../crypto/sealed.js';
+import { fixedSql, textList } from './fixed-sql.js';
 import type { Database, InstancesTable } from './schema.js';
 
 /** What the buyer is given to reach their tenant (AppInfo, https://support.huaweicloud.com/intl/en-us/accessg-marketplace/topic_0070649093.html). */
@@ -105,6 +106,26 @@ export async function findInstancesWithoutAccess(db: Kysely<Database>, instanceI
   return rows.map(withoutAccess);
 }
 
+// The statements every newInstance and queryInstance runs, written once (src/store/fixed-sql.ts).
+const insertProvisioning = fixedSql<Selectable<InstancesTable>>(
+  'insert into instances (instance_id, order_id, order_line_id, business_id, status, frozen, test_flag, app_info, product_id, expires_at, ' +
+    'provision_lease_until, provision_attempts, last_error, created_at, updated_at) ' +
+    "values (?, ?, ?, ?, 'PROVISIONING', 0, ?, null, null, null, ?, 1, null, ?, ?) on conflict do nothing returning *",
+);
+const findById = fixedSql<Selectable<InstancesTable>>('select * from instances where instance_id = ?');
+const findByOrderLine = fixedSql<Selectable<InstancesTable>>('select * from instances where order_id = ? and order_line_id = ?');
+const findMany = fixedSql<Selectable<InstancesTable>>({
+  sqlite: 'select * from instances where instance_id in (select value from json_each(?))',
+  postgres: 'select * from instances where instance_id = any(?::text[])',
+});
+const completeProvisioning = fixedSql(
+  "update instances set status = 'ACTIVE', app_info = ?, frozen = 0, provision_lease_until = null, last_error = null, updated_at = ? " +
+    "where instance_id = ? and status = 'PROVISIONING'",
+);
+
+/** Opened access infos kept in memory at most (about 300 bytes each). */
+const OPENED_KEPT = 10_000;
+
 /**
  * `app_info` (the buyer's credentials) is stored sealed with the data key. A row written before kgkit sealed it holds
  * clear JSON: it is read as is until the start-up step (src/store/stored-secrets.ts) seals it.
@@ -115,51 +136,46 @@ export class SqlInstanceRepository {
     private readonly keys: DataKeys,
   ) {}
 
+  /**
+   * Access info already opened, by its sealed text (a fresh IV each time it is sealed, so a changed value is a new
+   * entry): a queryInstance of 100 IDs would otherwise run 100 AES-GCM opens and JSON parses per call. The clear
+   * values stay in the server's memory, where they pass anyway on their way to the marketplace (docs/security.md).
+   */
+  private readonly opened = new Map<string, AppAccess>();
+
   private toInstance(row: Selectable<InstancesTable>): Instance {
-    const stored = row.app_info;
-    const json = stored === null || !looksSealed(stored) ? stored : this.keys.open(stored, `instances.app_info of instance ${row.instance_id}`);
-    return { ...withoutAccess(row), appInfo: json === null ? null : (JSON.parse(json) as AppAccess) };
+    return { ...withoutAccess(row), appInfo: row.app_info === null ? null : { ...this.appInfoOf(row.app_info, row.instance_id) } };
+  }
+
+  private appInfoOf(stored: string, instanceId: string): AppAccess {
+    const cached = this.opened.get(stored);
+    if (cached !== undefined) return cached;
+    const json = looksSealed(stored) ? this.keys.open(stored, `instances.app_info of instance ${instanceId}`) : stored;
+    const appInfo = JSON.parse(json) as AppAccess;
+    if (this.opened.size >= OPENED_KEPT) this.opened.delete(this.opened.keys().next().value!);
+    this.opened.set(stored, appInfo);
+    return appInfo;
   }
 
   async insertProvisioning(row: NewInstanceRow): Promise<Instance | undefined> {
-    const inserted = await this.db
-      .insertInto('instances')
-      .values({
-        instance_id: row.instanceId,
-        order_id: row.orderId,
-        order_line_id: row.orderLineId,
-        business_id: row.businessId,
-        status: 'PROVISIONING',
-        frozen: 0,
-        test_flag: row.test ? 1 : 0,
-        app_info: null,
-        product_id: null,
-        expires_at: null,
-        provision_lease_until: row.leaseUntil,
-        provision_attempts: 1,
-        last_error: null,
-        created_at: row.now,
-        updated_at: row.now,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    return inserted === undefined ? undefined : this.toInstance(inserted);
+    const test = row.test ? 1 : 0;
+    const inserted = await insertProvisioning(this.db, [row.instanceId, row.orderId, row.orderLineId, row.businessId, test, row.leaseUntil, row.now, row.now]);
+    return inserted.rows[0] === undefined ? undefined : this.toInstance(inserted.rows[0]);
   }
 
   async findById(instanceId: string): Promise<Instance | undefined> {
-    const row = await this.db.selectFrom('instances').selectAll().where('instance_id', '=', instanceId).executeTakeFirst();
+    const row = (await findById(this.db, [instanceId])).rows[0];
     return row === undefined ? undefined : this.toInstance(row);
   }
 
   async findByOrderLine(orderId: string, orderLineId: string): Promise<Instance | undefined> {
-    const row = await this.db.selectFrom('instances').selectAll().where('order_id', '=', orderId).where('order_line_id', '=', orderLineId).executeTakeFirst();
+    const row = (await findByOrderLine(this.db, [orderId, orderLineId])).rows[0];
     return row === undefined ? undefined : this.toInstance(row);
   }
 
   async findMany(instanceIds: readonly string[]): Promise<Instance[]> {
     if (instanceIds.length === 0) return [];
-    const rows = await this.db.selectFrom('instances').selectAll().where('instance_id', 'in', instanceIds).execute();
+    const { rows } = await findMany(this.db, [textList(this.db, instanceIds)]);
     return rows.map((row) => this.toInstance(row));
   }
 
@@ -185,12 +201,7 @@ export class SqlInstanceRepository {
   }
 
   async completeProvisioning(instanceId: string, appInfo: AppAccess, now: number): Promise<void> {
-    await this.db
-      .updateTable('instances')
-      .set({ status: 'ACTIVE', app_info: this.keys.seal(JSON.stringify(appInfo)), frozen: 0, provision_lease_until: null, last_error: null, updated_at: now })
-      .where('instance_id', '=', instanceId)
-      .where('status', '=', 'PROVISIONING')
-      .execute();
+    await completeProvisioning(this.db, [this.keys.seal(JSON.stringify(appInfo)), now, instanceId]);
   }
 
   async deferProvisioning(instanceId: string, leaseUntil: number, now: number): Promise<void> {

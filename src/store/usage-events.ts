@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { fixedSql, textList } from './fixed-sql.js';
 import type { Database } from './schema.js';
 import type { UsageEventsTable } from './tables/usage.js';
 
@@ -111,17 +112,8 @@ export interface UsageTotal {
  */
 export async function usageTotals(db: Kysely<Database>, column: 'instance_id' | 'package_instance_id', ids: readonly string[]): Promise<UsageTotal[]> {
   if (ids.length === 0) return [];
-  const kept = db
-    .selectFrom('usage_events')
-    .select(['instance_id', 'package_instance_id', 'quantity as units', 'occurred_at as last'])
-    .where(column, 'in', ids)
-    .where('unbillable', 'is', null);
-  const pruned = db.selectFrom('usage_totals').select(['instance_id', 'package_instance_id', 'units', 'last_occurred_at as last']).where(column, 'in', ids);
-  const rows = await db
-    .selectFrom(kept.unionAll(pruned).as('usage'))
-    .select(['instance_id', 'package_instance_id', sql<string>`cast(sum(units) as text)`.as('units'), sql<number>`max(last)`.as('last')])
-    .groupBy(['instance_id', 'package_instance_id'])
-    .execute();
+  const list = textList(db, ids);
+  const { rows } = await USAGE_TOTALS[column](db, [list, list]);
   return rows.map((row) => ({
     instanceId: row.instance_id,
     packageInstanceId: row.package_instance_id,
@@ -129,6 +121,20 @@ export async function usageTotals(db: Kysely<Database>, column: 'instance_id' | 
     lastOccurredAt: Number(row.last),
   }));
 }
+
+/** Kept events not yet pruned plus what pruning folded into usage_totals: queryInstance runs it for every call. */
+function usageTotalsBy(column: 'instance_id' | 'package_instance_id') {
+  const sumOf = (inList: string) =>
+    'select instance_id, package_instance_id, cast(sum(units) as text) as units, max(last) as last from (' +
+    `select instance_id, package_instance_id, quantity as units, occurred_at as last from usage_events where ${column} ${inList} and unbillable is null ` +
+    `union all select instance_id, package_instance_id, units, last_occurred_at as last from usage_totals where ${column} ${inList}` +
+    ') as kept group by instance_id, package_instance_id';
+  return fixedSql<{ instance_id: string; package_instance_id: string; units: string; last: number }>({
+    sqlite: sumOf('in (select value from json_each(?))'),
+    postgres: sumOf('= any(?::text[])'),
+  });
+}
+const USAGE_TOTALS = { instance_id: usageTotalsBy('instance_id'), package_instance_id: usageTotalsBy('package_instance_id') };
 
 export async function countOpenEvents(db: Kysely<Database>, instanceId?: string): Promise<{ open: number; unbillable: number }> {
   let query = db

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { InsertQueryNode, type KyselyPlugin } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLogger } from '../../src/log.js';
 import { listEvents } from '../../src/store/events.js';
+import type { Database } from '../../src/store/schema.js';
 import { startTestServer } from '../support/server.js';
 import { DIALECTS, type TestStore, openTestStore } from '../support/stores.js';
 
@@ -91,15 +92,8 @@ describe.each(DIALECTS)('audit trail (%s)', (dialect) => {
   it('keeps a row the store refuses at full length with its texts cut short, and says so', async () => {
     const lines: string[] = [];
     // The store refuses large event rows, as a database with tighter limits might; the cut-short row fits.
-    const refuseLong: KyselyPlugin = {
-      transformQuery: ({ node }) => {
-        if (InsertQueryNode.is(node) && node.into?.table.identifier.name === 'events' && JSON.stringify(node).length > 12_000)
-          throw new Error('simulated: row too large');
-        return node;
-      },
-      transformResult: async ({ result }) => result,
-    };
-    const server = startTestServer({ ...store, db: store.db.withPlugin(refuseLong) }, { logger: jsonLogger('debug', (line) => lines.push(line)) });
+    const db = refusingEvents(store.db, (query) => JSON.stringify(query.parameters).length > 12_000, 'simulated: row too large');
+    const server = startTestServer({ ...store, db }, { logger: jsonLogger('debug', (line) => lines.push(line)) });
     const instanceId = `salvaged-${'s'.repeat(9_000)}`;
     // The request text is cut to 16 KiB too: the request here is smaller, so only the ID makes the difference.
     const { json } = await server.call({ activity: 'releaseInstance', instanceId });
@@ -115,14 +109,8 @@ describe.each(DIALECTS)('audit trail (%s)', (dialect) => {
   it('names a call it still cannot keep in the log, counts it, and answers the call all the same', async () => {
     const lines: string[] = [];
     // Every insert into events fails, as it would with the database refusing it (no DDL: other tests share the server).
-    const refuseEvents: KyselyPlugin = {
-      transformQuery: ({ node }) => {
-        if (InsertQueryNode.is(node) && node.into?.table.identifier.name === 'events') throw new Error('simulated: the store refused the row');
-        return node;
-      },
-      transformResult: async ({ result }) => result,
-    };
-    const server = startTestServer({ ...store, db: store.db.withPlugin(refuseEvents) }, { logger: jsonLogger('debug', (line) => lines.push(line)) });
+    const db = refusingEvents(store.db, () => true, 'simulated: the store refused the row');
+    const server = startTestServer({ ...store, db }, { logger: jsonLogger('debug', (line) => lines.push(line)) });
     const { json } = await server.call({ activity: 'queryInstance', instanceId: 'lost-audit-1' });
     expect(json.resultCode).toBe('000003');
     const failure = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === 'audit write failed');
@@ -138,3 +126,20 @@ describe.each(DIALECTS)('audit trail (%s)', (dialect) => {
     expect(await (await server.app.request('/healthz')).json()).toEqual({ status: 'ok', auditWriteFailures: 1 });
   });
 });
+
+/** The store, refusing the inserts into `events` that `refused` picks, as a database could (the audit insert is fixed SQL). */
+function refusingEvents(db: Kysely<Database>, refused: (query: CompiledQuery) => boolean, message: string): Kysely<Database> {
+  return new Proxy(db, {
+    get(target, property) {
+      if (property !== 'executeQuery') {
+        // Kysely keeps its state in private fields: its methods must run on the instance itself.
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (query: CompiledQuery) => {
+        if (/^insert into events\b/.test(query.sql) && refused(query)) return Promise.reject(new Error(message));
+        return target.executeQuery(query);
+      };
+    },
+  });
+}
