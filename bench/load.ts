@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import autocannon, { type AutocannonResult } from 'autocannon';
 import type { SignedPool } from './signed-requests.js';
 
@@ -14,8 +13,6 @@ export interface LoadOptions {
   amount?: number;
   /** Requests per second over all connections (autocannon's overallRate); unlimited when absent. */
   overallRate?: number;
-  /** The server's pid: its resident memory is sampled during the run. */
-  pid: number;
   /** True for an answer of the kind the workload expects (a success code): anything else spoils the run. */
   expect: (body: string) => boolean;
 }
@@ -24,8 +21,6 @@ export interface LoadResult {
   rps: number;
   p50: number;
   p99: number;
-  /** Largest VmRSS of the server seen during the run, MiB. */
-  rssMiB: number;
   answered: number;
   /** Why the numbers cannot be trusted (refusals, errors, a pool that ran dry); empty when they can. */
   problems: string[];
@@ -36,11 +31,10 @@ export interface LoadResult {
  * percentiles of every response time (ms, sub-millisecond), not autocannon's integer-millisecond histogram.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const { url, path, headers = {}, pool, connections, seconds, amount, overallRate, pid, expect } = options;
+  const { url, path, headers = {}, pool, connections, seconds, amount, overallRate, expect } = options;
   const latencies: number[] = [];
   let accepted = 0;
   let firstRefusal: string | undefined;
-  const rss = sampleRss(pid);
   const started = performance.now();
   const instance = autocannon({
     url,
@@ -75,7 +69,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     instance.once('error', reject);
   });
   const elapsedS = (performance.now() - started) / 1000;
-  const rssMiB = rss.stop();
 
   const problems: string[] = [];
   if (result.non2xx > 0) problems.push(`${result.non2xx} non-2xx (${JSON.stringify(result.statusCodeStats)})`);
@@ -83,32 +76,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (accepted < latencies.length) problems.push(`${latencies.length - accepted} unexpected answers, first: ${firstRefusal}`);
   if (pool.signedLate > 0) problems.push(`${pool.signedLate} calls signed during the run (pool too small)`);
   latencies.sort((a, b) => a - b);
-  return { rps: accepted / elapsedS, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rssMiB, answered: latencies.length, problems };
+  return { rps: accepted / elapsedS, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), answered: latencies.length, problems };
 }
 
 function percentile(sorted: number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-}
-
-/** Samples VmRSS from /proc/<pid>/status every 100 ms; `stop` answers the largest, MiB. */
-export function sampleRss(pid: number): { stop(): number } {
-  let max = 0;
-  const sample = () => {
-    try {
-      const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-      if (kib !== undefined) max = Math.max(max, Number(kib) / 1024);
-    } catch {
-      // the process is gone; keep what was seen
-    }
-  };
-  sample();
-  const timer = setInterval(sample, 100);
-  return {
-    stop() {
-      clearInterval(timer);
-      sample();
-      return max;
-    },
-  };
 }

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
+import { pinned } from './pinning.js';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 export const ACCESS_KEY = 'bench-access-key-0123456789';
@@ -23,18 +24,29 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+export interface KgkitOptions {
+  /** The entry file of the compiled build (scripts/build.ts's output); absent: src/index.ts under the tsx loader. */
+  compiledEntry?: string | undefined;
+  /** Node flags before the entry (--cpu-prof, BENCH_KGKIT_FLAGS). */
+  nodeFlags: string[];
+  /** The checkout to run, this one unless comparing two versions of the code. */
+  root: string;
+  /** taskset CPU list, when pinned. */
+  cpus?: string;
+}
+
 /**
- * kgkit's production server (src/index.ts) as `make serve` runs it, but started by node itself with the tsx loader
- * so that the pid is the server's (the tsx CLI would put a process of its own in between) and node flags such as
- * --cpu-prof reach it. Defaults everywhere except the key, the address and LOG_LEVEL=warn. `root` is the checkout to
- * run, this one unless comparing two versions of the code.
+ * kgkit's production server as `make serve` runs it, started by node itself so that the pid is the server's (the tsx
+ * CLI would put a process of its own in between) and node flags such as --cpu-prof reach it: the compiled build with
+ * source maps, or src/index.ts with the tsx loader. Defaults everywhere except the key, the address and LOG_LEVEL=warn.
  */
-export async function startKgkit(name: string, databaseUrl: string, nodeFlags: string[] = [], root = ROOT): Promise<ServerProcess> {
+export async function startKgkit(name: string, databaseUrl: string, options: KgkitOptions): Promise<ServerProcess> {
   const port = await freePort();
+  const entry = options.compiledEntry ? ['--enable-source-maps', options.compiledEntry] : ['--import', 'tsx', 'src/index.ts'];
   return launch(
     name,
     port,
-    [...nodeFlags, '--import', 'tsx', 'src/index.ts'],
+    [...options.nodeFlags, ...entry],
     {
       KOOGALLERY_ACCESS_KEY: ACCESS_KEY,
       PORT: String(port),
@@ -42,26 +54,44 @@ export async function startKgkit(name: string, databaseUrl: string, nodeFlags: s
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'warn',
     },
-    30_000,
-    root,
+    { root: options.root, ...(options.cpus ? { cpus: options.cpus } : {}) },
   );
 }
 
-/** The same @hono/node-server answering fixed bytes (bench/bare-hono.ts). */
-export async function startBareHono(answersFile: string): Promise<ServerProcess> {
+/** The same @hono/node-server answering fixed bytes (bench/bare-hono.ts, or its compiled copy beside kgkit's build). */
+export async function startBareHono(answersFile: string, compiledEntry: string | undefined, cpus?: string): Promise<ServerProcess> {
   const port = await freePort();
-  return launch('bare Hono', port, ['--import', 'tsx', 'bench/bare-hono.ts'], { PORT: String(port), BARE_ANSWERS: answersFile });
+  const entry = compiledEntry ? [compiledEntry] : ['--import', 'tsx', 'bench/bare-hono.ts'];
+  return launch('bare Hono', port, entry, { PORT: String(port), BARE_ANSWERS: answersFile }, cpus ? { cpus } : {});
 }
 
 /** Prism mocking the SaaS V2.0 contract; requests pick the activity's example with `Prefer: example=<activity>`. */
-export async function startPrism(): Promise<ServerProcess> {
+export async function startPrism(cpus?: string): Promise<ServerProcess> {
   const port = await freePort();
   const prism = join(ROOT, 'node_modules/@stoplight/prism-cli/dist/index.js');
-  return launch('Prism mock', port, [prism, 'mock', 'openapi/saas-v2/openapi.yaml', '--host', '127.0.0.1', '--port', String(port)], {}, 60_000);
+  return launch(
+    'Prism mock',
+    port,
+    [prism, 'mock', 'openapi/saas-v2/openapi.yaml', '--host', '127.0.0.1', '--port', String(port)],
+    {},
+    {
+      startMs: 60_000,
+      ...(cpus ? { cpus } : {}),
+    },
+  );
 }
 
-async function launch(name: string, port: number, args: string[], env: Record<string, string>, startMs = 30_000, cwd = ROOT): Promise<ServerProcess> {
-  const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+interface LaunchOptions {
+  startMs?: number;
+  root?: string;
+  cpus?: string;
+}
+
+async function launch(name: string, port: number, args: string[], env: Record<string, string>, options: LaunchOptions): Promise<ServerProcess> {
+  const { startMs = 30_000, root = ROOT, cpus } = options;
+  // taskset execs node in its own process: the pid stays the server's.
+  const [command, commandArgs] = pinned(cpus, process.execPath, args);
+  const child = spawn(command, commandArgs, { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000));
   child.stdout!.on('data', keep);

@@ -2,7 +2,7 @@ import { runLoad } from './load.js';
 import type { ServerProcess } from './servers.js';
 import { SignedPool } from './signed-requests.js';
 import { bulkInsertInstances, storedInstanceId } from './stores.js';
-import { WORKLOADS, isSuccess } from './workloads.js';
+import { type Workload, isSuccess } from './workloads.js';
 
 export interface StoreSizeRow {
   stored: number;
@@ -28,6 +28,7 @@ export async function measureStoreSizes(
   store: { sqlitePath: string } | { postgresUrl: string },
   sizes: readonly number[],
   seconds: number,
+  queries: readonly Workload[],
 ): Promise<StoreSizeRow[]> {
   const rows: StoreSizeRow[] = [];
   let stored = 0;
@@ -36,7 +37,7 @@ export async function measureStoreSizes(
     stored = size;
     const ids = idMix(size);
     const latency: StoreSizeRow['latency'] = {};
-    for (const workload of WORKLOADS.filter((w) => w.name.startsWith('queryInstance'))) {
+    for (const workload of queries) {
       const amount = (workload.name.endsWith('×1') ? 300 : 60) * seconds;
       const call = (count: number) =>
         runLoad({
@@ -45,7 +46,6 @@ export async function measureStoreSizes(
           pool: new SignedPool(workload.bodies(ids), count + 10),
           connections: 1,
           amount: count,
-          pid: server.pid,
           expect: isSuccess,
         });
       // Warm-up: the pages of the mix in the caches, and on the first size the JIT of a server just started.

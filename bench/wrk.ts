@@ -2,7 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LoadOptions, type LoadResult, sampleRss } from './load.js';
+import type { LoadOptions, LoadResult } from './load.js';
+import { pinned } from './pinning.js';
 
 // wrk (C, epoll) as the load generator: it takes far less CPU than autocannon, which runs in Node on the same two
 // cores as the server and under-reports. Every call is signed before the run (each has its own nonce) and written
@@ -65,63 +66,65 @@ end
 `;
 
 /**
- * One wrk run (one thread, `connections` connections, `seconds` long). wrk cannot hold a rate: the runs at half of
+ * One wrk run (one thread, `connections` connections, `seconds` long), prepared now (the calls written to a file) and
+ * started by the function answered, so that several can start together. wrk cannot hold a rate: the runs at half of
  * the maximum stay with autocannon (load.ts). The counts come from the script's own response callback: with one
- * thread its counters are the run's.
+ * thread its counters are the run's. `cpus`: the CPUs to run wrk on (taskset), when pinned.
  */
-export async function runWrk(binary: string, options: LoadOptions): Promise<LoadResult> {
-  const { url, path, headers = {}, pool, connections, seconds = 5, pid } = options;
+export function prepareWrk(binary: string, options: LoadOptions, cpus?: string): () => Promise<LoadResult> {
+  const { url, path, headers = {}, pool, connections, seconds = 5 } = options;
   const dir = mkdtempSync(join(tmpdir(), 'kgkit-wrk-'));
-  try {
-    const size = pool.size;
-    const lines: string[] = [];
-    for (let i = 0; i < size; i++) {
-      const call = pool.take();
-      lines.push(`${path}?${call.query}\t${call.body}`);
-    }
-    writeFileSync(join(dir, 'calls.tsv'), `${lines.join('\n')}\n`);
-    writeFileSync(join(dir, 'calls.lua'), SCRIPT);
-    const rss = sampleRss(pid);
-    const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(binary, ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(dir, 'calls.lua'), url], {
-        env: {
-          ...process.env,
-          KGKIT_BENCH_CALLS: join(dir, 'calls.tsv'),
-          KGKIT_BENCH_HEADERS: Object.entries(headers)
-            .map(([k, v]) => `${k}:${v}`)
-            .join(';'),
-        },
-      });
-      let text = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        text += chunk.toString('utf8');
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        text += chunk.toString('utf8');
-      });
-      child.on('error', reject);
-      child.on('close', () => resolve(text));
-    });
-    const rssMiB = rss.stop();
-    const line = /^KGKIT (.*)$/m.exec(output)?.[1];
-    if (!line) return { rps: Number.NaN, p50: Number.NaN, p99: Number.NaN, rssMiB, answered: 0, problems: [`wrk printed no result: ${output.slice(-300)}`] };
-    const r = JSON.parse(line) as {
-      ok: number;
-      other: number;
-      sent: number;
-      short: number;
-      us: number;
-      p50: number;
-      p99: number;
-      errors: number;
-      first: string;
-    };
-    const problems: string[] = [];
-    if (r.other > 0) problems.push(`${r.other} unexpected answers, first: ${r.first}`);
-    if (r.errors > 0) problems.push(`${r.errors} socket errors or timeouts`);
-    if (r.short > 0) problems.push(`${r.short} calls past the end of the signed pool (pool too small)`);
-    return { rps: r.ok / (r.us / 1e6), p50: r.p50 / 1000, p99: r.p99 / 1000, rssMiB, answered: r.ok + r.other, problems };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const size = pool.size;
+  const lines: string[] = [];
+  for (let i = 0; i < size; i++) {
+    const call = pool.take();
+    lines.push(`${path}?${call.query}\t${call.body}`);
   }
+  writeFileSync(join(dir, 'calls.tsv'), `${lines.join('\n')}\n`);
+  writeFileSync(join(dir, 'calls.lua'), SCRIPT);
+  return async () => {
+    try {
+      const output = await new Promise<string>((resolve, reject) => {
+        const [command, args] = pinned(cpus, binary, ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(dir, 'calls.lua'), url]);
+        const child = spawn(command, args, {
+          env: {
+            ...process.env,
+            KGKIT_BENCH_CALLS: join(dir, 'calls.tsv'),
+            KGKIT_BENCH_HEADERS: Object.entries(headers)
+              .map(([k, v]) => `${k}:${v}`)
+              .join(';'),
+          },
+        });
+        let text = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          text += chunk.toString('utf8');
+        });
+        child.stderr.on('data', (chunk: Buffer) => {
+          text += chunk.toString('utf8');
+        });
+        child.on('error', reject);
+        child.on('close', () => resolve(text));
+      });
+      const line = /^KGKIT (.*)$/m.exec(output)?.[1];
+      if (!line) return { rps: Number.NaN, p50: Number.NaN, p99: Number.NaN, answered: 0, problems: [`wrk printed no result: ${output.slice(-300)}`] };
+      const r = JSON.parse(line) as {
+        ok: number;
+        other: number;
+        sent: number;
+        short: number;
+        us: number;
+        p50: number;
+        p99: number;
+        errors: number;
+        first: string;
+      };
+      const problems: string[] = [];
+      if (r.other > 0) problems.push(`${r.other} unexpected answers, first: ${r.first}`);
+      if (r.errors > 0) problems.push(`${r.errors} socket errors or timeouts`);
+      if (r.short > 0) problems.push(`${r.short} calls past the end of the signed pool (pool too small)`);
+      return { rps: r.ok / (r.us / 1e6), p50: r.p50 / 1000, p99: r.p99 / 1000, answered: r.ok + r.other, problems };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
 }
