@@ -1,6 +1,6 @@
 # kgkit: every command a contributor or CI needs. `npm ci` is the only install step.
 .DEFAULT_GOAL := help
-.PHONY: help gen gen-check lint format serve mock test events license-key usage docs fuzz bench
+.PHONY: help gen gen-check lint format build serve mock test events license-key usage docs fuzz bench
 
 # The binaries npm ci installed, called directly: npx would not pass SIGTERM on to the server.
 BIN := node_modules/.bin
@@ -27,8 +27,19 @@ lint: ## Formatting and lint of the code (Biome), the contracts (redocly), type-
 format: ## Format the code and apply Biome's safe fixes (what `make lint` checks)
 	$(BIN)/biome check --write .
 
-serve: docs/reference/index.html ## Run the production-interface server (configured by environment; see README)
-	$(BIN)/tsx src/index.ts
+build: ## Compile src/ and generated/ to JavaScript in dist/, what `make serve` runs (scripts/build.ts)
+	$(BIN)/tsx scripts/build.ts
+	@touch dist/.built
+
+# Rebuilt only when something it is made from changed. The folders are listed too: removing or renaming a file
+# changes its folder's date, and the build then drops the file's old output.
+dist/.built: $(shell find src generated) scripts/build.ts tsconfig.json
+	$(BIN)/tsx scripts/build.ts
+	@touch $@
+
+# node itself, one process (no tsx launcher in front), so SIGTERM from make or a supervisor reaches the server.
+serve: docs/reference/index.html dist/.built ## Run the production-interface server, compiled (configured by environment; see README)
+	node --enable-source-maps dist/src/index.js
 
 docs: ## Build the static API reference of every contract into docs/reference/ (the server serves it at /docs)
 	$(BIN)/tsx scripts/docs.ts

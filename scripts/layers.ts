@@ -23,7 +23,7 @@ const LAYERS: [string, string[]][] = [
   ['shared HTTP', ['http', 'runtime']],
   ['domain', ['instances', 'orders', 'license-uploads', 'usage', 'provisioning', 'retention', 'marketplace', 'jobs', 'tenants']],
   ['store', ['store']],
-  ['leaves', ['crypto', 'log', 'config', 'time', 'net', 'generated']],
+  ['leaves', ['crypto', 'log', 'config', 'time', 'net', 'package-root', 'generated']],
 ];
 const FAMILIES = new Set(LAYERS.find(([name]) => name === 'families')![1]);
 const rank = new Map(LAYERS.flatMap(([, folders], i) => folders.map((folder) => [folder, LAYERS.length - i] as const)));

@@ -2,6 +2,7 @@
  * `kgkit <command>`: the command line (bin/kgkit). `conformance` and `simulate` talk to a seller server over HTTP; the
  * other commands read the same environment as the server (DATABASE_URL first) and need no marketplace.
  */
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
@@ -27,17 +28,17 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   },
   events: {
     summary: 'events [--instance id] [--order id] [--limit n]: the audit trail of marketplace calls, newest first',
-    run: (argv) => runScript('./events.ts', argv),
+    run: (argv) => runScript('./events', argv),
   },
   'license-key': {
     summary: 'license-key: the public key (PEM) that verifies the Licenses kgkit issues',
-    run: (argv) => runScript('./license-key.ts', argv),
+    run: (argv) => runScript('./license-key', argv),
   },
 };
 
-/** The older one-file commands read process.argv themselves: run them as if called directly. */
-async function runScript(file: string, argv: string[]): Promise<number> {
-  const path = fileURLToPath(new URL(file, import.meta.url));
+/** The older one-file commands read process.argv themselves: run them as if called directly; .ts from source, .js compiled (dist/). */
+async function runScript(name: string, argv: string[]): Promise<number> {
+  const path = fileURLToPath(new URL(`${name}${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
   process.argv = [process.argv[0]!, path, ...argv];
   await import(path);
   return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
+import { generatedFile } from '../package-root.js';
 import { type Level, atLevel } from '../runtime/levels.js';
 import { FAMILIES, type SellerFamily } from './families.js';
 
@@ -24,7 +25,7 @@ addFormats(ajv);
 function contractOf(family: SellerFamily): Contract {
   let contract = contracts.get(family);
   if (!contract) {
-    contract = JSON.parse(readFileSync(new URL(`../../generated/${family}/openapi.json`, import.meta.url), 'utf8')) as Contract;
+    contract = JSON.parse(readFileSync(generatedFile(family, 'openapi.json'), 'utf8')) as Contract;
     ajv.addSchema({ $id: family, components: contract.components });
     ajv.addSchema({ $id: `${family}.kgkit`, components: atLevel(contract, 'kgkit').components });
     contracts.set(family, contract);

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Hono } from 'hono';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 /** Where `make docs` writes the API reference (scripts/docs.ts). */
-export const DOCS_DIR = new URL('../../docs/reference/', import.meta.url).pathname;
+export const DOCS_DIR = fileURLToPath(new URL('docs/reference/', PACKAGE_ROOT));
 
 const PAGE = /^[a-z0-9-]+\.html$/;
 

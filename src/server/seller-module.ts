@@ -8,6 +8,19 @@ import type { ChangePolicy, Provisioner } from '../instances/provisioner.js';
 const HOOKS = ['create', 'refresh', 'setFrozen', 'release', 'upgrade'] as const;
 const LICENSE_CODE_HOOKS = ['refresh', 'setFrozen', 'release'] as const;
 
+const TYPESCRIPT = /\.[cm]?ts$/;
+let registered: Promise<unknown> | undefined;
+
+/**
+ * The compiled server (`node dist/src/index.js`, scripts/build.ts) runs without tsx's loader, so a seller's module in
+ * TypeScript gets it registered on demand; a JavaScript module loads without it. Running from source (a file of this
+ * code ends in .ts), a loader for TypeScript is already there: tsx under `bin/kgkit`, vitest in the tests.
+ */
+function typescriptLoader(): Promise<unknown> {
+  if (import.meta.url.endsWith('.ts')) return Promise.resolve();
+  return (registered ??= import('tsx/esm/api').then(({ register }) => register()));
+}
+
 /** What a seller's module brings; only `provisioner` is required. */
 export interface SellerModule {
   provisioner: Provisioner;
@@ -34,6 +47,7 @@ export interface KgkitServices {
 export async function loadProvisionerModule(path: string): Promise<SellerModule> {
   let loaded: Record<string, unknown>;
   try {
+    if (TYPESCRIPT.test(path)) await typescriptLoader();
     loaded = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
   } catch (error) {
     throw new Error(`PROVISIONER_MODULE ${path} could not be loaded: ${(error as Error).message}`);

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { generatedFile } from '../package-root.js';
 import { compile } from '../runtime/validation.js';
 
 type Json = Record<string, any>;
 
 /** The bundled marketplace contract, as `make gen` wrote it. */
-export const MARKETPLACE_CONTRACT = JSON.parse(readFileSync(new URL('../../generated/marketplace/openapi.json', import.meta.url), 'utf8')) as Json;
+export const MARKETPLACE_CONTRACT = JSON.parse(readFileSync(generatedFile('marketplace', 'openapi.json'), 'utf8')) as Json;
 
 export interface MarketplaceOperation {
   operationId: string;
