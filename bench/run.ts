@@ -114,6 +114,7 @@ async function main(): Promise<void> {
   const root = settings.kgkitRoot ?? ROOT;
   process.stderr.write('bench: preparing kgkit…\n');
   const code = await prepareCode(root, scratch, settings.fromSource);
+  cleanups.push(async () => code.dispose());
   const pinning = machinePinning(settings.pin);
   const bench: Bench = { settings, workloads, root, code, pinning, wrk: settings.loader === 'wrk' ? wrkBinary() : undefined };
   await printSetting(bench, pgVersion, deployments);
@@ -198,7 +199,7 @@ async function startServers({ settings, workloads, root, code, pinning }: Bench,
     answers[workload.slug] = await call(kgkit[0]!.replicas[0]!, workload.bodies(instanceIds)());
   const answersFile = join(scratch, 'answers.json');
   writeFileSync(answersFile, JSON.stringify(answers));
-  const bare = await started(startBareHono(answersFile, code.bareHonoEntry, pinning.serverCpus));
+  const bare = await started(startBareHono(answersFile, code.bareHonoEntry, code.serveFlags, pinning.serverCpus));
   idleMiB.set(BARE, await idleMemory([bare]));
   const prism = await started(startPrism(pinning.serverCpus));
   idleMiB.set(PRISM, await idleMemory([prism]));
@@ -206,7 +207,7 @@ async function startServers({ settings, workloads, root, code, pinning }: Bench,
 }
 
 function kgkitOptions(root: string, code: BenchCode, pinning: Pinning, nodeFlags: string[]): KgkitOptions {
-  return { root, compiledEntry: code.kgkitEntry, nodeFlags, ...(pinning.serverCpus ? { cpus: pinning.serverCpus } : {}) };
+  return { root, compiledEntry: code.kgkitEntry, serveFlags: code.serveFlags, nodeFlags, ...(pinning.serverCpus ? { cpus: pinning.serverCpus } : {}) };
 }
 
 /** Every workload on every server, one after the other: max rate, then (kgkit) half of it. */

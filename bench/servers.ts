@@ -27,6 +27,8 @@ export async function freePort(): Promise<number> {
 export interface KgkitOptions {
   /** The entry file of the compiled build (scripts/build.ts's output); absent: src/index.ts under the tsx loader. */
   compiledEntry?: string | undefined;
+  /** The node flags of `make serve`, for the compiled entry. */
+  serveFlags?: string[] | undefined;
   /** Node flags before the entry (--cpu-prof, BENCH_KGKIT_FLAGS). */
   nodeFlags: string[];
   /** The checkout to run, this one unless comparing two versions of the code. */
@@ -42,7 +44,7 @@ export interface KgkitOptions {
  */
 export async function startKgkit(name: string, databaseUrl: string, options: KgkitOptions): Promise<ServerProcess> {
   const port = await freePort();
-  const entry = options.compiledEntry ? ['--enable-source-maps', options.compiledEntry] : ['--import', 'tsx', 'src/index.ts'];
+  const entry = options.compiledEntry ? [...(options.serveFlags ?? []), options.compiledEntry] : ['--import', 'tsx', 'src/index.ts'];
   return launch(
     name,
     port,
@@ -59,9 +61,10 @@ export async function startKgkit(name: string, databaseUrl: string, options: Kgk
 }
 
 /** The same @hono/node-server answering fixed bytes (bench/bare-hono.ts, or its compiled copy beside kgkit's build). */
-export async function startBareHono(answersFile: string, compiledEntry: string | undefined, cpus?: string): Promise<ServerProcess> {
+export async function startBareHono(answersFile: string, compiledEntry: string | undefined, serveFlags: string[] = [], cpus?: string): Promise<ServerProcess> {
   const port = await freePort();
-  const entry = compiledEntry ? [compiledEntry] : ['--import', 'tsx', 'bench/bare-hono.ts'];
+  // The same node flags as kgkit's: the comparison is of the code, not of the runtime's settings.
+  const entry = compiledEntry ? [...serveFlags, compiledEntry] : ['--import', 'tsx', 'bench/bare-hono.ts'];
   return launch('bare Hono', port, entry, { PORT: String(port), BARE_ANSWERS: answersFile }, cpus ? { cpus } : {});
 }
 
