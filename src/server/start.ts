@@ -131,7 +131,10 @@ export async function startServer(config: Config, baseLogger: Logger): Promise<v
     await Promise.race([lifecycle.settle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     await store.close();
     // The spans of the last calls are still queued: sent before the process ends.
-    if (tracing) await Promise.race([tracing.shutdown().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    const lastSpans = tracing
+      ?.shutdown()
+      .catch((error: unknown) => logger.warn('tracing: the last spans could not be sent', { error: (error as Error).message }));
+    if (lastSpans) await Promise.race([lastSpans, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     process.exit(0);
   }
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -33,9 +33,7 @@ export interface CallTracing {
  * configured. The SDK reads its own OTEL_* tuning (OTEL_EXPORTER_OTLP_HEADERS, OTEL_BSP_*, OTEL_TRACES_SAMPLER).
  */
 export function startTracing(settings: TracingSettings, logger: Logger): CallTracing {
-  // The SDK reports export failures through its diagnostic logger: into kgkit's log, warnings and worse only.
-  const say = (message: string) => logger.warn('tracing: the OpenTelemetry SDK reports a problem', { detail: message.slice(0, 500) });
-  diag.setLogger({ error: say, warn: say, info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
+  diag.setLogger({ error: sdkProblems(logger), warn: sdkProblems(logger), info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.tracesUrl }))],
@@ -91,4 +89,34 @@ export function startTracing(settings: TracingSettings, logger: Logger): CallTra
     }),
     shutdown: () => provider.shutdown(),
   };
+}
+
+/** How often the SDK's complaints (a collector that does not answer fails every batch) may reach the log. */
+const QUIET_MS = 60_000;
+
+/**
+ * The SDK's diagnostics (export failures, mostly) as kgkit's warnings: the error's message rather than the SDK's JSON
+ * of it with its stack, at most one line a minute, saying how many were left out.
+ */
+function sdkProblems(logger: Logger): (message: string) => void {
+  let quietUntil = 0;
+  let left = 0;
+  return (message) => {
+    const now = Date.now();
+    if (now < quietUntil) {
+      left += 1;
+      return;
+    }
+    quietUntil = now + QUIET_MS;
+    logger.warn('tracing: the OpenTelemetry SDK reports a problem', { detail: readable(message), ...(left > 0 ? { leftOut: left } : {}) });
+    left = 0;
+  };
+}
+
+function readable(message: string): string {
+  try {
+    const error = JSON.parse(message) as { message?: unknown };
+    if (typeof error.message === 'string') return error.message.slice(0, 500);
+  } catch {}
+  return message.slice(0, 500);
 }
