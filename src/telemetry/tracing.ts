@@ -41,6 +41,12 @@ export function startTracing(settings: TracingSettings, logger: Logger): CallTra
   provider.register();
   const tracer = provider.getTracer('kgkit');
 
+  // A call answered at the deadline goes on after its span ended (the answer ends it): what it learns later is not
+  // added to a finished span, which the SDK would only complain about.
+  const recording = () => {
+    const span = trace.getActiveSpan();
+    return span?.isRecording() ? span : undefined;
+  };
   const ids = (): LogFields | undefined => {
     const span = trace.getActiveSpan();
     if (span === undefined) return undefined;
@@ -68,7 +74,7 @@ export function startTracing(settings: TracingSettings, logger: Logger): CallTra
       }
     },
     annotate({ family, activity, resultCode }) {
-      const span = trace.getActiveSpan();
+      const span = recording();
       if (span === undefined) return;
       if (family !== undefined) span.updateName(`${family} ${activity ?? 'unknown'}`);
       span.setAttributes({
@@ -77,7 +83,7 @@ export function startTracing(settings: TracingSettings, logger: Logger): CallTra
       });
     },
     failed(error) {
-      const span = trace.getActiveSpan();
+      const span = recording();
       span?.recordException(error);
       span?.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
     },
