@@ -20,7 +20,9 @@ const LAYERS: [string, string[]][] = [
   ['what a family mount receives', ['mount']],
   ['generated servers', ['generated-servers']],
   ['request checks', ['security']],
-  ['shared HTTP', ['http', 'runtime']],
+  // telemetry: the metrics registry and the optional tracing, which the composition root builds and the observe path of
+  // every call feeds; it reads the job runners' types (domain) and the leaves, nothing of HTTP families or the store.
+  ['shared HTTP', ['http', 'runtime', 'telemetry']],
   ['domain', ['instances', 'orders', 'license-uploads', 'usage', 'provisioning', 'retention', 'marketplace', 'jobs', 'tenants']],
   ['store', ['store']],
   ['leaves', ['crypto', 'log', 'config', 'time', 'net', 'package-root', 'generated']],

@@ -103,6 +103,16 @@ export interface Config {
   apiToken?: string;
   /** Bounded storage: how many days finished rows are kept (0: forever), and how often they are pruned (docs/decisions.md#20). */
   retention: RetentionPolicy & { intervalMs: number };
+  /** `/metrics` on a listener of its own, without the token (docs/decisions.md#23); unset: on the main port, behind `apiToken`. */
+  metricsPort?: number;
+  /** OpenTelemetry tracing, when OTEL_EXPORTER_OTLP_ENDPOINT is set: where spans go (OTLP/HTTP JSON) and the service they name. */
+  tracing?: TracingSettings;
+}
+
+export interface TracingSettings {
+  /** The endpoint's traces URL: OTEL_EXPORTER_OTLP_ENDPOINT with `v1/traces` appended. */
+  tracesUrl: string;
+  serviceName: string;
 }
 
 /** The sites of the Open APIs (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html, https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649242.html); CN falls back to the .cn host. */
@@ -272,9 +282,14 @@ export function loadConfig(env: Env = process.env): Config {
   };
   const apiToken = get('KGKIT_API_TOKEN');
   if (apiToken !== undefined && apiToken.length < 24) problems.push('KGKIT_API_TOKEN must be at least 24 characters');
+  const port = int('PORT', 8080, 0, 65_535);
+  const metricsPort = get('METRICS_PORT') === undefined ? undefined : int('METRICS_PORT', 0, 1, 65_535);
+  if (metricsPort !== undefined && metricsPort === port)
+    problems.push(`METRICS_PORT must differ from PORT (both ${port}): it is a listener of its own, without the API token`);
+  const tracing = tracingSettings(get, problems);
 
   const config: Config = {
-    port: int('PORT', 8080, 0, 65_535),
+    port,
     host: get('HOST') ?? '0.0.0.0',
     database,
     accessKey,
@@ -320,9 +335,43 @@ export function loadConfig(env: Env = process.env): Config {
       jobsDays: days('RETENTION_JOBS_DAYS', RETENTION_DEFAULTS.jobsDays, MIN_RETENTION_DAYS.jobsDays),
       intervalMs: int('RETENTION_INTERVAL_MS', 600_000, 10_000, 86_400_000),
     },
+    ...(metricsPort ? { metricsPort } : {}),
+    ...(tracing ? { tracing } : {}),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * The OpenTelemetry exporter settings kgkit reads (docs/decisions.md#23): tracing is on when OTEL_EXPORTER_OTLP_ENDPOINT is set and OTEL_SDK_DISABLED is not `true`. kgkit's exporter speaks OTLP/HTTP
+ * with JSON bodies, which collectors accept on the same port as protobuf (4318).
+ */
+function tracingSettings(get: (name: string) => string | undefined, problems: string[]): TracingSettings | undefined {
+  const endpoint = get('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const disabled = get('OTEL_SDK_DISABLED');
+  if (disabled !== undefined && !['true', 'false'].includes(disabled.toLowerCase()))
+    problems.push(`OTEL_SDK_DISABLED must be true or false (got "${disabled}")`);
+  const protocol = get('OTEL_EXPORTER_OTLP_PROTOCOL');
+  if (protocol !== undefined && protocol !== 'http/json')
+    problems.push(
+      `OTEL_EXPORTER_OTLP_PROTOCOL must be http/json or unset (got "${protocol}"): kgkit sends OTLP/HTTP with JSON bodies, which a collector's OTLP/HTTP port (4318) accepts`,
+    );
+  if (endpoint === undefined || disabled?.toLowerCase() === 'true') return undefined;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    problems.push(`OTEL_EXPORTER_OTLP_ENDPOINT must be the collector's OTLP/HTTP base URL, e.g. http://otel-collector:4318 (got a value that is not a URL)`);
+    return undefined;
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.username !== '' || url.password !== '' || url.search !== '' || endpoint.includes('#')) {
+    problems.push(
+      `OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL without user name, query or fragment, e.g. http://otel-collector:4318; an API key goes in OTEL_EXPORTER_OTLP_HEADERS`,
+    );
+    return undefined;
+  }
+  url.pathname = `${url.pathname.replace(/\/$/, '')}/v1/traces`;
+  return { tracesUrl: url.href, serviceName: get('OTEL_SERVICE_NAME') ?? 'kgkit' };
 }
 
 /**

@@ -155,6 +155,53 @@ describe('configuration', () => {
     [{ ...KEY, PROVISION_LEASE_MS: '1000' }, /PROVISION_LEASE_MS/],
   ])('refuses marketplace settings %o', (env, message) => expect(() => loadConfig(env)).toThrow(message));
 
+  it('serves metrics on the main port unless METRICS_PORT is set, and traces only with an OTLP endpoint', () => {
+    const plain = loadConfig(KEY);
+    expect(plain.metricsPort).toBeUndefined();
+    expect(plain.tracing).toBeUndefined();
+    expect(loadConfig({ ...KEY, METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+    expect(loadConfig({ ...KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' }).tracing).toEqual({
+      tracesUrl: 'http://otel-collector:4318/v1/traces',
+      serviceName: 'kgkit',
+    });
+    expect(
+      loadConfig({
+        ...KEY,
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.example.com/otlp/',
+        OTEL_SERVICE_NAME: 'seller-a',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      }).tracing,
+    ).toEqual({ tracesUrl: 'https://collector.example.com/otlp/v1/traces', serviceName: 'seller-a' });
+    expect(loadConfig({ ...KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
+  });
+
+  it.each([
+    [{ ...KEY, METRICS_PORT: 'metrics' }, /METRICS_PORT must be an integer from 1 to 65535 \(got "metrics"\)/],
+    [{ ...KEY, METRICS_PORT: '0' }, /METRICS_PORT must be an integer from 1 to 65535/],
+    [{ ...KEY, METRICS_PORT: '65536' }, /METRICS_PORT must be an integer from 1 to 65535/],
+    [{ ...KEY, METRICS_PORT: '9464.5' }, /METRICS_PORT must be an integer/],
+    [{ ...KEY, METRICS_PORT: '8080' }, /METRICS_PORT must differ from PORT \(both 8080\)/],
+    [{ ...KEY, PORT: '9464', METRICS_PORT: '9464' }, /METRICS_PORT must differ from PORT/],
+    [{ ...KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/],
+    [{ ...KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' }, /OTEL_EXPORTER_OTLP_ENDPOINT must be the collector's OTLP\/HTTP base URL/],
+    [{ ...KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317' }, /OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/],
+    [{ ...KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://user:secret@collector:4318' }, /without user name, query or fragment/],
+    [{ ...KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318?key=1' }, /without user name, query or fragment/],
+    [{ ...KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318#x' }, /without user name, query or fragment/],
+    [{ ...KEY, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, /OTEL_EXPORTER_OTLP_PROTOCOL must be http\/json or unset \(got "grpc"\)/],
+    [{ ...KEY, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, /OTEL_EXPORTER_OTLP_PROTOCOL must be http\/json/],
+    [{ ...KEY, OTEL_SDK_DISABLED: 'yes' }, /OTEL_SDK_DISABLED must be true or false/],
+  ])('refuses metrics and tracing settings %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never repeats a credential of the OTLP endpoint in its refusal', () => {
+    expect(() => loadConfig({ ...KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://user:s3cr3t-value@collector:4318' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('s3cr3t-value') }),
+    );
+  });
+
   it('lists every problem at once', () => {
     try {
       loadConfig({ PORT: 'x', BODY_SIGN: 'maybe' });

@@ -15,7 +15,10 @@ export interface OrderTracker {
 }
 
 /** The part of the configuration the HTTP surface uses (the rest is for start-up: port, database, provisioner). */
-export type AppConfig = Omit<Config, 'port' | 'host' | 'database' | 'provisioner' | 'provisionBudgetMs' | 'provisionLeaseMs' | 'logLevel'>;
+export type AppConfig = Omit<
+  Config,
+  'port' | 'host' | 'database' | 'provisioner' | 'provisionBudgetMs' | 'provisionLeaseMs' | 'logLevel' | 'metricsPort' | 'tracing'
+>;
 
 /** What the mount of an interface family receives: shared services, and the answers every family writes alike. */
 export interface FamilyContext {

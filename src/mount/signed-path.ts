@@ -33,17 +33,20 @@ export interface SignedPathDeps {
   refuse: (c: Context, code: SignatureFailureCode, reason: string) => Response;
   callDeadline: MiddlewareHandler;
   bodyWithin: (maxSize?: number) => MiddlewareHandler;
+  /** Put before everything else on the path, so that it encloses every answer, refusals included (a tracing span). */
+  enter?: MiddlewareHandler;
 }
 
 /**
- * The guard every signed family puts in front of its contract, in this order: Body-Sign (so that it wraps every answer
- * on the path, refusals included: docs/decisions.md#10), the call deadline, the body limit, the signature check (which
- * hands the body on as `c.var.signedBody`).
+ * The guard every signed family puts in front of its contract, in this order: `enter` when given, Body-Sign (so that it
+ * wraps every answer on the path, refusals included: docs/decisions.md#10), the call deadline, the body limit, the
+ * signature check (which hands the body on as `c.var.signedBody`).
  */
 export function guardSignedPath(app: Hono<{ Variables: SignedBodyVariables }>, spec: SignedPath, deps: SignedPathDeps): void {
   const { path, scheme, accessKey } = spec;
   const method = scheme === 'saas-v1' ? 'GET' : 'POST';
   const check = { accessKey, nonces: deps.nonces, toleranceMs: deps.toleranceMs, now: deps.now, refuse: deps.refuse };
+  if (deps.enter) app.on(method, path, deps.enter);
   if (spec.bodySign) app.on(method, path, bodySign({ accessKey }));
   app.on(method, path, deps.callDeadline);
   if (method === 'POST') app.on(method, path, deps.bodyWithin(spec.maxBodyBytes));

@@ -30,6 +30,9 @@ import type { UsageInfoSource } from '../usage/status.js';
 import type { AppConfig, FamilyContext, FamilyMount, OrderTracker } from '../mount/family.js';
 import { guardSignedPath } from '../mount/signed-path.js';
 import { databaseAnswers } from '../store/health.js';
+import type { KgkitMetrics } from '../telemetry/metrics.js';
+import type { CallTracing } from '../telemetry/tracing.js';
+import { mountMetrics } from './metrics-endpoint.js';
 
 export type { AppConfig } from '../mount/family.js';
 
@@ -50,6 +53,12 @@ export interface AppDeps {
   directory?: TenantDirectoryReader;
   /** Where /docs serves the API reference from; default docs/ (`make docs`). */
   docsDir?: string;
+  /** Counts every call (src/telemetry/metrics.ts); loaded only when /metrics can be reached (docs/decisions.md#23). */
+  metrics?: KgkitMetrics;
+  /** Whether this app serves GET /metrics behind KGKIT_API_TOKEN (default); false when METRICS_PORT serves it instead. */
+  metricsRoute?: boolean;
+  /** A span per marketplace call, when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing?: CallTracing;
 }
 
 /** Every interface family one server answers, each on its configured path; the seller's code where it plugs in. */
@@ -87,6 +96,9 @@ export function buildApp({
   families = familyMounts(),
   directory = tenantDirectoryReader(db, new DataKeys(config)),
   docsDir,
+  metrics,
+  metricsRoute = true,
+  tracing,
 }: AppDeps): Hono {
   const app = new Hono();
   const json: FamilyContext['json'] = (c, body, status = 200) => textAnswer(c, asciiJson(body), status);
@@ -95,16 +107,45 @@ export function buildApp({
     return json(c, { resultCode: code, resultMsg: reason });
   };
   const audit: AuditCounters = { writeFailures: 0 };
-  const observe: FamilyContext['observe'] = (family) => auditObserver({ family, db, logger, now, counters: audit });
-  const limitBody = (maxSize = config.maxBodyBytes) => bodyWithin({ maxSize, onError: (c) => refuse(c, '000002', `body is larger than ${maxSize} bytes`) });
+  metrics?.watchAuditFailures(() => audit.writeFailures);
+  const observe: FamilyContext['observe'] = (family) => {
+    const audited = auditObserver({ family, db, logger, now, counters: audit });
+    const count = metrics?.callCounter(family);
+    if (count === undefined && tracing === undefined) return audited;
+    return (call) => {
+      count?.(call);
+      tracing?.annotate({ family, activity: call.activity, resultCode: resultCodeOf(call.result.body) });
+      return audited(call);
+    };
+  };
+  const limitBody = (maxSize = config.maxBodyBytes, refused = refuse) =>
+    bodyWithin({ maxSize, onError: (c) => refused(c, '000002', `body is larger than ${maxSize} bytes`) });
   const deadline = callDeadline({
     answer: (c) => {
       logger.warn('call deadline passed: answered 000005, the work goes on', { method: c.req.method, path: c.req.path, deadlineMs: CALL_DEADLINE_MS });
       return json(c, { resultCode: '000005', resultMsg: 'the call could not be completed in time; please retry' });
     },
   });
-  const signedPath: FamilyContext['signedPath'] = (target, spec) =>
-    guardSignedPath(target, spec, { nonces, toleranceMs: config.signatureToleranceMs, now, refuse, callDeadline: deadline, bodyWithin: limitBody });
+  const signedPath: FamilyContext['signedPath'] = (target, spec) => {
+    const counted = metrics?.refusalCounter(spec.path);
+    const refuseHere: typeof refuse =
+      counted === undefined && tracing === undefined
+        ? refuse
+        : (c, code, reason) => {
+            counted?.(code);
+            tracing?.annotate({ resultCode: code });
+            return refuse(c, code, reason);
+          };
+    guardSignedPath(target, spec, {
+      nonces,
+      toleranceMs: config.signatureToleranceMs,
+      now,
+      refuse: refuseHere,
+      callDeadline: deadline,
+      bodyWithin: (maxSize) => limitBody(maxSize, refuseHere),
+      ...(tracing ? { enter: tracing.enter } : {}),
+    });
+  };
   const context: FamilyContext = {
     config,
     db,
@@ -126,6 +167,7 @@ export function buildApp({
     return json(c, { status: 'unavailable', reason: 'database does not answer', auditWriteFailures: audit.writeFailures }, 503);
   });
 
+  if (metrics && metricsRoute) mountMetrics(app, metrics, config.apiToken, logger);
   mountDocs(app, docsDir);
   for (const mount of families) mount(app, context);
 
@@ -137,6 +179,8 @@ export function buildApp({
       return new Response(null, { status: 499 });
     }
     logger.error('unhandled error', { path: c.req.path, error: error.message });
+    metrics?.unhandledError();
+    tracing?.failed(error);
     // The marketplace's interfaces answer every failure HTTP 200 with a code (docs/decisions.md#6); a browser on the login
     // routes gets a plain server error.
     if (c.req.path === config.sso.path || c.req.path.startsWith(`${config.sso.path}/`)) {
@@ -145,4 +189,10 @@ export function buildApp({
     return json(c, { resultCode: '000005', resultMsg: 'internal error' });
   });
   return app;
+}
+
+/** The result code an answer carries, for the call's span. */
+function resultCodeOf(body: unknown): string {
+  const code = (body as { resultCode?: unknown } | null | undefined)?.resultCode;
+  return typeof code === 'string' ? code : 'none';
 }

@@ -16,13 +16,16 @@ import { SqlInstanceRepository } from '../store/instances.js';
 import { StoredSecretsError, forgetReplacedValues, sealStoredSecrets } from '../store/stored-secrets.js';
 import { UsageMeter } from '../usage/meter.js';
 import type { Logger } from '../log.js';
+import { countedProvisioner, metricSources } from './metric-sources.js';
+import { listenForMetrics, startTelemetry } from './telemetry.js';
 
 /**
  * The composition root's start-up: the seller's module, the store (and its sealed secrets), the marketplace client,
  * the workers, the app, the listening server and the shutdown on SIGTERM/SIGINT. A problem it cannot serve with ends
  * the process: exit code 2 for the configuration or the seller's module, 1 for a database that does not open.
  */
-export async function startServer(config: Config, logger: Logger): Promise<void> {
+export async function startServer(config: Config, baseLogger: Logger): Promise<void> {
+  const { logger, metrics, tracing } = await startTelemetry(config, baseLogger);
   let product: SellerModule;
   try {
     product = await productFrom(config.provisioner);
@@ -62,7 +65,7 @@ export async function startServer(config: Config, logger: Logger): Promise<void>
   const lifecycle = new InstanceLifecycle({
     repository: new SqlInstanceRepository(store.db, dataKeys),
     ...(orders ? { orders, orderRequired: config.orderLookup.required } : {}),
-    provisioner: product.provisioner,
+    provisioner: metrics ? countedProvisioner(product.provisioner, metrics) : product.provisioner,
     ...(product.changePolicy ? { changePolicy: product.changePolicy } : {}),
     budgetMs: config.provisionBudgetMs,
     provisionTimeoutMs: config.provisionLeaseMs,
@@ -84,6 +87,7 @@ export async function startServer(config: Config, logger: Logger): Promise<void>
       : undefined,
     retention.start(config.retention.intervalMs),
   ].filter((stop) => stop !== undefined);
+  metrics?.watch(metricSources({ db: store.db, runners: [orders, uploads, { stats: () => meter.deliveryStats() }] }));
   if (!orders) logger.info('order lookup is off: set KOOGALLERY_AK and KOOGALLERY_SK to fetch order details');
   if (!uploads) logger.info('License upload is off: set KOOGALLERY_AK and KOOGALLERY_SK to upload issued Licenses');
   const app = buildApp({
@@ -99,6 +103,8 @@ export async function startServer(config: Config, logger: Logger): Promise<void>
       ...(product.licenseIssuer ? { licenseIssuer: product.licenseIssuer } : {}),
       ...(product.licenseCodeHooks ? { licenseCodeHooks: product.licenseCodeHooks } : {}),
     }),
+    ...(metrics ? { metrics, metricsRoute: config.metricsPort === undefined } : {}),
+    ...(tracing ? { tracing } : {}),
   });
 
   // A SaaS V1.0 call carries everything in its query string: a newInstance the contract allows (saasExtendParams up to
@@ -113,14 +119,22 @@ export async function startServer(config: Config, logger: Logger): Promise<void>
       provisioner: config.provisioner.kind,
     });
   });
+  const metricsServer =
+    metrics && config.metricsPort !== undefined ? listenForMetrics(metrics, { ...config, metricsPort: config.metricsPort }, logger) : undefined;
 
   async function shutdown(signal: string): Promise<void> {
     logger.info('stopping', { signal });
     server.close();
+    metricsServer?.close();
     await Promise.race([Promise.allSettled(stopWorkers.map((stop) => stop())), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     // Provisioning that outlived its marketplace call gets a short grace period to record its result.
     await Promise.race([lifecycle.settle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     await store.close();
+    // The spans of the last calls are still queued: sent before the process ends.
+    const lastSpans = tracing
+      ?.shutdown()
+      .catch((error: unknown) => logger.warn('tracing: the last spans could not be sent', { error: (error as Error).message }));
+    if (lastSpans) await Promise.race([lastSpans, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     process.exit(0);
   }
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
