@@ -80,7 +80,10 @@ export class GroupCommit {
   rollbackTransaction(): void {
     this.endTransaction();
     // SQLite may already have rolled the whole batch back (then there is no savepoint left to return to).
-    if (!this.database.inTransaction) return this.lost(new Error('SQLite rolled the transaction back'));
+    if (!this.database.inTransaction) {
+      this.lost(new Error('SQLite rolled the transaction back'));
+      return;
+    }
     this.database.exec('rollback to kgkit_transaction');
     this.database.exec('release kgkit_transaction');
   }
