@@ -6,11 +6,10 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { catalogue } from '../conformance/catalogue/index.js';
+import type { ConformanceCase } from '../conformance/case.js';
 import type { SellerEndpoint } from '../conformance/driver.js';
 import { SELLER_FAMILIES, type SellerFamily, isSellerFamily } from '../conformance/families.js';
-import { jsonReport, junitXml, progressLine, summaryTable } from '../conformance/report.js';
-import { type RunOptions, runConformance } from '../conformance/runner.js';
+import type { RunOptions } from '../conformance/runner.js';
 import { CommandError, type CommandIo, type CommandSpec, EXIT, type Values, runCommand } from './command.js';
 import { ProgressLine } from './progress.js';
 
@@ -73,7 +72,7 @@ function oldJsonFile(argv: string[]): { argv: string[]; note?: string } {
 }
 
 /** What the arguments ask for, or every problem with them (one line each). */
-function readArguments(values: Values<Options>): Plan {
+function readArguments(values: Values<Options>, cases: readonly ConformanceCase[]): Plan {
   const problems: string[] = [];
   const key = values.key;
   if (!key) problems.push('--key is required (the key bound to the basic interfaces): see kgkit conformance --help');
@@ -141,10 +140,11 @@ function readArguments(values: Values<Options>): Plan {
     if (file !== undefined && !(existsSync(dirname(file)) && statSync(dirname(file)).isDirectory()))
       problems.push(`--${flag}: the folder of ${file} does not exist`);
   }
-  if (values.case !== undefined && !catalogue().some((c) => endpoints[c.family] && c.id.includes(values.case!))) {
+  if (values.case !== undefined && !cases.some((c) => endpoints[c.family] && c.id.includes(values.case!))) {
     problems.push(`--case: no case of the families tested has "${values.case}" in its id`);
   }
-  if (problems.length > 0) throw new CommandError(problems.join('\n'));
+  // The Kit families share --url: its problem is said once.
+  if (problems.length > 0) throw new CommandError([...new Set(problems)].join('\n'));
   return {
     endpoints,
     skipped,
@@ -187,7 +187,13 @@ export function conformanceCommand(argv: string[], io: ConformanceCommandIo = {}
   const old = oldJsonFile(argv);
   return runCommand(CONFORMANCE, old.argv, io, async (values, { out, err, isTTY }) => {
     if (old.note) err(`kgkit conformance: ${old.note}\n`);
-    const plan = readArguments(values);
+    // The runner and its catalogue load only now: --help and a bad option answer without them.
+    const [{ catalogue }, { jsonReport, junitXml, progressLine, summaryTable }, { runConformance }] = await Promise.all([
+      import('../conformance/catalogue/index.js'),
+      import('../conformance/report.js'),
+      import('../conformance/runner.js'),
+    ]);
+    const plan = readArguments(values, catalogue());
     for (const [family, why] of Object.entries(plan.skipped)) err(`kgkit conformance: ${family} skipped (${why})\n`);
     const progress = new ProgressLine(err, isTTY);
     const report = await runConformance({

@@ -1,5 +1,5 @@
 /** `kgkit events`: the audit trail of the marketplace's calls, newest first. */
-import { type StoredEvent, listEvents } from '../store/events.js';
+import type { StoredEvent } from '../store/events.js';
 import { type CommandIo, type CommandSpec, runCommand } from './command.js';
 import { DATABASE_ENVIRONMENT, INSTANCE_OPTION, ORDER_OPTION, READ_EXIT_FAILURE, READ_OPTIONS, limitOf, readTarget, withReadStore } from './read-store.js';
 import { table, when } from './table.js';
@@ -21,6 +21,7 @@ export const EVENTS = {
 
 export function eventsCommand(argv: string[], io: CommandIo = {}): Promise<number> {
   return runCommand(EVENTS, argv, io, async (values, { out, env }) => {
+    const { listEvents } = await import('../store/events.js');
     const query = {
       limit: limitOf(values.limit),
       ...(values.instance !== undefined ? { instanceId: values.instance } : {}),

@@ -1,9 +1,4 @@
 /** `kgkit license-key`: the public key (SPKI PEM) that verifies kgkit's Licenses, for the seller to build into their software. */
-import { DataKeys } from '../crypto/data-keys.js';
-import { ed25519PrivateKey, licenseSigningKey, publicKeyPem } from '../online-license/signing-key.js';
-import { databaseProblem } from '../server/database-problem.js';
-import { configProblemText, loadServerConfig } from '../server/key-files.js';
-import { openStore } from '../store/connect.js';
 import { CommandError, type CommandIo, type CommandSpec, runCommand } from './command.js';
 import { READ_OPTIONS, readTarget, withReadStore } from './read-store.js';
 
@@ -28,6 +23,14 @@ export const LICENSE_KEY = {
 
 export function licenseKeyCommand(argv: string[], io: CommandIo = {}): Promise<number> {
   return runCommand(LICENSE_KEY, argv, io, async (values, { out, env }) => {
+    const [{ DataKeys }, { ed25519PrivateKey, licenseSigningKey, publicKeyPem }, { databaseProblem }, { configProblemText, loadServerConfig }, { openStore }] =
+      await Promise.all([
+        import('../crypto/data-keys.js'),
+        import('../online-license/signing-key.js'),
+        import('../server/database-problem.js'),
+        import('../server/key-files.js'),
+        import('../store/connect.js'),
+      ]);
     let config;
     try {
       config = loadServerConfig(env);

@@ -1,11 +1,13 @@
 import { ConfigError, type StoreLocation, loadStoreLocation } from '../config.js';
-import { databaseProblem } from '../server/database-problem.js';
-import { type Store, openStore } from '../store/connect.js';
+import type { Store } from '../store/connect.js';
 import { CommandError, type Io } from './command.js';
 
 /**
  * The options and the database of the commands that read what the server keeps (events, usage status, orders,
  * license-uploads): the same names everywhere, and a database that is never created, migrated or written.
+ *
+ * The commands load the store and their domain modules only once they read: --help and a bad option answer without
+ * loading the database drivers (about a second of start-up).
  */
 export const READ_OPTIONS = {
   json: { type: 'boolean', help: 'print one JSON document instead of the table' },
@@ -49,6 +51,7 @@ function storeLocation(database: string | undefined, env: Io['env']): StoreLocat
 
 /** Runs `read` on the database opened read-only; one that is missing, older or unreachable is a one-line CommandError. */
 export async function withReadStore<T>({ location, setting }: ReadTarget, read: (store: Store) => Promise<T>): Promise<T> {
+  const [{ openStore }, { databaseProblem }] = await Promise.all([import('../store/connect.js'), import('../server/database-problem.js')]);
   let store: Store;
   try {
     // An unreachable host fails within seconds instead of the OS's minutes.

@@ -9,8 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { ScenarioRun } from '../simulator/model.js';
 import { SCENARIO_NAMES } from '../simulator/scenarios/index.js';
-import { type SellerSettings, sellerSettingsProblems } from '../simulator/seller.js';
-import { SIMULATOR_AK_SK, startSimulator } from '../simulator/server.js';
+import type { SellerSettings } from '../simulator/seller.js';
 import { CommandError, type CommandIo, type CommandSpec, runCommand } from './command.js';
 import { ProgressLine } from './progress.js';
 
@@ -65,6 +64,10 @@ export function simulateCommand(argv: string[], io: SimulateIo = {}): Promise<nu
   return runCommand(SIMULATE, argv, io, async (given, { out, err, isTTY }) => {
     const values = { port: '4200', host: '127.0.0.1', speed: '60', scenario: 'pay-per-use', ...given };
     if (values.url === undefined || values.key === undefined) throw new CommandError('--url and --key are required: see kgkit simulate --help');
+    const [{ sellerSettingsProblems }, { SIMULATOR_AK_SK, startSimulator }] = await Promise.all([
+      import('../simulator/seller.js'),
+      import('../simulator/server.js'),
+    ]);
 
     const seller: SellerSettings = {
       saasUrl: values.url,

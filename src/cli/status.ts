@@ -1,6 +1,4 @@
 /** `kgkit orders` and `kgkit license-uploads`: what kgkit looks up and uploads to the marketplace, and its state. */
-import { LICENSE_UPLOAD_STATES, licenseUploadStatus } from '../license-uploads/license-uploads.js';
-import { ORDER_LOOKUP_STATES, orderLookupStatus } from '../orders/lookup-status.js';
 import { type CommandIo, type CommandSpec, runCommand } from './command.js';
 import {
   DATABASE_ENVIRONMENT,
@@ -24,7 +22,7 @@ export const ORDERS = {
     'or why the last try failed and when the next one is. Reads the database only; needs no key.',
   ],
   options: {
-    state: { type: 'string', value: '<state>', help: `only lookups in this state: ${ORDER_LOOKUP_STATES.join(', ')}` },
+    state: { type: 'string', value: '<state>', help: 'only lookups in this state: pending, found or failed' },
     order: ORDER_OPTION,
     instance: INSTANCE_OPTION,
     ...READ_OPTIONS,
@@ -36,6 +34,7 @@ export const ORDERS = {
 
 export function ordersCommand(argv: string[], io: CommandIo = {}): Promise<number> {
   return runCommand(ORDERS, argv, io, async (values, { out, env }) => {
+    const { ORDER_LOOKUP_STATES, orderLookupStatus } = await import('../orders/lookup-status.js');
     const filter = {
       limit: limitOf(values.limit),
       ...(values.state !== undefined ? { state: stateOf(values.state, ORDER_LOOKUP_STATES)! } : {}),
@@ -88,7 +87,7 @@ export const LICENSE_UPLOADS = {
     'next one is. Reads the database only; needs no key.',
   ],
   options: {
-    state: { type: 'string', value: '<state>', help: `only uploads in this state: ${LICENSE_UPLOAD_STATES.join(', ')}` },
+    state: { type: 'string', value: '<state>', help: 'only uploads in this state: pending, uploaded, rejected or skipped' },
     ...READ_OPTIONS,
   },
   environment: DATABASE_ENVIRONMENT,
@@ -98,6 +97,7 @@ export const LICENSE_UPLOADS = {
 
 export function licenseUploadsCommand(argv: string[], io: CommandIo = {}): Promise<number> {
   return runCommand(LICENSE_UPLOADS, argv, io, async (values, { out, env }) => {
+    const { LICENSE_UPLOAD_STATES, licenseUploadStatus } = await import('../license-uploads/license-uploads.js');
     const filter = { limit: limitOf(values.limit), ...(values.state !== undefined ? { state: stateOf(values.state, LICENSE_UPLOAD_STATES)! } : {}) };
     const { counts, items: uploads } = await withReadStore(readTarget(values.database, env), (store) => licenseUploadStatus(store.db, filter));
     if (values.json) return (out(`${JSON.stringify({ counts, uploads }, null, 2)}\n`), 0);

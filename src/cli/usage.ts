@@ -1,7 +1,6 @@
 /** `kgkit usage status`: the usage records (SDRs) and their delivery to the marketplace. */
 import type { UsageRecordState } from '../store/tables/usage.js';
-import { UsageMeter } from '../usage/meter.js';
-import { RECORD_STATES, type UsageStatus } from '../usage/status.js';
+import type { UsageStatus } from '../usage/status.js';
 import { CommandError, type CommandIo, type CommandSpec, runCommand } from './command.js';
 import { DATABASE_ENVIRONMENT, INSTANCE_OPTION, READ_EXIT_FAILURE, READ_OPTIONS, limitOf, stateOf, readTarget, withReadStore } from './read-store.js';
 import { table, when } from './table.js';
@@ -15,7 +14,7 @@ export const USAGE = {
     'events whose window is still open, then the records, newest window first. Reads the database only; needs no key.',
   ],
   options: {
-    state: { type: 'string', value: '<state>', help: `only records in this state: ${RECORD_STATES.join(', ')}` },
+    state: { type: 'string', value: '<state>', help: 'only records in this state: pending, sent, rejected or expired' },
     instance: INSTANCE_OPTION,
     ...READ_OPTIONS,
   },
@@ -30,6 +29,7 @@ export function usageCommand(argv: string[], io: CommandIo = {}): Promise<number
     if (positionals.length === 0) throw new CommandError('say what to show: kgkit usage status (see kgkit usage --help)');
     if (positionals[0] !== 'status') throw new CommandError(`unknown subcommand "${positionals[0]}": kgkit usage has one, status (see kgkit usage --help)`);
     if (positionals.length > 1) throw new CommandError(`unexpected argument "${positionals[1]}": see kgkit usage --help`);
+    const [{ UsageMeter }, { RECORD_STATES }] = await Promise.all([import('../usage/meter.js'), import('../usage/status.js')]);
     const query = {
       limit: limitOf(values.limit),
       ...(values.state !== undefined ? { state: stateOf<UsageRecordState>(values.state, RECORD_STATES)! } : {}),
