@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 
 /**
  * What every kgkit command shares: its help (usage, options, environment, examples, exit codes), the parsing of its
- * arguments into one-line errors, and the exit codes (0 ok, 1 a failure found, 2 usage or configuration).
+ * arguments into one-line errors, and the exit codes (0 ok, 1 a failure found, 2 usage or configuration;
+ * docs/decisions.md#23).
  */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 

@@ -4,7 +4,8 @@ import { CommandError, type Io } from './command.js';
 
 /**
  * The options and the database of the commands that read what the server keeps (events, usage status, orders,
- * license-uploads): the same names everywhere, and a database that is never created, migrated or written.
+ * license-uploads): the same names everywhere, and a database that is never created, migrated or written
+ * (docs/decisions.md#23).
  *
  * The commands load the store and their domain modules only once they read: --help and a bad option answer without
  * loading the database drivers (about a second of start-up).

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { USAGE } from '../../src/cli/usage.js';
 import { LICENSE_UPLOAD_STATES } from '../../src/license-uploads/license-uploads.js';
 import { ORDER_LOOKUP_STATES } from '../../src/orders/lookup-status.js';
 import { RECORD_STATES } from '../../src/usage/status.js';
-import { type Finished, KGKIT, STACK_FRAME, errorLines, inParallel, runScript } from './processes.js';
+import { type Finished, KGKIT, ROOT, STACK_FRAME, errorLines, inParallel, runScript } from './processes.js';
 
 // `kgkit` as a user runs it, each invocation its own process: every mistake is one line on stderr naming the fix, with
 // exit code 2 and no stack trace; every command has a --help; a read command never creates a database.
@@ -219,5 +219,15 @@ describe('kgkit --help', () => {
   it('shows the old names still accepted', () => {
     expect(results.get(key(['simulate', '--help']))!.out).toMatch(/^ {2}--seller-url +the old name of --url; still accepted$/m);
     expect(results.get(key(['conformance', '--help']))!.out).toMatch(/^ {2}--json-file <file> +.*\(was --json <file>\)$/m);
+  });
+});
+
+describe('the README', () => {
+  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Command line\n'), readme.indexOf('\n## Configuration\n'));
+
+  it('has a Command line section with every command and the exit codes', () => {
+    for (const [name] of COMMANDS) expect(section).toMatch(new RegExp(`^\\| \`kgkit ${name === 'usage' ? 'usage status' : name}\\b`, 'm'));
+    for (const code of ['0', '1', '2']) expect(section).toMatch(new RegExp(`^\\| \`${code}\` \\| `, 'm'));
   });
 });

@@ -162,7 +162,7 @@ describe('kgkit conformance against a broken seller', () => {
   it('--strict: exits 1 and names the fault in the table, the JUnit failure and the JSON', async () => {
     const junit = join(dir, 'broken.xml');
     const json = join(dir, 'broken.json');
-    const { code, out } = await kgkit([...everyFamily(seller), '--case', 'security.replayed', '--strict', '--junit', junit, '--json', json]);
+    const { code, out } = await kgkit([...everyFamily(seller), '--case', 'security.replayed', '--strict', '--junit', junit, '--json-file', json]);
     expect(code).toBe(1);
     expect(out).toMatch(/^FAIL {4}saas-v2\.security\.replayed-nonce +\d+ ms {2}\d+ ms\n {8}- replayed nonce [0-9A-F]{16}… was accepted \(000000/m);
     expect(out).toContain('9 cases: 0 passed, 9 failed, 0 skipped');

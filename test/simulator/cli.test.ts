@@ -112,6 +112,32 @@ describe('kgkit simulate', () => {
     await expect(fetch(`${url}/`)).rejects.toThrow();
   });
 
+  it('draws one progress line of the scenarios on stderr when stdout is a terminal, none otherwise', async () => {
+    for (const isTTY of [true, false]) {
+      const stop = new AbortController();
+      let err = '';
+      let listening = false;
+      const done = simulateCommand([...SELLER, '--port', '0', '--speed', '600'], {
+        out: () => {},
+        err: (text) => void (err += text),
+        isTTY,
+        stop: stop.signal,
+        onListening: () => void (listening = true),
+      });
+      while (!listening) await new Promise((resolve) => setTimeout(resolve, 20));
+      // Off a terminal nothing comes however long it runs: the terminal's line is waited for, the other for as long.
+      for (let waited = 0; (isTTY ? !err.includes('scenarios:') : waited < 1_500) && waited < 20_000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      stop.abort();
+      expect(await done).toBe(0);
+      if (isTTY) {
+        expect(err).toMatch(/^\r\u001b\[2Kscenarios: 1 running, 0 done, 0 failed · pay-per-use/);
+        expect(err.endsWith('\r\u001b[2K')).toBe(true);
+      } else expect(err).toBe('');
+    }
+  });
+
   it('says so when the port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
