@@ -70,10 +70,10 @@ bench: ## Load-test the server against a bare Hono endpoint and the Prism mock, 
 	$(BIN)/tsx bench/run.ts
 
 events: ## Print the audit trail of marketplace calls, newest first (INSTANCE=<id>, ORDER=<orderId>, LIMIT=<n>)
-	$(BIN)/tsx src/cli/events.ts $(if $(INSTANCE),--instance $(INSTANCE)) $(if $(ORDER),--order $(ORDER)) $(if $(LIMIT),--limit $(LIMIT))
+	bin/kgkit events $(if $(INSTANCE),--instance $(INSTANCE)) $(if $(ORDER),--order $(ORDER)) $(if $(LIMIT),--limit $(LIMIT))
 
 license-key: ## Print the public key (PEM) that verifies the Licenses kgkit issues, for your software
-	$(BIN)/tsx src/cli/license-key.ts
+	bin/kgkit license-key
 
 usage: ## Print the usage records and their delivery to the marketplace (STATE=pending|sent|rejected|expired, INSTANCE=<id>)
 	bin/kgkit usage status $(if $(STATE),--state $(STATE)) $(if $(INSTANCE),--instance $(INSTANCE))

@@ -172,9 +172,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const accessKey = get('KOOGALLERY_ACCESS_KEY') ?? '';
-  if (accessKey.length < 8) {
-    problems.push('KOOGALLERY_ACCESS_KEY must be set to the key bound to the basic interfaces (Seller Console → 应用工具 → 密钥管理), at least 8 characters');
-  }
+  const where = 'the key bound to the basic interfaces (Seller Console → 应用工具 → 密钥管理)';
+  if (accessKey === '') problems.push(`KOOGALLERY_ACCESS_KEY must be set to ${where}, at least 8 characters`);
+  else if (accessKey.length < 8) problems.push(`KOOGALLERY_ACCESS_KEY must be at least 8 characters (it has ${accessKey.length}): ${where}`);
 
   const path = (name: string, fallback: string): string => {
     const value = get(name) ?? fallback;

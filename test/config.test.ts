@@ -46,8 +46,8 @@ describe('configuration', () => {
   });
 
   it.each([
-    [{}, /KOOGALLERY_ACCESS_KEY/],
-    [{ KOOGALLERY_ACCESS_KEY: 'short' }, /KOOGALLERY_ACCESS_KEY/],
+    [{}, /KOOGALLERY_ACCESS_KEY must be set/],
+    [{ KOOGALLERY_ACCESS_KEY: 'short' }, /KOOGALLERY_ACCESS_KEY must be at least 8 characters \(it has 5\)/],
     [{ ...KEY, PORT: 'http' }, /PORT must be an integer/],
     [{ ...KEY, PORT: '70000' }, /PORT/],
     [{ ...KEY, DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
@@ -104,8 +104,8 @@ describe('configuration', () => {
     })();
     expect(problems).toEqual([
       expect.stringMatching(/KGKIT_DATA_KEY must be at least 32/),
-      'KIT_RSA_PRIVATE_KEY_FILE: cannot read /nonexistent/key.pem (ENOENT)',
-      'LICENSE_SIGNING_KEY_FILE: cannot read /nonexistent/license.pem (ENOENT)',
+      'KIT_RSA_PRIVATE_KEY_FILE: cannot read /nonexistent/key.pem (no such file or directory, ENOENT): set KIT_RSA_PRIVATE_KEY_FILE to a readable PEM file',
+      'LICENSE_SIGNING_KEY_FILE: cannot read /nonexistent/license.pem (no such file or directory, ENOENT): set LICENSE_SIGNING_KEY_FILE to a readable PEM file',
     ]);
   });
 

@@ -117,19 +117,14 @@ describe('the server process', () => {
     expect(server.output()).not.toContain(key);
     expect(server.output()).not.toContain(answer.info[0]!.appInfo.password);
 
-    // `make events` reads the same database: the audit trail of that instance, newest first.
-    const events = execFileSync(TSX, [new URL('../src/cli/events.ts', import.meta.url).pathname, '--instance', 'serve-1'], {
+    // `kgkit events` (make events) reads the same database: the audit trail of that instance, newest first.
+    const events = execFileSync(TSX, [new URL('../src/cli/kgkit.ts', import.meta.url).pathname, 'events', '--instance', 'serve-1', '--json'], {
       env: { PATH: process.env.PATH ?? '', DATABASE_URL: `file:${join(dir, 'kgkit.sqlite')}` },
       encoding: 'utf8',
     });
-    expect(
-      events
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-    ).toMatchObject([
-      { activity: 'queryInstance', result_code: '000000', request: { instanceId: 'serve-1' } },
-      { activity: 'newInstance', result_code: '000000', order_id: 'CSSERVE0001' },
+    expect((JSON.parse(events) as { events: unknown[] }).events).toMatchObject([
+      { activity: 'queryInstance', resultCode: '000000', request: { instanceId: 'serve-1' } },
+      { activity: 'newInstance', resultCode: '000000', orderId: 'CSSERVE0001' },
     ]);
   });
 });

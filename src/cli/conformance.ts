@@ -1,89 +1,81 @@
 /**
  * `kgkit conformance`: runs the seller console's debug cases, and more, against any seller server over HTTP only.
- *   kgkit conformance --url https://seller.example.com/saas --key <key>      SaaS V2.0
- *     [--kit-key k] [--kit-public-key seller-rsa.pub.pem]                   + Kit V2 at the same URL (V1: --family kit-v1)
- *     [--saas-v1-url u]                                                     + SaaS V1.0 (basic key)
- *     [--license-code-url u --license-code-key k] [--online-license-url u]
- *     [--order-notify-url u --order-notify-key k]
- *     [--family saas-v2,kit-v2] [--case <text>] [--timeout 5000] [--junit file] [--json file]
- *     [--strict] [--no-upgrade] [--verbose]
- * Exit code 0 when every case passed or was skipped, 1 on any failure, 2 on bad arguments. By default only Huawei's
- * rules fail a case and kgkit's own stricter ones are warnings; --strict makes them fail too (docs/decisions.md#16).
+ * By default only Huawei's rules fail a case and kgkit's own stricter ones are warnings; --strict makes them fail too
+ * (docs/decisions.md#16).
  */
 import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
-import { catalogue } from '../conformance/catalogue/index.js';
+import type { ConformanceCase } from '../conformance/case.js';
 import type { SellerEndpoint } from '../conformance/driver.js';
 import { SELLER_FAMILIES, type SellerFamily, isSellerFamily } from '../conformance/families.js';
-import { jsonReport, junitXml, progressLine, summaryTable } from '../conformance/report.js';
-import { type RunOptions, runConformance } from '../conformance/runner.js';
+import type { RunOptions } from '../conformance/runner.js';
+import { CommandError, type CommandIo, type CommandSpec, EXIT, type Values, runCommand } from './command.js';
+import { ProgressLine } from './progress.js';
 
-export interface ConformanceCommandIo {
-  out?: (text: string) => void;
-  err?: (text: string) => void;
-  /** Whether stderr is a terminal: the progress line is then rewritten in place. */
-  isTTY?: boolean;
+export interface ConformanceCommandIo extends CommandIo {
   /** Options for the runner the command line does not expose (tests). */
   run?: Partial<RunOptions>;
 }
 
-const HELP = `usage: kgkit conformance --url <SaaS production URL> --key <key> [options]
-  --url u                  SaaS V2.0 production URL; the Kit families use it too (…/produceAPI[/v2]/<operation>)
-  --key k                  the key bound to the basic interfaces (SaaS V2.0, V1.0, online License)
-  --kit-key k              the key bound to the Kit interfaces: tests Kit V2 (Kit V1 only with --family kit-v1)
-  --kit-public-key file    PEM of the seller's RSA public key, to send applicationSync clientSecrets
-  --saas-v1-url u          SaaS V1.0 production URL
-  --license-code-url u     License code 2.0 URL, with --license-code-key k (default --key)
-  --online-license-url u   online-open License URL
-  --order-notify-url u     order notification URL, with --order-notify-key k (default --key)
-  --family f,…             only these families (${SELLER_FAMILIES.join(', ')})
-  --case text              only the cases whose id contains text
-  --timeout ms             how long to wait for each answer (default 5000, the marketplace's)
-  --strict                 kgkit's own rules fail too (by default they are warnings; docs/decisions.md#16)
-  --no-upgrade             the product never changes specification: no upgradeInstance, no changeInstanceCheck
-  --verbose                print every reason, warning and unobservable check under each case
-  --junit file             write JUnit XML;  --json file  write the whole report as JSON
-`;
+export const CONFORMANCE = {
+  name: 'conformance',
+  summary: "run the seller console's debug cases, and more, against a seller server in any language, over HTTP",
+  synopsis: '--url <SaaS production URL> --key <key> [options]',
+  about: [
+    'Each family is tested when its URL is given (the Kit families at --url). Every case and every answer is checked',
+    "against Huawei's rules (a failure) and kgkit's stricter ones (a warning; a failure with --strict). A table of the",
+    'cases follows; on a terminal a progress line shows the case running.',
+  ],
+  options: {
+    url: { type: 'string', value: '<url>', help: 'SaaS V2.0 production URL; the Kit families use it too (…/produceAPI[/v2]/<operation>)' },
+    key: { type: 'string', value: '<key>', help: 'the key bound to the basic interfaces (SaaS V2.0, V1.0, online License)' },
+    'kit-key': { type: 'string', value: '<key>', help: 'the key bound to the Kit interfaces: tests Kit V2 (Kit V1 only with --family kit-v1)' },
+    'kit-public-key': { type: 'string', value: '<file>', help: "PEM of the seller's RSA public key, to send applicationSync clientSecrets" },
+    'saas-v1-url': { type: 'string', value: '<url>', help: 'SaaS V1.0 production URL' },
+    'license-code-url': { type: 'string', value: '<url>', help: 'License code 2.0 URL' },
+    'license-code-key': { type: 'string', value: '<key>', help: 'its key (default --key)' },
+    'online-license-url': { type: 'string', value: '<url>', help: 'online-open License URL' },
+    'order-notify-url': { type: 'string', value: '<url>', help: 'order notification URL' },
+    'order-notify-key': { type: 'string', value: '<key>', help: 'its key (default --key)' },
+    family: { type: 'string', value: '<f,…>', help: `only these families (${SELLER_FAMILIES.join(', ')})` },
+    case: { type: 'string', value: '<text>', help: 'only the cases whose id contains text' },
+    timeout: { type: 'string', value: '<ms>', help: "how long to wait for each answer (default 5000, the marketplace's)" },
+    strict: { type: 'boolean', help: "kgkit's own rules fail too (by default they are warnings; docs/decisions.md#16)" },
+    'no-upgrade': { type: 'boolean', help: 'the product never changes specification: no upgradeInstance, no changeInstanceCheck' },
+    verbose: { type: 'boolean', help: 'print every reason, warning and unobservable check under each case' },
+    json: { type: 'boolean', help: 'print the whole report as one JSON document instead of the table' },
+    'json-file': { type: 'string', value: '<file>', help: 'also write the whole report as JSON to file (was --json <file>)' },
+    junit: { type: 'string', value: '<file>', help: 'also write JUnit XML to file' },
+  },
+  examples: [
+    'kgkit conformance --url http://127.0.0.1:8080/saas --key change-me-to-your-key',
+    'kgkit conformance --url https://seller.example.com/saas --key … --kit-key … --family saas-v2,kit-v2 --strict',
+    'kgkit conformance --url … --key … --case idempotency --verbose',
+    'kgkit conformance --url … --key … --junit conformance.xml --json-file conformance.json',
+  ],
+  failure: 'a case failed',
+} as const satisfies CommandSpec;
 
-const OPTIONS = {
-  url: { type: 'string' },
-  key: { type: 'string' },
-  'kit-key': { type: 'string' },
-  'kit-public-key': { type: 'string' },
-  'saas-v1-url': { type: 'string' },
-  'license-code-url': { type: 'string' },
-  'license-code-key': { type: 'string' },
-  'online-license-url': { type: 'string' },
-  'order-notify-url': { type: 'string' },
-  'order-notify-key': { type: 'string' },
-  family: { type: 'string' },
-  case: { type: 'string' },
-  timeout: { type: 'string' },
-  junit: { type: 'string' },
-  json: { type: 'string' },
-  strict: { type: 'boolean', default: false },
-  'no-upgrade': { type: 'boolean', default: false },
-  verbose: { type: 'boolean', default: false },
-  help: { type: 'boolean', default: false },
-} as const;
+type Options = (typeof CONFORMANCE)['options'];
 
-type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+/**
+ * `--json <file>` was the name of the JSON report file before --json meant JSON on stdout in every command: a value
+ * after it (this command takes no positional argument) is that old form, read as --json-file with a note.
+ */
+function oldJsonFile(argv: string[]): { argv: string[]; note?: string } {
+  const at = argv.findIndex((arg, i) => (arg === '--json' && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) || arg.startsWith('--json='));
+  if (at === -1) return { argv };
+  const file = argv[at]!.startsWith('--json=') ? argv[at]!.slice('--json='.length) : argv[at + 1]!;
+  const rest = [...argv.slice(0, at), '--json-file', file, ...argv.slice(at + (argv[at] === '--json' ? 2 : 1))];
+  return { argv: rest, note: `note: --json <file> is now --json-file <file> (--json alone prints the report); the old form still works for now` };
+}
 
-/** What the arguments ask for, or every problem with them. */
-function readArguments(argv: string[]): { problems: string[]; help?: boolean; plan?: Plan } {
-  let values: Values;
-  try {
-    const parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true });
-    values = parsed.values as Values;
-  } catch (error) {
-    return { problems: [(error as Error).message] };
-  }
-  if (values.help) return { problems: [], help: true };
+/** What the arguments ask for, or every problem with them (one line each). */
+function readArguments(values: Values<Options>, cases: readonly ConformanceCase[]): Plan {
   const problems: string[] = [];
   const key = values.key;
-  if (!key) problems.push('--key is required');
+  if (!key) problems.push('--key is required (the key bound to the basic interfaces): see kgkit conformance --help');
 
   const wanted = values.family
     ?.split(',')
@@ -143,29 +135,28 @@ function readArguments(argv: string[]): { problems: string[]; help?: boolean; pl
       problems.push(`--kit-public-key: cannot read an RSA public key from ${values['kit-public-key']}: ${(error as Error).message}`);
     }
   }
-  for (const flag of ['junit', 'json'] as const) {
+  for (const flag of ['junit', 'json-file'] as const) {
     const file = values[flag];
     if (file !== undefined && !(existsSync(dirname(file)) && statSync(dirname(file)).isDirectory()))
       problems.push(`--${flag}: the folder of ${file} does not exist`);
   }
-  if (values.case !== undefined && !catalogue().some((c) => endpoints[c.family] && c.id.includes(values.case!))) {
+  if (values.case !== undefined && !cases.some((c) => endpoints[c.family] && c.id.includes(values.case!))) {
     problems.push(`--case: no case of the families tested has "${values.case}" in its id`);
   }
-  if (problems.length > 0) return { problems };
+  // The Kit families share --url: its problem is said once.
+  if (problems.length > 0) throw new CommandError([...new Set(problems)].join('\n'));
   return {
-    problems,
-    plan: {
-      endpoints,
-      skipped,
-      timeoutMs,
-      strict: values.strict === true,
-      noUpgrade: values['no-upgrade'] === true,
-      verbose: values.verbose === true,
-      ...(kitPublicKeyPem ? { kitPublicKeyPem } : {}),
-      ...(values.case ? { caseFilter: values.case } : {}),
-      ...(values.junit ? { junit: values.junit } : {}),
-      ...(values.json ? { json: values.json } : {}),
-    },
+    endpoints,
+    skipped,
+    timeoutMs,
+    strict: values.strict === true,
+    noUpgrade: values['no-upgrade'] === true,
+    verbose: values.verbose === true,
+    json: values.json === true,
+    ...(kitPublicKeyPem ? { kitPublicKeyPem } : {}),
+    ...(values.case ? { caseFilter: values.case } : {}),
+    ...(values.junit ? { junit: values.junit } : {}),
+    ...(values['json-file'] ? { jsonFile: values['json-file'] } : {}),
   };
 }
 
@@ -176,10 +167,11 @@ interface Plan {
   strict: boolean;
   noUpgrade: boolean;
   verbose: boolean;
+  json: boolean;
   kitPublicKeyPem?: string;
   caseFilter?: string;
   junit?: string;
-  json?: string;
+  jsonFile?: string;
 }
 
 function isHttpUrl(value: string): boolean {
@@ -191,45 +183,41 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-export async function conformanceCommand(argv: string[], io: ConformanceCommandIo = {}): Promise<number> {
-  const out = io.out ?? ((text: string) => process.stdout.write(text));
-  const err = io.err ?? ((text: string) => process.stderr.write(text));
-  const tty = io.isTTY ?? process.stderr.isTTY === true;
-  const { problems, help, plan } = readArguments(argv);
-  if (help) return (out(HELP), 0);
-  if (!plan) {
-    err(`${problems.map((problem) => `kgkit conformance: ${problem}`).join('\n')}\n${HELP}`);
-    return 2;
-  }
+export function conformanceCommand(argv: string[], io: ConformanceCommandIo = {}): Promise<number> {
+  const old = oldJsonFile(argv);
+  return runCommand(CONFORMANCE, old.argv, io, async (values, { out, err, isTTY }) => {
+    if (old.note) err(`kgkit conformance: ${old.note}\n`);
+    // The runner and its catalogue load only now: --help and a bad option answer without them.
+    const [{ catalogue }, { jsonReport, junitXml, progressLine, summaryTable }, { runConformance }] = await Promise.all([
+      import('../conformance/catalogue/index.js'),
+      import('../conformance/report.js'),
+      import('../conformance/runner.js'),
+    ]);
+    const plan = readArguments(values, catalogue());
+    for (const [family, why] of Object.entries(plan.skipped)) err(`kgkit conformance: ${family} skipped (${why})\n`);
+    const progress = new ProgressLine(err, isTTY);
+    const report = await runConformance({
+      endpoints: plan.endpoints,
+      skippedFamilies: plan.skipped,
+      timeoutMs: plan.timeoutMs,
+      profile: plan.strict ? 'strict' : 'default',
+      ...(plan.noUpgrade ? { noUpgrade: true } : {}),
+      ...(plan.kitPublicKeyPem ? { kitPublicKeyPem: plan.kitPublicKeyPem } : {}),
+      ...(plan.caseFilter ? { only: (c) => c.id.includes(plan.caseFilter!) } : {}),
+      onProgress: (event) => {
+        if (event.type === 'end') progress.show((width) => progressLine(event, width));
+      },
+      ...io.run,
+    });
+    progress.clear();
 
-  for (const [family, why] of Object.entries(plan.skipped)) err(`kgkit conformance: ${family} skipped (${why})\n`);
-  let live = false;
-  const report = await runConformance({
-    endpoints: plan.endpoints,
-    skippedFamilies: plan.skipped,
-    timeoutMs: plan.timeoutMs,
-    profile: plan.strict ? 'strict' : 'default',
-    ...(plan.noUpgrade ? { noUpgrade: true } : {}),
-    ...(plan.kitPublicKeyPem ? { kitPublicKeyPem: plan.kitPublicKeyPem } : {}),
-    ...(plan.caseFilter ? { only: (c) => c.id.includes(plan.caseFilter!) } : {}),
-    onProgress: (event) => {
-      if (event.type !== 'end') return;
-      if (tty) {
-        err(`\r\u001b[2K${progressLine(event, Math.max(40, (process.stderr.columns ?? 100) - 1))}`);
-        live = true;
-      } else err(`${progressLine(event, 200)}\n`);
-    },
-    ...io.run,
+    out(plan.json ? jsonReport(report) : summaryTable(report, { verbose: plan.verbose }));
+    try {
+      if (plan.junit) writeFileSync(plan.junit, junitXml(report));
+      if (plan.jsonFile) writeFileSync(plan.jsonFile, jsonReport(report));
+    } catch (error) {
+      throw new CommandError(`cannot write the report: ${(error as Error).message}`, EXIT.failure);
+    }
+    return report.summary.failed > 0 ? EXIT.failure : EXIT.ok;
   });
-  if (live) err('\r\u001b[2K');
-
-  out(summaryTable(report, { verbose: plan.verbose }));
-  try {
-    if (plan.junit) writeFileSync(plan.junit, junitXml(report));
-    if (plan.json) writeFileSync(plan.json, jsonReport(report));
-  } catch (error) {
-    err(`kgkit conformance: cannot write the report: ${(error as Error).message}\n`);
-    return 1;
-  }
-  return report.summary.failed > 0 ? 1 : 0;
 }

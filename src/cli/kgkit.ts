@@ -2,53 +2,99 @@
  * `kgkit <command>`: the command line (bin/kgkit). `conformance` and `simulate` talk to a seller server over HTTP; the
  * other commands read the same environment as the server (DATABASE_URL first) and need no marketplace.
  */
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type CommandSpec, EXIT, columns, exitCodes, nearest } from './command.js';
 
-const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
+interface Entry {
+  /** As listed: `usage status`. */
+  listed: string;
+  spec: () => Promise<CommandSpec>;
+  run: (argv: string[]) => Promise<number>;
+}
+
+// Each command's module is loaded only when it runs (simulate and conformance bring their whole toolkits).
+const COMMANDS: Record<string, Entry> = {
   conformance: {
-    summary: "conformance --url <production URL> --key <key> [...]: run the seller console's debug cases against a seller server (--help)",
+    listed: 'conformance',
+    spec: async () => (await import('./conformance.js')).CONFORMANCE,
     run: async (argv) => (await import('./conformance.js')).conformanceCommand(argv),
   },
   simulate: {
-    summary: 'simulate --url <production URL> --key <key> [...]: a stateful KooGallery stand-in with a web page (--help)',
+    listed: 'simulate',
+    spec: async () => (await import('./simulate.js')).SIMULATE,
     run: async (argv) => (await import('./simulate.js')).simulateCommand(argv),
   },
   usage: {
-    summary: 'usage status [--state pending|sent|rejected|expired] [--instance id] [--limit n] [--json]: usage records and their delivery',
+    listed: 'usage status',
+    spec: async () => (await import('./usage.js')).USAGE,
     run: async (argv) => (await import('./usage.js')).usageCommand(argv),
   },
   orders: {
-    summary: 'orders [--state pending|found|failed] [--order id] [--instance id] [--limit n] [--json]: order lookups (Query Order)',
+    listed: 'orders',
+    spec: async () => (await import('./status.js')).ORDERS,
     run: async (argv) => (await import('./status.js')).ordersCommand(argv),
   },
   'license-uploads': {
-    summary: 'license-uploads [--state pending|uploaded|rejected|skipped] [--limit n] [--json]: License uploads',
+    listed: 'license-uploads',
+    spec: async () => (await import('./status.js')).LICENSE_UPLOADS,
     run: async (argv) => (await import('./status.js')).licenseUploadsCommand(argv),
   },
   events: {
-    summary: 'events [--instance id] [--order id] [--limit n]: the audit trail of marketplace calls, newest first',
-    run: (argv) => runScript('./events', argv),
+    listed: 'events',
+    spec: async () => (await import('./events.js')).EVENTS,
+    run: async (argv) => (await import('./events.js')).eventsCommand(argv),
   },
   'license-key': {
-    summary: 'license-key: the public key (PEM) that verifies the Licenses kgkit issues',
-    run: (argv) => runScript('./license-key', argv),
+    listed: 'license-key',
+    spec: async () => (await import('./license-key.js')).LICENSE_KEY,
+    run: async (argv) => (await import('./license-key.js')).licenseKeyCommand(argv),
   },
 };
 
-/** The older one-file commands read process.argv themselves: run them as if called directly; .ts from source, .js compiled (dist/). */
-async function runScript(name: string, argv: string[]): Promise<number> {
-  const path = fileURLToPath(new URL(`${name}${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
-  process.argv = [process.argv[0]!, path, ...argv];
-  await import(path);
-  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+async function overview(): Promise<string> {
+  const rows: [string, string][] = [];
+  for (const entry of Object.values(COMMANDS)) rows.push([entry.listed, (await entry.spec()).summary]);
+  return [
+    'kgkit: the command line of kgkit, a toolkit for Huawei Cloud KooGallery sellers',
+    '',
+    'usage: kgkit <command> [options]      kgkit <command> --help   the options and examples of one command',
+    '',
+    'commands:',
+    ...columns(rows),
+    '',
+    'usage status, orders, license-uploads, events and license-key read the database the server keeps (DATABASE_URL,',
+    'or --database) and never create one; conformance and simulate need only the seller server over HTTP.',
+    '',
+    'exit codes:',
+    ...columns(exitCodes({ failure: 'a failure found (a conformance case failed), or the command could not finish' })),
+    '',
+  ].join('\n');
 }
 
-const [name, ...rest] = process.argv.slice(2);
-const command = name === undefined ? undefined : COMMANDS[name];
-if (!command) {
-  const usage = Object.entries(COMMANDS).map(([key, c]) => `  kgkit ${c.summary.startsWith(key) ? c.summary : `${key} ${c.summary}`}`);
-  process.stderr.write(`${name && name !== 'help' ? `kgkit: unknown command "${name}"\n` : ''}usage:\n${usage.join('\n')}\n`);
-  process.exit(name === undefined || name === 'help' ? 0 : 2);
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
+    process.stdout.write(await overview());
+    return EXIT.ok;
+  }
+  return name === 'help' ? dispatch(rest[0]!, ['--help']) : dispatch(name, rest);
 }
-process.exitCode = await command.run(rest);
+
+function dispatch(name: string, argv: string[]): Promise<number> {
+  const command = COMMANDS[name];
+  if (command) return command.run(argv);
+  const near = nearest(name, Object.keys(COMMANDS));
+  process.stderr.write(`kgkit: unknown command "${name}"${near ? ` (did you mean ${near}?)` : ''}: see kgkit --help\n`);
+  return Promise.resolve(EXIT.usage);
+}
+
+// A reader that closes the pipe early (kgkit events | head) ends the output, not in a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`kgkit: ${(error as Error).message ?? String(error)}\n`);
+  process.exitCode = EXIT.failure;
+}

@@ -7,140 +7,156 @@
  *                  [--scenario pay-per-use,yearly|none] [--license-code-url u] [--online-license-url u] …
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import type { ScenarioRun } from '../simulator/model.js';
 import { SCENARIO_NAMES } from '../simulator/scenarios/index.js';
-import { type SellerSettings, sellerSettingsProblems } from '../simulator/seller.js';
-import { SIMULATOR_AK_SK, startSimulator } from '../simulator/server.js';
+import type { SellerSettings } from '../simulator/seller.js';
+import { CommandError, type CommandIo, type CommandSpec, runCommand } from './command.js';
+import { ProgressLine } from './progress.js';
 
-export interface SimulateIo {
-  out?: (text: string) => void;
-  err?: (text: string) => void;
+export interface SimulateIo extends CommandIo {
   /** Stops the simulator like a signal would (tests). */
   stop?: AbortSignal;
   /** Called once it listens (tests). */
   onListening?: (simulator: { url: string }) => void;
 }
 
-const HELP = `usage: kgkit simulate --url <SaaS production URL> --key <key> [options]
-  (--url and the family URLs name the seller's production interfaces, as in kgkit conformance)
-  --kit-key <key>              key of the joint-operation Kit interfaces (default: --key)
-  --saas-v1-url <url>          the SaaS V1.0 production URL (scenario saas-v1)
-  --license-code-url <url>     the license-code interface (scenario license-code); --license-code-key <key>
-  --online-license-url <url>   the online License interface (scenario online-license)
-  --order-notify-url <url>     the order-notification interface (scenario order-notify); --order-notify-key <key>
-  --kit-public-key <pem file>  the seller's RSA public key, to encrypt the applicationSync clientSecret
-  --ak <AK> --sk <SK>          the AK/SK the seller signs its Open API calls with (default: printed at start)
-  --port <n>                   default 4200 (0: any free port); --host <address> default 127.0.0.1
-  --speed <factor>             simulated time runs this much faster than real time (default 60: an hour a minute)
-  --scenario <names>           comma-separated, run once each at start (default pay-per-use; none: only serve)
-                               ${SCENARIO_NAMES.join(', ')}
-`;
+export const SIMULATE = {
+  name: 'simulate',
+  summary: 'a stateful KooGallery stand-in that drives a seller server through whole scenarios, with a web page',
+  synopsis: '--url <SaaS production URL> --key <key> [options]',
+  about: [
+    "It serves the marketplace's Open APIs (the seller's MARKETPLACE_URL) and calls the seller's production",
+    'interfaces (--url and the family URLs, as in kgkit conformance) on the documented retry schedule. Runs until',
+    'Ctrl-C; on a terminal a progress line shows the scenarios running.',
+  ],
+  options: {
+    url: { type: 'string', value: '<url>', help: 'the SaaS V2.0 production URL of the seller (the Kit families at the same URL)' },
+    key: { type: 'string', value: '<key>', help: 'the key bound to the basic interfaces' },
+    'kit-key': { type: 'string', value: '<key>', help: 'key of the joint-operation Kit interfaces (default: --key)' },
+    'saas-v1-url': { type: 'string', value: '<url>', help: 'the SaaS V1.0 production URL (scenario saas-v1)' },
+    'license-code-url': { type: 'string', value: '<url>', help: 'the license-code interface (scenario license-code)' },
+    'license-code-key': { type: 'string', value: '<key>', help: 'its key (default: --key)' },
+    'online-license-url': { type: 'string', value: '<url>', help: 'the online License interface (scenario online-license)' },
+    'order-notify-url': { type: 'string', value: '<url>', help: 'the order-notification interface (scenario order-notify)' },
+    'order-notify-key': { type: 'string', value: '<key>', help: 'its key (default: --key)' },
+    'kit-public-key': { type: 'string', value: '<file>', help: "the seller's RSA public key (PEM), to encrypt the applicationSync clientSecret" },
+    ak: { type: 'string', value: '<AK>', help: 'the AK the seller signs its Open API calls with (default: printed at start)' },
+    sk: { type: 'string', value: '<SK>', help: 'and its SK (with --ak)' },
+    port: { type: 'string', value: '<n>', help: 'the port of the page and the Open APIs (default 4200; 0: any free port)' },
+    host: { type: 'string', value: '<address>', help: 'the address to listen on (default 127.0.0.1)' },
+    speed: { type: 'string', value: '<factor>', help: 'simulated time runs this much faster than real time (default 60: an hour a minute)' },
+    scenario: {
+      type: 'string',
+      value: '<names>',
+      help: `comma-separated, run once each at start (default pay-per-use; none: only serve): ${SCENARIO_NAMES.join(', ')}`,
+    },
+  },
+  renamed: { 'seller-url': 'url' },
+  examples: [
+    'kgkit simulate --url http://127.0.0.1:8080/saas --key change-me-to-your-key',
+    'kgkit simulate --url http://127.0.0.1:8080/saas --key … --kit-key … --scenario pay-per-use,yearly,joint-op',
+    'kgkit simulate --url http://127.0.0.1:8080/saas --key … --scenario none --port 0 --speed 600',
+  ],
+  failure: 'an unexpected error (the message says which)',
+} as const satisfies CommandSpec;
 
-export async function simulateCommand(argv: string[], io: SimulateIo = {}): Promise<number> {
-  const out = io.out ?? ((text: string) => process.stdout.write(text));
-  const err = io.err ?? ((text: string) => process.stderr.write(text));
-  const fail = (message: string) => (err(`kgkit simulate: ${message}\n`), 2);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        url: { type: 'string' },
-        'seller-url': { type: 'string' },
-        key: { type: 'string' },
-        'kit-key': { type: 'string' },
-        'saas-v1-url': { type: 'string' },
-        'license-code-url': { type: 'string' },
-        'license-code-key': { type: 'string' },
-        'online-license-url': { type: 'string' },
-        'order-notify-url': { type: 'string' },
-        'order-notify-key': { type: 'string' },
-        'kit-public-key': { type: 'string' },
-        ak: { type: 'string' },
-        sk: { type: 'string' },
-        port: { type: 'string', default: '4200' },
-        host: { type: 'string', default: '127.0.0.1' },
-        speed: { type: 'string', default: '60' },
-        scenario: { type: 'string', default: 'pay-per-use' },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    return fail(`${(error as Error).message}\n${HELP}`);
-  }
-  if (values.help) return (out(HELP), 0);
-  // One name for the seller's URL in every command (kgkit conformance says --url too).
-  if (values['seller-url'] !== undefined) return fail('--seller-url is now --url (the same name as in kgkit conformance)');
-  if (values.url === undefined || values.key === undefined) return fail(`--url and --key are required\n${HELP}`);
+export function simulateCommand(argv: string[], io: SimulateIo = {}): Promise<number> {
+  return runCommand(SIMULATE, argv, io, async (given, { out, err, isTTY }) => {
+    const values = { port: '4200', host: '127.0.0.1', speed: '60', scenario: 'pay-per-use', ...given };
+    if (values.url === undefined || values.key === undefined) throw new CommandError('--url and --key are required: see kgkit simulate --help');
+    const [{ sellerSettingsProblems }, { SIMULATOR_AK_SK, startSimulator }] = await Promise.all([
+      import('../simulator/seller.js'),
+      import('../simulator/server.js'),
+    ]);
 
-  const seller: SellerSettings = {
-    saasUrl: values.url,
-    key: values.key,
-    ...(values['kit-key'] !== undefined ? { kitKey: values['kit-key'] } : {}),
-    ...(values['saas-v1-url'] !== undefined ? { saasV1Url: values['saas-v1-url'] } : {}),
-    ...(values['license-code-url'] !== undefined ? { licenseCodeUrl: values['license-code-url'] } : {}),
-    ...(values['license-code-key'] !== undefined ? { licenseCodeKey: values['license-code-key'] } : {}),
-    ...(values['online-license-url'] !== undefined ? { onlineLicenseUrl: values['online-license-url'] } : {}),
-    ...(values['order-notify-url'] !== undefined ? { orderNotifyUrl: values['order-notify-url'] } : {}),
-    ...(values['order-notify-key'] !== undefined ? { orderNotifyKey: values['order-notify-key'] } : {}),
-  };
-  const problems = sellerSettingsProblems(seller);
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) problems.push(`--port must be an integer from 0 to 65535 (got "${values.port}")`);
-  const speed = Number(values.speed);
-  if (!(Number.isFinite(speed) && speed > 0 && speed <= 100_000)) problems.push(`--speed must be a number above 0, at most 100000 (got "${values.speed}")`);
-  if ((values.ak === undefined) !== (values.sk === undefined)) problems.push('--ak and --sk go together');
-  const scenarios =
-    values.scenario === 'none'
-      ? []
-      : values.scenario
-          .split(',')
-          .map((name) => name.trim())
-          .filter(Boolean);
-  for (const name of scenarios) if (!SCENARIO_NAMES.includes(name)) problems.push(`unknown scenario "${name}" (one of ${SCENARIO_NAMES.join(', ')}, or none)`);
-  let kitPublicKeyPem: string | undefined;
-  if (values['kit-public-key'] !== undefined) {
-    try {
-      kitPublicKeyPem = readFileSync(values['kit-public-key'], 'utf8');
-    } catch (error) {
-      problems.push(`--kit-public-key: cannot read ${values['kit-public-key']} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    const seller: SellerSettings = {
+      saasUrl: values.url,
+      key: values.key,
+      ...(values['kit-key'] !== undefined ? { kitKey: values['kit-key'] } : {}),
+      ...(values['saas-v1-url'] !== undefined ? { saasV1Url: values['saas-v1-url'] } : {}),
+      ...(values['license-code-url'] !== undefined ? { licenseCodeUrl: values['license-code-url'] } : {}),
+      ...(values['license-code-key'] !== undefined ? { licenseCodeKey: values['license-code-key'] } : {}),
+      ...(values['online-license-url'] !== undefined ? { onlineLicenseUrl: values['online-license-url'] } : {}),
+      ...(values['order-notify-url'] !== undefined ? { orderNotifyUrl: values['order-notify-url'] } : {}),
+      ...(values['order-notify-key'] !== undefined ? { orderNotifyKey: values['order-notify-key'] } : {}),
+    };
+    const problems = sellerSettingsProblems(seller);
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) problems.push(`--port must be an integer from 0 to 65535 (got "${values.port}")`);
+    const speed = Number(values.speed);
+    if (!(Number.isFinite(speed) && speed > 0 && speed <= 100_000)) problems.push(`--speed must be a number above 0, at most 100000 (got "${values.speed}")`);
+    if ((values.ak === undefined) !== (values.sk === undefined)) problems.push('--ak and --sk go together');
+    const scenarios =
+      values.scenario === 'none'
+        ? []
+        : values.scenario
+            .split(',')
+            .map((name) => name.trim())
+            .filter(Boolean);
+    for (const name of scenarios)
+      if (!SCENARIO_NAMES.includes(name)) problems.push(`unknown scenario "${name}" (one of ${SCENARIO_NAMES.join(', ')}, or none)`);
+    let kitPublicKeyPem: string | undefined;
+    if (values['kit-public-key'] !== undefined) {
+      try {
+        kitPublicKeyPem = readFileSync(values['kit-public-key'], 'utf8');
+      } catch (error) {
+        problems.push(`--kit-public-key: cannot read ${values['kit-public-key']} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
     }
-  }
-  if (problems.length > 0) return fail(problems.join('\n  '));
+    if (problems.length > 0) throw new CommandError(problems.join('\n'));
 
-  const akSk = values.ak !== undefined && values.sk !== undefined ? { accessKey: values.ak, secretKey: values.sk } : SIMULATOR_AK_SK;
-  let simulator;
-  try {
-    simulator = await startSimulator({ seller, akSk, speed, port, host: values.host, ...(kitPublicKeyPem ? { kitPublicKeyPem } : {}) });
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-  out(
-    [
-      `kgkit simulate: the page is at ${simulator.url}/`,
-      'Configure the seller with:',
-      `  MARKETPLACE_URL=${simulator.url}`,
-      `  KOOGALLERY_AK=${akSk.accessKey} KOOGALLERY_SK=${akSk.secretKey}`,
-      '  KOOGALLERY_ACCESS_KEY=<the --key given here> (its usage push is verified with it)',
-      `Simulated time runs ${speed}× faster than real time.`,
-      '',
-    ].join('\n'),
-  );
-  for (const name of scenarios) {
+    const akSk = values.ak !== undefined && values.sk !== undefined ? { accessKey: values.ak, secretKey: values.sk } : SIMULATOR_AK_SK;
+    let simulator;
     try {
-      const run = simulator.runScenario(name);
-      out(`started scenario ${name} (${run.id})\n`);
+      simulator = await startSimulator({ seller, akSk, speed, port, host: values.host, ...(kitPublicKeyPem ? { kitPublicKeyPem } : {}) });
     } catch (error) {
-      err(`kgkit simulate: ${(error as Error).message}\n`);
+      const message = (error as Error).message;
+      throw new CommandError(/ is in use$/.test(message) ? `${message}: stop the other process or choose another with --port` : message);
     }
-  }
-  out('Stop with Ctrl-C.\n');
-  io.onListening?.(simulator);
+    // Listened for before anything is printed: a signal sent as soon as the output appears must stop it cleanly.
+    const stopped = untilStopped(io.stop);
+    out(
+      [
+        `kgkit simulate: the page is at ${simulator.url}/`,
+        'Configure the seller with:',
+        `  MARKETPLACE_URL=${simulator.url}`,
+        `  KOOGALLERY_AK=${akSk.accessKey} KOOGALLERY_SK=${akSk.secretKey}`,
+        '  KOOGALLERY_ACCESS_KEY=<the --key given here> (its usage push is verified with it)',
+        `Simulated time runs ${speed}× faster than real time.`,
+        '',
+      ].join('\n'),
+    );
+    for (const name of scenarios) {
+      try {
+        const run = simulator.runScenario(name);
+        out(`started scenario ${name} (${run.id})\n`);
+      } catch (error) {
+        err(`kgkit simulate: ${(error as Error).message}\n`);
+      }
+    }
+    out('Stop with Ctrl-C.\n');
+    io.onListening?.(simulator);
 
-  const signal = await untilStopped(io.stop);
-  out(`kgkit simulate: stopping (${signal})\n`);
-  await simulator.close();
-  return 0;
+    const progress = new ProgressLine(err, isTTY);
+    const watch = isTTY ? setInterval(() => showRuns(progress, [...simulator.model.runs.values()]), 500) : undefined;
+    const signal = await stopped;
+    clearInterval(watch);
+    progress.clear();
+    out(`kgkit simulate: stopping (${signal})\n`);
+    await simulator.close();
+    return 0;
+  });
+}
+
+/** The scenarios so far: how many run, are done or failed, and the last step of the newest running one. */
+function showRuns(progress: ProgressLine, runs: ScenarioRun[]): void {
+  if (runs.length === 0) return;
+  const count = (state: ScenarioRun['state']) => runs.filter((run) => run.state === state).length;
+  const running = runs.filter((run) => run.state === 'running').at(-1);
+  const last = running?.log.at(-1)?.text;
+  const head = `scenarios: ${count('running')} running, ${count('done')} done, ${count('failed')} failed`;
+  const line = running ? `${head} · ${running.scenario}${last ? `: ${last}` : ''}` : `${head} (the page has every call)`;
+  progress.show((width) => (line.length > width ? `${line.slice(0, width - 1)}…` : line));
 }
 
 /** Resolves with what stopped the simulator: SIGINT, SIGTERM, or the caller's signal; the listeners are removed after. */

@@ -1,74 +1,45 @@
-/**
- * `kgkit usage status`: the usage records (SDRs) and their delivery to the marketplace.
- *   kgkit usage status                         counts per state, then the newest 100 records
- *   kgkit usage status --state pending         only the records in one state (pending, sent, rejected, expired)
- *   kgkit usage status --instance <id>         only one instance's records (and counts)
- *   kgkit usage status --limit 500 --json      more records, as one JSON object
- * Reads DATABASE_URL like the server; needs no key.
- */
-import { parseArgs } from 'node:util';
-import { loadStoreLocation } from '../config.js';
-import { openStore } from '../store/connect.js';
+/** `kgkit usage status`: the usage records (SDRs) and their delivery to the marketplace. */
 import type { UsageRecordState } from '../store/tables/usage.js';
-import { UsageMeter } from '../usage/meter.js';
-import { RECORD_STATES, type UsageStatus } from '../usage/status.js';
+import type { UsageStatus } from '../usage/status.js';
+import { CommandError, type CommandIo, type CommandSpec, runCommand } from './command.js';
+import { DATABASE_ENVIRONMENT, INSTANCE_OPTION, READ_EXIT_FAILURE, READ_OPTIONS, limitOf, stateOf, readTarget, withReadStore } from './read-store.js';
+import { table, when } from './table.js';
 
-export interface UsageCommandIo {
-  env?: Record<string, string | undefined>;
-  out?: (text: string) => void;
-  err?: (text: string) => void;
-}
+export const USAGE = {
+  name: 'usage',
+  summary: 'the usage records (SDRs) kgkit seals from usage events, and their delivery to the marketplace',
+  synopsis: 'status [--state pending|sent|rejected|expired] [--instance <id>] [--limit <n>] [--json] [--database <url>]',
+  about: [
+    'Counts per state (records pending for more than 18 days are at risk: the marketplace refuses them after 21),',
+    'events whose window is still open, then the records, newest window first. Reads the database only; needs no key.',
+  ],
+  options: {
+    state: { type: 'string', value: '<state>', help: 'only records in this state: pending, sent, rejected or expired' },
+    instance: INSTANCE_OPTION,
+    ...READ_OPTIONS,
+  },
+  positionals: true,
+  environment: DATABASE_ENVIRONMENT,
+  examples: ['kgkit usage status', 'kgkit usage status --state pending', 'kgkit usage status --instance b-7 --limit 500 --json'],
+  failure: READ_EXIT_FAILURE,
+} as const satisfies CommandSpec;
 
-const HELP = 'usage: kgkit usage status [--state pending|sent|rejected|expired] [--instance <id>] [--limit 1..10000] [--json]\n';
-
-export async function usageCommand(argv: string[], io: UsageCommandIo = {}): Promise<number> {
-  const out = io.out ?? ((text: string) => process.stdout.write(text));
-  const err = io.err ?? ((text: string) => process.stderr.write(text));
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        state: { type: 'string' },
-        instance: { type: 'string' },
-        limit: { type: 'string', default: '100' },
-        json: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    err(`kgkit usage: ${(error as Error).message}\n${HELP}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1 || positionals[0] !== 'status') return (err(HELP), 2);
-  const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) return (err('kgkit usage: --limit must be an integer from 1 to 10000\n'), 2);
-  if (values.state !== undefined && !RECORD_STATES.includes(values.state as UsageRecordState)) {
-    return (err(`kgkit usage: --state must be one of ${RECORD_STATES.join(', ')}\n`), 2);
-  }
-
-  let location;
-  try {
-    location = loadStoreLocation(io.env);
-  } catch (error) {
-    return (err(`kgkit usage: ${(error as Error).message}\n`), 2);
-  }
-  const store = await openStore(location);
-  try {
-    const status = await new UsageMeter({ db: store.db }).status({
-      limit,
-      ...(values.state === undefined ? {} : { state: values.state as UsageRecordState }),
-      ...(values.instance === undefined ? {} : { instanceId: values.instance }),
-    });
+export function usageCommand(argv: string[], io: CommandIo = {}): Promise<number> {
+  return runCommand(USAGE, argv, io, async (values, { out, env }, positionals) => {
+    if (positionals.length === 0) throw new CommandError('say what to show: kgkit usage status (see kgkit usage --help)');
+    if (positionals[0] !== 'status') throw new CommandError(`unknown subcommand "${positionals[0]}": kgkit usage has one, status (see kgkit usage --help)`);
+    if (positionals.length > 1) throw new CommandError(`unexpected argument "${positionals[1]}": see kgkit usage --help`);
+    const [{ UsageMeter }, { RECORD_STATES }] = await Promise.all([import('../usage/meter.js'), import('../usage/status.js')]);
+    const query = {
+      limit: limitOf(values.limit),
+      ...(values.state !== undefined ? { state: stateOf<UsageRecordState>(values.state, RECORD_STATES)! } : {}),
+      ...(values.instance !== undefined ? { instanceId: values.instance } : {}),
+    };
+    const status = await withReadStore(readTarget(values.database, env), (store) => new UsageMeter({ db: store.db }).status(query));
     out(values.json ? `${JSON.stringify(status, null, 2)}\n` : statusTable(status));
     return 0;
-  } finally {
-    await store.close();
-  }
+  });
 }
-
-const COLUMNS = ['METERING SN', 'INSTANCE', 'PACKAGE', 'BEGIN', 'END', 'VALUE', 'STATE', 'TRIES', 'NEXT ATTEMPT', 'LAST ERROR'];
 
 function statusTable(status: UsageStatus): string {
   const { counts } = status;
@@ -85,10 +56,20 @@ function statusTable(status: UsageStatus): string {
     record.usageValue,
     record.atRisk ? `${record.state} (at risk)` : record.state,
     String(record.attempts),
-    record.nextAttemptAt ?? '-',
+    when(record.nextAttemptAt),
     record.lastError ?? '-',
   ]);
-  const widths = COLUMNS.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => `${cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')}\n`;
-  return summary + line(COLUMNS) + rows.map(line).join('');
+  const columns = [
+    { title: 'METERING SN', max: 36 },
+    { title: 'INSTANCE', max: 40 },
+    { title: 'PACKAGE', max: 40 },
+    { title: 'BEGIN', max: 16 },
+    { title: 'END', max: 16 },
+    { title: 'VALUE', max: 20, right: true },
+    { title: 'STATE', max: 18 },
+    { title: 'TRIES', max: 5, right: true },
+    { title: 'NEXT ATTEMPT', max: 20 },
+    { title: 'LAST ERROR', max: 60 },
+  ];
+  return summary + table(columns, rows);
 }

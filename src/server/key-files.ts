@@ -28,14 +28,20 @@ export function loadServerConfig(env: Env = process.env): Config {
   };
 }
 
-/** For an entry point: the configuration, or the list of problems on stderr and exit code 2. */
+/** For an entry point: the configuration, or its problems on stderr (one line when there is one) and exit code 2. */
 export function loadServerConfigOrExit(env: Env = process.env): Config {
   try {
     return loadServerConfig(env);
   } catch (error) {
-    process.stderr.write(`kgkit: ${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.stderr.write(`kgkit: ${configProblemText(error)}\n`);
     process.exit(2);
   }
+}
+
+/** A configuration error as the command line shows it: one line for one problem, else the list. */
+export function configProblemText(error: unknown): string {
+  if (!(error instanceof ConfigError)) return String((error as Error).message ?? error);
+  return error.problems.length === 1 ? `invalid configuration: ${error.problems[0]}` : error.message;
 }
 
 function readKey(name: string, file: string | undefined, problemOf: (pem: string) => string | undefined, problems: string[]): string | undefined {
@@ -44,10 +50,16 @@ function readKey(name: string, file: string | undefined, problemOf: (pem: string
   try {
     pem = readFileSync(file, 'utf8');
   } catch (error) {
-    problems.push(`${name}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    problems.push(`${name}: cannot read ${file} (${osReason(error as NodeJS.ErrnoException)}): set ${name} to a readable PEM file`);
     return undefined;
   }
   const problem = problemOf(pem);
   if (problem) problems.push(`${name} ${problem}`);
   return problem ? undefined : pem;
+}
+
+/** What the OS said, without Node's stack: "no such file or directory, ENOENT". */
+function osReason(error: NodeJS.ErrnoException): string {
+  const said = /^[A-Z]+: ([^,]+)/.exec(error.message)?.[1];
+  return said && error.code ? `${said}, ${error.code}` : (error.code ?? error.message);
 }

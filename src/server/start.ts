@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import type { Config } from '../config.js';
 import { DataKeys } from '../crypto/data-keys.js';
 import { buildApp, familyMounts } from './app.js';
+import { databaseProblem } from './database-problem.js';
 import { InstanceLifecycle } from '../instances/lifecycle.js';
 import { MarketplaceApi } from '../marketplace/client.js';
 import { LicenseUploads } from '../license-uploads/license-uploads.js';
@@ -22,7 +23,8 @@ import { listenForMetrics, startTelemetry } from './telemetry.js';
 /**
  * The composition root's start-up: the seller's module, the store (and its sealed secrets), the marketplace client,
  * the workers, the app, the listening server and the shutdown on SIGTERM/SIGINT. A problem it cannot serve with ends
- * the process: exit code 2 for the configuration or the seller's module, 1 for a database that does not open.
+ * the process with one line on stderr: exit code 2 for what the operator fixes (the configuration, the seller's module,
+ * an unreachable database, a busy port), 1 for a database that fails otherwise.
  */
 export async function startServer(config: Config, baseLogger: Logger): Promise<void> {
   const { logger, metrics, tracing } = await startTelemetry(config, baseLogger);
@@ -38,8 +40,9 @@ export async function startServer(config: Config, baseLogger: Logger): Promise<v
     // A hung PostgreSQL fails the call (000005) within the marketplace's 5 s rather than hanging it.
     store = await openStore(config.database, { connectTimeoutMs: 2_000, queryTimeoutMs: 4_000 });
   } catch (error) {
-    logger.error('cannot open the database', { database: config.database.dialect, error: (error as Error).message });
-    process.exit(1);
+    const { line, exitCode } = databaseProblem(config.database, error);
+    process.stderr.write(`kgkit: ${line}\n`);
+    process.exit(exitCode);
   }
   const dataKeys = new DataKeys(config);
   await sealSecretsOrExit(store, dataKeys, config, logger);
@@ -122,7 +125,12 @@ export async function startServer(config: Config, baseLogger: Logger): Promise<v
   const metricsServer =
     metrics && config.metricsPort !== undefined ? listenForMetrics(metrics, { ...config, metricsPort: config.metricsPort }, logger) : undefined;
 
-  async function shutdown(signal: string): Promise<void> {
+  server.once('error', (error: NodeJS.ErrnoException) => {
+    process.stderr.write(`kgkit: ${listenProblem(config, error)}\n`);
+    void shutdown('cannot listen', 2);
+  });
+
+  async function shutdown(signal: string, exitCode = 0): Promise<void> {
     logger.info('stopping', { signal });
     server.close();
     metricsServer?.close();
@@ -135,10 +143,27 @@ export async function startServer(config: Config, baseLogger: Logger): Promise<v
       ?.shutdown()
       .catch((error: unknown) => logger.warn('tracing: the last spans could not be sent', { error: (error as Error).message }));
     if (lastSpans) await Promise.race([lastSpans, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-    process.exit(0);
+    process.exit(exitCode);
   }
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Why the server cannot listen, with the setting that fixes it. */
+function listenProblem(config: Config, error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return `port ${config.port} is in use: stop the other process or set PORT`;
+    case 'EACCES':
+      return `no permission to listen on port ${config.port}: set PORT to 1024 or above`;
+    case 'EADDRNOTAVAIL':
+      return `HOST ${config.host} is not an address of this machine: set HOST (0.0.0.0 listens on every address)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `HOST ${config.host} does not resolve: set HOST to an address of this machine`;
+    default:
+      return `cannot listen on ${config.host}:${config.port} (${error.code ?? error.message}): check HOST and PORT`;
+  }
 }
 
 /**

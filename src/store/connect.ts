@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
 import { groupCommitDialect } from './sqlite-group-commit.js';
@@ -25,9 +25,26 @@ export interface OpenOptions {
    */
   connectTimeoutMs?: number;
   queryTimeoutMs?: number;
+  /**
+   * For the commands that only read (`kgkit events`, `orders`, …): open what exists, read-only, and neither create nor
+   * migrate anything, so that a mistyped location is an error instead of a new empty database (StoreNotReady).
+   */
+  readOnly?: boolean;
+}
+
+/** Why a read-only store did not open: no database there, one without kgkit's tables, or one older than this code. */
+export class StoreNotReady extends Error {
+  constructor(
+    readonly reason: 'missing' | 'empty' | 'older',
+    detail: string,
+  ) {
+    super(detail);
+    this.name = 'StoreNotReady';
+  }
 }
 
 export async function openStore(location: StoreLocation, options: OpenOptions = {}): Promise<Store> {
+  if (options.readOnly) return openExisting(location, options);
   const store = location.dialect === 'sqlite' ? openSqlite(location.target) : openPostgres(location.target, options);
   try {
     if (options.schema !== undefined && location.dialect === 'postgres') {
@@ -41,7 +58,50 @@ export async function openStore(location: StoreLocation, options: OpenOptions = 
   return store;
 }
 
-function openSqlite(path: string): Store {
+async function openExisting(location: StoreLocation, options: OpenOptions): Promise<Store> {
+  if (location.dialect === 'sqlite' && !existsSync(location.target)) throw new StoreNotReady('missing', `no database at ${location.target}`);
+  const store = location.dialect === 'sqlite' ? openSqlite(location.target, true) : openPostgres(location.target, options);
+  try {
+    const applied = await appliedMigrations(store.db as Kysely<unknown>);
+    if (applied === undefined) throw new StoreNotReady('empty', 'no kgkit tables in the database');
+    const newest = knownMigrations().at(-1);
+    if (newest !== undefined && !applied.includes(newest)) {
+      throw new StoreNotReady('older', `the database is older than this kgkit (its last migration is ${applied.at(-1) ?? 'none'}, this kgkit's ${newest})`);
+    }
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+/** The migrations applied to the database (migrations.ts keeps them in kgkit_migrations), or undefined without that table. */
+async function appliedMigrations(db: Kysely<unknown>): Promise<string[] | undefined> {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from kgkit_migrations order by name`.execute(db);
+    return rows.map((row) => row.name);
+  } catch (error) {
+    const { code, message } = error as { code?: unknown; message?: string };
+    if (code === '42P01' || message?.startsWith('no such table')) return undefined;
+    throw error;
+  }
+}
+
+/** The migrations this code has, by name (the files migrations.ts applies). */
+function knownMigrations(): string[] {
+  return readdirSync(new URL('./migrations/', import.meta.url))
+    .map((file) => /^(\d{4}-[a-z0-9-]+)\.(ts|js)$/.exec(file)?.[1])
+    .filter((name) => name !== undefined)
+    .sort();
+}
+
+function openSqlite(path: string, readOnly = false): Store {
+  if (readOnly) {
+    const database = new SQLite(path, { readonly: true, fileMustExist: true });
+    database.pragma('busy_timeout = 5000');
+    const db = new Kysely<Database>({ dialect: groupCommitDialect(database).dialect });
+    return { db, dialect: 'sqlite', close: () => db.destroy() };
+  }
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
   // WAL lets readers run beside the writer; busy_timeout makes a second process wait instead of failing.
@@ -81,6 +141,8 @@ function openPostgres(url: string, options: OpenOptions): Store {
   // query in flight fails with it and the pool drops the dead client on release.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
+  // Queued before any query of this client: pg runs the queries of a client in order.
+  if (options.readOnly) pool.on('connect', (client) => void client.query('set default_transaction_read_only = on').catch(() => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }

@@ -68,7 +68,7 @@ describe('kgkit conformance against an independent seller', () => {
           '--online-license-url',
           endpoints['online-license']!.url,
         ],
-        ...['--order-notify-url', endpoints['order-notify']!.url, '--order-notify-key', INDEPENDENT_KEYS.orderNotify, '--json', json],
+        ...['--order-notify-url', endpoints['order-notify']!.url, '--order-notify-key', INDEPENDENT_KEYS.orderNotify, '--json-file', json],
       ],
       { out: (text) => (out += text), err: () => {} },
     );

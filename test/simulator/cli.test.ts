@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { simulateCommand } from '../../src/cli/simulate.js';
 
 // `kgkit simulate`: arguments checked with every problem at once, what it prints, its page and JSON, a clean stop.
-const TSX = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname;
+// Node with tsx's loader, not the tsx command: that one relays a signal to its child and kills it when the child does
+// not confirm within 30 ms, which a busy machine can miss.
+const NODE_TSX = [process.execPath, '--import', 'tsx'] as const;
 const MAIN = new URL('./fixtures/simulate-main.ts', import.meta.url).pathname;
 const SELLER = ['--url', 'http://127.0.0.1:9/saas', '--key', 'seller-basic-key-0123'];
 
@@ -31,13 +33,23 @@ describe('kgkit simulate', () => {
   it('needs --url and --key', async () => {
     const { code, err } = await run(['--key', 'seller-basic-key-0123']);
     expect(code).toBe(2);
-    expect(err).toContain('--url and --key are required');
+    expect(err).toBe('kgkit simulate: --url and --key are required: see kgkit simulate --help\n');
   });
 
-  it('names the old --seller-url and its new name in one line', async () => {
-    const { code, err } = await run(['--seller-url', 'http://127.0.0.1:9/saas', '--key', 'seller-basic-key-0123']);
-    expect(code).toBe(2);
-    expect(err).toBe('kgkit simulate: --seller-url is now --url (the same name as in kgkit conformance)\n');
+  it('still takes the old --seller-url, with a note naming --url', async () => {
+    const stop = new AbortController();
+    const result = await run(
+      ['--seller-url', 'http://127.0.0.1:9/saas', '--key', 'seller-basic-key-0123', '--port', '0', '--scenario', 'none'],
+      stop.signal,
+      () => stop.abort(),
+    );
+    expect(result.code).toBe(0);
+    expect(result.err).toBe('kgkit simulate: note: --seller-url is now --url; the old name still works for now\n');
+    const both = await run(['--seller-url', 'http://127.0.0.1:9/saas', ...SELLER]);
+    expect(both).toMatchObject({
+      code: 2,
+      err: 'kgkit simulate: --seller-url and --url are the same option (--seller-url is its old name): give --url only\n',
+    });
   });
 
   it('lists every bad argument at once', async () => {
@@ -72,7 +84,7 @@ describe('kgkit simulate', () => {
   });
 
   it('refuses a scenario whose family has no URL, and an unknown option', async () => {
-    expect((await run(['--bogus'])).err).toContain("Unknown option '--bogus'");
+    expect((await run(['--bogus'])).err).toBe('kgkit simulate: unknown option --bogus: see kgkit simulate --help\n');
     const stop = new AbortController();
     const result = await run([...SELLER, '--port', '0', '--scenario', 'license-code'], stop.signal, () => stop.abort());
     expect(result.code).toBe(0);
@@ -100,6 +112,32 @@ describe('kgkit simulate', () => {
     await expect(fetch(`${url}/`)).rejects.toThrow();
   });
 
+  it('draws one progress line of the scenarios on stderr when stdout is a terminal, none otherwise', async () => {
+    for (const isTTY of [true, false]) {
+      const stop = new AbortController();
+      let err = '';
+      let listening = false;
+      const done = simulateCommand([...SELLER, '--port', '0', '--speed', '600'], {
+        out: () => {},
+        err: (text) => void (err += text),
+        isTTY,
+        stop: stop.signal,
+        onListening: () => void (listening = true),
+      });
+      while (!listening) await new Promise((resolve) => setTimeout(resolve, 20));
+      // Off a terminal nothing comes however long it runs: the terminal's line is waited for, the other for as long.
+      for (let waited = 0; (isTTY ? !err.includes('scenarios:') : waited < 1_500) && waited < 20_000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      stop.abort();
+      expect(await done).toBe(0);
+      if (isTTY) {
+        expect(err).toMatch(/^\r\u001b\[2Kscenarios: 1 running, 0 done, 0 failed · pay-per-use/);
+        expect(err.endsWith('\r\u001b[2K')).toBe(true);
+      } else expect(err).toBe('');
+    }
+  });
+
   it('says so when the port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -107,7 +145,7 @@ describe('kgkit simulate', () => {
     try {
       const { code, err } = await run([...SELLER, '--port', String(port), '--scenario', 'none']);
       expect(code).toBe(2);
-      expect(err).toContain(`port ${port} is in use`);
+      expect(err).toBe(`kgkit simulate: port ${port} is in use: stop the other process or choose another with --port\n`);
     } finally {
       blocker.close();
     }
@@ -116,7 +154,7 @@ describe('kgkit simulate', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)(
     'as a process, stops on %s with exit code 0',
     async (signal) => {
-      const child = spawn(TSX, [MAIN, ...SELLER, '--port', '0', '--scenario', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), MAIN, ...SELLER, '--port', '0', '--scenario', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));
