@@ -57,8 +57,8 @@ docs: ## Build the static API reference of every contract into docs/reference/ (
 docs/reference/index.html: $(wildcard generated/*/openapi.json)
 	$(BIN)/tsx scripts/docs.ts
 
-mock: ## Serve every contract with Prism, one activity per operation, each family on its own port (4010 for SaaS V2.0; README "The mock")
-	$(BIN)/tsx scripts/mock.ts
+mock: ## Serve the contracts with Prism on consecutive ports (FAMILY=saas-v2[,…] for some, MOCK_PORT=4010 the first port; README "The mock")
+	$(BIN)/tsx scripts/mock.ts $(if $(FAMILY),--family $(FAMILY)) $(if $(MOCK_PORT),--port $(MOCK_PORT))
 
 test: ## Run every test (PostgreSQL too when DATABASE_URL=postgres://…)
 	$(BIN)/vitest run $(VITEST_FLAGS)

@@ -1,5 +1,7 @@
 /**
- * `make mock`: every contract as a mock server for partner teams, each family on its own port (MOCK_PORTS below).
+ * `make mock`: every contract (or those of FAMILY) as a mock server for partner teams, each family on its own port,
+ * consecutive from MOCK_PORT in README order (scripts/mock-plan.ts); a table says what runs where once they answer.
+ *   tsx scripts/mock.ts [--family <name>[,<name>…]]… [--port <first port>]
  *
  * A production interface is one operation for every `activity`, told apart by a discriminator that Prism cannot read:
  * against the contract itself it would report the violations of every activity and answer the first example. So Prism
@@ -19,27 +21,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { type ActivityRoutes, activityRoutes, activityView } from './activity-view.js';
-import { ROOT, bundleContract, families } from './contract.js';
-
-/** Where each family's mock listens (Prism itself on the next port, loopback only). Documented in README.md. */
-export const MOCK_PORTS: Record<string, number> = {
-  'saas-v2': 4010,
-  'kit-v2': 4020,
-  'kit-v1': 4030,
-  'saas-v1': 4040,
-  'license-code': 4050,
-  'online-license': 4060,
-  'order-notify': 4070,
-  oauth: 4080,
-  marketplace: 4090,
-  kgkit: 4100,
-};
+import { ROOT, bundleContract } from './contract.js';
+import { type MockPlanEntry, MockSettingError, mockPlan, mockTable } from './mock-plan.js';
 
 const PRISM_START_TIMEOUT_MS = 60_000;
 const MAX_HEADER = 8 * 1024 - 100;
@@ -67,8 +57,8 @@ export interface MockOptions {
   family: string;
   /** Where clients connect. */
   port: number;
-  /** Where Prism listens, on loopback only. */
-  prismPort: number;
+  /** Where Prism listens, on loopback only: a free port when not given. */
+  prismPort?: number;
   /** Copy Prism's request log to stdout (the CLI does; tests don't). */
   verbose?: boolean;
   /** Called when Prism stops without `close()` having been called; the proxy is closed by then. */
@@ -79,9 +69,10 @@ export interface Mock {
   close(): Promise<void>;
 }
 
-export async function startMock({ family, port, prismPort, verbose = false, onPrismExit }: MockOptions): Promise<Mock> {
+export async function startMock({ family, port, prismPort: chosenPrismPort, verbose = false, onPrismExit }: MockOptions): Promise<Mock> {
   const document = (await bundleContract(family)) as Document;
   const contract = contractFacts(family, document);
+  const prismPort = chosenPrismPort ?? (await freeLoopbackPort());
   // The proxy takes its port first: Prism needs seconds to start, time in which a free port can be taken.
   const proxy = createServer((req, res) => void forward(req, res, prismPort, contract));
   await new Promise<void>((resolve, reject) => proxy.once('error', reject).listen(port, resolve));
@@ -456,24 +447,76 @@ async function stop(prism: ChildProcess, exited: Promise<number | null>): Promis
   clearTimeout(timer);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const served = families().filter((family) => MOCK_PORTS[family] !== undefined);
-  const mocks = await Promise.all(
-    served.map((family) =>
+/** A loopback port nobody listens on right now (the OS picks it). */
+async function freeLoopbackPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Why a port cannot be listened on, as the one line `make mock` answers with; undefined when it can. */
+async function portProblem(entry: MockPlanEntry, base: number): Promise<string | undefined> {
+  const server = createNetServer();
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    server.once('error', resolve).listen(entry.port, () => server.close(() => resolve(undefined)));
+  });
+  return error === undefined ? undefined : listenProblem(entry, error, base);
+}
+
+function listenProblem(entry: MockPlanEntry, error: NodeJS.ErrnoException, base: number): string {
+  const fix = `choose other ports with MOCK_PORT=<first port> (e.g. make mock MOCK_PORT=${base >= 60_000 ? 5010 : base + 1000})`;
+  if (error.code === 'EADDRINUSE') return `mock: port ${entry.port} (${entry.family}) is in use: stop what listens there, or ${fix}`;
+  if (error.code === 'EACCES') return `mock: port ${entry.port} (${entry.family}) needs privileges: ${fix}`;
+  return `mock: cannot listen on port ${entry.port} (${entry.family}): ${error.message}`;
+}
+
+async function main(): Promise<void> {
+  let plan: MockPlanEntry[];
+  try {
+    const { values } = parseArgs({ options: { family: { type: 'string', multiple: true }, port: { type: 'string' } } });
+    plan = mockPlan(values.family, values.port);
+  } catch (error) {
+    const message = (error as Error).message;
+    console.error(
+      error instanceof MockSettingError ? message : `mock: ${message} (usage: tsx scripts/mock.ts [--family <name>[,<name>…]]… [--port <first port>])`,
+    );
+    process.exit(2);
+  }
+  for (const entry of plan) {
+    const problem = await portProblem(entry, plan[0]!.port);
+    if (problem) {
+      console.error(problem);
+      process.exit(2);
+    }
+  }
+  const started = await Promise.allSettled(
+    plan.map((entry) =>
       startMock({
-        family,
-        port: MOCK_PORTS[family]!,
-        prismPort: MOCK_PORTS[family]! + 1,
+        family: entry.family,
+        port: entry.port,
         verbose: true,
         onPrismExit: (code) => {
-          console.error(`mock: prism for ${family} exited (code ${code}); stopping`);
+          console.error(`mock: prism for ${entry.family} exited (code ${code}); stopping`);
           process.exit(code || 1);
         },
       }),
     ),
   );
-  for (const family of served) console.log(`mock: openapi/${family} on http://localhost:${MOCK_PORTS[family]}`);
-  const unmapped = families().filter((family) => MOCK_PORTS[family] === undefined);
-  if (unmapped.length > 0) console.error(`mock: no port for ${unmapped.join(', ')}: add it to MOCK_PORTS in scripts/mock.ts`);
+  const mocks = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.findIndex((result) => result.status === 'rejected');
+  if (failed !== -1) {
+    await Promise.all(mocks.map((mock) => mock.close()));
+    const error = (started[failed] as PromiseRejectedResult).reason as NodeJS.ErrnoException;
+    const entry = plan[failed]!;
+    console.error(error.code ? listenProblem(entry, error, plan[0]!.port) : `mock: ${entry.family} did not start: ${error.message.split('\n')[0]}`);
+    process.exit(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? 2 : 1);
+  }
+  console.log(
+    `\nmock: ${plan.length} contract${plan.length === 1 ? '' : 's'} answering (Ctrl-C stops ${plan.length === 1 ? 'it' : 'them'})\n${mockTable(plan)}`,
+  );
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void Promise.all(mocks.map((m) => m.close())).then(() => process.exit(0)));
 }
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

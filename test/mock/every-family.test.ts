@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleContract } from '../../scripts/contract.js';
-import { MOCK_PORTS, type Mock, startMock } from '../../scripts/mock.js';
+import { FAMILY_ORDER } from '../../scripts/family-order.js';
+import { type Mock, startMock } from '../../scripts/mock.js';
 import { freePort } from '../support/ports.js';
 
 // `make mock` serves every contract: each family's Prism loads its contract and validates requests against it. A
 // request that misses every required part must come back 422 with the violations in `sl-violations`.
-const FAMILIES = Object.keys(MOCK_PORTS);
+const FAMILIES = FAMILY_ORDER;
 // kgkit's own API is bearer-authenticated: Prism checks that before the body.
 const CREDENTIALS: Record<string, Record<string, string>> = { kgkit: { authorization: 'Bearer mock-token-for-prism' } };
 
