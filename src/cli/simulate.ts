@@ -29,6 +29,8 @@ const HELP = `usage: kgkit simulate --url <SaaS production URL> --key <key> [opt
   --online-license-url <url>   the online License interface (scenario online-license)
   --order-notify-url <url>     the order-notification interface (scenario order-notify); --order-notify-key <key>
   --kit-public-key <pem file>  the seller's RSA public key, to encrypt the applicationSync clientSecret
+  --api-token <token>          the seller's KGKIT_API_TOKEN, when the seller is kgkit: pay-per-use records usage on
+                               kgkit's API and seals it now, so records arrive in simulated time
   --ak <AK> --sk <SK>          the AK/SK the seller signs its Open API calls with (default: printed at start)
   --port <n>                   default 4200 (0: any free port); --host <address> default 127.0.0.1
   --speed <factor>             simulated time runs this much faster than real time (default 60: an hour a minute)
@@ -56,6 +58,7 @@ export async function simulateCommand(argv: string[], io: SimulateIo = {}): Prom
         'order-notify-url': { type: 'string' },
         'order-notify-key': { type: 'string' },
         'kit-public-key': { type: 'string' },
+        'api-token': { type: 'string' },
         ak: { type: 'string' },
         sk: { type: 'string' },
         port: { type: 'string', default: '4200' },
@@ -83,6 +86,7 @@ export async function simulateCommand(argv: string[], io: SimulateIo = {}): Prom
     ...(values['online-license-url'] !== undefined ? { onlineLicenseUrl: values['online-license-url'] } : {}),
     ...(values['order-notify-url'] !== undefined ? { orderNotifyUrl: values['order-notify-url'] } : {}),
     ...(values['order-notify-key'] !== undefined ? { orderNotifyKey: values['order-notify-key'] } : {}),
+    ...(values['api-token'] !== undefined ? { apiToken: values['api-token'] } : {}),
   };
   const problems = sellerSettingsProblems(seller);
   const port = Number(values.port);
