@@ -26,6 +26,7 @@ describe('kgkit simulate', () => {
     expect(code).toBe(0);
     expect(out).toContain('--url');
     expect(out).toContain('pay-per-use');
+    expect(out).toContain('--api-token');
   });
 
   it('needs --url and --key', async () => {
@@ -56,6 +57,8 @@ describe('kgkit simulate', () => {
       'only-ak',
       '--kit-public-key',
       '/nonexistent.pem',
+      '--api-token',
+      'too-short',
     ]);
     expect(code).toBe(2);
     for (const problem of [
@@ -66,6 +69,7 @@ describe('kgkit simulate', () => {
       '--ak and --sk go together',
       'unknown scenario "nope"',
       '--kit-public-key: cannot read /nonexistent.pem (ENOENT)',
+      "the kgkit API token must be at least 24 characters (the seller's KGKIT_API_TOKEN)",
     ]) {
       expect(err).toContain(problem);
     }
