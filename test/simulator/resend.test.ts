@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SellerAnswer, SellerCall } from '../../src/conformance/call.js';
 import { scaledClock, virtualClock } from '../../src/simulator/clock.js';
 import { type RunningSimulator, SIMULATOR_AK_SK, startSimulator } from '../../src/simulator/server.js';
 import { createSimulator } from '../../src/simulator/simulator.js';
 import type { SellerLink } from '../../src/simulator/seller.js';
+import { INDEPENDENT_KEYS, type IndependentSeller, startIndependentSeller } from '../support/independent-seller.js';
 import { freePort } from '../support/ports.js';
 import { DIALECTS } from '../support/stores.js';
 import { startKgkitServer } from './kgkit-server.js';
@@ -183,4 +184,43 @@ describe.each(DIALECTS)('a resent create against kgkit’s own server on %s', (d
     expect(simulator.model.instances.size).toBe(1);
     expect(await server.db.selectFrom('instances').select('instance_id').where('order_id', '=', order.orderId).execute()).toHaveLength(1);
   });
+});
+
+// And against a seller kgkit did not write (test/independent-seller/seller.py): a good one answers the same instance;
+// its broken switch `new-id-on-resend` makes a new instance for a resend, which the scenario names as the orphan.
+describe('a resent create against the independent seller', () => {
+  let seller: IndependentSeller | undefined;
+  let simulator: RunningSimulator | undefined;
+  afterEach(async () => {
+    await simulator?.close();
+    await seller?.close();
+  });
+
+  it.each([
+    ['good', [], 'done'],
+    ['broken: new-id-on-resend', ['new-id-on-resend'], 'failed'],
+  ] as const)(
+    '%s',
+    async (_, faults, outcome) => {
+      seller = await startIndependentSeller('good', [...faults]);
+      simulator = await startSimulator({
+        seller: { saasUrl: seller.endpoints['saas-v2']!.url, key: INDEPENDENT_KEYS.basic },
+        akSk: SIMULATOR_AK_SK,
+        clock: scaledClock({ speed: 3000 }),
+      });
+      const run = simulator.runScenario('resent-create');
+      await simulator.settle();
+      expect(run.state).toBe(outcome);
+      const answered = simulator.model.calls
+        .filter((c) => c.handler === 'newInstance')
+        .map((c) => (JSON.parse(c.attempts.at(-1)!.text) as { instanceId: string }).instanceId);
+      expect(answered).toHaveLength(2);
+      expect([...simulator.model.instances.keys()]).toEqual([answered[1]]);
+      if (outcome === 'failed') {
+        expect(answered[1]).not.toBe(answered[0]);
+        expect(run.error).toContain(`${answered[0]} is an orphan the marketplace never learns of`);
+      } else expect(answered[1]).toBe(answered[0]);
+    },
+    30_000,
+  );
 });
