@@ -8,17 +8,18 @@ import type { components } from './types.js';
 
 type Schemas = components['schemas'];
 
-// ---- kgkit: POST /kgkit/v1/usage-events, GET /kgkit/v1/usage-records, GET /kgkit/v1/order-lookups, GET /kgkit/v1/license-uploads ----
+// ---- kgkit: POST /kgkit/v1/usage-events, GET /kgkit/v1/usage-records, POST /kgkit/v1/usage-records/seal, GET /kgkit/v1/order-lookups, GET /kgkit/v1/license-uploads ----
 
 /** The handlers of the family: one per activity of a dispatched operation, one per plain operation. */
 export interface KgkitHandlers {
   recordUsage(request: RecordUsageRequest): Promise<RecordUsageResult>;
   listUsageRecords(request: ListUsageRecordsRequest): Promise<ListUsageRecordsResult>;
+  sealUsage(request: SealUsageRequest): Promise<SealUsageResult>;
   listOrderLookups(request: ListOrderLookupsRequest): Promise<ListOrderLookupsResult>;
   listLicenseUploads(request: ListLicenseUploadsRequest): Promise<ListLicenseUploadsResult>;
 }
 export type KgkitHandler = keyof KgkitHandlers;
-export type KgkitOperation = 'recordUsage' | 'listUsageRecords' | 'listOrderLookups' | 'listLicenseUploads';
+export type KgkitOperation = 'recordUsage' | 'listUsageRecords' | 'sealUsage' | 'listOrderLookups' | 'listLicenseUploads';
 
 /** Request of `recordUsage`. */
 export type RecordUsageRequest = Schemas['RecordUsageRequest'];
@@ -28,6 +29,10 @@ export type RecordUsageResult = { status: 200; body: Schemas['RecordUsageRespons
 export type ListUsageRecordsRequest = Schemas['ListUsageRecordsQuery'];
 /** Every answer the contract allows to `listUsageRecords`: returning anything else does not compile. */
 export type ListUsageRecordsResult = { status: 200; body: Schemas['ListUsageRecordsResponse'] };
+/** Request of `sealUsage`. */
+export type SealUsageRequest = Schemas['SealUsageRequest'];
+/** Every answer the contract allows to `sealUsage`: returning anything else does not compile. */
+export type SealUsageResult = { status: 200; body: Schemas['SealUsageResponse'] };
 /** Request of `listOrderLookups`. */
 export type ListOrderLookupsRequest = Schemas['ListOrderLookupsQuery'];
 /** Every answer the contract allows to `listOrderLookups`: returning anything else does not compile. */
@@ -41,6 +46,7 @@ export type ListLicenseUploadsResult = { status: 200; body: Schemas['ListLicense
 export interface KgkitRejections {
   recordUsage: { status: 200; body: Schemas['RecordUsageResponse'] };
   listUsageRecords: { status: 200; body: Schemas['ListUsageRecordsResponse'] };
+  sealUsage: { status: 200; body: Schemas['SealUsageResponse'] };
   listOrderLookups: { status: 200; body: Schemas['ListOrderLookupsResponse'] };
   listLicenseUploads: { status: 200; body: Schemas['ListLicenseUploadsResponse'] };
 }
@@ -52,6 +58,7 @@ export interface KgkitRejections {
 export const kgkitResult = {
   recordUsage: (body: Schemas['RecordUsageResponse']): RecordUsageResult => ({ status: 200, body }),
   listUsageRecords: (body: Schemas['ListUsageRecordsResponse']): ListUsageRecordsResult => ({ status: 200, body }),
+  sealUsage: (body: Schemas['SealUsageResponse']): SealUsageResult => ({ status: 200, body }),
   listOrderLookups: (body: Schemas['ListOrderLookupsResponse']): ListOrderLookupsResult => ({ status: 200, body }),
   listLicenseUploads: (body: Schemas['ListLicenseUploadsResponse']): ListLicenseUploadsResult => ({ status: 200, body }),
 } as const;
@@ -61,12 +68,14 @@ export const KGKIT_SCHEMAS = {
   handlers: {
     recordUsage: { request: 'RecordUsageRequest', response: 'RecordUsageResponse' },
     listUsageRecords: { request: 'ListUsageRecordsQuery', response: 'ListUsageRecordsResponse' },
+    sealUsage: { request: 'SealUsageRequest', response: 'SealUsageResponse' },
     listOrderLookups: { request: 'ListOrderLookupsQuery', response: 'ListOrderLookupsResponse' },
     listLicenseUploads: { request: 'ListLicenseUploadsQuery', response: 'ListLicenseUploadsResponse' },
   },
   rejections: {
     recordUsage: 'RecordUsageResponse',
     listUsageRecords: 'ListUsageRecordsResponse',
+    sealUsage: 'SealUsageResponse',
     listOrderLookups: 'ListOrderLookupsResponse',
     listLicenseUploads: 'ListLicenseUploadsResponse',
   },
@@ -76,6 +85,7 @@ export const KGKIT_SCHEMAS = {
 export const KGKIT_PATHS = {
   recordUsage: '/kgkit/v1/usage-events',
   listUsageRecords: '/kgkit/v1/usage-records',
+  sealUsage: '/kgkit/v1/usage-records/seal',
   listOrderLookups: '/kgkit/v1/order-lookups',
   listLicenseUploads: '/kgkit/v1/license-uploads',
 } as const;
@@ -87,6 +97,7 @@ export type MountKgkitOptions<E extends Env = Env> = MountOptions<E, KgkitHandle
 const KGKIT_ROUTES: readonly RouteSpec<KgkitOperation, KgkitHandler>[] = [
   { operation: 'recordUsage', method: 'post', handler: 'recordUsage' },
   { operation: 'listUsageRecords', method: 'get', handler: 'listUsageRecords' },
+  { operation: 'sealUsage', method: 'post', handler: 'sealUsage' },
   { operation: 'listOrderLookups', method: 'get', handler: 'listOrderLookups' },
   { operation: 'listLicenseUploads', method: 'get', handler: 'listLicenseUploads' },
 ];

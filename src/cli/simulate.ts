@@ -40,6 +40,11 @@ export const SIMULATE = {
     'order-notify-url': { type: 'string', value: '<url>', help: 'the order-notification interface (scenario order-notify)' },
     'order-notify-key': { type: 'string', value: '<key>', help: 'its key (default: --key)' },
     'kit-public-key': { type: 'string', value: '<file>', help: "the seller's RSA public key (PEM), to encrypt the applicationSync clientSecret" },
+    'api-token': {
+      type: 'string',
+      value: '<token>',
+      help: "the seller's KGKIT_API_TOKEN, when the seller is kgkit: pay-per-use records usage on kgkit's API and seals it now, so records arrive in simulated time",
+    },
     ak: { type: 'string', value: '<AK>', help: 'the AK the seller signs its Open API calls with (default: printed at start)' },
     sk: { type: 'string', value: '<SK>', help: 'and its SK (with --ak)' },
     port: { type: 'string', value: '<n>', help: 'the port of the page and the Open APIs (default 4200; 0: any free port)' },
@@ -79,6 +84,7 @@ export function simulateCommand(argv: string[], io: SimulateIo = {}): Promise<nu
       ...(values['online-license-url'] !== undefined ? { onlineLicenseUrl: values['online-license-url'] } : {}),
       ...(values['order-notify-url'] !== undefined ? { orderNotifyUrl: values['order-notify-url'] } : {}),
       ...(values['order-notify-key'] !== undefined ? { orderNotifyKey: values['order-notify-key'] } : {}),
+      ...(values['api-token'] !== undefined ? { apiToken: values['api-token'] } : {}),
     };
     const problems = sellerSettingsProblems(seller);
     const port = Number(values.port);

@@ -5,8 +5,10 @@ import type { UsageMeter } from '../usage/meter.js';
 const defined = <T extends object>(value: T) =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as { [K in keyof T]: Exclude<T[K], null> };
 
-/** Usage metering for the seller's product (POST /kgkit/v1/usage-events, GET /kgkit/v1/usage-records). */
-export function usageHandlers(meter: UsageMeter): Pick<KgkitHandlers, 'recordUsage' | 'listUsageRecords'> {
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Usage metering for the seller's product (POST /kgkit/v1/usage-events, GET /kgkit/v1/usage-records, seal now). */
+export function usageHandlers(meter: UsageMeter): Pick<KgkitHandlers, 'recordUsage' | 'listUsageRecords' | 'sealUsage'> {
   return {
     async recordUsage({ events }) {
       const results = await meter.record(
@@ -28,6 +30,20 @@ export function usageHandlers(meter: UsageMeter): Pick<KgkitHandlers, 'recordUsa
           resultCode: r.code,
           ...(r.message ? { resultMsg: r.message.slice(0, 255) } : {}),
         })),
+      });
+    },
+
+    async sealUsage({ instanceId }) {
+      const report = await meter.sealNow(instanceId !== undefined ? { instanceId } : {});
+      const sent = report.delivery?.sent ?? 0;
+      const pushed = report.delivery !== undefined;
+      return result.sealUsage({
+        resultCode: '000000',
+        resultMsg: `${plural(report.sealed, 'record')} sealed, ${pushed ? `${sent} sent` : 'not pushed (USAGE_PUSH=false)'}${report.pending > 0 ? `, ${report.pending} pending` : ''}`,
+        sealed: report.sealed,
+        sent,
+        pending: report.pending,
+        pushed,
       });
     },
 

@@ -50,6 +50,24 @@ export interface AcceptedUsage {
   validatedAt?: number;
 }
 
+/**
+ * One usage push the double answered (a delivery): the records it carried and the answer. `accepted` means the
+ * marketplace took the records (new, or again by metering_sn); `refused` that the whole call was refused.
+ */
+export interface UsageDelivery {
+  id: number;
+  at: number;
+  /** The records the push carried, as far as its body could be read. */
+  records: { meteringSn: string; instanceId: string; relatePkgInstance?: string }[];
+  status: number;
+  code?: string;
+  outcome: 'accepted' | 'refused';
+  /** Records of this push whose metering_sn was billed before: a resend, counted once. */
+  resent: number;
+  /** A fault the double injected into this push. */
+  fault?: Fault;
+}
+
 /** One Open API request the double answered, for the simulator's page. */
 export interface OpenApiRequest {
   at: number;
@@ -65,6 +83,8 @@ export interface MarketplaceState {
   pushes: { records: number; fault?: Fault }[];
   /** Records received again with a metering_sn already billed (a retry after a timeout): counted once. */
   resent: number;
+  /** Every usage push with its records and answer, oldest first (at most 1000). */
+  deliveries: UsageDelivery[];
   /** A metering_sn sent again with other content, or two sns for one instance and window: must never happen. */
   conflicts: string[];
   /** The records of those metering_sn sent again with other content (SDR 005). */
@@ -103,6 +123,7 @@ export function marketplaceApi(options: MarketplaceApiOptions): { app: Hono; sta
     usage: new Map(),
     pushes: [],
     resent: 0,
+    deliveries: [],
     conflicts: [],
     duplicates: [],
     uploads: [],
@@ -122,20 +143,32 @@ export function marketplaceApi(options: MarketplaceApiOptions): { app: Hono; sta
     return answer(c, status, field === 'resultCode' ? { resultCode: code, resultMsg: message } : { error_code: code, error_msg: message });
   };
 
+  const faults = new WeakMap<Context, Fault>();
   for (const op of marketplaceOperations()) {
     app.on(op.method.toUpperCase(), op.path.replace(/\{(\w+)\}/g, ':$1'), async (c) => {
+      const resentBefore = state.resent;
       const response = await answerOperation(op, c);
       const body = (await response
         .clone()
         .json()
         .catch(() => ({}))) as { resultCode?: string; error_code?: string };
-      state.requests.push({
-        at: now(),
-        operationId: op.operationId,
-        status: response.status,
-        ...((body.resultCode ?? body.error_code) ? { code: body.resultCode ?? body.error_code } : {}),
-      });
+      const code = body.resultCode ?? body.error_code;
+      state.requests.push({ at: now(), operationId: op.operationId, status: response.status, ...(code ? { code } : {}) });
       if (state.requests.length > 500) state.requests.splice(0, state.requests.length - 500);
+      if (op.operationId === 'pushUsage') {
+        const fault = faults.get(c);
+        state.deliveries.push({
+          id: state.deliveries.length > 0 ? state.deliveries.at(-1)!.id + 1 : 1,
+          at: now(),
+          records: pushedRecords(await c.req.text().catch(() => '')),
+          status: response.status,
+          ...(code ? { code } : {}),
+          outcome: response.status === 200 && code === 'MKT.0000' ? 'accepted' : 'refused',
+          resent: state.resent - resentBefore,
+          ...(fault ? { fault } : {}),
+        });
+        if (state.deliveries.length > 1000) state.deliveries.splice(0, state.deliveries.length - 1000);
+      }
       return response;
     });
   }
@@ -207,6 +240,7 @@ export function marketplaceApi(options: MarketplaceApiOptions): { app: Hono; sta
     }
 
     const injected = fault?.(op.operationId, n);
+    if (injected) faults.set(c, injected);
     if (injected === 'error') {
       if (op.operationId === 'pushUsage') state.pushes.push({ records: 0, fault: 'error' });
       const error = FAMILY_ERRORS[op.operationId] ?? LICENSE_ERROR;
@@ -294,4 +328,27 @@ export function marketplaceApi(options: MarketplaceApiOptions): { app: Hono; sta
   }
 
   return { app, state, addOrder: (orderInfo) => orders.set(String(orderInfo.orderId), orderInfo) };
+}
+
+/** The records a usage push names, read leniently: a refused push may be malformed, and still shows what it tried. */
+function pushedRecords(text: string): UsageDelivery['records'] {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const records = (body as { usage_records?: unknown } | null)?.usage_records;
+  if (!Array.isArray(records)) return [];
+  return records.flatMap((record: Record<string, unknown> | null) =>
+    typeof record?.metering_sn === 'string' && typeof record.instance_id === 'string'
+      ? [
+          {
+            meteringSn: record.metering_sn,
+            instanceId: record.instance_id,
+            ...(typeof record.relate_pkg_instance === 'string' ? { relatePkgInstance: record.relate_pkg_instance } : {}),
+          },
+        ]
+      : [],
+  );
 }

@@ -23,6 +23,11 @@ export interface SellerSettings {
   onlineLicenseUrl?: string;
   orderNotifyUrl?: string;
   orderNotifyKey?: string;
+  /**
+   * KGKIT_API_TOKEN of a seller that is kgkit: the simulator then plays the seller's product on kgkit's API (records
+   * usage, seals it now), so that pay-per-use delivers usage in simulated time (src/simulator/product.ts).
+   */
+  apiToken?: string;
 }
 
 /** Problems of the settings, one line each (a URL that is not http(s), a key shorter than 8 characters). */
@@ -48,6 +53,9 @@ export function sellerSettingsProblems(settings: SellerSettings): string[] {
   key('the Kit key', settings.kitKey);
   key('the license-code key', settings.licenseCodeKey);
   key('the order-notification key', settings.orderNotifyKey);
+  // kgkit refuses a shorter KGKIT_API_TOKEN (src/config.ts), so a shorter one cannot be the seller's.
+  if (settings.apiToken !== undefined && settings.apiToken.length < 24)
+    problems.push("the kgkit API token must be at least 24 characters (the seller's KGKIT_API_TOKEN)");
   return problems;
 }
 

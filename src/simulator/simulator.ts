@@ -1,11 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { Hono } from 'hono';
 import type { AkSk } from '../crypto/apig-signature.js';
 import { type SimClock, scaledClock } from './clock.js';
+import { isCreate, orderOfCreate, trackCreate } from './creates.js';
 import { type DispatchContext, dispatch } from './dispatch.js';
 import { type MarketplaceApiOptions, marketplaceApi } from './marketplace-api.js';
 import { type ScenarioRun, type SimInstance, SimulatorModel } from './model.js';
 import { defaultProducts } from './orders.js';
+import { type SellerProduct, kgkitProduct } from './product.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { type SellerLink, type SellerSettings, driverLink, sellerEndpoints } from './seller.js';
 import { type ScenarioContext, StepFailed } from './steps.js';
@@ -33,6 +36,8 @@ export interface SimulatorOptions {
   sdrDelayMs?: number;
   timeoutMs?: number;
   kitPublicKeyPem?: string;
+  /** The seller's product API; default kgkit's beside the SaaS URL when `seller.apiToken` is set, else none. */
+  product?: SellerProduct;
 }
 
 export type Simulator = ReturnType<typeof createSimulator>;
@@ -47,6 +52,7 @@ export function createSimulator(options: SimulatorOptions) {
   // Every wait (a retry, a step gap, a usage record's check) listens for the stop: there may be thousands.
   setMaxListeners(0, stop.signal);
   const running = new Set<Promise<void>>();
+  const product = options.product ?? (options.seller.apiToken ? kgkitProduct({ saasUrl: options.seller.saasUrl, token: options.seller.apiToken }) : undefined);
 
   const marketplace = marketplaceApi({
     accessKey: options.seller.key,
@@ -84,6 +90,7 @@ export function createSimulator(options: SimulatorOptions) {
       stepGapMs: options.stepGapMs ?? 5 * MINUTE,
       waitMs: options.waitMs ?? 3 * 60 * MINUTE,
       ...(options.kitPublicKeyPem ? { kitPublicKeyPem: options.kitPublicKeyPem } : {}),
+      ...(product ? { product } : {}),
     };
     const work = scenario
       .run(ctx)
@@ -103,22 +110,62 @@ export function createSimulator(options: SimulatorOptions) {
     return run;
   }
 
-  /** Sends a finished call again, once (Seller Console's "Restart"; the buyer's resend of a Kit sync). */
+  /**
+   * Sends a finished call again, once (Seller Console's "Restart"; the buyer's resend of a Kit sync). A create goes
+   * with a new businessId, as every call of the marketplace does (docs/decisions.md#14), and its answer is reconciled
+   * to its order line: the line's first instance, the same one again, or a broken rule on the call, never a second one.
+   */
   async function resend(callId: number) {
     const original = model.calls.find((call) => call.id === callId);
     if (!original) return undefined;
-    return dispatch(dispatchContext, {
+    const create = isCreate(original) && 'businessId' in original.body;
+    const call = await dispatch(dispatchContext, {
       run: original.run,
       family: original.family,
       handler: original.handler,
-      body: () => original.body,
+      body: () => (create ? { ...original.body, businessId: randomUUID() } : original.body),
+      ...(create ? { success: ['000000', '000004'] } : {}),
       retry: { everyMs: 0, retries: 0, exhausted: 'call-failed', summary: 'resent by hand' },
       resendOf: original.id,
     });
+    const order = isCreate(call) && call.state === 'succeeded' ? orderOfCreate(model, call) : undefined;
+    if (order) {
+      const tracked = trackCreate(model, order, call);
+      const text =
+        tracked.kind === 'new'
+          ? `order ${order.orderId}: the resent ${call.handler} (#${call.id}) made instance ${tracked.instance.instanceId}`
+          : tracked.kind === 'same'
+            ? `order ${order.orderId}: the resent ${call.handler} (#${call.id}) answered the same instance ${tracked.instance.instanceId}`
+            : `order ${order.orderId}: the resent ${call.handler} (#${call.id}) ${tracked.problem}`;
+      if (tracked.kind === 'new') {
+        order.state = 'completed';
+        delete order.unsubscribedAt;
+        if (order.reason) order.reason = `${order.reason}; served by the resend #${call.id}`;
+      }
+      model.runs.get(original.run)?.log.push({ at: clock.now(), text });
+    }
+    return call;
+  }
+
+  /** Seal now (docs/decisions.md#25) of one instance, on the seller's product API. */
+  async function sealNow(instanceId: string): Promise<{ ok: boolean; message: string }> {
+    if (!product) return { ok: false, message: "the simulator does not know the seller's kgkit API: start it with --api-token <KGKIT_API_TOKEN>" };
+    const answer = await product.sealNow(instanceId);
+    return answer.ok ? { ok: true, message: answer.body.resultMsg } : { ok: false, message: answer.error };
   }
 
   const app = new Hono();
-  simulatorRoutes(app, { model, marketplace, clock, wallNow, runScenario, resend, endpoints: dispatchContext.endpoints });
+  simulatorRoutes(app, {
+    model,
+    marketplace,
+    clock,
+    wallNow,
+    runScenario,
+    resend,
+    sealNow,
+    endpoints: dispatchContext.endpoints,
+    ...(product ? { product } : {}),
+  });
   app.route('/', marketplace.app);
 
   return {
@@ -128,6 +175,7 @@ export function createSimulator(options: SimulatorOptions) {
     clock,
     runScenario,
     resend,
+    sealNow,
     /** Resolves once every scenario started so far has ended. */
     async settle(): Promise<void> {
       while (running.size > 0) await Promise.allSettled([...running]);

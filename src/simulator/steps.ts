@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { SellerFamily } from '../conformance/driver.js';
 import { type DispatchContext, dispatch, wallTime } from './dispatch.js';
-import type { AcceptedUsage, MarketplaceState } from './marketplace-api.js';
+import { trackCreate } from './creates.js';
+import type { MarketplaceState } from './marketplace-api.js';
 import type { ScenarioRun, SimCall, SimInstance, SimOrder, SimProduct } from './model.js';
 import { type OrderRequest, compactTimeMs, makeOrder } from './orders.js';
+import type { SellerProduct } from './product.js';
 import { PROVISIONING_POLL, type RetryPlan, retryPlanOf } from './retry-schedule.js';
 
 /** What a scenario works with: the dispatch context, its run, and the marketplace side it shares with the seller. */
@@ -16,6 +18,8 @@ export interface ScenarioContext extends DispatchContext {
   waitMs: number;
   /** The seller's public key for the Kit applicationSync clientSecret (RSA-OAEP); without it that sync is skipped. */
   kitPublicKeyPem?: string;
+  /** The seller's product API (kgkit's), when the simulator may play the product: pay-per-use records usage and seals it. */
+  product?: SellerProduct;
 }
 
 /** A step that failed for good: the scenario stops there (the marketplace would not go on either). */
@@ -51,7 +55,7 @@ export async function send(
   family: SellerFamily,
   handler: string,
   body: Record<string, unknown> | ((attempt: number) => Record<string, unknown>),
-  options: { success?: string[]; retry?: RetryPlan } = {},
+  options: { success?: string[]; retry?: RetryPlan; resendOf?: number } = {},
 ): Promise<SimCall> {
   const call = await dispatch(ctx, { run: ctx.run.id, family, handler, body: typeof body === 'function' ? body : () => body, ...options });
   const tries = call.attempts.length;
@@ -85,7 +89,6 @@ export const answerOf = (call: SimCall): Record<string, unknown> => {
   }
 };
 
-const floorSecond = (at: number) => Math.floor(at / 1000) * 1000;
 const ceilSecond = (at: number) => Math.ceil(at / 1000) * 1000;
 
 /** The order fails; a create or upgrade that failed for its whole schedule also gets the order unsubscribed. */
@@ -120,22 +123,15 @@ export async function purchase(ctx: ScenarioContext, family: 'saas-v2' | 'online
     await failOrder(ctx, order, create, retryPlanOf(family, 'newInstance'));
     throw new StepFailed(`newInstance failed: ${create.failure}`);
   }
-  const instanceId = String(answerOf(create).instanceId);
-  const line = (order.orderInfo.orderLine as { expireTime?: string }[])[0];
-  const instance: SimInstance = {
-    instanceId,
-    family,
-    orderId: order.orderId,
-    productId: order.productId,
-    chargingMode: order.chargingMode,
-    state: create.attempts.at(-1)!.resultCode === '000004' ? 'provisioning' : 'running',
-    createdAt: floorSecond(create.attempts[0]!.wallAt),
-    seller: 'self',
-    ...(line?.expireTime ? { expireTime: line.expireTime } : {}),
-  };
-  ctx.model.instances.set(instanceId, instance);
-  order.instanceId = instanceId;
-  if (instance.state === 'provisioning' && family === 'saas-v2') {
+  const tracked = trackCreate(ctx.model, order, create);
+  if (tracked.kind === 'other') throw new StepFailed(`newInstance ${tracked.problem}`);
+  return awaitReady(ctx, order, tracked.instance);
+}
+
+/** After a create answered `000004`, queryInstance is asked until the instance is ready; then the order is completed. */
+export async function awaitReady(ctx: ScenarioContext, order: SimOrder, instance: SimInstance): Promise<SimInstance> {
+  const { instanceId } = instance;
+  if (instance.state === 'provisioning' && instance.family === 'saas-v2') {
     const ready = await send(ctx, 'saas-v2', 'queryInstance', { activity: 'queryInstance', instanceId }, { retry: PROVISIONING_POLL });
     if (ready.state !== 'succeeded') {
       instance.state = 'failed';
@@ -208,17 +204,6 @@ export async function unsubscribe(ctx: ScenarioContext, instance: SimInstance, r
     order.state = 'failed';
     order.reason = (error as Error).message;
     throw error;
-  }
-}
-
-/** Waits until the seller's usage records of the instance have arrived and been checked (or the wait is over). */
-export async function awaitUsage(ctx: ScenarioContext, instance: SimInstance): Promise<AcceptedUsage[]> {
-  const deadline = ctx.clock.now() + ctx.waitMs;
-  for (;;) {
-    const records = [...ctx.marketplace.state.usage.values(), ...ctx.marketplace.state.duplicates].filter((r) => r.record.instance_id === instance.instanceId);
-    if (records.length > 0 && records.every((r) => r.sdr.state !== 'pending')) return records;
-    if (ctx.clock.now() >= deadline) return records;
-    await pause(ctx, POLL_MS);
   }
 }
 

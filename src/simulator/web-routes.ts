@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import type { SimClock } from './clock.js';
 import type { MarketplaceState } from './marketplace-api.js';
 import type { ScenarioRun, SimCall, SimulatorModel } from './model.js';
+import type { SellerProduct } from './product.js';
 import type { SellerEndpoints } from './seller.js';
 import { snapshot } from './snapshot.js';
 
@@ -18,11 +19,14 @@ export interface SimulatorRoutesDeps {
   endpoints: SellerEndpoints;
   runScenario(name: string): ScenarioRun;
   resend(callId: number): Promise<SimCall | undefined>;
+  sealNow(instanceId: string): Promise<{ ok: boolean; message: string }>;
+  /** The seller's product API the simulator plays, when it has one. */
+  product?: SellerProduct;
 }
 
 /**
  * The page (`/`) and its JSON (`/simulator/…`): the state, and the buttons' actions (start a scenario, resend a call,
- * delist a product). Everything else on the port is the marketplace's Open APIs.
+ * seal an instance's usage now, delist a product). Everything else on the port is the marketplace's Open APIs.
  */
 export function simulatorRoutes(app: Hono, deps: SimulatorRoutesDeps): void {
   const noStore = { 'cache-control': 'no-store' };
@@ -46,6 +50,14 @@ export function simulatorRoutes(app: Hono, deps: SimulatorRoutesDeps): void {
     if (!deps.model.calls.some((call) => call.id === id)) return c.json({ error: `no call ${c.req.param('id')}` }, 404);
     void deps.resend(id);
     return c.json({ resending: id }, 202);
+  });
+
+  app.post('/simulator/instances/:instanceId/seal', async (c) => {
+    const instance = deps.model.instances.get(c.req.param('instanceId'));
+    if (!instance) return c.json({ error: `no instance ${c.req.param('instanceId')}` }, 404);
+    if (!deps.product) return c.json({ error: (await deps.sealNow(instance.instanceId)).message }, 409);
+    const sealed = await deps.sealNow(instance.instanceId);
+    return sealed.ok ? c.json({ sealed: instance.instanceId, message: sealed.message }) : c.json({ error: sealed.message }, 502);
   });
 
   app.post('/simulator/products/:productId/delisted', async (c) => {

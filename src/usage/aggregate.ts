@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { closedOpenWindows, markUnbillable, moveOpenEvents } from '../store/usage-events.js';
-import { type SealRequest, sealWindows, sealedWindows, usageKeyId } from '../store/usage-records.js';
+import { type SealRequest, sealWindows, usageKeyId } from '../store/usage-records.js';
+import { openWindowsOf, sealedSpans } from '../store/usage-seals.js';
 import { type MeterContext, instancesById, lifeOf } from './context.js';
-import { SECOND_MS, recordBounds, targetWindow } from './windows.js';
+import { SECOND_MS, recordBounds, targetWindow, windowEndOf } from './windows.js';
 
 export interface AggregateRules {
   /** How long after a window ends it is sealed: late reports of the product still count in it. */
@@ -20,27 +21,40 @@ export interface AggregateReport {
   unbillable: number;
 }
 
+/** Seal now (docs/decisions.md#25): the open windows too, each ending now; of one instance, or of every instance. */
+export interface SealNow {
+  instanceId?: string;
+}
+
 const GROUPS_PER_PASS = 5_000;
 const MAX_PASSES = 20;
 const SEALS_PER_TRANSACTION = 500;
 
 /**
  * Seals every window that is closed (grace included) and still has open events into one usage record per instance,
- * package and window. Safe on several replicas at once: a window's record is inserted under a unique key, together
- * with the marking of the events it sums (src/store/usage-records.ts sealWindows).
+ * package and window; with `now`, the windows still open as well, each record ending at the current second. Safe on
+ * several replicas at once: a window's record is inserted under a unique key, together with the marking of the events
+ * it sums (src/store/usage-records.ts sealWindows).
  */
-export async function aggregateWindows(ctx: MeterContext, rules: AggregateRules): Promise<AggregateReport> {
+export async function aggregateWindows(ctx: MeterContext, rules: AggregateRules, now?: SealNow): Promise<AggregateReport> {
   const report: AggregateReport = { sealed: 0, moved: 0, unbillable: 0 };
   const newSn = rules.newMeteringSn ?? randomUUID;
   for (let pass = 0; pass < MAX_PASSES; pass += 1) {
-    const now = ctx.now();
-    const groups = await closedOpenWindows(ctx.db, now - rules.graceMs - ctx.windows.lengthMs, GROUPS_PER_PASS);
+    const at = ctx.now();
+    // A window is closed once it ended and the grace passed: it lies before the window that holds (now - grace). The
+    // rest of a window sealed early starts within its window, so the test is on the window it lies in.
+    const closedBefore = ctx.windows.startOf(at - rules.graceMs);
+    const latestStart = now ? at : closedBefore - 1;
+    const groups =
+      now?.instanceId !== undefined
+        ? await openWindowsOf(ctx.db, now.instanceId, latestStart, GROUPS_PER_PASS)
+        : await closedOpenWindows(ctx.db, latestStart, GROUPS_PER_PASS);
     if (groups.length === 0) break;
     const instances = await instancesById(
       ctx.db,
       groups.map((group) => group.instanceId),
     );
-    const sealed = await sealedWindows(ctx.db, [...instances.keys()], groups[0]!.windowStart);
+    const sealed = await sealedSpans(ctx.db, [...instances.keys()], groups[0]!.windowStart);
     let changed = 0;
     const seals: SealRequest[] = [];
     for (const group of groups) {
@@ -50,7 +64,7 @@ export async function aggregateWindows(ctx: MeterContext, rules: AggregateRules)
         continue;
       }
       const life = lifeOf(instance);
-      const target = targetWindow(group.windowStart, sealed.get(usageKeyId(group)) ?? new Set(), ctx.windows, life);
+      const target = targetWindow(group.windowStart, sealed.get(usageKeyId(group)) ?? new Map(), ctx.windows, life);
       if (target === undefined) {
         const count = await markUnbillable(ctx.db, group, group.windowStart, 'its window was reported before it came and the instance was released since');
         ctx.logger.warn('usage: late events can no longer be billed', { instanceId: group.instanceId, events: count });
@@ -60,13 +74,17 @@ export async function aggregateWindows(ctx: MeterContext, rules: AggregateRules)
         report.moved += moved;
         changed += moved;
       } else {
-        const windowEnd = group.windowStart + ctx.windows.lengthMs;
-        const recordAt = Math.floor(now / SECOND_MS) * SECOND_MS;
-        seals.push({ ...group, meteringSn: newSn(), windowEnd, ...recordBounds(group.windowStart, windowEnd, life)!, recordAt });
+        const windowEnd = windowEndOf(group.windowStart, ctx.windows);
+        const recordAt = Math.floor(at / SECOND_MS) * SECOND_MS;
+        const closed = ctx.windows.startOf(group.windowStart) < closedBefore;
+        const bounds = recordBounds(group.windowStart, closed ? windowEnd : Math.min(windowEnd, recordAt), life);
+        // Sealed now within the second its window (or instance) began: nothing to report yet, it stays open.
+        if (bounds === undefined) continue;
+        seals.push({ ...group, meteringSn: newSn(), windowEnd, ...bounds, recordAt });
       }
     }
-    for (let at = 0; at < seals.length; at += SEALS_PER_TRANSACTION) {
-      const made = await sealWindows(ctx.db, seals.slice(at, at + SEALS_PER_TRANSACTION));
+    for (let from = 0; from < seals.length; from += SEALS_PER_TRANSACTION) {
+      const made = await sealWindows(ctx.db, seals.slice(from, from + SEALS_PER_TRANSACTION));
       report.sealed += made.size;
       changed += made.size;
     }

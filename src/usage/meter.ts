@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Logger, silentLogger } from '../log.js';
 import type { Database } from '../store/schema.js';
-import { type AggregateReport, aggregateWindows } from './aggregate.js';
+import { type AggregateReport, type SealNow, aggregateWindows } from './aggregate.js';
 import type { MeterContext } from './context.js';
 import type { JobStats } from '../jobs/runner.js';
 import { type BatchSize, type DeliveryReport, type DeliveryRunner, deliverRecords, deliveryRunner } from './deliver.js';
@@ -42,6 +42,16 @@ export interface MeterLoopOptions {
   logger?: Logger;
 }
 
+export interface SealNowReport extends AggregateReport {
+  /** The push made at once, when the meter pushes (start was called); undefined when records wait for a push loop. */
+  delivery?: DeliveryReport;
+  /** Records still pending afterwards (of the instance asked, or of every instance). */
+  pending: number;
+}
+
+/** How long seal now waits for its push; what is not accepted by then goes with the loop's next tick. */
+const SEAL_NOW_PUSH_MS = 10_000;
+
 /**
  * Usage metering of pay-per-use instances (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html): the seller's product records usage events; the meter seals
  * each closed billing window of an instance into one usage record with a stable metering_sn, and delivers the records
@@ -52,6 +62,8 @@ export class UsageMeter {
   private readonly options: UsageMeterOptions;
   private readonly batchSize: BatchSize;
   private readonly delivery: DeliveryRunner;
+  /** The push of the running loop, which seal now uses too. */
+  private pushUsage: PushUsage | undefined;
 
   constructor(options: UsageMeterOptions) {
     const batchSize = options.batchSize ?? 1000;
@@ -103,6 +115,18 @@ export class UsageMeter {
     return aggregateWindows(this.ctx, { graceMs: this.options.graceMs ?? 5 * 60_000, newMeteringSn: this.options.newMeteringSn });
   }
 
+  /**
+   * Seal now (docs/decisions.md#25): seals the closed windows and the open ones, each open window's record ending at the
+   * current second, of one instance or of all; then, when the meter pushes, sends the due records at once.
+   */
+  async sealNow(scope: SealNow = {}): Promise<SealNowReport> {
+    const sealed = await aggregateWindows(this.ctx, { graceMs: this.options.graceMs ?? 5 * 60_000, newMeteringSn: this.options.newMeteringSn }, scope);
+    const push = this.pushUsage;
+    const delivery = push ? await this.deliver(push, AbortSignal.timeout(SEAL_NOW_PUSH_MS)) : undefined;
+    const status = await this.status({ limit: 1, ...(scope.instanceId !== undefined ? { instanceId: scope.instanceId } : {}) });
+    return { ...sealed, ...(delivery ? { delivery } : {}), pending: status.counts.pending };
+  }
+
   /** Sends the due pending records to the marketplace with `pushUsage`. */
   deliver(pushUsage: PushUsage, signal?: AbortSignal): Promise<DeliveryReport> {
     return deliverRecords(this.ctx, this.delivery, this.batchSize, pushUsage, signal);
@@ -130,7 +154,8 @@ export class UsageMeter {
   start(loop: MeterLoopOptions): () => Promise<void> {
     if (!Number.isInteger(loop.intervalMs) || loop.intervalMs < 1) throw new Error('usage meter: intervalMs must be a positive integer');
     const logger = loop.logger ?? this.ctx.logger;
-    return this.delivery.start({
+    this.pushUsage = loop.pushUsage;
+    const stop = this.delivery.start({
       intervalMs: loop.intervalMs,
       run: async (signal) => {
         try {
@@ -141,5 +166,9 @@ export class UsageMeter {
         }
       },
     });
+    return async () => {
+      this.pushUsage = undefined;
+      await stop();
+    };
   }
 }

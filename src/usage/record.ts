@@ -1,6 +1,7 @@
 import type { InstanceWithoutAccess } from '../store/instances.js';
 import { type UsageEventRow, findUsageEvents, insertUsageEvents, openWindowSums } from '../store/usage-events.js';
-import { sealedWindows, usageKeyId } from '../store/usage-records.js';
+import { usageKeyId } from '../store/usage-records.js';
+import { sealedSpans } from '../store/usage-seals.js';
 import { type MeterContext, instancesById, lifeOf } from './context.js';
 import { MAX_UNITS, parseQuantity } from './quantity.js';
 import { type BillingWindows, RECORD_AGE_LIMIT_MS, recordBounds, targetWindow } from './windows.js';
@@ -205,11 +206,11 @@ async function checkNewEvents(
   const released = [...new Set(passing.map(({ candidate }) => candidate.instanceId))].filter((id) => instances.get(id)!.status === 'RELEASED');
   if (released.length > 0) {
     const earliest = Math.min(...passing.map(({ candidate }) => candidate.windowStart));
-    const sealed = await sealedWindows(ctx.db, released, earliest);
+    const sealed = await sealedSpans(ctx.db, released, earliest);
     passing = passing.filter(({ index, candidate }) => {
       const instance = instances.get(candidate.instanceId)!;
       if (instance.status !== 'RELEASED') return true;
-      const windows = sealed.get(usageKeyId(candidate)) ?? new Set<number>();
+      const windows = sealed.get(usageKeyId(candidate)) ?? new Map<number, number>();
       if (targetWindow(candidate.windowStart, windows, ctx.windows, lifeOf(instance)) !== undefined) return true;
       results[index] = refused(
         candidate.eventId,

@@ -47,14 +47,24 @@ export function recordBounds(windowStart: number, windowEnd: number, life: Insta
  * The window a late event goes into: its own if that one was not sealed yet, else the earliest later window not sealed
  * for its instance. The marketplace treats two records of an instance with the same begin_time and end_time as
  * duplicates and bills only the first (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649410.html), so a sealed window is never reopened.
- * Whether relate_pkg_instance is part of that duplicate key is UNCONFIRMED: kgkit keys windows by instance and
+ * A window sealed early (seal now, docs/decisions.md#25) leaves its rest open: the rest starts where that record ended
+ * and ends with the window (a window start that is not on the hour). `sealed` maps each sealed start to its record's
+ * end. Whether relate_pkg_instance is part of that duplicate key is UNCONFIRMED: kgkit keys windows by instance and
  * package, so an instance used with and without a package in one hour sends two records with the same times.
  * Undefined when that window would start after the instance's release: the usage can no longer be billed.
  */
-export function targetWindow(windowStart: number, sealed: ReadonlySet<number>, windows: BillingWindows, life: InstanceLife): number | undefined {
+export function targetWindow(windowStart: number, sealed: ReadonlyMap<number, number>, windows: BillingWindows, life: InstanceLife): number | undefined {
   let start = windowStart;
-  while (sealed.has(start)) start += windows.lengthMs;
-  return recordBounds(start, start + windows.lengthMs, life) === undefined ? undefined : start;
+  for (let end = sealed.get(start); end !== undefined; end = sealed.get(start)) {
+    const windowEnd = windowEndOf(start, windows);
+    start = end > start && end < windowEnd ? end : windowEnd;
+  }
+  return recordBounds(start, windowEndOf(start, windows), life) === undefined ? undefined : start;
+}
+
+/** The end of the window that `start` lies in: the next hour (or day), also for the rest of a window sealed early. */
+export function windowEndOf(start: number, windows: BillingWindows): number {
+  return windows.startOf(start) + windows.lengthMs;
 }
 
 /** `yyyyMMdd'T'HHmmss'Z'` (UTC), the time format of usage records. */

@@ -15,6 +15,7 @@ const TOKEN = 'test-api-token-0123456789-abcdef';
 const RESPONSES: Record<string, string> = {
   '/kgkit/v1/usage-events': 'RecordUsageResponse',
   '/kgkit/v1/usage-records': 'ListUsageRecordsResponse',
+  '/kgkit/v1/usage-records/seal': 'SealUsageResponse',
   '/kgkit/v1/order-lookups': 'ListOrderLookupsResponse',
   '/kgkit/v1/license-uploads': 'ListLicenseUploadsResponse',
 };
@@ -100,6 +101,38 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
     ]);
   });
 
+  it('seals the open window now (docs/decisions.md#25): one record ending at the current second, pending while kgkit does not push', async () => {
+    const sealed = await call('/kgkit/v1/usage-records/seal', { body: { instanceId: 'ppu-1' } });
+    expect(sealed.json).toEqual({
+      resultCode: '000000',
+      resultMsg: '1 record sealed, not pushed (USAGE_PUSH=false), 1 pending',
+      sealed: 1,
+      sent: 0,
+      pending: 1,
+      pushed: false,
+    });
+    const listed = await call('/kgkit/v1/usage-records?instanceId=ppu-1');
+    expect(listed.json).toMatchObject({
+      openEvents: 0,
+      records: [{ beginTime: '20261121T090000Z', endTime: '20261121T090100Z', usageValue: '21.5', state: 'pending' }],
+    });
+    expect((await call('/kgkit/v1/usage-records/seal', { body: {} })).json).toMatchObject({ resultCode: '000000', sealed: 0, pending: 1 });
+  });
+
+  it.each([
+    ['not JSON', { raw: '{"instanceId":' }],
+    ['an array body', { body: [] }],
+    ['an empty instanceId', { body: { instanceId: '' } }],
+    ['two instances in one', { body: { instanceId: 'ppu-1,ppu-2' } }],
+    ['a number', { body: { instanceId: 7 } }],
+    ['null', { body: { instanceId: null } }],
+    ['an unknown field', { body: { instanceId: 'ppu-1', window: 'hour' } }],
+  ])('refuses to seal with %s: 000002, nothing sealed', async (_, init) => {
+    const { status, json } = await call('/kgkit/v1/usage-records/seal', init);
+    expect([status, json.resultCode]).toEqual([200, '000002']);
+    expect(json.sealed).toBeUndefined();
+  });
+
   it.each([
     ['no token', { token: null }],
     ['a wrong token', { token: 'x'.repeat(32) }],
@@ -109,6 +142,7 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
       const { status, json } = await call(path, {
         ...init,
         ...(path.endsWith('usage-events') ? { body: { events: [{ eventId: 'x', instanceId: 'ppu-1', quantity: '1' }] } } : {}),
+        ...(path.endsWith('/seal') ? { body: {} } : {}),
       });
       expect([status, json.resultCode]).toEqual([401, '000001']);
     }

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { type Page, chromium } from 'playwright-core';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
@@ -15,16 +15,22 @@ export function findChromium(): string | undefined {
 export const NO_CHROMIUM = `no Chromium found (CHROMIUM_PATH, ${CANDIDATES.join(', ')}): run scripts/ensure-chromium.sh`;
 
 /**
- * Opens `url` in headless Chromium, waits for every selector, and takes a full-page screenshot into a temp file.
- * Answers the PNG bytes and the page's text.
+ * Opens `url` in headless Chromium, waits for every selector, does `act` (clicks), and takes a full-page screenshot
+ * into a temp file. Answers the PNG bytes and the page's text.
  */
-export async function screenshot(executablePath: string, url: string, waitFor: string[]): Promise<{ png: Buffer; text: string; path: string }> {
+export async function screenshot(
+  executablePath: string,
+  url: string,
+  waitFor: string[],
+  act?: (page: Page) => Promise<void>,
+): Promise<{ png: Buffer; text: string; path: string }> {
   const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   const dir = mkdtempSync(join(tmpdir(), 'kgkit-simulator-page-'));
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(url);
     for (const selector of waitFor) await page.waitForSelector(selector, { timeout: 15_000 });
+    await act?.(page);
     const path = join(dir, 'simulator.png');
     await page.screenshot({ path, fullPage: true });
     // biome-ignore lint/performance/useDomNodeTextContent: the text as rendered (hidden rows left out) is what is checked.

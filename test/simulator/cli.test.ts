@@ -28,6 +28,7 @@ describe('kgkit simulate', () => {
     expect(code).toBe(0);
     expect(out).toContain('--url');
     expect(out).toContain('pay-per-use');
+    expect(out).toContain('--api-token');
   });
 
   it('needs --url and --key', async () => {
@@ -68,6 +69,8 @@ describe('kgkit simulate', () => {
       'only-ak',
       '--kit-public-key',
       '/nonexistent.pem',
+      '--api-token',
+      'too-short',
     ]);
     expect(code).toBe(2);
     for (const problem of [
@@ -78,6 +81,7 @@ describe('kgkit simulate', () => {
       '--ak and --sk go together',
       'unknown scenario "nope"',
       '--kit-public-key: cannot read /nonexistent.pem (ENOENT)',
+      "the kgkit API token must be at least 24 characters (the seller's KGKIT_API_TOKEN)",
     ]) {
       expect(err).toContain(problem);
     }

@@ -13,14 +13,13 @@ import { builtinProvisioner } from '../../src/provisioning/builtin-provisioner.j
 import { sqlNonceRegistry } from '../../src/security/nonce-registry.js';
 import { SqlInstanceRepository } from '../../src/store/instances.js';
 import { UsageMeter } from '../../src/usage/meter.js';
-import { openTestStore } from '../support/stores.js';
+import { type DialectName, openTestStore } from '../support/stores.js';
 
 export const KGKIT_API_TOKEN = 'simulator-test-api-token-0123456789';
 
 /**
  * kgkit's own server assembled the way src/index.ts assembles it (order lookups, usage meter and its push loop, every
- * family), in this process on a real loopback port, on SQLite, and on the given clock: the simulator and the server
- * share compressed time, so an hour's usage window closes in seconds.
+ * family), in this process on a real loopback port, on SQLite (or the given store), and on the given clock.
  */
 export async function startKgkitServer(options: {
   now: () => number;
@@ -30,9 +29,10 @@ export async function startKgkitServer(options: {
   port: number;
   pushIntervalMs: number;
   env?: Record<string, string>;
+  dialect?: DialectName;
 }) {
   const { now } = options;
-  const store = await openTestStore('sqlite');
+  const store = await openTestStore(options.dialect ?? 'sqlite');
   const config = loadServerConfig({
     KOOGALLERY_ACCESS_KEY: options.accessKey,
     KGKIT_DATA_KEY: 'simulator-test-data-key-0123456789abcdef',
@@ -105,6 +105,7 @@ export async function startKgkitServer(options: {
     url,
     saasUrl: `${url}${config.saasPath}`,
     api,
+    db: store.db,
     async close() {
       await stopMeter();
       await stopOrders();

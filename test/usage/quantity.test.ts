@@ -69,11 +69,23 @@ describe('times and windows', () => {
 
   it('sends a late event to the earliest window not sealed, unless that one starts after the release', () => {
     const hourly = billingWindows('hourly');
-    const sealed = new Set([T0, T0 + HOUR, T0 + 3 * HOUR]);
+    const sealed = new Map([T0, T0 + HOUR, T0 + 3 * HOUR].map((start) => [start, start + HOUR]));
     expect(targetWindow(T0 + 2 * HOUR, sealed, hourly, { createdAt: 0 })).toBe(T0 + 2 * HOUR);
     expect(targetWindow(T0, sealed, hourly, { createdAt: 0 })).toBe(T0 + 2 * HOUR);
     expect(targetWindow(T0 + 3 * HOUR, sealed, hourly, { createdAt: 0 })).toBe(T0 + 4 * HOUR);
     expect(targetWindow(T0, sealed, hourly, { createdAt: 0, releasedAt: T0 + 2 * HOUR + 1_000 })).toBe(T0 + 2 * HOUR);
     expect(targetWindow(T0, sealed, hourly, { createdAt: 0, releasedAt: T0 + 2 * HOUR })).toBeUndefined();
+  });
+
+  it('sends an event of a window sealed early to the rest of that window, which ends with the hour (docs/decisions.md#25)', () => {
+    const hourly = billingWindows('hourly');
+    const early = new Map([
+      [T0, T0 + 10 * 60_000],
+      [T0 + 10 * 60_000, T0 + 25 * 60_000],
+    ]);
+    expect(targetWindow(T0, early, hourly, { createdAt: 0 })).toBe(T0 + 25 * 60_000);
+    expect(targetWindow(T0, new Map([...early, [T0 + 25 * 60_000, T0 + HOUR]]), hourly, { createdAt: 0 })).toBe(T0 + HOUR);
+    // A record that ended at the release leaves no rest to bill.
+    expect(targetWindow(T0, new Map([[T0, T0 + 10 * 60_000]]), hourly, { createdAt: 0, releasedAt: T0 + 10 * 60_000 + 500 })).toBeUndefined();
   });
 });

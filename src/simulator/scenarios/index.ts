@@ -2,6 +2,7 @@ import type { SellerFamily } from '../../conformance/driver.js';
 import type { ScenarioContext } from '../steps.js';
 import { jointOperation } from './kit.js';
 import { licenseCode, onlineLicense, orderNotify } from './license.js';
+import { resentCreate } from './resent-create.js';
 import { saasV1Monthly } from './saas-v1.js';
 import { monthly, oneTime, payPerUse, payPerUsePackage, trial, yearly } from './saas.js';
 
@@ -15,7 +16,8 @@ export interface Scenario {
 /** Every scenario `kgkit simulate --scenario` and the page can start. */
 export const SCENARIOS: Record<string, Scenario> = {
   'pay-per-use': {
-    summary: 'buy pay-per-use, wait for the usage push and its SDR check, queryInstance with usage, unsubscribe',
+    summary:
+      'buy pay-per-use, record usage and seal it now (with the seller’s kgkit API token), the usage push and its SDR check, queryInstance with usage, unsubscribe',
     families: ['saas-v2'],
     run: payPerUse,
   },
@@ -23,6 +25,11 @@ export const SCENARIOS: Record<string, Scenario> = {
   yearly: { summary: 'buy yearly, renew, expiry freeze, renew and unfreeze, freeze, release', families: ['saas-v2'], run: yearly },
   monthly: { summary: 'buy monthly, renewal-change check, upgrade, unsubscribe', families: ['saas-v2'], run: monthly },
   'one-time': { summary: 'buy one-time, query, release', families: ['saas-v2'], run: oneTime },
+  'resent-create': {
+    summary: 'buy monthly; the answer to newInstance is lost and it is sent again: the same instance, one for the order line; release',
+    families: ['saas-v2'],
+    run: resentCreate,
+  },
   trial: { summary: '7-day trial, trial to formal, unsubscribe', families: ['saas-v2'], run: trial },
   'joint-op': {
     summary: 'joint-operation purchase with the Kit V2 syncs (tenant, application, users, organisation), tenant deleted',

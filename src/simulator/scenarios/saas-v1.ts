@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { compactTime, periodEnd } from '../orders.js';
 import { wallTime } from '../dispatch.js';
-import type { SimInstance } from '../model.js';
+import { trackCreate } from '../creates.js';
 import { StepFailed, type ScenarioContext, answerOf, log, pause, placeOrder, product, send, step } from '../steps.js';
 import { retryPlanOf } from '../retry-schedule.js';
 
@@ -37,19 +37,10 @@ export async function saasV1Monthly(ctx: ScenarioContext): Promise<void> {
     log(ctx, `order ${order.orderId} failed and was unsubscribed automatically (${retryPlanOf('saas-v1', 'newInstance').summary})`);
     throw new StepFailed(`newInstance failed: ${create.failure}`);
   }
-  const instanceId = String(answerOf(create).instanceId);
-  const instance: SimInstance = {
-    instanceId,
-    family: 'saas-v1',
-    orderId: order.orderId,
-    productId: monthly.productId,
-    chargingMode: 'PERIOD',
-    state: 'running',
-    createdAt: Math.floor(create.attempts[0]!.wallAt / 1000) * 1000,
-    seller: 'self',
-  };
-  ctx.model.instances.set(instanceId, instance);
-  order.instanceId = instanceId;
+  const tracked = trackCreate(ctx.model, order, create);
+  if (tracked.kind === 'other') throw new StepFailed(`newInstance ${tracked.problem}`);
+  const { instance } = tracked;
+  const { instanceId } = instance;
   order.state = 'completed';
   await pause(ctx);
   instance.info = (answerOf(await step(ctx, 'saas-v1', 'queryInstance', { activity: 'queryInstance', instanceId })).info as unknown[] | undefined)?.[0];

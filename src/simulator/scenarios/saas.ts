@@ -1,7 +1,5 @@
-import { SDR_CODES } from '../sdr-checks.js';
 import {
   type ScenarioContext,
-  awaitUsage,
   expiryIn,
   log,
   orderCall,
@@ -12,35 +10,48 @@ import {
   release,
   setStatus,
   step,
+  StepFailed,
   unsubscribe,
 } from '../steps.js';
+import { awaitUsage, checkUsage, recordUsage, sealUsage } from '../usage-steps.js';
+import { formatUnits, usageUnits } from '../usage-values.js';
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
 const MONTH = 30 * DAY;
 
-/** Pay-per-use: buy, wait for the seller's usage push and its check, queryInstance shows the usage, unsubscribe. */
+/**
+ * Pay-per-use: buy, then the usage push and its check, queryInstance shows the usage, unsubscribe. When the simulator
+ * may play the seller's product (kgkit's API), it records usage and has it sealed now (docs/decisions.md#25), and the
+ * records must carry exactly that usage, valid and delivered; otherwise it waits for the seller's own push.
+ */
 export async function payPerUse(ctx: ScenarioContext): Promise<void> {
   const instance = await purchase(ctx, 'saas-v2', { orderType: 'NEW', chargingMode: 'ON_DEMAND', product: product(ctx, 0) });
   await pause(ctx);
   await query(ctx, instance);
-  log(ctx, `waiting for the seller to push usage of ${instance.instanceId}`);
-  const records = await awaitUsage(ctx, instance);
-  if (records.length === 0) log(ctx, 'no usage record arrived');
-  for (const { record, sdr } of records) {
-    log(
-      ctx,
-      `usage ${record.metering_sn} (${record.begin_time}–${record.end_time}, ${record.usage_value}): ${sdr.state}${sdr.state === 'invalid' ? ` ${sdr.code} ${SDR_CODES[sdr.code]}: ${sdr.reason}` : ''}`,
-    );
+  let expected: bigint | undefined;
+  if (ctx.product) {
+    expected = await recordUsage(ctx, instance, ['12.5']);
+    await pause(ctx);
+    expected += await recordUsage(ctx, instance, ['7', '0.25']);
+    await pause(ctx);
+    await sealUsage(ctx, instance);
+  } else {
+    log(ctx, `waiting for the seller to push usage of ${instance.instanceId} (with --api-token the simulator records usage on kgkit's API and seals it now)`);
   }
+  const records = await awaitUsage(ctx, instance, expected);
+  await checkUsage(ctx, instance, records, expected);
   const info = await query(ctx, instance);
-  const usage = info?.usageInfo as { usageValue: number; statisticalTime: string }[] | undefined;
+  const usage = info?.usageInfo as { usageValue: number | string; statisticalTime: string }[] | undefined;
   log(
     ctx,
     usage?.length
       ? `queryInstance shows usage ${usage.map((u) => `${u.usageValue} at ${u.statisticalTime}`).join(', ')}`
       : 'queryInstance shows no usageInfo (pay-per-use must answer it)',
   );
+  const shown = usage?.reduce((sum, u) => sum + (usageUnits(u.usageValue) ?? 0n), 0n);
+  if (expected !== undefined && shown !== expected)
+    throw new StepFailed(`queryInstance shows usage ${shown === undefined ? 'none' : formatUnits(shown)}, the product recorded ${formatUnits(expected)}`);
   await pause(ctx);
   await unsubscribe(ctx, instance, { chargingMode: 'ON_DEMAND', product: product(ctx, 0) });
 }

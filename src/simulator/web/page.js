@@ -3,6 +3,8 @@
 'use strict';
 
 const openCalls = new Set();
+const openInstances = new Set();
+const PAY_PER_USE = new Set(['ON_DEMAND', 'ON_DEMAND_PKG']);
 const escape = (value) => String(value ?? '').replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]);
 const time = (ms) => (ms === undefined || ms === null ? '' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
 const badge = (state) => `<span class="badge ${escape(state)}">${escape(state)}</span>`;
@@ -17,6 +19,9 @@ function renderHeader(state) {
   document.getElementById('seller-urls').innerHTML = Object.entries(state.seller)
     .map(([family, url]) => `<code>${escape(family)}</code> ${escape(url)}`)
     .join(', ');
+  document.getElementById('product-url').textContent = state.product
+    ? `It plays the seller's product on ${state.product.url}: pay-per-use records usage there and seals it now.`
+    : "Without the seller's kgkit API token (--api-token), pay-per-use waits for the seller's own usage push.";
   document.getElementById('scenario-buttons').innerHTML = state.scenarios
     .map(
       (s) => `<button type="button" data-scenario="${escape(s.name)}" title="${escape(s.summary)}" ${s.available ? '' : 'disabled'}>${escape(s.name)}</button>`,
@@ -55,10 +60,44 @@ function renderInstances(state) {
       .map((i) => {
         const usage = i.info?.usageInfo || [];
         return `<tr data-instance="${escape(i.instanceId)}"><td>${escape(i.instanceId)}</td><td>${escape(i.family)}</td><td>${escape(i.chargingMode)}</td><td>${badge(i.state)}</td>
-        <td>${time(i.createdAt)}</td><td>${escape(i.expireTime)}</td><td>${usage.map((u) => `${escape(u.usageValue)} @ ${escape(u.statisticalTime)}`).join('<br>')}</td></tr>`;
+        <td>${time(i.createdAt)}</td><td>${escape(i.expireTime)}</td><td>${usage.map((u) => `${escape(u.usageValue)} @ ${escape(u.statisticalTime)}`).join('<br>')}</td>
+        <td class="metering">${renderMetering(state, i)}</td></tr>`;
       })
       .join(''),
   );
+}
+
+// An instance's usage records (with their SDR state) and the usage pushes that delivered them, as the marketplace saw them.
+function renderMetering(state, instance) {
+  const { records, deliveries, validTotal } = instance.usage;
+  const payPerUse = PAY_PER_USE.has(instance.chargingMode);
+  const seal =
+    state.product && payPerUse && instance.state !== 'released'
+      ? `<button type="button" data-seal="${escape(instance.instanceId)}" title="the seller seals this instance's open usage windows now and pushes them">seal now</button>`
+      : '';
+  if (records.length === 0 && deliveries.length === 0) return payPerUse ? `<span class="empty">no usage record yet</span> ${seal}` : '';
+  const recordRows = records
+    .map(
+      (
+        r,
+      ) => `<tr data-sn="${escape(r.metering_sn)}"><td>${escape(r.metering_sn)}</td><td>${escape(r.begin_time)} – ${escape(r.end_time)}</td><td>${escape(r.usage_value)}</td>
+        <td>${badge(r.state)}${r.code ? ` ${escape(r.code)} ${escape(r.meaning)}` : ''}</td><td>${r.deliveries.map((id) => `#${id}`).join(', ')}</td></tr>`,
+    )
+    .join('');
+  const deliveryRows = deliveries
+    .map(
+      (
+        d,
+      ) => `<tr data-delivery="${d.id}"><td>#${d.id}</td><td>${time(d.at)}</td><td>${badge(d.outcome)} HTTP ${d.status} ${escape(d.code)}${d.fault ? ` (${escape(d.fault)} injected)` : ''}</td>
+        <td>${d.meteringSns.length} of ${d.records}${d.resent ? `, ${d.resent} resent` : ''}</td></tr>`,
+    )
+    .join('');
+  const open = openInstances.has(instance.instanceId) ? 'open' : '';
+  return `${records.length} record(s), valid ${escape(validTotal)} · ${deliveries.length} push(es) ${seal}
+    <details data-instance-id="${escape(instance.instanceId)}" ${open}><summary>records and deliveries</summary>
+    <table class="records"><thead><tr><th>metering_sn</th><th>Window (UTC)</th><th>Value</th><th>SDR</th><th>Pushes</th></tr></thead><tbody>${recordRows}</tbody></table>
+    <table class="deliveries"><thead><tr><th>Push</th><th>When (seller clock)</th><th>Answer</th><th>Records</th></tr></thead><tbody>${deliveryRows}</tbody></table>
+    </details>`;
 }
 
 function renderCalls(state) {
@@ -95,7 +134,8 @@ function renderUsage(state) {
         (
           u,
         ) => `<tr data-sn="${escape(u.metering_sn)}" class="${escape(u.state)}"><td>${escape(u.metering_sn)}</td><td>${escape(u.instance_id)}</td><td>${escape(u.begin_time)} – ${escape(u.end_time)}</td>
-        <td>${escape(u.usage_value)}</td><td>${badge(u.state)}</td><td>${u.code ? `${escape(u.code)} ${escape(u.meaning)}<div class="reason">${escape(u.reason)}</div>` : ''}</td></tr>`,
+        <td>${escape(u.usage_value)}</td><td>${badge(u.state)}</td><td>${u.code ? `${escape(u.code)} ${escape(u.meaning)}<div class="reason">${escape(u.reason)}</div>` : ''}</td>
+        <td>${u.deliveries.map((id) => `#${id}`).join(', ')}</td></tr>`,
       )
       .join(''),
   );
@@ -135,11 +175,18 @@ document.addEventListener('click', (event) => {
   const target = event.target;
   if (target.dataset.scenario) void post('/simulator/runs', { scenario: target.dataset.scenario });
   if (target.dataset.resend) void post(`/simulator/calls/${target.dataset.resend}/resend`);
+  if (target.dataset.seal) void post(`/simulator/instances/${encodeURIComponent(target.dataset.seal)}/seal`);
 });
 document.addEventListener(
   'toggle',
   (event) => {
-    const id = Number(event.target.dataset && event.target.dataset.callId);
+    const instanceId = event.target.dataset?.instanceId;
+    if (instanceId) {
+      if (event.target.open) openInstances.add(instanceId);
+      else openInstances.delete(instanceId);
+      return;
+    }
+    const id = Number(event.target.dataset?.callId);
     if (!id) return;
     if (event.target.open) openCalls.add(id);
     else openCalls.delete(id);
