@@ -15,7 +15,9 @@ const ROOT = resolve(import.meta.dirname, '..');
 const LAYERS: [string, string[]][] = [
   ['entry points', ['index', 'cli']],
   ['composition root', ['server']],
-  ['tools', ['simulator', 'conformance', 'signing']],
+  // The operator console is a tool like the simulator: pages mounted by the composition root, reaching the rest only
+  // through the kgkit API's routes (it imports the generated types of the contract, never a family or the store).
+  ['tools', ['simulator', 'conformance', 'signing', 'console']],
   ['families', ['saas-v2', 'saas-v1', 'kit', 'license-code', 'online-license', 'order-notify', 'sso', 'kgkit-api']],
   ['what a family mount receives', ['mount']],
   ['generated servers', ['generated-servers']],

@@ -88,12 +88,15 @@ export async function seed(world: ConsoleWorld): Promise<void> {
     expect(await response.json()).toMatchObject({ resultCode: '000000' });
   };
 
-  for (const id of [SEEDED.payPerUse, SEEDED.yearly, SEEDED.frozen, SEEDED.released]) await call({ activity: 'newInstance', ...order(), businessId: id });
-  const renewal = order();
+  const created = new Map<string, ReturnType<typeof order>>();
+  for (const id of [SEEDED.payPerUse, SEEDED.yearly, SEEDED.frozen, SEEDED.released]) {
+    created.set(id, order());
+    await call({ activity: 'newInstance', ...created.get(id)!, businessId: id });
+  }
   await call({
     activity: 'refreshInstance',
     instanceId: SEEDED.yearly,
-    ...renewal,
+    ...order(),
     scene: 'RENEWAL',
     expireTime: '20271121010000000',
     productId: 'OFFI820112655598186496',
@@ -119,7 +122,7 @@ export async function seed(world: ConsoleWorld): Promise<void> {
     test: false,
     now: world.clock.now,
   });
-  await requestOrderLookup(world.store.db, { ...renewal, instanceId: SEEDED.yearly, reason: 'newInstance', now: world.clock.now });
+  await requestOrderLookup(world.store.db, { ...created.get(SEEDED.yearly)!, instanceId: SEEDED.yearly, reason: 'newInstance', now: world.clock.now });
 
   world.marketplaceInstances.set(SEEDED.payPerUse, { createdAt: WORLD_START });
   const usageIn = async (hours: number[]) => {
