@@ -74,7 +74,8 @@ function signedIn(state: ConsoleState): MiddlewareHandler<ConsoleEnv> {
 
 /**
  * The operator console at /console/ (README "Console"): server-rendered pages that read and act only through the kgkit
- * API (/kgkit/v1), signed in with KGKIT_API_TOKEN. Mounted by the composition root next to the families.
+ * API (/kgkit/v1), signed in with KGKIT_API_TOKEN (docs/decisions.md#22). Mounted by the composition root next to the
+ * families.
  */
 export function mountConsole(app: Hono, deps: ConsoleDeps): void {
   const state: ConsoleState = { ...deps, sessions: new ConsoleSessions({ now: deps.now }) };

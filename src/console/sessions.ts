@@ -30,8 +30,8 @@ const digest = (id: string) => createHash('sha256').update(id).digest('base64url
 
 /**
  * The console's sessions, in this process's memory: a restart, or another replica, asks the operator to sign in again
- * (behind a load balancer, pin the console's clients to one replica). Keyed by the SHA-256 of the cookie's value, so that
- * a heap dump does not hand out live cookies; the token itself stays in memory only, never in the cookie.
+ * (behind a load balancer, pin the console's clients to one replica; docs/decisions.md#22). Keyed by the SHA-256 of the
+ * cookie's value, so that a heap dump does not hand out live cookies; the token stays in memory only, never in the cookie.
  */
 export class ConsoleSessions {
   private readonly sessions = new Map<string, Session>();

@@ -2,7 +2,7 @@ import { type ExpressionBuilder, type Kysely, type SelectQueryBuilder, sql } fro
 import type { StoredEvent } from './events.js';
 import type { Database } from './schema.js';
 
-/** The codes of a call kgkit did not refuse: done (000000), or still in progress (000004). */
+/** The codes of a call kgkit did not refuse: done (000000), or still in progress (000004) (docs/decisions.md#22). */
 export const NOT_REFUSED: readonly string[] = ['000000', '000004'];
 
 /** Which calls of the audit trail an operator asks for (the kgkit API's listEvents); every filter given must hold. */

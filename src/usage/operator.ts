@@ -3,7 +3,7 @@ import type { MeterContext } from './context.js';
 import { type UsageRecordStatus, recordStatus } from './status.js';
 import { RECORD_AGE_LIMIT_MS } from './windows.js';
 
-/** The `last_code` of a record an operator gave up: not the marketplace's, so that nobody reads it as a refusal. */
+/** The `last_code` of a record an operator gave up: not the marketplace's, so that nobody reads it as its refusal (docs/decisions.md#22). */
 export const GIVEN_UP = 'GIVEN_UP';
 
 /** What an operator's retry or give-up did to one record (the kgkit API's UsageRecordActionResult). */
