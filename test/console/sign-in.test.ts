@@ -1,4 +1,7 @@
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mountConsole } from '../../src/console/mount.js';
+import { silentLogger } from '../../src/log.js';
 import { kgkitApiMount } from '../../src/kgkit-api/mount.js';
 import { mountSaasV2 } from '../../src/saas-v2/mount.js';
 import { UsageMeter } from '../../src/usage/meter.js';
@@ -160,6 +163,25 @@ describe('console sign-in', () => {
     const missing = await consoleClient(without.app).post('/console/sign-in', { token: CONSOLE_TOKEN });
     expect(missing.status).toBe(503);
     expect(await missing.text()).toContain('This server does not serve the kgkit API');
+  });
+
+  it('signs the operator out once the API no longer takes the token (KGKIT_API_TOKEN changed)', async () => {
+    let accepted = true;
+    const app = new Hono();
+    mountConsole(app, {
+      api: () =>
+        accepted
+          ? Response.json({ resultCode: '000000', resultMsg: 'success', total: 0, instances: [] })
+          : Response.json({ resultCode: '000001', resultMsg: 'authentication failed' }, { status: 401 }),
+      logger: silentLogger,
+      now: () => 0,
+    });
+    const client = await signedIn(app);
+    expect((await client.get('/console/instances')).status).toBe(200);
+    accepted = false;
+    const ended = await client.get('/console/instances');
+    expect([ended.status, ended.headers.get('location')]).toEqual([303, '/console/sign-in?ended=1']);
+    expect(client.cookies.has('kgkit_console')).toBe(false);
   });
 
   it('refuses a form larger than 16 KiB', async () => {
