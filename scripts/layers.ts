@@ -6,7 +6,7 @@
  * written outside src/store.
  * `tsx scripts/layers.ts --graph` prints the folder graph.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -15,7 +15,9 @@ const ROOT = resolve(import.meta.dirname, '..');
 const LAYERS: [string, string[]][] = [
   ['entry points', ['index', 'cli']],
   ['composition root', ['server']],
-  ['tools', ['simulator', 'conformance', 'signing']],
+  // The operator console is a tool like the simulator: pages mounted by the composition root, reaching the rest only
+  // through the kgkit API's routes (it imports the generated types of the contract, never a family or the store).
+  ['tools', ['simulator', 'conformance', 'signing', 'console']],
   ['families', ['saas-v2', 'saas-v1', 'kit', 'license-code', 'online-license', 'order-notify', 'sso', 'kgkit-api']],
   ['what a family mount receives', ['mount']],
   ['generated servers', ['generated-servers']],
@@ -46,13 +48,19 @@ function folderOf(path: string): string | undefined {
   return parts.length === 2 ? parts[1]!.replace(/\.(tsx?|js)$/, '') : parts[1];
 }
 
+/** The source file an import names: `./page.js` is page.ts, or page.tsx for a JSX module (src/console). */
+function sourceOf(imported: string): string {
+  const ts = imported.replace(/\.js$/, '.ts');
+  return existsSync(ts) ? ts : imported.replace(/\.js$/, '.tsx');
+}
+
 const arrows = new Map<string, Map<string, string[]>>();
 /** Between files, to find circles inside a folder too. */
 const fileArrows = new Map<string, Set<string>>();
 for (const file of [...files(join(ROOT, 'src')), ...files(join(ROOT, 'generated'))]) {
   const from = folderOf(file)!;
   for (const match of readFileSync(file, 'utf8').matchAll(/(?:\bfrom|\bimport)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
-    const target = resolve(dirname(file), match[1]!).replace(/\.js$/, '.ts');
+    const target = sourceOf(resolve(dirname(file), match[1]!));
     fileArrows.set(relative(ROOT, file), (fileArrows.get(relative(ROOT, file)) ?? new Set()).add(relative(ROOT, target)));
     const to = folderOf(resolve(dirname(file), match[1]!));
     if (to === undefined || to === from) continue;

@@ -8,7 +8,7 @@ import type { components } from './types.js';
 
 type Schemas = components['schemas'];
 
-// ---- kgkit: POST /kgkit/v1/usage-events, GET /kgkit/v1/usage-records, POST /kgkit/v1/usage-records/seal, GET /kgkit/v1/order-lookups, GET /kgkit/v1/license-uploads ----
+// ---- kgkit: POST /kgkit/v1/usage-events, GET /kgkit/v1/usage-records, POST /kgkit/v1/usage-records/seal, GET /kgkit/v1/order-lookups, GET /kgkit/v1/license-uploads, POST /kgkit/v1/usage-records/retry, POST /kgkit/v1/usage-records/give-up, GET /kgkit/v1/instances, GET /kgkit/v1/events, GET /kgkit/v1/refusals, GET /kgkit/v1/kit-tenants, GET /kgkit/v1/kit-directory ----
 
 /** The handlers of the family: one per activity of a dispatched operation, one per plain operation. */
 export interface KgkitHandlers {
@@ -17,9 +17,16 @@ export interface KgkitHandlers {
   sealUsage(request: SealUsageRequest): Promise<SealUsageResult>;
   listOrderLookups(request: ListOrderLookupsRequest): Promise<ListOrderLookupsResult>;
   listLicenseUploads(request: ListLicenseUploadsRequest): Promise<ListLicenseUploadsResult>;
+  retryUsageRecords(request: RetryUsageRecordsRequest): Promise<RetryUsageRecordsResult>;
+  giveUpUsageRecords(request: GiveUpUsageRecordsRequest): Promise<GiveUpUsageRecordsResult>;
+  listInstances(request: ListInstancesRequest): Promise<ListInstancesResult>;
+  listEvents(request: ListEventsRequest): Promise<ListEventsResult>;
+  listRefusals(request: ListRefusalsRequest): Promise<ListRefusalsResult>;
+  listKitTenants(request: ListKitTenantsRequest): Promise<ListKitTenantsResult>;
+  getKitDirectory(request: GetKitDirectoryRequest): Promise<GetKitDirectoryResult>;
 }
 export type KgkitHandler = keyof KgkitHandlers;
-export type KgkitOperation = 'recordUsage' | 'listUsageRecords' | 'sealUsage' | 'listOrderLookups' | 'listLicenseUploads';
+export type KgkitOperation = 'recordUsage' | 'listUsageRecords' | 'sealUsage' | 'listOrderLookups' | 'listLicenseUploads' | 'retryUsageRecords' | 'giveUpUsageRecords' | 'listInstances' | 'listEvents' | 'listRefusals' | 'listKitTenants' | 'getKitDirectory';
 
 /** Request of `recordUsage`. */
 export type RecordUsageRequest = Schemas['RecordUsageRequest'];
@@ -41,6 +48,34 @@ export type ListOrderLookupsResult = { status: 200; body: Schemas['ListOrderLook
 export type ListLicenseUploadsRequest = Schemas['ListLicenseUploadsQuery'];
 /** Every answer the contract allows to `listLicenseUploads`: returning anything else does not compile. */
 export type ListLicenseUploadsResult = { status: 200; body: Schemas['ListLicenseUploadsResponse'] };
+/** Request of `retryUsageRecords`. */
+export type RetryUsageRecordsRequest = Schemas['RetryUsageRecordsRequest'];
+/** Every answer the contract allows to `retryUsageRecords`: returning anything else does not compile. */
+export type RetryUsageRecordsResult = { status: 200; body: Schemas['UsageRecordActionResponse'] };
+/** Request of `giveUpUsageRecords`. */
+export type GiveUpUsageRecordsRequest = Schemas['GiveUpUsageRecordsRequest'];
+/** Every answer the contract allows to `giveUpUsageRecords`: returning anything else does not compile. */
+export type GiveUpUsageRecordsResult = { status: 200; body: Schemas['UsageRecordActionResponse'] };
+/** Request of `listInstances`. */
+export type ListInstancesRequest = Schemas['ListInstancesQuery'];
+/** Every answer the contract allows to `listInstances`: returning anything else does not compile. */
+export type ListInstancesResult = { status: 200; body: Schemas['ListInstancesResponse'] };
+/** Request of `listEvents`. */
+export type ListEventsRequest = Schemas['ListEventsQuery'];
+/** Every answer the contract allows to `listEvents`: returning anything else does not compile. */
+export type ListEventsResult = { status: 200; body: Schemas['ListEventsResponse'] };
+/** Request of `listRefusals`. */
+export type ListRefusalsRequest = Schemas['ListRefusalsQuery'];
+/** Every answer the contract allows to `listRefusals`: returning anything else does not compile. */
+export type ListRefusalsResult = { status: 200; body: Schemas['ListRefusalsResponse'] };
+/** Request of `listKitTenants`. */
+export type ListKitTenantsRequest = Schemas['ListKitTenantsQuery'];
+/** Every answer the contract allows to `listKitTenants`: returning anything else does not compile. */
+export type ListKitTenantsResult = { status: 200; body: Schemas['ListKitTenantsResponse'] };
+/** Request of `getKitDirectory`. */
+export type GetKitDirectoryRequest = Schemas['GetKitDirectoryQuery'];
+/** Every answer the contract allows to `getKitDirectory`: returning anything else does not compile. */
+export type GetKitDirectoryResult = { status: 200; body: Schemas['GetKitDirectoryResponse'] };
 
 /** The answer to a request that never reaches a handler (unreadable, unknown activity, not matching the contract). */
 export interface KgkitRejections {
@@ -49,6 +84,13 @@ export interface KgkitRejections {
   sealUsage: { status: 200; body: Schemas['SealUsageResponse'] };
   listOrderLookups: { status: 200; body: Schemas['ListOrderLookupsResponse'] };
   listLicenseUploads: { status: 200; body: Schemas['ListLicenseUploadsResponse'] };
+  retryUsageRecords: { status: 200; body: Schemas['UsageRecordActionResponse'] };
+  giveUpUsageRecords: { status: 200; body: Schemas['UsageRecordActionResponse'] };
+  listInstances: { status: 200; body: Schemas['ListInstancesResponse'] };
+  listEvents: { status: 200; body: Schemas['ListEventsResponse'] };
+  listRefusals: { status: 200; body: Schemas['ListRefusalsResponse'] };
+  listKitTenants: { status: 200; body: Schemas['ListKitTenantsResponse'] };
+  getKitDirectory: { status: 200; body: Schemas['GetKitDirectoryResponse'] };
 }
 
 /**
@@ -61,6 +103,13 @@ export const kgkitResult = {
   sealUsage: (body: Schemas['SealUsageResponse']): SealUsageResult => ({ status: 200, body }),
   listOrderLookups: (body: Schemas['ListOrderLookupsResponse']): ListOrderLookupsResult => ({ status: 200, body }),
   listLicenseUploads: (body: Schemas['ListLicenseUploadsResponse']): ListLicenseUploadsResult => ({ status: 200, body }),
+  retryUsageRecords: (body: Schemas['UsageRecordActionResponse']): RetryUsageRecordsResult => ({ status: 200, body }),
+  giveUpUsageRecords: (body: Schemas['UsageRecordActionResponse']): GiveUpUsageRecordsResult => ({ status: 200, body }),
+  listInstances: (body: Schemas['ListInstancesResponse']): ListInstancesResult => ({ status: 200, body }),
+  listEvents: (body: Schemas['ListEventsResponse']): ListEventsResult => ({ status: 200, body }),
+  listRefusals: (body: Schemas['ListRefusalsResponse']): ListRefusalsResult => ({ status: 200, body }),
+  listKitTenants: (body: Schemas['ListKitTenantsResponse']): ListKitTenantsResult => ({ status: 200, body }),
+  getKitDirectory: (body: Schemas['GetKitDirectoryResponse']): GetKitDirectoryResult => ({ status: 200, body }),
 } as const;
 
 /** Request and response schema of each handler, and the rejection schema of each operation, by component name. */
@@ -71,6 +120,13 @@ export const KGKIT_SCHEMAS = {
     sealUsage: { request: 'SealUsageRequest', response: 'SealUsageResponse' },
     listOrderLookups: { request: 'ListOrderLookupsQuery', response: 'ListOrderLookupsResponse' },
     listLicenseUploads: { request: 'ListLicenseUploadsQuery', response: 'ListLicenseUploadsResponse' },
+    retryUsageRecords: { request: 'RetryUsageRecordsRequest', response: 'UsageRecordActionResponse' },
+    giveUpUsageRecords: { request: 'GiveUpUsageRecordsRequest', response: 'UsageRecordActionResponse' },
+    listInstances: { request: 'ListInstancesQuery', response: 'ListInstancesResponse' },
+    listEvents: { request: 'ListEventsQuery', response: 'ListEventsResponse' },
+    listRefusals: { request: 'ListRefusalsQuery', response: 'ListRefusalsResponse' },
+    listKitTenants: { request: 'ListKitTenantsQuery', response: 'ListKitTenantsResponse' },
+    getKitDirectory: { request: 'GetKitDirectoryQuery', response: 'GetKitDirectoryResponse' },
   },
   rejections: {
     recordUsage: 'RecordUsageResponse',
@@ -78,6 +134,13 @@ export const KGKIT_SCHEMAS = {
     sealUsage: 'SealUsageResponse',
     listOrderLookups: 'ListOrderLookupsResponse',
     listLicenseUploads: 'ListLicenseUploadsResponse',
+    retryUsageRecords: 'UsageRecordActionResponse',
+    giveUpUsageRecords: 'UsageRecordActionResponse',
+    listInstances: 'ListInstancesResponse',
+    listEvents: 'ListEventsResponse',
+    listRefusals: 'ListRefusalsResponse',
+    listKitTenants: 'ListKitTenantsResponse',
+    getKitDirectory: 'GetKitDirectoryResponse',
   },
 } as const;
 
@@ -88,6 +151,13 @@ export const KGKIT_PATHS = {
   sealUsage: '/kgkit/v1/usage-records/seal',
   listOrderLookups: '/kgkit/v1/order-lookups',
   listLicenseUploads: '/kgkit/v1/license-uploads',
+  retryUsageRecords: '/kgkit/v1/usage-records/retry',
+  giveUpUsageRecords: '/kgkit/v1/usage-records/give-up',
+  listInstances: '/kgkit/v1/instances',
+  listEvents: '/kgkit/v1/events',
+  listRefusals: '/kgkit/v1/refusals',
+  listKitTenants: '/kgkit/v1/kit-tenants',
+  getKitDirectory: '/kgkit/v1/kit-directory',
 } as const;
 
 /** How to mount the family: the options of mountRoutes (src/runtime/contract-runtime.ts), typed for it. */
@@ -100,6 +170,13 @@ const KGKIT_ROUTES: readonly RouteSpec<KgkitOperation, KgkitHandler>[] = [
   { operation: 'sealUsage', method: 'post', handler: 'sealUsage' },
   { operation: 'listOrderLookups', method: 'get', handler: 'listOrderLookups' },
   { operation: 'listLicenseUploads', method: 'get', handler: 'listLicenseUploads' },
+  { operation: 'retryUsageRecords', method: 'post', handler: 'retryUsageRecords' },
+  { operation: 'giveUpUsageRecords', method: 'post', handler: 'giveUpUsageRecords' },
+  { operation: 'listInstances', method: 'get', handler: 'listInstances' },
+  { operation: 'listEvents', method: 'get', handler: 'listEvents' },
+  { operation: 'listRefusals', method: 'get', handler: 'listRefusals' },
+  { operation: 'listKitTenants', method: 'get', handler: 'listKitTenants' },
+  { operation: 'getKitDirectory', method: 'get', handler: 'getKitDirectory' },
 ];
 
 /** Routes every operation of the family, validates each request against the contract, dispatches, writes the result. */

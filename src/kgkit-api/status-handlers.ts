@@ -39,7 +39,11 @@ export function statusHandlers(db: Kysely<Database>): Pick<KgkitHandlers, 'listO
     },
 
     async listLicenseUploads(query) {
-      const { counts, items } = await licenseUploadStatus(db, { limit: Number(query.limit ?? 100), ...(query.state ? { state: query.state } : {}) });
+      const { counts, items } = await licenseUploadStatus(db, {
+        limit: Number(query.limit ?? 100),
+        ...(query.state ? { state: query.state } : {}),
+        ...(query.instanceId ? { instanceId: query.instanceId } : {}),
+      });
       return result.listLicenseUploads({
         resultCode: '000000',
         resultMsg: 'success',

@@ -1,14 +1,32 @@
 import { type KgkitHandlers, kgkitResult as result } from '../../generated/kgkit/server.js';
 import type { UsageMeter } from '../usage/meter.js';
+import type { RecordAction } from '../usage/operator.js';
+import type { UsageRecordStatus } from '../usage/status.js';
+import { defined } from './answer-fields.js';
 
-/** The object without its null and undefined members (the contract leaves absent what kgkit does not know). */
-const defined = <T extends object>(value: T) =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as { [K in keyof T]: Exclude<T[K], null> };
+const recordOf = (r: UsageRecordStatus) => defined({ ...r, lastError: r.lastError?.slice(0, 1024) });
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** Usage metering for the seller's product (POST /kgkit/v1/usage-events, GET /kgkit/v1/usage-records, seal now). */
-export function usageHandlers(meter: UsageMeter): Pick<KgkitHandlers, 'recordUsage' | 'listUsageRecords' | 'sealUsage'> {
+/** What a retry or a give-up did, one result per record asked. */
+const actionAnswer = (results: RecordAction[]) => ({
+  resultCode: '000000' as const,
+  resultMsg: 'success',
+  results: results.map((r) => ({
+    meteringSn: r.meteringSn,
+    status: r.status,
+    ...(r.message ? { message: r.message.slice(0, 255) } : {}),
+    ...(r.record ? { record: recordOf(r.record) } : {}),
+  })),
+});
+
+/**
+ * Usage metering for the seller's product (POST /kgkit/v1/usage-events, GET /kgkit/v1/usage-records), and an operator's
+ * retry and give-up of records (POST /kgkit/v1/usage-records/retry, …/give-up); seal now (…/seal).
+ */
+export function usageHandlers(
+  meter: UsageMeter,
+): Pick<KgkitHandlers, 'recordUsage' | 'listUsageRecords' | 'sealUsage' | 'retryUsageRecords' | 'giveUpUsageRecords'> {
   return {
     async recordUsage({ events }) {
       const results = await meter.record(
@@ -60,8 +78,16 @@ export function usageHandlers(meter: UsageMeter): Pick<KgkitHandlers, 'recordUsa
         atRisk: status.atRisk,
         openEvents: status.openEvents,
         unbillableEvents: status.unbillableEvents,
-        records: status.records.map((r) => defined({ ...r, lastError: r.lastError?.slice(0, 1024) })),
+        records: status.records.map(recordOf),
       });
+    },
+
+    async retryUsageRecords({ meteringSns }) {
+      return result.retryUsageRecords(actionAnswer(await meter.retry(meteringSns)));
+    },
+
+    async giveUpUsageRecords({ meteringSns, reason }) {
+      return result.giveUpUsageRecords(actionAnswer(await meter.giveUp(meteringSns, reason)));
     },
   };
 }

@@ -156,10 +156,13 @@ function viewOf(row: LicenseRequestRow): LicenseUploadView {
 
 export const LICENSE_UPLOAD_STATES: readonly LicenseUploadState[] = ['pending', 'uploaded', 'rejected', 'skipped'];
 
-/** Uploads per state, and those in `state` (any when not given), newest application first (kgkit API, `kgkit license-uploads`). */
+/**
+ * Uploads per state (all of them), and those in `state` (any when not given) of `instanceId` (any when not given), newest
+ * application first (kgkit API, `kgkit license-uploads`).
+ */
 export function licenseUploadStatus(
   db: Kysely<Database>,
-  filter: { state?: LicenseUploadState; limit?: number } = {},
+  filter: { state?: LicenseUploadState; instanceId?: string; limit?: number } = {},
 ): Promise<JobStatus<LicenseUploadState, LicenseUploadView>> {
   return jobStatus(
     {

@@ -24,6 +24,7 @@ import { CALL_DEADLINE_MS, callDeadline } from '../http/call-deadline.js';
 import { clientWentAway } from '../http/client-gone.js';
 import { type AuditCounters, auditObserver } from '../http/audit.js';
 import { mountDocs } from './docs.js';
+import { mountConsole } from '../console/mount.js';
 import { bodyWithin } from '../http/request-body.js';
 import { textAnswer } from '../runtime/text-answer.js';
 import type { UsageInfoSource } from '../usage/status.js';
@@ -170,6 +171,9 @@ export function buildApp({
   if (metrics && metricsRoute) mountMetrics(app, metrics, config.apiToken, logger);
   mountDocs(app, docsDir);
   for (const mount of families) mount(app, context);
+  // The operator console reads and acts through the kgkit API's own routes, in process: its bearer check and contract
+  // validation apply to every call it makes, as to the seller's product's.
+  mountConsole(app, { api: (path, init) => app.request(path, init), logger, now });
 
   app.notFound((c) => json(c, { resultCode: '000002', resultMsg: `no interface at ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {

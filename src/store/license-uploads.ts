@@ -68,10 +68,14 @@ export async function markLicenseUploadsFailed(
     .execute();
 }
 
-/** The applications whose upload is in `state` (any when not given), newest first. */
-export async function listLicenseUploadRows(db: Kysely<Database>, filter: { state?: LicenseUploadState; limit: number }): Promise<LicenseRequestRow[]> {
+/** The applications whose upload is in `state` (any when not given), of one instance when asked, newest first. */
+export async function listLicenseUploadRows(
+  db: Kysely<Database>,
+  filter: { state?: LicenseUploadState; instanceId?: string; limit: number },
+): Promise<LicenseRequestRow[]> {
   let query = db.selectFrom('license_requests').selectAll();
   if (filter.state) query = query.where('upload_state', '=', filter.state);
+  if (filter.instanceId !== undefined) query = query.where('instance_id', '=', filter.instanceId);
   return query.orderBy('requested_at', 'desc').limit(filter.limit).execute();
 }
 

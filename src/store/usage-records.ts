@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
 import { jobLeases } from './job-leases.js';
 import type { Database } from './schema.js';
 import type { UsageRecordState, UsageRecordsTable } from './tables/usage.js';
@@ -202,4 +202,51 @@ export async function listRecords(db: Kysely<Database>, filter: RecordFilter & {
   if (filter.state !== undefined) query = query.where('state', '=', filter.state);
   if (filter.instanceId !== undefined) query = query.where('instance_id', '=', filter.instanceId);
   return query.execute();
+}
+
+// ---- an operator's actions (the kgkit API's retryUsageRecords, giveUpUsageRecords) ----
+
+/** The records of these metering_sns that exist. */
+export async function findRecords(db: Kysely<Database>, sns: readonly string[]): Promise<UsageRecordRow[]> {
+  if (sns.length === 0) return [];
+  return db
+    .selectFrom('usage_records')
+    .selectAll()
+    .where('metering_sn', 'in', [...sns])
+    .execute();
+}
+
+/** Not held by a delivery run right now: what an operator may change. */
+const unleased = (now: number) => (eb: ExpressionBuilder<Database, 'usage_records'>) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]);
+
+/**
+ * Makes pending or rejected records due at `now` (pending again), unless a delivery run holds them or their window began
+ * before `beganAfter` (the marketplace's limit). Answers the metering_sns it changed.
+ */
+export async function requeueRecords(db: Kysely<Database>, sns: readonly string[], at: { now: number; beganAfter: number }): Promise<string[]> {
+  if (sns.length === 0) return [];
+  const rows = await db
+    .updateTable('usage_records')
+    .set({ state: 'pending', next_attempt_at: at.now, lease_owner: null, lease_until: null, updated_at: at.now })
+    .where('metering_sn', 'in', [...sns])
+    .where('state', 'in', ['pending', 'rejected'])
+    .where('begin_at', '>=', at.beganAfter)
+    .where(unleased(at.now))
+    .returning('metering_sn')
+    .execute();
+  return rows.map((row) => row.metering_sn);
+}
+
+/** Stops sending pending records no delivery run holds: `rejected` with `code`. Answers the metering_sns it changed. */
+export async function abandonRecords(db: Kysely<Database>, sns: readonly string[], give: { now: number; code: string; error: string }): Promise<string[]> {
+  if (sns.length === 0) return [];
+  const rows = await db
+    .updateTable('usage_records')
+    .set({ state: 'rejected', last_code: give.code, last_error: give.error.slice(0, 1000), lease_owner: null, lease_until: null, updated_at: give.now })
+    .where('metering_sn', 'in', [...sns])
+    .where('state', '=', 'pending')
+    .where(unleased(give.now))
+    .returning('metering_sn')
+    .execute();
+  return rows.map((row) => row.metering_sn);
 }

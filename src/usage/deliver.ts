@@ -113,6 +113,15 @@ export async function deliverRecords(
   return report;
 }
 
+/**
+ * Sends one record now if it is due and no run holds it (an operator's retry); when this process is already sending it,
+ * waits for that attempt instead.
+ */
+export function deliverOne(ctx: MeterContext, runner: DeliveryRunner, size: BatchSize, push: PushUsage, meteringSn: string): Promise<void> {
+  const report: DeliveryReport = { calls: 0, batchSizes: [], sent: 0, rejected: 0, retried: 0, expired: 0, atRisk: 0 };
+  return runner.runOne(meteringSn, (batch) => pushBatch(ctx, batch, size, push, report));
+}
+
 /** One claimed batch: pushed whole, halved while the marketplace wants fewer records or refuses one of them. */
 async function pushBatch(ctx: MeterContext, batch: Batch<Delivery, void>, size: BatchSize, push: PushUsage, report: DeliveryReport): Promise<boolean> {
   const send = async (records: readonly Delivery[]): Promise<boolean> => {

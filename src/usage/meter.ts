@@ -4,7 +4,8 @@ import type { Database } from '../store/schema.js';
 import { type AggregateReport, type SealNow, aggregateWindows } from './aggregate.js';
 import type { MeterContext } from './context.js';
 import type { JobStats } from '../jobs/runner.js';
-import { type BatchSize, type DeliveryReport, type DeliveryRunner, deliverRecords, deliveryRunner } from './deliver.js';
+import { type BatchSize, type DeliveryReport, type DeliveryRunner, deliverOne, deliverRecords, deliveryRunner } from './deliver.js';
+import { type RecordAction, giveUpRecords, retryRecords } from './operator.js';
 import type { PushUsage } from './push.js';
 import { type RecordResult, type UsageEventInput, recordEvents } from './record.js';
 import { type StatusQuery, type UsageInfoEntry, type UsageStatus, usageInfo, usageStatus } from './status.js';
@@ -34,6 +35,8 @@ export interface UsageMeterOptions {
   random?: () => number;
   newMeteringSn?: () => string;
   logger?: Logger;
+  /** How long an operator's retry waits for the marketplace's answer before it answers with the record still pending; 3 s by default. */
+  retryWaitMs?: number;
 }
 
 export interface MeterLoopOptions {
@@ -68,7 +71,7 @@ export class UsageMeter {
   constructor(options: UsageMeterOptions) {
     const batchSize = options.batchSize ?? 1000;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) throw new Error('usage meter: batchSize must be an integer from 1 to 1000');
-    for (const name of ['graceMs', 'maxSkewMs', 'leaseMs', 'retryBaseMs', 'retryCapMs', 'dailyUtcOffsetMinutes'] as const) {
+    for (const name of ['graceMs', 'maxSkewMs', 'leaseMs', 'retryBaseMs', 'retryCapMs', 'retryWaitMs', 'dailyUtcOffsetMinutes'] as const) {
       const value = options[name];
       if (value !== undefined && !(Number.isInteger(value) && (value >= 0 || name === 'dailyUtcOffsetMinutes'))) {
         throw new Error(`usage meter: ${name} must be ${name === 'dailyUtcOffsetMinutes' ? 'an integer' : 'a non-negative integer'}`);
@@ -135,6 +138,35 @@ export class UsageMeter {
   /** The delivery counters since the meter was made (records attempted, sent, retried, given up, in flight). */
   deliveryStats(): JobStats {
     return this.delivery.stats();
+  }
+
+  /**
+   * An operator's "retry now": makes pending and rejected records due at once (pending again) and, while the meter runs,
+   * sends them, waiting up to `retryWaitMs` for the marketplace. A record already sent, past the 21-day limit, or being
+   * sent right now is left as it is; each result says why.
+   */
+  retry(meteringSns: readonly string[]): Promise<RecordAction[]> {
+    const push = this.pushUsage;
+    return retryRecords(this.ctx, meteringSns, push ? (due) => this.sendNow(push, due) : undefined);
+  }
+
+  /** An operator's "give up": pending records are not sent any more (`rejected`, last code GIVEN_UP); `retry` undoes it. */
+  giveUp(meteringSns: readonly string[], reason?: string): Promise<RecordAction[]> {
+    return giveUpRecords(this.ctx, meteringSns, reason);
+  }
+
+  /** Sends the records one by one, answering after the last or after `retryWaitMs`, whichever comes first; the rest goes on. */
+  private async sendNow(push: PushUsage, meteringSns: readonly string[]): Promise<void> {
+    const sending = (async () => {
+      for (const sn of meteringSns) await deliverOne(this.ctx, this.delivery, this.batchSize, push, sn);
+    })().catch((error: unknown) => this.ctx.logger.error("usage: an operator's retry failed", { error: (error as Error).message ?? String(error) }));
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.retryWaitMs ?? 3_000);
+      timer.unref();
+    });
+    await Promise.race([sending, waited]);
+    clearTimeout(timer);
   }
 
   status(query: StatusQuery = {}): Promise<UsageStatus> {

@@ -60,7 +60,7 @@ export async function usageStatus(ctx: MeterContext, query: StatusQuery = {}): P
   return { counts, atRisk, openEvents: events.open, unbillableEvents: events.unbillable, records: items };
 }
 
-function recordStatus(row: UsageRecordRow, now: number): UsageRecordStatus {
+export function recordStatus(row: UsageRecordRow, now: number): UsageRecordStatus {
   const pending = row.state === 'pending';
   return {
     meteringSn: row.metering_sn,
