@@ -54,8 +54,9 @@ const started = performance.now();
 // A file removed or renamed in the sources (a migration among them) must not live on in the output.
 for (const folder of SOURCES) rmSync(join(outdir, folder), { recursive: true, force: true });
 const all = SOURCES.flatMap((folder) => files(join(ROOT, folder)));
-const code = all.filter((file) => file.endsWith('.ts'));
-const assets = all.filter((file) => !file.endsWith('.ts'));
+const isCode = (file: string) => /\.tsx?$/.test(file);
+const code = all.filter(isCode);
+const assets = all.filter((file) => !isCode(file));
 await build({
   entryPoints: code,
   outdir,
@@ -68,6 +69,9 @@ await build({
   sourcemap: true,
   // The maps point at the sources by path; without their text, a stack trace under --enable-source-maps costs less memory.
   sourcesContent: false,
+  // The console's pages (.tsx), as tsconfig.json has them: Hono's JSX, automatic runtime.
+  jsx: 'automatic',
+  jsxImportSource: 'hono/jsx',
   logLevel: 'warning',
 });
 for (const file of assets) cpSync(file, join(outdir, relative(ROOT, file)));
