@@ -1,6 +1,6 @@
 /**
  * Citations a newcomer can follow. Two rules, over every text file of src/, test/, scripts/, bench/, bin/,
- * openapi/, docs/, generated/ and README.md:
+ * openapi/, docs/, generated/, README.md and README.zh-CN.md:
  * - every `docs/decisions.md#<anchor>` (also `decisions.md#…` inside docs/, `[n](#n)` inside docs/decisions.md, and
  *   both ends of a range `#1–#5`) names an `<a id="…">` of docs/decisions.md;
  * - no citation of the documents that are not in the repository: the old decisions list (`DECISIONS` and a number or
@@ -12,7 +12,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const SCANNED = ['src', 'test', 'scripts', 'bench', 'bin', 'openapi', 'docs', 'generated', 'README.md'];
+const SCANNED = ['src', 'test', 'scripts', 'bench', 'bin', 'openapi', 'docs', 'generated', 'README.md', 'README.zh-CN.md'];
 /** Not the project's text: installed packages, git, and docs/reference/ (built from the contracts by `make docs`, gitignored). */
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', 'docs/reference']);
 /** They spell the old forms out to find them: this rule and its test. */
