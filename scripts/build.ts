@@ -4,9 +4,11 @@
  * source map) at the same place under the output folder; nothing is bundled, so each file keeps its own
  * import.meta.url. Every other file of those folders (the bundled contracts, the simulator's page) is copied beside
  * the code that reads it. docs/ stays where it is: the code finds it from package.json (src/package-root.ts).
+ * It also writes bin/kgkit.js, the command of the installed package (package.json "bin"): plain node runs it.
  * `tsx scripts/build.ts [--outdir <dir>]`: dist/ by default; tests and the bench build a folder of their own.
+ * `npm pack` runs it (package.json "prepack"), then tsc writes the declarations of the exports (tsconfig.build.json).
  */
-import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
@@ -75,5 +77,13 @@ await build({
   logLevel: 'warning',
 });
 for (const file of assets) cpSync(file, join(outdir, relative(ROOT, file)));
+// The CLI's own module stays free of a shebang (tsx runs it as it is in the checkout, bin/kgkit); the installed
+// command is this file, which npm links into node_modules/.bin and marks executable.
+mkdirSync(join(outdir, 'bin'), { recursive: true });
+writeFileSync(
+  join(outdir, 'bin/kgkit.js'),
+  `#!/usr/bin/env node\n// Written by scripts/build.ts: the kgkit command of the installed package.\nimport '../src/cli/kgkit.js';\n`,
+);
+chmodSync(join(outdir, 'bin/kgkit.js'), 0o755);
 const took = ((performance.now() - started) / 1000).toFixed(1);
 console.log(`build: ${code.length} modules and ${assets.length} other files into ${relative(process.cwd(), outdir) || '.'}/ in ${took} s`);

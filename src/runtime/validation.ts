@@ -29,11 +29,12 @@ export interface RequestJudge {
  */
 export function requestJudge(document: { components: object }, schemas: readonly string[], strict: boolean): RequestJudge {
   if (strict) {
-    const validators = compile(atLevel(document, 'kgkit'), schemas);
+    const kgkitLevel = atLevel(document, 'kgkit');
+    const validators = compile(kgkitLevel, schemas);
     return {
       judge(schema, body) {
         const validate = validators.get(schema)!;
-        return validate(body) ? { unknownFields: [] } : { refused: describe(validate.errors?.[0]) };
+        return validate(body) ? { unknownFields: [] } : { refused: describe(validate.errors?.[0], kgkitLevel) };
       },
     };
   }
@@ -45,7 +46,7 @@ export function requestJudge(document: { components: object }, schemas: readonly
       if (validateClosed(body)) return { unknownFields: [] };
       const unknownFields = unknownFieldsOf(validateClosed.errors);
       const validate = open.get(schema)!;
-      return validate(body) ? { unknownFields } : { refused: describe(validate.errors?.[0]) };
+      return validate(body) ? { unknownFields } : { refused: describe(validate.errors?.[0], document) };
     },
   };
 }
@@ -67,8 +68,8 @@ function unknownFieldsOf(errors: readonly ErrorObject[] | null | undefined): str
   return [...fields];
 }
 
-/** One line a seller can act on, without echoing the value that failed. */
-function describe(error: ErrorObject | undefined): string {
+/** One line a seller can act on, without echoing the value that failed; the contract's example of the field when it has one. */
+function describe(error: ErrorObject | undefined, document: { components: object }): string {
   if (!error) return 'request does not match the contract';
   const at = error.instancePath === '' ? 'body' : error.instancePath.slice(1).replaceAll('/', '.');
   const detail =
@@ -77,5 +78,23 @@ function describe(error: ErrorObject | undefined): string {
       : error.keyword === 'required'
         ? `is missing "${String((error.params as { missingProperty: string }).missingProperty)}"`
         : (error.message ?? 'is invalid');
-  return `${at} ${detail}`.slice(0, 255);
+  const example = FORM_KEYWORDS.has(error.keyword) ? exampleOf(document, error.schemaPath) : undefined;
+  return `${at} ${detail}${example === undefined ? '' : `, such as ${example}`}`.slice(0, 255);
+}
+
+/** The keywords about a value's form, which an example shows (a wrong type, pattern or format). */
+const FORM_KEYWORDS = new Set(['type', 'pattern', 'format']);
+
+/** The scalar `example` of the schema an error's keyword belongs to (`#/components/schemas/X/properties/y/type`), as JSON. */
+function exampleOf(document: { components: object }, schemaPath: string): string | undefined {
+  let node: unknown = document;
+  for (const part of schemaPath
+    .replace(/^[^#]*#\//, '')
+    .split('/')
+    .slice(0, -1)) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part.replaceAll('~1', '/').replaceAll('~0', '~')];
+  }
+  const example = (node as { example?: unknown } | undefined)?.example;
+  return typeof example === 'string' || typeof example === 'number' || typeof example === 'boolean' ? JSON.stringify(example).slice(0, 64) : undefined;
 }

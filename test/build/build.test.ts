@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
@@ -97,6 +97,15 @@ describe('scripts/build.ts', () => {
       .filter((file) => file.endsWith('.js'))
       .map((file) => file.replace(/\.js$/, ''));
     expect(compiled.sort()).toEqual(MIGRATIONS);
+  });
+
+  it('writes the command of the installed package, which plain node runs: kgkit help lists the commands', () => {
+    const bin = join(outdir, 'bin/kgkit.js');
+    expect(readFileSync(bin, 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+    expect(statSync(bin).mode & 0o111).toBe(0o111);
+    const help = spawnSync(bin, ['help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout + help.stderr).toMatch(/kgkit conformance[\s\S]*kgkit simulate/);
   });
 
   it('finds the bundled contracts in its own folder, and docs/ beside package.json', () => {

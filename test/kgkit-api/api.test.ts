@@ -67,7 +67,7 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
     clock += 60_000;
     const events = [
       { eventId: 'e-1', instanceId: 'ppu-1', quantity: '12.5', occurredAt: '2026-11-21T09:00:30Z' },
-      { eventId: 'e-2', instanceId: 'ppu-1', quantity: 7, occurredAt: '2026-11-21T09:00:40Z' },
+      { eventId: 'e-2', instanceId: 'ppu-1', quantity: '7', occurredAt: '2026-11-21T09:00:40Z' },
     ];
     const first = await call('/kgkit/v1/usage-events', { body: { events } });
     expect(first.json).toMatchObject({
@@ -172,6 +172,44 @@ describe.each(DIALECTS)('kgkit API on %s', (dialect) => {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
+  });
+
+  // The contract's quantity is a decimal string (openapi/kgkit UsageEvent): what is billed is what the product wrote,
+  // never a float of the caller's. Anything else refuses the whole call, naming the field and the contract's example.
+  const NOT_A_STRING = 'events.0.quantity must be string, such as "37.5"';
+  const NOT_THE_FORM = 'events.0.quantity must match pattern "^(0|[1-9][0-9]{0,7})(\\.[0-9]{1,4})?$", such as "37.5"';
+  it.each([
+    ['a JSON number', 7, NOT_A_STRING],
+    ['a JSON number with decimals', 12.5, NOT_A_STRING],
+    ['a negative number', -1, NOT_A_STRING],
+    ['null', null, NOT_A_STRING],
+    ['a boolean', true, NOT_A_STRING],
+    ['an object', { value: '1' }, NOT_A_STRING],
+    ['a list', ['1'], NOT_A_STRING],
+    ['an empty string', '', NOT_THE_FORM],
+    ['an exponent', '1e3', NOT_THE_FORM],
+    ['a leading zero', '01', NOT_THE_FORM],
+    ['a space', ' 1', NOT_THE_FORM],
+    ['a sign', '-1', NOT_THE_FORM],
+    ['a trailing dot', '1.', NOT_THE_FORM],
+    ['no whole part', '.5', NOT_THE_FORM],
+    ['5 decimals', '1.23456', NOT_THE_FORM],
+    ['more than 99999999.9999', '100000000', NOT_THE_FORM],
+    ['a unit', '12.5 GB', NOT_THE_FORM],
+  ])('refuses a quantity that is %s with 000002 and the reason, and stores nothing', async (_, quantity, reason) => {
+    const count = async () =>
+      Number(
+        (
+          await store.db
+            .selectFrom('usage_events')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await count();
+    const { status, json } = await call('/kgkit/v1/usage-events', { body: { events: [{ eventId: 'q-1', instanceId: 'ppu-1', quantity }] } });
+    expect([status, json]).toEqual([200, { resultCode: '000002', resultMsg: reason }]);
+    expect(await count()).toBe(before);
   });
 
   it.each([
