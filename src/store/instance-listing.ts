@@ -1,6 +1,6 @@
-import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
-import type { InstanceStatus, InstanceWithoutAccess } from './instances.js';
-import type { Database, InstancesTable } from './schema.js';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { COLUMNS_WITHOUT_ACCESS, type InstanceStatus, type InstanceWithoutAccess, withoutAccess } from './instances.js';
+import type { Database } from './schema.js';
 
 /** Which instances an operator asks for (the kgkit API's listInstances); every filter given must hold. */
 export interface InstanceFilter {
@@ -10,24 +10,6 @@ export interface InstanceFilter {
   instanceId?: string;
   productId?: string;
 }
-
-/** Every column but `app_info`, which is sealed and never listed. */
-const COLUMNS = [
-  'instance_id',
-  'order_id',
-  'order_line_id',
-  'business_id',
-  'status',
-  'frozen',
-  'test_flag',
-  'product_id',
-  'expires_at',
-  'provision_lease_until',
-  'provision_attempts',
-  'last_error',
-  'created_at',
-  'updated_at',
-] as const;
 
 function filtered<O>(query: SelectQueryBuilder<Database, 'instances', O>, filter: InstanceFilter): SelectQueryBuilder<Database, 'instances', O> {
   let q = query;
@@ -41,13 +23,13 @@ function filtered<O>(query: SelectQueryBuilder<Database, 'instances', O>, filter
 
 /** One page of the instances that match, newest first. */
 export async function listInstancePage(db: Kysely<Database>, filter: InstanceFilter & { limit: number; offset: number }): Promise<InstanceWithoutAccess[]> {
-  const rows = await filtered(db.selectFrom('instances').select(COLUMNS), filter)
+  const rows = await filtered(db.selectFrom('instances').select(COLUMNS_WITHOUT_ACCESS), filter)
     .orderBy('created_at', 'desc')
     .orderBy('instance_id')
     .limit(filter.limit)
     .offset(filter.offset)
     .execute();
-  return rows.map(summaryOf);
+  return rows.map(withoutAccess);
 }
 
 export async function countInstances(db: Kysely<Database>, filter: InstanceFilter): Promise<number> {
@@ -68,24 +50,5 @@ export async function countInstancesByStatus(db: Kysely<Database>): Promise<{ by
   return {
     byStatus: new Map(rows.map((row) => [row.status, Number(row.n)])),
     frozen: rows.reduce((sum, row) => sum + Number(row.frozen ?? 0), 0),
-  };
-}
-
-function summaryOf(row: Omit<Selectable<InstancesTable>, 'app_info'>): InstanceWithoutAccess {
-  return {
-    instanceId: row.instance_id,
-    orderId: row.order_id,
-    orderLineId: row.order_line_id,
-    businessId: row.business_id,
-    status: row.status,
-    frozen: row.frozen === 1,
-    test: row.test_flag === 1,
-    productId: row.product_id,
-    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
-    provisionLeaseUntil: row.provision_lease_until === null ? null : Number(row.provision_lease_until),
-    provisionAttempts: Number(row.provision_attempts),
-    lastError: row.last_error,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
   };
 }

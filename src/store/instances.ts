@@ -61,7 +61,25 @@ export interface AppliedOrder {
 /** An instance without its access info, which only the data key opens: for readers that never hand it out. */
 export type InstanceWithoutAccess = Omit<Instance, 'appInfo'>;
 
-function withoutAccess(row: Omit<Selectable<InstancesTable>, 'app_info'>): InstanceWithoutAccess {
+/** Every column but `app_info`, which is sealed: what a reader that never hands the access info out selects. */
+export const COLUMNS_WITHOUT_ACCESS = [
+  'instance_id',
+  'order_id',
+  'order_line_id',
+  'business_id',
+  'status',
+  'frozen',
+  'test_flag',
+  'product_id',
+  'expires_at',
+  'provision_lease_until',
+  'provision_attempts',
+  'last_error',
+  'created_at',
+  'updated_at',
+] as const;
+
+export function withoutAccess(row: Omit<Selectable<InstancesTable>, 'app_info'>): InstanceWithoutAccess {
   return {
     instanceId: row.instance_id,
     orderId: row.order_id,
@@ -83,26 +101,7 @@ function withoutAccess(row: Omit<Selectable<InstancesTable>, 'app_info'>): Insta
 /** The instances of `instanceIds` that exist, without their access info (no data key needed). */
 export async function findInstancesWithoutAccess(db: Kysely<Database>, instanceIds: readonly string[]): Promise<InstanceWithoutAccess[]> {
   if (instanceIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('instances')
-    .select([
-      'instance_id',
-      'order_id',
-      'order_line_id',
-      'business_id',
-      'status',
-      'frozen',
-      'test_flag',
-      'product_id',
-      'expires_at',
-      'provision_lease_until',
-      'provision_attempts',
-      'last_error',
-      'created_at',
-      'updated_at',
-    ])
-    .where('instance_id', 'in', instanceIds)
-    .execute();
+  const rows = await db.selectFrom('instances').select(COLUMNS_WITHOUT_ACCESS).where('instance_id', 'in', instanceIds).execute();
   return rows.map(withoutAccess);
 }
 
