@@ -18,11 +18,11 @@ const OUTSIDE_BATCHES = /^\s*(?:vacuum|pragma|begin|commit|end|rollback|savepoin
 type Settle = { resolve: () => void; reject: (error: unknown) => void };
 
 /**
- * Group commit on the one SQLite connection (docs/decisions.md#22): every statement issued while a batch is open (all the writes of the calls
- * in flight during one turn of the event loop) runs inside one transaction, committed when the turn ends. A statement's
- * promise settles only after the commit that made its effect durable, so no answer is sent on a write that is not
- * committed, nor on a read of one. Four writes per call (nonce, instance, its completion, audit row) cost one commit
- * per turn instead of four per call.
+ * Group commit on the one SQLite connection (docs/decisions.md#22): every statement issued while a batch is open (all
+ * the writes of the calls in flight during one turn of the event loop) runs inside one transaction, committed when the
+ * turn ends. A statement's promise settles only after the commit that made its effect durable, so no answer is sent on
+ * a write that is not committed, nor on a read of one. Four writes per call (nonce, instance, its completion, audit row)
+ * cost one commit per turn instead of four per call.
  *
  * better-sqlite3 runs statements synchronously, so a statement inside a batch cannot interleave with another. A failed
  * statement undoes only itself (SQLite's statement journal) unless SQLite had to roll the whole transaction back (an
