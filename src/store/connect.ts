@@ -99,7 +99,7 @@ function openSqlite(path: string, readOnly = false): Store {
   if (readOnly) {
     const database = new SQLite(path, { readonly: true, fileMustExist: true });
     database.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: groupCommitDialect(database).dialect });
+    const db = new Kysely<Database>({ dialect: groupCommitDialect(database) });
     return { db, dialect: 'sqlite', close: () => db.destroy() };
   }
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -116,7 +116,7 @@ function openSqlite(path: string, readOnly = false): Store {
   database.pragma('wal_autocheckpoint = 4000');
   database.pragma('journal_size_limit = 67108864');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: groupCommitDialect(database).dialect });
+  const db = new Kysely<Database>({ dialect: groupCommitDialect(database) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 

@@ -28,7 +28,7 @@ type Settle = { resolve: () => void; reject: (error: unknown) => void };
  * statement undoes only itself (SQLite's statement journal) unless SQLite had to roll the whole transaction back (an
  * I/O error, a full disk): then every statement of the batch fails with that error, since none of them was kept.
  */
-export class GroupCommit {
+class GroupCommit {
   private readonly prepare: (sql: string) => Statement;
   private open = false;
   private commitScheduled = false;
@@ -155,16 +155,13 @@ function run<R>(statement: Statement, parameters: readonly unknown[]): QueryResu
 }
 
 /** Kysely's SQLite dialect on a GroupCommit connection. */
-export function groupCommitDialect(database: BetterSqlite): { dialect: Dialect; groupCommit: GroupCommit } {
+export function groupCommitDialect(database: BetterSqlite): Dialect {
   const groupCommit = new GroupCommit(database);
   return {
-    groupCommit,
-    dialect: {
-      createDriver: () => new GroupCommitDriver(groupCommit, database),
-      createQueryCompiler: () => new SqliteQueryCompiler(),
-      createAdapter: () => new SqliteAdapter(),
-      createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
-    },
+    createDriver: () => new GroupCommitDriver(groupCommit, database),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+    createAdapter: () => new SqliteAdapter(),
+    createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
   };
 }
 
