@@ -76,25 +76,6 @@ export async function sealWindows(db: Kysely<Database>, seals: readonly SealRequ
   });
 }
 
-/** The sealed windows of these instances from `fromWindow` on, as "instance\npackage" → window starts. */
-export async function sealedWindows(db: Kysely<Database>, instanceIds: readonly string[], fromWindow: number): Promise<Map<string, Set<number>>> {
-  const sealed = new Map<string, Set<number>>();
-  if (instanceIds.length === 0) return sealed;
-  const rows = await db
-    .selectFrom('usage_records')
-    .select(['instance_id', 'package_instance_id', 'window_start'])
-    .where('instance_id', 'in', instanceIds)
-    .where('window_start', '>=', fromWindow)
-    .execute();
-  for (const row of rows) {
-    const key = usageKeyId({ instanceId: row.instance_id, packageInstanceId: row.package_instance_id });
-    const starts = sealed.get(key) ?? new Set<number>();
-    starts.add(row.window_start);
-    sealed.set(key, starts);
-  }
-  return sealed;
-}
-
 export const usageKeyId = (key: UsageKey): string => `${key.instanceId}\n${key.packageInstanceId}`;
 
 /** Pending records whose begin_time is past the marketplace's limit are never sent: they become `expired`. */
