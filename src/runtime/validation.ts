@@ -96,5 +96,9 @@ function exampleOf(document: { components: object }, schemaPath: string): string
     node = (node as Record<string, unknown>)[part.replaceAll('~1', '/').replaceAll('~0', '~')];
   }
   const example = (node as { example?: unknown } | undefined)?.example;
-  return typeof example === 'string' || typeof example === 'number' || typeof example === 'boolean' ? JSON.stringify(example).slice(0, 64) : undefined;
+  if (typeof example !== 'string' && typeof example !== 'number' && typeof example !== 'boolean') return undefined;
+  const json = JSON.stringify(example).slice(0, 64);
+  // Printable ASCII only: answers go out as ASCII JSON (src/http/ascii-json.ts), where a Chinese example would read as
+  // \uXXXX escapes, and a proxy that re-encodes them (Prism's, in the conformance gate) would break Body-Sign.
+  return /^[\x20-\x7e]*$/.test(json) ? json : undefined;
 }

@@ -136,7 +136,10 @@ function ofType(context: SchemaContext, schema: Schema, type: string, pointer: s
       const items = schema.items
         ? arbitraryOf(context, schema.items as Schema, keywordPointer(context.family, pointer, 'items'), undefined)
         : fc.jsonValue({ maxDepth: 1 });
-      return fc.array(items, { minLength, maxLength });
+      // uniqueItems: JSON equality, as the validator compares them.
+      return schema.uniqueItems === true
+        ? fc.uniqueArray(items, { minLength, maxLength, selector: (item) => JSON.stringify(item) })
+        : fc.array(items, { minLength, maxLength });
     }
     default:
       return objectArbitrary(context, schema, pointer);
