@@ -173,6 +173,30 @@ export async function orderCall(
   return order;
 }
 
+const YEAR_MS = 365 * 24 * 3_600_000;
+
+/** A renewal by one year of a yearly instance (a RENEW order and its refreshInstance, scene RENEWAL): it then expires in two. */
+export function renewForAYear(ctx: ScenarioContext, instance: SimInstance, renewed: SimProduct, amount: number): Promise<SimOrder> {
+  return orderCall(
+    ctx,
+    instance,
+    { orderType: 'RENEW', chargingMode: 'PERIOD', product: renewed, periodType: 'year', periodNumber: 1, amount },
+    'refreshInstance',
+    (order) => {
+      instance.expireTime = expiryIn(ctx, 2 * YEAR_MS);
+      return {
+        activity: 'refreshInstance',
+        scene: 'RENEWAL',
+        instanceId: instance.instanceId,
+        orderId: order.orderId,
+        orderLineId: order.orderLineId,
+        productId: renewed.productId,
+        expireTime: instance.expireTime,
+      };
+    },
+  );
+}
+
 export async function setStatus(ctx: ScenarioContext, instance: SimInstance, status: 'FREEZE' | 'UNFREEZE'): Promise<void> {
   const call = await step(ctx, instance.family, 'updateInstanceStatus', { activity: 'updateInstanceStatus', instanceId: instance.instanceId, status });
   instance.state = status === 'FREEZE' ? 'frozen' : 'running';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { wallTime } from '../dispatch.js';
 import { newOrderId } from '../orders.js';
-import { type ScenarioContext, awaitUpload, expiryIn, log, orderCall, pause, placeOrder, product, purchase, release, setStatus, step } from '../steps.js';
+import { type ScenarioContext, awaitUpload, expiryIn, log, pause, placeOrder, product, purchase, release, renewForAYear, setStatus, step } from '../steps.js';
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
@@ -68,24 +68,7 @@ export async function onlineLicense(ctx: ScenarioContext): Promise<void> {
   log(ctx, `waiting for the seller to upload the License of event ${eventId}`);
   log(ctx, (await awaitUpload(ctx, eventId)) ? `License of event ${eventId} uploaded` : `no License was uploaded for event ${eventId}`);
   await pause(ctx);
-  await orderCall(
-    ctx,
-    instance,
-    { orderType: 'RENEW', chargingMode: 'PERIOD', product: licenseProduct, periodType: 'year', periodNumber: 1, amount: 300 },
-    'refreshInstance',
-    (order) => {
-      instance.expireTime = expiryIn(ctx, 2 * YEAR);
-      return {
-        activity: 'refreshInstance',
-        scene: 'RENEWAL',
-        instanceId: instance.instanceId,
-        orderId: order.orderId,
-        orderLineId: order.orderLineId,
-        productId: licenseProduct.productId,
-        expireTime: instance.expireTime,
-      };
-    },
-  );
+  await renewForAYear(ctx, instance, licenseProduct, 300);
   await pause(ctx);
   await setStatus(ctx, instance, 'FREEZE');
   await pause(ctx);

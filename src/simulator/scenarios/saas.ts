@@ -8,6 +8,7 @@ import {
   purchase,
   query,
   release,
+  renewForAYear,
   setStatus,
   step,
   StepFailed,
@@ -17,7 +18,6 @@ import { awaitUsage, checkUsage, recordUsage, sealUsage } from '../usage-steps.j
 import { formatUnits, usageUnits } from '../usage-values.js';
 
 const DAY = 86_400_000;
-const YEAR = 365 * DAY;
 const MONTH = 30 * DAY;
 
 /**
@@ -88,25 +88,7 @@ export async function yearly(ctx: ScenarioContext): Promise<void> {
   await pause(ctx);
   await query(ctx, instance);
   await pause(ctx);
-  const renew = () =>
-    orderCall(
-      ctx,
-      instance,
-      { orderType: 'RENEW', chargingMode: 'PERIOD', product: yearlyProduct, periodType: 'year', periodNumber: 1, amount: 1200 },
-      'refreshInstance',
-      (order) => {
-        instance.expireTime = expiryIn(ctx, 2 * YEAR);
-        return {
-          activity: 'refreshInstance',
-          scene: 'RENEWAL',
-          instanceId: instance.instanceId,
-          orderId: order.orderId,
-          orderLineId: order.orderLineId,
-          productId: yearlyProduct.productId,
-          expireTime: instance.expireTime,
-        };
-      },
-    );
+  const renew = () => renewForAYear(ctx, instance, yearlyProduct, 1200);
   await renew();
   await pause(ctx);
   await setStatus(ctx, instance, 'FREEZE');
