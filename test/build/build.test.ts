@@ -9,6 +9,7 @@ import { freePort } from '../support/ports.js';
 import { type SharedSchema, freshSchema } from '../support/replicas.js';
 import { signedQuery } from '../support/server.js';
 import { DIALECTS } from '../support/stores.js';
+import { childrenOf } from '../support/processes.js';
 
 // The compiled server (`make build`, `make serve`): scripts/build.ts writes a folder of this test's own, and the
 // server runs from it as `make serve` runs it, `node --enable-source-maps <outdir>/src/index.js`.
@@ -74,19 +75,6 @@ function nodeChildrenOf(pid: number): number[] {
       return false; // ended meanwhile
     }
   });
-}
-
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .flatMap((name) => {
-      try {
-        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid ? [Number(name)] : [];
-      } catch {
-        return []; // ended meanwhile
-      }
-    });
 }
 
 describe('scripts/build.ts', () => {

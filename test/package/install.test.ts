@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/connect.js';
 import { type RunningSeller, startSeller } from '../fixtures/broken-sellers/index.js';
 import { type SharedSchema, freshSchema } from '../support/replicas.js';
+import { descendantsOf } from '../support/processes.js';
 import { KEYS } from '../support/server.js';
 import { DIALECTS } from '../support/stores.js';
 import { ROOT, consumerLock, pack } from './consumer.js';
@@ -35,21 +36,6 @@ async function ran(command: string, args: string[], options: { cwd: string; env?
     if (typeof failed.code !== 'number') throw error;
     return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
   }
-}
-
-/** The processes started by `pid`, and theirs (Linux /proc). */
-function descendants(pid: number): number[] {
-  const children = readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .flatMap((name) => {
-      try {
-        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid ? [Number(name)] : [];
-      } catch {
-        return []; // ended meanwhile
-      }
-    });
-  return children.flatMap((child) => [child, ...descendants(child)]);
 }
 
 const commandLine = (pid: number) => {
@@ -219,7 +205,7 @@ describe('the npm package (packs and installs it: slow)', () => {
         expect(run).toMatchObject({ scenario: 'one-time', state: 'done' });
         // SIGTERM to the kgkit process, as a supervisor sends it (npx itself does not pass a signal on); npx then
         // ends with its exit code.
-        const [kgkit] = descendants(child.pid!).filter((pid) => commandLine(pid).includes('node_modules/.bin/kgkit'));
+        const [kgkit] = descendantsOf(child.pid!).filter((pid) => commandLine(pid).includes('node_modules/.bin/kgkit'));
         process.kill(kgkit!, 'SIGTERM');
         expect(await exited, stderr).toBe(0);
       } finally {
