@@ -95,5 +95,8 @@ describe('SQLite group commit', () => {
     expect(committedNonces()).toEqual(['before-vacuum']);
     const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db);
     expect(mode.rows).toEqual([{ journal_mode: 'wal' }]);
+    // Checkpoints (an fsync on the event loop) every 4,000 WAL pages, not SQLite's 1,000 (src/store/connect.ts).
+    const checkpoint = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(store.db);
+    expect(checkpoint.rows).toEqual([{ wal_autocheckpoint: 4000 }]);
   });
 });
