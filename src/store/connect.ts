@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
+import { startGroupCommit } from './postgres-group-commit.js';
 import { groupCommitDialect } from './sqlite-group-commit.js';
 import type { Database } from './schema.js';
 import { type Dialect, type StoreLocation, parseDatabaseUrl } from '../config.js';
@@ -144,6 +145,7 @@ function openPostgres(url: string, options: OpenOptions): Store {
   // Queued before any query of this client: pg runs the queries of a client in order.
   if (options.readOnly) pool.on('connect', (client) => void client.query('set default_transaction_read_only = on').catch(() => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  startGroupCommit(db, pool, (text, parameters) => db.executeQuery(CompiledQuery.raw(text, [...parameters])));
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
