@@ -24,8 +24,8 @@ export interface LoadResult {
   answered: number;
   /** Why the numbers cannot be trusted (refusals, errors, a pool that ran dry); empty when they can. */
   problems: string[];
-  /** Paced wrk runs only: calls that left after their slot because every connection was busy, and the worst delay. */
-  late?: { calls: number; worstMs: number };
+  /** Paced wrk runs only: of the calls sent, those that left after their slot (every connection busy), the worst delay. */
+  late?: { calls: number; sent: number; worstMs: number };
 }
 
 /**

@@ -16,7 +16,14 @@ export function mergeRuns(runs: readonly LoadResult[]): LoadResult {
     problems: runs.flatMap((run, i) => run.problems.map((problem) => `replica ${i + 1}: ${problem}`)),
   };
   if (runs.every((run) => run.late === undefined)) return merged;
-  return { ...merged, late: { calls: total((run) => run.late?.calls ?? 0), worstMs: worst((run) => run.late?.worstMs ?? 0) } };
+  return {
+    ...merged,
+    late: {
+      calls: total((run) => run.late?.calls ?? 0),
+      sent: total((run) => run.late?.sent ?? 0),
+      worstMs: worst((run) => run.late?.worstMs ?? 0),
+    },
+  };
 }
 
 /** `total` connections over `parts` load generators (one per replica), at least one each. */

@@ -93,7 +93,7 @@ export function halfLoadTable(results: readonly Measured[]): string[] {
           int(half.rps),
           ms(half.p50),
           ms(half.p99),
-          late ? `${int(late.calls)} (${((100 * late.calls) / Math.max(1, half.answered)).toFixed(1)} %)` : '–',
+          late ? `${int(late.calls)} (${((100 * late.calls) / Math.max(1, late.sent)).toFixed(1)} %)` : '–',
           late && late.calls > 0 ? ms(late.worstMs) : '–',
         ],
         widths,

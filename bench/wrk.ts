@@ -137,7 +137,7 @@ export function prepareWrk(binary: string, options: LoadOptions, cpus?: string):
       const result: LoadResult = { rps: r.ok / (r.us / 1e6), p50: r.p50 / 1000, p99: r.p99 / 1000, answered: r.ok + r.other, problems };
       if (overallRate === undefined) return result;
       problems.push(...pacingProblems(overallRate, result.rps, r.sent, r.late, r.lagMs));
-      return { ...result, late: { calls: r.late, worstMs: r.lagMs } };
+      return { ...result, late: { calls: r.late, sent: r.sent, worstMs: r.lagMs } };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -43,10 +43,10 @@ describe('two replicas, one load', () => {
 
   it('adds the late calls of paced runs and keeps the worse lag', () => {
     const merged = mergeRuns([
-      { ...run(500), late: { calls: 3, worstMs: 12 } },
-      { ...run(500), late: { calls: 1, worstMs: 30 } },
+      { ...run(500), late: { calls: 3, sent: 2_500, worstMs: 12 } },
+      { ...run(500), late: { calls: 1, sent: 2_501, worstMs: 30 } },
     ]);
-    expect(merged.late).toEqual({ calls: 4, worstMs: 30 });
+    expect(merged.late).toEqual({ calls: 4, sent: 5_001, worstMs: 30 });
     expect(mergeRuns([run(500), run(500)])).not.toHaveProperty('late');
   });
 
@@ -151,7 +151,7 @@ describe('the printed tables', () => {
   it('gives the half-load rate asked and held, and the late calls of a paced run', () => {
     const table = halfLoadTable([
       row('newInstance', BARE, 4_000),
-      row('newInstance', SQLITE, 2_000, { half: { ...half(998, 6), targetRps: 1_000, late: { calls: 20, worstMs: 14.25 } } }),
+      row('newInstance', SQLITE, 2_000, { half: { ...half(998, 6), targetRps: 1_000, late: { calls: 20, sent: 1_000, worstMs: 14.25 } } }),
       row('queryInstance ×1', SQLITE, 3_000, { half: half(1_500, 9) }),
     ]);
     expect(table.slice(1).map((line) => line.split(/\s{2,}/).filter(Boolean))).toEqual([
