@@ -55,7 +55,7 @@ import { SignedPool, newOrderBody, sign } from './signed-requests.js';
 import { type StoreSizeRow, measureStoreSizes } from './store-size.js';
 import { POSTGRES_URL, postgresSchema, postgresVersion } from './stores.js';
 import { WORKLOADS, type Workload, isSuccess } from './workloads.js';
-import { LATE_MS } from './wrk-pacing.js';
+import { LATE_MS, LATE_SHARE_LIMIT } from './wrk-pacing.js';
 import { prepareWrk, wrkBinary } from './wrk.js';
 
 const WARM_UP_SECONDS = 1;
@@ -64,7 +64,7 @@ const HALF_LOAD_WRK =
   'from one schedule of evenly spaced slots (no bursts, no jitter). Closed loop, not a constant-arrival generator like ' +
   'wrk2: a connection waits for its answer before it takes the next slot, so when every connection is waiting the next ' +
   'calls leave late and their wait is missing from their latency (coordinated omission). Such calls are counted (late: ' +
-  `more than ${LATE_MS} ms after the slot); past 1 % of the calls the run is marked !`;
+  `more than ${LATE_MS} ms after the slot); past ${100 * LATE_SHARE_LIMIT} % of the calls the run is marked !`;
 const HALF_LOAD_AUTOCANNON =
   'half load: autocannon overallRate in the bench process, which releases each connection’s share at the start of ' +
   'every second: bursts, so its p99 is that of a burst, not of a steady rate';

@@ -3,11 +3,11 @@
 // records starts when the call is written, after the wait.
 //
 // Here every connection of the thread takes its send time from one schedule, a slot every 1/rate s from the first call:
-// no bursts, no jitter, and the rate does not depend on the server's latency. It is still closed loop: a connection
-// waits for its answer before it takes the next slot. When every connection is waiting, the slots that pass go unsent;
-// their calls leave as soon as a connection frees (catching up, as wrk2 does), and the time they waited is not in their
-// latency (coordinated omission). Those calls are counted instead: `late`, more than LATE_MS after their slot (the
-// event loop's timers have millisecond steps), and `lagMs`, the worst delay.
+// no bursts, no jitter, and while a connection is free the rate does not depend on the server's latency. Closed loop
+// all the same: a connection waits for its answer before it takes the next slot. When every connection is waiting, the
+// slots that pass go unsent; their calls leave as soon as a connection frees (catching up, as wrk2 does), and the time
+// they waited is not in their latency (coordinated omission). Those calls are counted instead: `late`, more than
+// LATE_MS after their slot (the event loop's timers have millisecond steps), and `lagMs`, the worst delay.
 
 export const LATE_MS = 1;
 
@@ -22,7 +22,7 @@ function pacing(rate, clockMs)
     local wait = first + slots * interval - now
     slots = slots + 1
     if wait < -${LATE_MS} then late, lagMs = late + 1, math.max(lagMs, -wait) end
-    -- wrk truncates the answer to whole milliseconds: rounded up, no call leaves before its slot.
+    -- wrk cuts the answer to whole milliseconds: rounding up keeps the calls from running ahead of their slots.
     return wait > 0 and math.ceil(wait) or 0
   end
 end
@@ -43,7 +43,7 @@ end
 `;
 
 /** Past this share of late calls the p99 may leave out their wait: the run was not one at its rate. */
-const LATE_SHARE_LIMIT = 0.01;
+export const LATE_SHARE_LIMIT = 0.01;
 /** Below this share of its rate a paced run did not hold it. */
 const HELD_SHARE = 0.95;
 
