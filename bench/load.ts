@@ -11,7 +11,7 @@ export interface LoadOptions {
   /** Run for this long, or until `amount` answers. */
   seconds?: number;
   amount?: number;
-  /** Requests per second over all connections (autocannon's overallRate); unlimited when absent. */
+  /** Requests per second over all connections (autocannon's overallRate, or wrk paced: wrk-pacing.ts); unlimited when absent. */
   overallRate?: number;
   /** True for an answer of the kind the workload expects (a success code): anything else spoils the run. */
   expect: (body: string) => boolean;
@@ -24,6 +24,8 @@ export interface LoadResult {
   answered: number;
   /** Why the numbers cannot be trusted (refusals, errors, a pool that ran dry); empty when they can. */
   problems: string[];
+  /** Paced wrk runs only: of the calls sent, those that left after their slot (every connection busy), the worst delay. */
+  late?: { calls: number; sent: number; worstMs: number };
 }
 
 /**

@@ -7,12 +7,22 @@ import type { LoadResult } from './load.js';
 export function mergeRuns(runs: readonly LoadResult[]): LoadResult {
   if (runs.length === 1) return runs[0]!;
   const worst = (pick: (run: LoadResult) => number) => Math.max(...runs.map(pick));
-  return {
-    rps: runs.reduce((sum, run) => sum + run.rps, 0),
+  const total = (pick: (run: LoadResult) => number) => runs.reduce((sum, run) => sum + pick(run), 0);
+  const merged: LoadResult = {
+    rps: total((run) => run.rps),
     p50: worst((run) => run.p50),
     p99: worst((run) => run.p99),
-    answered: runs.reduce((sum, run) => sum + run.answered, 0),
+    answered: total((run) => run.answered),
     problems: runs.flatMap((run, i) => run.problems.map((problem) => `replica ${i + 1}: ${problem}`)),
+  };
+  if (runs.every((run) => run.late === undefined)) return merged;
+  return {
+    ...merged,
+    late: {
+      calls: total((run) => run.late?.calls ?? 0),
+      sent: total((run) => run.late?.sent ?? 0),
+      worstMs: worst((run) => run.late?.worstMs ?? 0),
+    },
   };
 }
 

@@ -15,9 +15,14 @@ export interface Measured {
   server: string;
   full: LoadResult;
   /** kgkit only: the run limited to half of `full.rps`. */
-  half?: LoadResult;
+  half?: HalfLoad;
   /** Largest resident memory during the maximum-rate run, all processes of the server (both replicas) summed, MiB. */
   rssMiB: number;
+}
+
+/** The run at half of the maximum rate, with the rate it was limited to. */
+export interface HalfLoad extends LoadResult {
+  targetRps: number;
 }
 
 /** Resident memory of one server, all its processes, MiB; per replica for kgkit with two. */
@@ -61,6 +66,35 @@ export function loadTable(results: readonly Measured[]): string[] {
           mib(row.rssMiB),
           ours && bare ? `${((100 * row.full.rps) / bare.full.rps).toFixed(0)} %` : '',
           ours && prism ? `${(row.full.rps / prism.full.rps).toFixed(1)}×` : '',
+        ],
+        widths,
+      ),
+    );
+    previous = row.workload;
+  }
+  return lines;
+}
+
+/** kgkit at half of its maximum rate: the rate asked and held, the latencies, and (paced wrk) the calls that left late. */
+export function halfLoadTable(results: readonly Measured[]): string[] {
+  const widths = [19, 21, 10, 7, 7, 7, 16, 12];
+  const lines = [pad(['workload', 'server', 'target rps', 'rps', 'p50 ms', 'p99 ms', 'late calls', 'worst lag ms'], widths)];
+  let previous = '';
+  for (const row of results) {
+    const half = row.half;
+    if (!half) continue;
+    const late = half.late;
+    lines.push(
+      pad(
+        [
+          row.workload === previous ? '' : row.workload,
+          row.server + (half.problems.length > 0 ? ' !' : ''),
+          int(half.targetRps),
+          int(half.rps),
+          ms(half.p50),
+          ms(half.p99),
+          late ? `${int(late.calls)} (${((100 * late.calls) / Math.max(1, late.sent)).toFixed(1)} %)` : '–',
+          late && late.calls > 0 ? ms(late.worstMs) : '–',
         ],
         widths,
       ),

@@ -9,8 +9,8 @@
  *                       signature window is 60 s)
  *   BENCH_CONNECTIONS   concurrent connections of the load generator (default 10, autocannon's own default); two
  *                       replicas get half each
- *   BENCH_LOAD          wrk (default) or autocannon; the runs at half of the maximum rate always use autocannon,
- *                       which can hold a rate
+ *   BENCH_LOAD          wrk (default) or autocannon, for every run; at half of the maximum rate wrk is paced by a
+ *                       Lua delay() (wrk-pacing.ts), autocannon by its overallRate
  *   BENCH_STORE_SIZES   instances stored for the latency-by-size runs (default 1000,100000,1000000; none: skip them)
  *   BENCH_ONLY          sqlite or postgres: one store only
  *   BENCH_WORKLOADS     some of new-instance,query-1,query-100
@@ -41,6 +41,7 @@ import {
   type Measured,
   type Memory,
   PRISM,
+  halfLoadTable,
   kgkitName,
   loadTable,
   memoryTable,
@@ -54,9 +55,19 @@ import { SignedPool, newOrderBody, sign } from './signed-requests.js';
 import { type StoreSizeRow, measureStoreSizes } from './store-size.js';
 import { POSTGRES_URL, postgresSchema, postgresVersion } from './stores.js';
 import { WORKLOADS, type Workload, isSuccess } from './workloads.js';
+import { LATE_MS, LATE_SHARE_LIMIT } from './wrk-pacing.js';
 import { prepareWrk, wrkBinary } from './wrk.js';
 
 const WARM_UP_SECONDS = 1;
+const HALF_LOAD_WRK =
+  'half load: wrk again, paced by its Lua delay() to half of the rps just measured: every connection takes its send time ' +
+  'from one schedule of evenly spaced slots (no bursts, no jitter). Closed loop, not a constant-arrival generator like ' +
+  'wrk2: a connection waits for its answer before it takes the next slot, so when every connection is waiting the next ' +
+  'calls leave late and their wait is missing from their latency (coordinated omission). Such calls are counted (late: ' +
+  `more than ${LATE_MS} ms after the slot); past ${100 * LATE_SHARE_LIMIT} % of the calls the run is marked !`;
+const HALF_LOAD_AUTOCANNON =
+  'half load: autocannon overallRate in the bench process, which releases each connection’s share at the start of ' +
+  'every second: bursts, so its p99 is that of a burst, not of a steady rate';
 /** Time for a server to settle after start-up (or after its last call) before its memory is read. */
 const SETTLE_MS = 1_000;
 
@@ -147,9 +158,10 @@ async function printSetting({ settings, root, code, pinning, wrk }: Bench, pgVer
   console.log(`CPUs: ${pinning.note}`);
   console.log(
     `runs: ${settings.seconds} s each after a ${WARM_UP_SECONDS} s warm-up, ${settings.connections} connections, ` +
-      `${wrk ? `wrk (one thread, ${wrk}) at the maximum rate, autocannon 9.0.0 in the bench process at half of it` : 'autocannon 9.0.0 in the bench process'}; ` +
+      `${wrk ? `wrk (one thread, ${wrk})` : 'autocannon 9.0.0 in the bench process'}; ` +
       'every call signed before its run (a fresh nonce each, newInstance a new order each), none signed during a run',
   );
+  console.log(wrk ? HALF_LOAD_WRK : HALF_LOAD_AUTOCANNON);
   console.log(
     `kgkit: ${root === ROOT ? '' : `${root}, `}${code.note}${settings.kgkitFlags.length > 0 ? `, node flags ${settings.kgkitFlags.join(' ')}` : ''}; ` +
       `LOG_LEVEL=warn, defaults otherwise; ${deployments.map(kgkitName).join(', ')}`,
@@ -236,7 +248,7 @@ async function measureLoad({ settings, workloads, wrk, pinning }: Bench, { kgkit
             ...(overallRate ? { overallRate: Math.max(1, Math.round((overallRate * connections[i]!) / allConnections)) } : {}),
             expect: isSuccess,
           };
-          return overallRate || !wrk ? () => runLoad(options) : prepareWrk(wrk, options, pinning.loadCpus);
+          return wrk ? prepareWrk(wrk, options, pinning.loadCpus) : () => runLoad(options);
         });
         const rss = sampleRss(servers.map((server) => server.pid));
         const runs: LoadResult[] = await Promise.all(starts.map((start) => start()));
@@ -248,7 +260,13 @@ async function measureLoad({ settings, workloads, wrk, pinning }: Bench, { kgkit
       const full = await run(settings.seconds, Math.ceil(Math.max(warm.result.rps * 3, 10_000) * settings.seconds));
       const halfRate = Math.max(1, Math.round(full.result.rps / 2));
       const half = name.startsWith('kgkit') ? await run(settings.seconds, Math.ceil(halfRate * settings.seconds * 1.2) + 2_000, halfRate) : undefined;
-      results.push({ workload: workload.name, server: name, full: full.result, ...(half ? { half: half.result } : {}), rssMiB: full.rssMiB });
+      results.push({
+        workload: workload.name,
+        server: name,
+        full: full.result,
+        ...(half ? { half: { ...half.result, targetRps: halfRate } } : {}),
+        rssMiB: full.rssMiB,
+      });
     }
   }
   return results;
@@ -303,11 +321,12 @@ function printResults(
 ): void {
   console.log(loadTable(results).join('\n'));
   console.log('');
-  console.log(
-    'p99@50%: a second run limited to half of the measured rps (autocannon overallRate, which releases each connection’s share at the start of every second).',
-  );
+  console.log('p99@50%: a second run limited to half of the measured rps (half load in the header; its rate and p50 below).');
   console.log('RSS: largest resident memory during the maximum-rate run, every process of the server (both replicas) summed.');
   console.log('Prism answers its static example (2 instances) to queryInstance ×100.');
+  console.log('');
+  console.log('kgkit at half of its maximum rate (late calls: paced wrk only)');
+  console.log(halfLoadTable(results).join('\n'));
   console.log('');
   console.log('memory, MiB (VmRSS of the server process and all its children; idle: after start-up, before any call)');
   console.log(memoryTable(memory, results).join('\n'));

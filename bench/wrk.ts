@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadOptions, LoadResult } from './load.js';
 import { pinned } from './pinning.js';
+import { CLOCK_LUA, PACING_LUA, pacingProblems } from './wrk-pacing.js';
 
 // wrk (C, epoll) as the load generator: it takes far less CPU than autocannon, which runs in Node on the same two
 // cores as the server and under-reports. Every call is signed before the run (each has its own nonce) and written
-// to a file the Lua script replays in order; a success is an answer carrying "resultCode":"000000".
+// to a file the Lua script replays in order; a success is an answer carrying "resultCode":"000000". With a rate, the
+// script paces the calls (wrk-pacing.ts).
 
 /** The wrk binary, installed from Debian's packages when missing and allowed (root, apt-get); undefined otherwise. */
 export function wrkBinary(): string | undefined {
@@ -34,6 +36,12 @@ function which(name: string): string | undefined {
 const SCRIPT = `
 -- request and response run in the thread's Lua state, done in the main one: the counts travel through thread:get.
 calls, sent, ok, other, first = {}, 0, 0, 0, ""
+${PACING_LUA}
+local rate = tonumber(os.getenv("KGKIT_BENCH_RATE") or "")
+if rate then
+${CLOCK_LUA}
+delay = pacing(rate, clockMs)
+end
 local file = io.open(os.getenv("KGKIT_BENCH_CALLS"))
 for line in file:lines() do
   local tab = line:find("\\t", 1, true)
@@ -59,20 +67,21 @@ end
 done = function(summary, latency, _)
   local t = threads[1]
   local n, short = t:get("sent"), t:get("sent") - #calls
-  io.write(string.format('KGKIT {"ok":%d,"other":%d,"sent":%d,"short":%d,"us":%d,"p50":%d,"p99":%d,"errors":%d,"first":%q}\\n',
+  io.write(string.format('KGKIT {"ok":%d,"other":%d,"sent":%d,"short":%d,"us":%d,"p50":%d,"p99":%d,"errors":%d,"late":%d,"lagMs":%.3f,"first":%q}\\n',
     t:get("ok"), t:get("other"), n, short > 0 and short or 0, summary.duration, latency:percentile(50), latency:percentile(99),
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout + summary.errors.status, t:get("first")))
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout + summary.errors.status,
+    t:get("late"), t:get("lagMs"), t:get("first")))
 end
 `;
 
 /**
  * One wrk run (one thread, `connections` connections, `seconds` long), prepared now (the calls written to a file) and
- * started by the function answered, so that several can start together. wrk cannot hold a rate: the runs at half of
- * the maximum stay with autocannon (load.ts). The counts come from the script's own response callback: with one
- * thread its counters are the run's. `cpus`: the CPUs to run wrk on (taskset), when pinned.
+ * started by the function answered, so that several can start together; paced to `overallRate` when given. The counts
+ * come from the script's own response callback: with one thread its counters are the run's. `cpus`: the CPUs to run
+ * wrk on (taskset), when pinned.
  */
 export function prepareWrk(binary: string, options: LoadOptions, cpus?: string): () => Promise<LoadResult> {
-  const { url, path, headers = {}, pool, connections, seconds = 5 } = options;
+  const { url, path, headers = {}, pool, connections, seconds = 5, overallRate } = options;
   const dir = mkdtempSync(join(tmpdir(), 'kgkit-wrk-'));
   const size = pool.size;
   const lines: string[] = [];
@@ -93,6 +102,7 @@ export function prepareWrk(binary: string, options: LoadOptions, cpus?: string):
             KGKIT_BENCH_HEADERS: Object.entries(headers)
               .map(([k, v]) => `${k}:${v}`)
               .join(';'),
+            ...(overallRate !== undefined ? { KGKIT_BENCH_RATE: String(overallRate) } : {}),
           },
         });
         let text = '';
@@ -116,13 +126,18 @@ export function prepareWrk(binary: string, options: LoadOptions, cpus?: string):
         p50: number;
         p99: number;
         errors: number;
+        late: number;
+        lagMs: number;
         first: string;
       };
       const problems: string[] = [];
       if (r.other > 0) problems.push(`${r.other} unexpected answers, first: ${r.first}`);
       if (r.errors > 0) problems.push(`${r.errors} socket errors or timeouts`);
       if (r.short > 0) problems.push(`${r.short} calls past the end of the signed pool (pool too small)`);
-      return { rps: r.ok / (r.us / 1e6), p50: r.p50 / 1000, p99: r.p99 / 1000, answered: r.ok + r.other, problems };
+      const result: LoadResult = { rps: r.ok / (r.us / 1e6), p50: r.p50 / 1000, p99: r.p99 / 1000, answered: r.ok + r.other, problems };
+      if (overallRate === undefined) return result;
+      problems.push(...pacingProblems(overallRate, result.rps, r.sent, r.late, r.lagMs));
+      return { ...result, late: { calls: r.late, sent: r.sent, worstMs: r.lagMs } };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

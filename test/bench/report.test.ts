@@ -4,13 +4,25 @@ import { withDescendants } from '../../bench/memory.js';
 import { parseCpuList, planPinning } from '../../bench/pinning.js';
 import { categoryOf } from '../../bench/profile-summary.js';
 import { mergeRuns, splitConnections } from '../../bench/replica-runs.js';
-import { BARE, type Measured, type Memory, PRISM, kgkitName, loadTable, memoryTable, targetVerdicts } from '../../bench/report.js';
+import {
+  BARE,
+  type HalfLoad,
+  type Measured,
+  type Memory,
+  PRISM,
+  halfLoadTable,
+  kgkitName,
+  loadTable,
+  memoryTable,
+  targetVerdicts,
+} from '../../bench/report.js';
 import { SettingError, readSettings } from '../../bench/settings.js';
 import type { StoreSizeRow } from '../../bench/store-size.js';
 
 // The bench's arithmetic and verdicts on made-up figures: no server, no load (make bench measures; this checks the sums).
 
 const run = (rps: number, p99 = 5, problems: string[] = []): LoadResult => ({ rps, p50: p99 / 2, p99, answered: rps, problems });
+const half = (rps: number, p99: number, late?: LoadResult['late']): HalfLoad => ({ ...run(rps, p99), targetRps: rps, ...(late ? { late } : {}) });
 const row = (workload: string, server: string, rps: number, extra: Partial<Measured> = {}): Measured => ({
   workload,
   server,
@@ -27,6 +39,15 @@ describe('two replicas, one load', () => {
   it('adds the rps, keeps the worse latencies and every problem, per replica', () => {
     const merged = mergeRuns([run(1_000, 8), { ...run(1_200, 12), p50: 3, problems: ['2 socket errors or timeouts'] }]);
     expect(merged).toEqual({ rps: 2_200, p50: 4, p99: 12, answered: 2_200, problems: ['replica 2: 2 socket errors or timeouts'] });
+  });
+
+  it('adds the late calls of paced runs and keeps the worse lag', () => {
+    const merged = mergeRuns([
+      { ...run(500), late: { calls: 3, sent: 2_500, worstMs: 12 } },
+      { ...run(500), late: { calls: 1, sent: 2_501, worstMs: 30 } },
+    ]);
+    expect(merged.late).toEqual({ calls: 4, sent: 5_001, worstMs: 30 });
+    expect(mergeRuns([run(500), run(500)])).not.toHaveProperty('late');
   });
 
   it('answers a single run as it is', () => {
@@ -55,12 +76,12 @@ describe('targets of the hot-path issue', () => {
   const results: Measured[] = [
     row('newInstance', BARE, 4_000),
     row('newInstance', PRISM, 300),
-    row('newInstance', SQLITE, 2_000, { half: run(1_000, 12) }),
+    row('newInstance', SQLITE, 2_000, { half: half(1_000, 12) }),
     row('newInstance', PG, 1_000),
     row('newInstance', PG2, 1_500),
     row('queryInstance ×1', BARE, 5_000),
     row('queryInstance ×1', PRISM, 1_000),
-    row('queryInstance ×1', SQLITE, 3_000, { half: run(1_500, 25) }),
+    row('queryInstance ×1', SQLITE, 3_000, { half: half(1_500, 25) }),
   ];
   const verdicts = targetVerdicts(results, memory, {}).map((verdict) => verdict.line);
 
@@ -125,6 +146,18 @@ describe('the printed tables', () => {
   it('gives kgkit its share of bare Hono and its multiple of Prism, two replicas together', () => {
     const table = loadTable([row('newInstance', BARE, 4_000), row('newInstance', PRISM, 400), row('newInstance', PG2, 2_000, { rssMiB: 210 })]);
     expect(table[3]).toMatch(/kgkit PostgreSQL ×2\s+2,000\s.*\s210\s+50 %\s+5\.0×$/);
+  });
+
+  it('gives the half-load rate asked and held, and the late calls of a paced run', () => {
+    const table = halfLoadTable([
+      row('newInstance', BARE, 4_000),
+      row('newInstance', SQLITE, 2_000, { half: { ...half(998, 6), targetRps: 1_000, late: { calls: 20, sent: 1_000, worstMs: 14.25 } } }),
+      row('queryInstance ×1', SQLITE, 3_000, { half: half(1_500, 9) }),
+    ]);
+    expect(table.slice(1).map((line) => line.split(/\s{2,}/).filter(Boolean))).toEqual([
+      ['newInstance', SQLITE, '1,000', '998', '3.00', '6.00', '20 (2.0 %)', '14.3'],
+      ['queryInstance ×1', SQLITE, '1,500', '1,500', '4.50', '9.00', '–', '–'],
+    ]);
   });
 
   it('shows the memory of two replicas together and each', () => {
