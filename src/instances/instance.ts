@@ -1,5 +1,5 @@
 // The store owns the rows and their shapes (src/store/instances.ts); the domain adds the rules.
-import type { AppAccess, InstanceStatus, Instance, NewInstanceRow, OrderKind, AppliedOrder } from '../store/instances.js';
+import type { AppAccess, InstanceAccess, InstanceStatus, Instance, NewInstanceRow, OrderKind, AppliedOrder } from '../store/instances.js';
 
 /** The storage the lifecycle needs. Every write is one guarded statement (or one transaction), so replicas may race. */
 export interface InstanceRepository {
@@ -7,7 +7,8 @@ export interface InstanceRepository {
   insertProvisioning(row: NewInstanceRow): Promise<Instance | undefined>;
   findById(instanceId: string): Promise<Instance | undefined>;
   findByOrderLine(orderId: string, orderLineId: string): Promise<Instance | undefined>;
-  findMany(instanceIds: readonly string[]): Promise<Instance[]>;
+  /** What queryInstance answers of the instances of `instanceIds` that exist. */
+  findAccess(instanceIds: readonly string[]): Promise<InstanceAccess[]>;
   /** Takes over provisioning of a failed, abandoned (lease expired) or released test instance; true when this caller won. */
   claimProvisioning(instanceId: string, now: number, leaseUntil: number): Promise<boolean>;
   completeProvisioning(instanceId: string, appInfo: AppAccess, now: number): Promise<void>;
@@ -21,4 +22,4 @@ export interface InstanceRepository {
   applyOrder(order: AppliedOrder): Promise<boolean>;
 }
 
-export type { AppAccess, InstanceStatus, Instance, NewInstanceRow, OrderKind, AppliedOrder };
+export type { AppAccess, InstanceAccess, InstanceStatus, Instance, NewInstanceRow, OrderKind, AppliedOrder };

@@ -10,7 +10,7 @@ import {
 } from '../instances/provisioner.js';
 import type { OrderDetails } from '../orders/order-details.js';
 import { parseExpireTime } from './expire-time.js';
-import type { Instance, InstanceRepository, OrderKind } from './instance.js';
+import type { Instance, InstanceAccess, InstanceRepository, OrderKind } from './instance.js';
 
 type Failed = { code: '000005'; message: string };
 type Missing = { code: '000003' };
@@ -18,7 +18,7 @@ type Busy = { code: '000004' };
 type Done = { code: '000000' };
 
 export type CreateOutcome = { code: '000000' | '000004'; instanceId: string } | { code: ProvisioningRefusalCode; message: string } | Failed;
-export type QueryOutcome = { code: '000000' | '000004'; instances: Instance[] } | Missing;
+export type QueryOutcome = { code: '000000' | '000004'; instances: InstanceAccess[] } | Missing;
 export type ChangeOutcome = Done | Busy | Missing | Failed;
 export type RefreshOutcome = ChangeOutcome | { code: '000002'; message: string };
 export type UpgradeOutcome = ChangeOutcome | { code: '000100'; message: string };
@@ -127,9 +127,9 @@ export class InstanceLifecycle {
 
   /** queryInstance: the ready instances among `ids`; 000004 while any of them is still being provisioned. */
   async query(ids: readonly string[]): Promise<QueryOutcome> {
-    const found = (await this.repo.findMany([...new Set(ids)])).filter((instance) => !isGone(instance));
+    const found = (await this.repo.findAccess([...new Set(ids)])).filter((instance) => !isGone(instance));
     if (found.length === 0) return { code: '000003' };
-    const retried = await Promise.all(found.map((instance) => (isReady(instance) ? instance : this.retryProvisioning(instance))));
+    const retried = await Promise.all(found.map((instance) => (isReady(instance) ? instance : this.retryById(instance))));
     const ready = retried.filter(isReady);
     return { code: ready.length === found.length ? '000000' : '000004', instances: ready };
   }
@@ -217,6 +217,12 @@ export class InstanceLifecycle {
     if (await this.repo.claimProvisioning(id, this.now(), this.now() + this.provisionTimeoutMs)) return this.provision(existing);
     const current = await this.repo.findById(id);
     return { code: current?.status === 'ACTIVE' ? '000000' : '000004', instanceId: id };
+  }
+
+  /** A query found it not ready: its whole row, and another provisioning attempt when the last one was abandoned. */
+  private async retryById(found: InstanceAccess): Promise<InstanceAccess> {
+    const instance = await this.repo.findById(found.instanceId);
+    return instance === undefined ? found : this.retryProvisioning(instance);
   }
 
   private async retryProvisioning(instance: Instance): Promise<Instance> {
@@ -339,11 +345,11 @@ export class InstanceLifecycle {
  * A released instance no longer exists for the marketplace, except a debug one: the seller console re-runs its saved
  * debug cases twice a day in any order, so a released test instance keeps answering (https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649414.html).
  */
-function isGone(instance: Instance): boolean {
+function isGone(instance: Pick<Instance, 'status' | 'test'>): boolean {
   return instance.status === 'RELEASED' && !instance.test;
 }
 
-function isReady(instance: Instance): boolean {
+function isReady(instance: Pick<Instance, 'status' | 'test'>): boolean {
   return instance.status === 'ACTIVE' || (instance.status === 'RELEASED' && instance.test);
 }
 

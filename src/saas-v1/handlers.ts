@@ -1,5 +1,5 @@
 import { type EncryptType, encryptCredential } from '../crypto/aes-credentials.js';
-import type { AppAccess, Instance } from '../instances/instance.js';
+import type { AppAccess, InstanceAccess } from '../instances/instance.js';
 import type { InstanceLifecycle } from '../instances/lifecycle.js';
 import type { RefreshScene } from '../instances/provisioner.js';
 import { answerOf, messageFor } from '../http/answers.js';
@@ -42,7 +42,7 @@ export function saasV1Handlers({ lifecycle, orders, accessKey }: SaasV1HandlerOp
     ...(userName !== undefined ? { userName: seal(userName) } : {}),
     ...(password !== undefined ? { password: seal(password) } : {}),
   });
-  const infoOf = (instance: Instance) =>
+  const infoOf = (instance: InstanceAccess) =>
     instance.appInfo ? { instanceId: instance.instanceId, appInfo: sealed(instance.appInfo) } : { instanceId: instance.instanceId };
 
   return {

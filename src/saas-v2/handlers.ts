@@ -1,7 +1,7 @@
 import type { UsageInfoEntry, UsageInfoSource } from '../usage/status.js';
 import type { EncryptType } from '../crypto/aes-credentials.js';
 import { encryptCredential } from '../crypto/aes-credentials.js';
-import type { AppAccess, Instance } from '../instances/instance.js';
+import type { AppAccess, InstanceAccess } from '../instances/instance.js';
 import type { InstanceLifecycle } from '../instances/lifecycle.js';
 import { type SaasV2Handlers, saasV2Result as result } from '../../generated/saas-v2/server.js';
 import { answerOf, isTest, messageFor } from '../http/answers.js';
@@ -22,7 +22,7 @@ export function saasV2Handlers({ lifecycle, credentialEncryption, usage }: SaasV
     const seal = (value: string | undefined) => (value === undefined ? undefined : encryptCredential(accessKey, encryptType, value));
     return withoutUndefined({ ...access, userName: seal(access.userName), password: seal(access.password) });
   };
-  const infoOf = (instance: Instance) =>
+  const infoOf = (instance: InstanceAccess) =>
     instance.appInfo ? { instanceId: instance.instanceId, appInfo: appInfoOf(instance.appInfo) } : { instanceId: instance.instanceId };
 
   return {
