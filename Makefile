@@ -38,8 +38,8 @@ dist/.built: $(shell find src generated) scripts/build.ts tsconfig.json
 	@touch $@
 
 # How the server runs, here and in `make bench`. A young generation of at most 4 MiB a semi-space instead of node's
-# 16: start-up (compiling every contract's validators) otherwise grows it to its largest and the pages stay resident,
-# ~25 MiB of idle memory (README "Performance").
+# 16: load otherwise grows it to its largest and the pages stay resident, ~15-20 MiB after a load run, ~6 MiB idle
+# (README "Performance"). 2 MiB saves ~4 MiB idle for more scavenges, 1 MiB ~5 MiB for ~10% more CPU a call.
 SERVE_FLAGS := --enable-source-maps --max-semi-space-size=4
 
 # node itself, one process (no tsx launcher in front), so SIGTERM from make or a supervisor reaches the server.

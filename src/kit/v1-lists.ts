@@ -10,14 +10,19 @@ import { holdsNul } from '../store/nul-text.js';
 export type V1User = components['schemas']['V1User'];
 export type V1OrgInfo = components['schemas']['V1OrgInfo'];
 
-const ajv = new Ajv2020({ strict: false, allErrors: false });
-ajv.addSchema({ $id: 'kit-v1', components: document.components });
 let validators: { users: ValidateFunction; orgs: ValidateFunction } | undefined;
-const compiled = () =>
-  (validators ??= {
-    users: ajv.compile({ $ref: 'kit-v1#/components/schemas/V1UserList' }),
-    orgs: ajv.compile({ $ref: 'kit-v1#/components/schemas/V1OrgInfoList' }),
-  });
+// Made at the first list a call carries, not when the server starts: a new Ajv compiles JSON Schema's meta-schema.
+const compiled = () => {
+  if (validators === undefined) {
+    const ajv = new Ajv2020({ strict: false, allErrors: false });
+    ajv.addSchema({ $id: 'kit-v1', components: document.components });
+    validators = {
+      users: ajv.compile({ $ref: 'kit-v1#/components/schemas/V1UserList' }),
+      orgs: ajv.compile({ $ref: 'kit-v1#/components/schemas/V1OrgInfoList' }),
+    };
+  }
+  return validators;
+};
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; message: string };
 

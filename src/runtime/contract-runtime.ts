@@ -116,14 +116,7 @@ export function mountRoutes<E extends Env, H extends Handlers<H>, O extends stri
   const judges = judgesOf.get(family.document) ?? {};
   judgesOf.set(family.document, judges);
   const mode = strictRequests ? 'strict' : 'tolerant';
-  const schemas: Record<string, { request: string }> = family.schemas;
-  const judge =
-    judges[mode] ??
-    requestJudge(
-      family.document,
-      Object.values(schemas).map((h) => h.request),
-      strictRequests,
-    );
+  const judge = judges[mode] ?? requestJudge(family.document, strictRequests);
   judges[mode] = judge;
 
   for (const route of family.routes) {

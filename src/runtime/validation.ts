@@ -11,10 +11,46 @@ const addFormats = ((addFormatsPlugin as unknown as { default?: typeof addFormat
 
 /** A validator per request schema of a contract, compiled once; `allErrors` lists every problem, not the first. */
 export function compile(document: { components: object }, schemaNames: readonly string[], { allErrors = false } = {}): Map<string, ValidateFunction> {
-  const ajv = new Ajv2020({ strict: false, allErrors });
-  addFormats(ajv);
+  const ajv = newAjv(allErrors);
   ajv.addSchema({ $id: 'contract', components: document.components });
   return new Map(schemaNames.map((name) => [name, ajv.compile({ $ref: `contract#/components/schemas/${name}` })]));
+}
+
+function newAjv(allErrors: boolean): Ajv2020 {
+  const ajv = new Ajv2020({ strict: false, allErrors });
+  addFormats(ajv);
+  return ajv;
+}
+
+/**
+ * The judges' Ajv, one per `allErrors`, shared by every contract and view: a new instance compiles JSON Schema's
+ * meta-schema to check the contracts added to it (~60 ms), which the first request of each family and view would pay.
+ */
+const judgesAjv = new Map<boolean, Ajv2020>();
+let views = 0;
+
+/**
+ * The validator of a schema of the view `view()` makes, compiled at its first use and kept: a server makes only the
+ * views and validators of the requests it receives (compiling every family's at start-up kept an idle server ~10 MiB
+ * larger, mostly the garbage of compiling).
+ */
+function validatorsOf(view: () => { components: object }, allErrors: boolean): (name: string) => ValidateFunction {
+  let id: string | undefined;
+  const compiled = new Map<string, ValidateFunction>();
+  return (name) => {
+    let validate = compiled.get(name);
+    if (validate === undefined) {
+      let ajv = judgesAjv.get(allErrors);
+      if (ajv === undefined) judgesAjv.set(allErrors, (ajv = newAjv(allErrors)));
+      if (id === undefined) {
+        id = `contract-${++views}`;
+        ajv.addSchema({ $id: id, components: view().components });
+      }
+      validate = ajv.compile({ $ref: `${id}#/components/schemas/${name}` });
+      compiled.set(name, validate);
+    }
+    return validate;
+  };
 }
 
 /** How requests are judged: at Huawei's level, tolerant of fields the contract does not name; or at kgkit's. */
@@ -25,27 +61,29 @@ export interface RequestJudge {
 
 /**
  * docs/decisions.md#16. Tolerant (the default): valid at Huawei's level, unknown fields named but accepted; a request
- * valid in the closed view (the usual case) costs one validation. Strict: valid at kgkit's level.
+ * valid in the closed view (the usual case) costs one validation. Strict: valid at kgkit's level. Each view of the
+ * contract and each schema's validator is made at the first request that needs it.
  */
-export function requestJudge(document: { components: object }, schemas: readonly string[], strict: boolean): RequestJudge {
+export function requestJudge(document: { components: object }, strict: boolean): RequestJudge {
   if (strict) {
-    const kgkitLevel = atLevel(document, 'kgkit');
-    const validators = compile(kgkitLevel, schemas);
+    let kgkitLevel: { components: object } | undefined;
+    const atKgkitLevel = () => (kgkitLevel ??= atLevel(document, 'kgkit'));
+    const validatorOf = validatorsOf(atKgkitLevel, false);
     return {
       judge(schema, body) {
-        const validate = validators.get(schema)!;
-        return validate(body) ? { unknownFields: [] } : { refused: describe(validate.errors?.[0], kgkitLevel) };
+        const validate = validatorOf(schema);
+        return validate(body) ? { unknownFields: [] } : { refused: describe(validate.errors?.[0], atKgkitLevel()) };
       },
     };
   }
-  const closed = compile(closedView(document), schemas, { allErrors: true });
-  const open = compile(document, schemas);
+  const closedOf = validatorsOf(() => closedView(document), true);
+  const openOf = validatorsOf(() => document, false);
   return {
     judge(schema, body) {
-      const validateClosed = closed.get(schema)!;
+      const validateClosed = closedOf(schema);
       if (validateClosed(body)) return { unknownFields: [] };
       const unknownFields = unknownFieldsOf(validateClosed.errors);
-      const validate = open.get(schema)!;
+      const validate = openOf(schema);
       return validate(body) ? { unknownFields } : { refused: describe(validate.errors?.[0], document) };
     },
   };
