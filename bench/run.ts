@@ -70,6 +70,8 @@ const HALF_LOAD_AUTOCANNON =
   'every second: bursts, so its p99 is that of a burst, not of a steady rate';
 /** Time for a server to settle after start-up (or after its last call) before its memory is read. */
 const SETTLE_MS = 1_000;
+/** And the second reading after the runs: V8's memory reducer gives pages back within 20–40 s of the last call. */
+const SETTLED_MS = 30_000;
 
 interface KgkitDeployment {
   deployment: Deployment;
@@ -277,7 +279,7 @@ async function idleMemory(servers: readonly ServerProcess[]): Promise<number[]> 
   return servers.map((server) => treeRssMiB([server.pid]));
 }
 
-/** Every server's memory once all the runs are over, with its idle memory from start-up. */
+/** Every server's memory once all the runs are over (a second after, and half a minute after), with its idle memory. */
 async function memoryAfter({ kgkit, bare, prism, idleMiB }: Servers): Promise<Memory[]> {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const entries: [string, ServerProcess[]][] = [
@@ -285,10 +287,13 @@ async function memoryAfter({ kgkit, bare, prism, idleMiB }: Servers): Promise<Me
     [PRISM, [prism]],
     ...kgkit.map(({ name, replicas }): [string, ServerProcess[]] => [name, replicas]),
   ];
-  return entries.map(([name, processes]) => ({
+  const afterMiB = entries.map(([, processes]) => processes.map((server) => treeRssMiB([server.pid])));
+  await new Promise((resolve) => setTimeout(resolve, SETTLED_MS - SETTLE_MS));
+  return entries.map(([name, processes], i) => ({
     server: name,
     idleMiB: idleMiB.get(name) ?? [],
-    afterMiB: processes.map((server) => treeRssMiB([server.pid])),
+    afterMiB: afterMiB[i]!,
+    settledMiB: processes.map((server) => treeRssMiB([server.pid])),
   }));
 }
 

@@ -67,10 +67,10 @@ describe('two replicas, one load', () => {
 
 describe('targets of the hot-path issue', () => {
   const memory: Memory[] = [
-    { server: BARE, idleMiB: [60], afterMiB: [110] },
+    { server: BARE, idleMiB: [60], afterMiB: [110], settledMiB: [70] },
     { server: PRISM, idleMiB: [150], afterMiB: [170] },
-    { server: SQLITE, idleMiB: [80], afterMiB: [100] },
-    { server: PG, idleMiB: [120], afterMiB: [130] },
+    { server: SQLITE, idleMiB: [80], afterMiB: [100], settledMiB: [75] },
+    { server: PG, idleMiB: [120], afterMiB: [130], settledMiB: [65] },
     { server: PG2, idleMiB: [90, 95], afterMiB: [100, 105] },
   ];
   const results: Measured[] = [
@@ -96,6 +96,8 @@ describe('targets of the hot-path issue', () => {
     ['MISS  memory of kgkit PostgreSQL, all its processes: 120 MiB idle', 'idle under 100 MiB'],
     ["PASS  memory of kgkit SQLite after the runs: 100 MiB, bare Hono's 110 MiB", 'after load no more than bare Hono'],
     ["MISS  memory of kgkit PostgreSQL after the runs: 130 MiB, bare Hono's 110 MiB", 'after load no more than bare Hono'],
+    ["MISS  memory of kgkit SQLite 30 s after the runs: 75 MiB, bare Hono's 70 MiB", 'half a minute later, read the same way'],
+    ["PASS  memory of kgkit PostgreSQL 30 s after the runs: 65 MiB, bare Hono's 70 MiB", 'half a minute later, read the same way'],
     ['MISS  newInstance on kgkit PostgreSQL: 25 % of bare Hono', 'PostgreSQL newInstance needs 30 % with one replica'],
     ['PASS  newInstance on PostgreSQL: 1,500 rps with two replicas, 1,000 with one', 'more with two replicas'],
   ])('%s (%s)', (expected) => {
@@ -161,11 +163,11 @@ describe('the printed tables', () => {
   });
 
   it('shows the memory of two replicas together and each', () => {
-    const table = memoryTable([{ server: PG2, idleMiB: [90, 95], afterMiB: [100, 105] }], [row('newInstance', PG2, 1, { rssMiB: 230 })]);
+    const table = memoryTable([{ server: PG2, idleMiB: [90, 95], afterMiB: [100, 105], settledMiB: [80, 82] }], [row('newInstance', PG2, 1, { rssMiB: 230 })]);
     expect(table.slice(1).map((line) => line.split(/\s{2,}/).filter(Boolean))).toEqual([
-      [PG2, 'together', '185', '230', '205'],
-      ['replica 1', '90', '100'],
-      ['replica 2', '95', '105'],
+      [PG2, 'together', '185', '230', '205', '162'],
+      ['replica 1', '90', '100', '80'],
+      ['replica 2', '95', '105', '82'],
     ]);
   });
 });
