@@ -116,7 +116,8 @@ const insertProvisioning = fixedSql<Selectable<InstancesTable>>(
 );
 const findById = fixedSql<Selectable<InstancesTable>>('select * from instances where instance_id = ?');
 const findByOrderLine = fixedSql<Selectable<InstancesTable>>('select * from instances where order_id = ? and order_line_id = ?');
-// Four columns, not all fifteen: reading a row costs about a microsecond and a half per column it has (bench/).
+// Four columns, not all fifteen: better-sqlite3 builds an object per row, and 100 rows took about 410 µs with every
+// column against 170 µs with these four.
 type AccessRow = Pick<Selectable<InstancesTable>, 'instance_id' | 'status' | 'test_flag' | 'app_info'>;
 const findAccess = fixedSql<AccessRow>({
   sqlite: 'select instance_id, status, test_flag, app_info from instances where instance_id in (select value from json_each(?))',
@@ -148,10 +149,7 @@ export class SqlInstanceRepository {
   private readonly opened = new Map<string, AppAccess>();
 
   private toInstance(row: Selectable<InstancesTable>): Instance {
-    // Added to the object rather than spread into a new one: queryInstance maps up to 100 rows a call (bench/).
-    const instance = withoutAccess(row) as Instance;
-    instance.appInfo = this.appInfoCopy(row.app_info, row.instance_id);
-    return instance;
+    return { ...withoutAccess(row), appInfo: this.appInfoCopy(row.app_info, row.instance_id) };
   }
 
   /** A copy: callers may change what they get without changing the cache. */

@@ -94,7 +94,7 @@ function hasLiteral(value: unknown): boolean {
 }
 
 /** The statement with each `?` replaced by its value as a literal (no `?` appears in the fixed texts' literals). */
-export function inlined(text: string, parameters: readonly unknown[]): string {
+function inlined(text: string, parameters: readonly unknown[]): string {
   let next = 0;
   return text.replace(/\?/g, () => literal(parameters[next++]));
 }
